@@ -1,0 +1,247 @@
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Default number of results.
+pub const DEFAULT_K: u32 = 10;
+/// Largest `k` a request may ask for.
+pub const MAX_K: u32 = 100;
+/// Longest query accepted, in characters (Unicode scalar values).
+pub const MAX_QUERY_CHARS: usize = 1_000;
+/// `offset + k` may not exceed this: deep pages cost memory and no agent needs them.
+pub const MAX_RESULT_WINDOW: u32 = 10_000;
+/// Characters `/v1/fetch` returns when `max_chars` is absent.
+pub const DEFAULT_FETCH_CHARS: u64 = 20_000;
+/// Largest `max_chars` a fetch may ask for.
+pub const MAX_FETCH_CHARS: u64 = 1_000_000;
+
+/// Retrieval mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Lexical BM25 over the tantivy index.
+    Bm25,
+    /// Approximate nearest neighbours over passage embeddings.
+    Dense,
+    /// Exact (brute-force) scan over passage embeddings: the ground truth for `dense`.
+    DenseExact,
+    /// Reciprocal rank fusion of `bm25` and `dense`.
+    Hybrid,
+}
+
+/// Retrieval unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// Whole documents (one result per page).
+    #[default]
+    Doc,
+    /// Passages (windows of a page sized for the embedding model).
+    Passage,
+}
+
+/// How query terms are marked in snippets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Highlight {
+    /// `**term**`: readable by LLMs and people, needs no escaping.
+    #[default]
+    Markdown,
+    /// `<b>term</b>` with the rest of the snippet HTML-escaped.
+    Html,
+    /// No marks.
+    None,
+}
+
+macro_rules! keyword_enum {
+    ($ty:ty, $what:literal, $($name:literal => $variant:expr),+ $(,)?) => {
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($name => Ok($variant),)+
+                    other => Err(format!(
+                        concat!("unknown ", $what, " {:?}; expected one of: {}"),
+                        other,
+                        [$($name),+].join(", ")
+                    )),
+                }
+            }
+        }
+        impl $ty {
+            /// The wire name of this value.
+            pub fn as_str(self) -> &'static str {
+                $(if self == $variant { return $name; })+
+                unreachable!("every variant is listed")
+            }
+        }
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+keyword_enum!(Mode, "mode", "bm25" => Mode::Bm25, "dense" => Mode::Dense,
+    "dense_exact" => Mode::DenseExact, "hybrid" => Mode::Hybrid);
+keyword_enum!(Unit, "unit", "doc" => Unit::Doc, "passage" => Unit::Passage);
+keyword_enum!(Highlight, "highlight", "markdown" => Highlight::Markdown,
+    "html" => Highlight::Html, "none" => Highlight::None);
+
+/// A search request after the transport (query string, JSON body, MCP, …) has been decoded.
+/// Range checks happen in the engine so that every transport gets the same errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SearchRequest {
+    /// The query. BM25 syntax: bare terms, `"exact phrase"`, `-excluded`, `OR`, `site:host`.
+    pub q: String,
+    /// Number of results, 1..=100.
+    #[serde(default = "default_k")]
+    pub k: u32,
+    /// Number of ranked results to skip.
+    #[serde(default)]
+    pub offset: u32,
+    /// Retrieval mode; the snapshot's default when absent.
+    #[serde(default)]
+    pub mode: Option<Mode>,
+    /// Retrieval unit.
+    #[serde(default)]
+    pub unit: Unit,
+    /// BM25 k1 for this request (ablations); the snapshot's default when absent.
+    #[serde(default)]
+    pub k1: Option<f32>,
+    /// BM25 b for this request (ablations); the snapshot's default when absent.
+    #[serde(default)]
+    pub b: Option<f32>,
+    /// How query terms are marked in snippets.
+    #[serde(default)]
+    pub highlight: Highlight,
+}
+
+fn default_k() -> u32 {
+    DEFAULT_K
+}
+
+impl SearchRequest {
+    /// A request with every option at its default.
+    pub fn new(q: impl Into<String>) -> Self {
+        Self {
+            q: q.into(),
+            k: DEFAULT_K,
+            offset: 0,
+            mode: None,
+            unit: Unit::Doc,
+            k1: None,
+            b: None,
+            highlight: Highlight::Markdown,
+        }
+    }
+}
+
+/// One ranked result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Hit {
+    /// 1-based rank, counting the skipped `offset` results.
+    pub rank: u32,
+    /// The document's id.
+    pub doc_id: String,
+    /// The document's canonical URL.
+    pub url: String,
+    /// The document's title.
+    pub title: String,
+    /// The best window of the matching passage, query terms marked.
+    pub snippet: String,
+    /// Retrieval score, rounded to 4 decimals after ranking.
+    pub score: f64,
+    /// For `unit=passage`: the passage id, `<doc_id>#<ordinal>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passage_id: Option<String>,
+    /// For `unit=passage`: the passage's first character in the document text (use as `/v1/fetch` offset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_start: Option<u64>,
+    /// For `unit=passage`: one past the passage's last character.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub char_end: Option<u64>,
+}
+
+/// The answer to a search. Identical requests against one snapshot get identical bodies:
+/// timing and request ids travel in headers only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SearchResponse {
+    /// Snapshot id that answered.
+    pub snapshot: String,
+    /// The query as received.
+    pub query: String,
+    /// The mode used.
+    pub mode: Mode,
+    /// The unit used.
+    pub unit: Unit,
+    /// Requested number of results.
+    pub k: u32,
+    /// Requested offset.
+    pub offset: u32,
+    /// Ranked results: score descending, ties by `doc_id` (then passage) ascending.
+    pub results: Vec<Hit>,
+}
+
+/// A fetch request: exactly one of `doc_id` or `url`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+pub struct FetchRequest {
+    /// Document id.
+    #[serde(default)]
+    pub doc_id: Option<String>,
+    /// Canonical URL.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// First character to return.
+    #[serde(default)]
+    pub offset: u64,
+    /// Most characters to return; the server's default window when absent.
+    #[serde(default)]
+    pub max_chars: Option<u64>,
+}
+
+/// A window of one document's clean text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FetchResponse {
+    /// Snapshot id that answered.
+    pub snapshot: String,
+    /// Document id.
+    pub doc_id: String,
+    /// Canonical URL.
+    pub url: String,
+    /// Title.
+    pub title: String,
+    /// The requested window of the text.
+    pub text: String,
+    /// Character offset of `text` in the whole document.
+    pub offset: u64,
+    /// Characters in the whole document.
+    pub total_chars: u64,
+}
+
+/// Document frequency of one requested term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TermStat {
+    /// The term as asked.
+    pub term: String,
+    /// The index tokens it analyses to (lower-cased, stemmed; stop words dropped).
+    pub tokens: Vec<String>,
+    /// Documents that contain every token (0 when the term analyses to nothing).
+    pub doc_freq: u64,
+}
+
+/// Answer of `/v1/stats/terms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TermStatsResponse {
+    /// Snapshot id that answered.
+    pub snapshot: String,
+    /// Documents in the snapshot.
+    pub total_docs: u64,
+    /// Passages in the snapshot.
+    pub total_passages: u64,
+    /// One entry per requested term, in request order.
+    pub terms: Vec<TermStat>,
+}

@@ -1,0 +1,88 @@
+//! The `driftless` command: build snapshots, serve them, and the one-command quickstart.
+mod build_cmd;
+mod quickstart;
+mod serve_cmd;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "driftless",
+    version,
+    about = "Reproducible search API for LLM search agents"
+)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a snapshot from a corpus (directory of HTML pages or a JSONL file).
+    Build(build_cmd::BuildArgs),
+    /// Serve a snapshot over HTTP.
+    Serve(serve_cmd::ServeArgs),
+    /// Fetch the default corpus if missing, build a snapshot, serve it on 127.0.0.1:8080.
+    Quickstart(quickstart::QuickstartArgs),
+    /// Run one search against a snapshot and print the JSON body (no server needed).
+    Search(serve_cmd::SearchArgs),
+    /// Corpus tools.
+    Corpus {
+        #[command(subcommand)]
+        command: CorpusCommand,
+    },
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+enum CorpusCommand {
+    /// Write DIR/driftless-corpus.jsonl: every page's doc_id, canonical URL and flags.
+    Describe {
+        /// Corpus root directory.
+        dir: PathBuf,
+    },
+}
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("DRIFTLESS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_format);
+    let result = match cli.command {
+        Command::Build(args) => build_cmd::run(&args).map(|_| ()),
+        Command::Serve(args) => serve_cmd::run(&args),
+        Command::Quickstart(args) => quickstart::run(&args),
+        Command::Search(args) => serve_cmd::search(&args),
+        Command::Corpus {
+            command: CorpusCommand::Describe { dir },
+        } => quickstart::describe(&dir),
+        Command::Openapi => {
+            print!("{}", driftless_server::openapi_yaml());
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! `driftless serve` and `driftless search`.
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use driftless_api::{Highlight, Mode, SearchRequest, Unit};
+use driftless_index::Snapshot;
+use driftless_server::{AppState, ServerConfig, app, serve};
+
+/// Arguments of `driftless serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Snapshot directory (from `driftless build`).
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "DRIFTLESS_ADDR")]
+    pub addr: SocketAddr,
+    /// Searches computed at once (default: one per core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// Requests that may wait for a worker before the server answers 503.
+    #[arg(long)]
+    pub queue: Option<usize>,
+}
+
+/// Binds, answers /health at once, verifies the snapshot, then serves until SIGINT/SIGTERM.
+/// A snapshot that fails verification stops the process with the reason.
+pub fn run(args: &ServeArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve_snapshot(
+        &args.snapshot,
+        args.addr,
+        args.workers,
+        args.queue,
+    ))
+}
+
+pub async fn serve_snapshot(
+    snapshot: &Path,
+    addr: SocketAddr,
+    workers: Option<usize>,
+    queue: Option<usize>,
+) -> Result<()> {
+    let mut config = workers.map(ServerConfig::with_workers).unwrap_or_default();
+    if let Some(queue) = queue {
+        config.queue_capacity = queue;
+    }
+    let state = AppState::new(&config);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("cannot listen on {addr}; is another server using it? pick another with --addr")
+    })?;
+    let local = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        tokio::select! {
+            _ = shutdown_signal() => {}
+            _ = stop_rx => {}
+        }
+    };
+    let server = tokio::spawn(serve(listener, app(state.clone()), shutdown));
+    tracing::info!(%local, snapshot = %snapshot.display(), "listening; verifying snapshot");
+    if let Err(error) = state.load_snapshot(snapshot.to_path_buf()).await {
+        let _ = stop_tx.send(());
+        let _ = server.await;
+        return Err(anyhow::anyhow!(
+            "refusing to serve {}: {error}",
+            snapshot.display()
+        ));
+    }
+    if let Ok(loaded) = state.snapshot() {
+        tracing::info!(
+            snapshot_id = loaded.id(),
+            documents = loaded.manifest().counts.documents,
+            "ready"
+        );
+        eprintln!(
+            "driftless: serving snapshot {} on http://{local} (try: curl 'http://{local}/v1/search?q=create+index+concurrently')",
+            loaded.id()
+        );
+    }
+    server
+        .await
+        .context("server task failed")?
+        .context("server failed")?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// Arguments of `driftless search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Snapshot directory.
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// The query.
+    pub query: String,
+    /// Number of results.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: u32,
+    /// Results to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: u32,
+    /// bm25 | dense | dense_exact | hybrid (default: the snapshot's).
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// doc | passage.
+    #[arg(long, default_value = "doc")]
+    pub unit: String,
+    /// BM25 k1 override.
+    #[arg(long)]
+    pub k1: Option<f32>,
+    /// BM25 b override.
+    #[arg(long)]
+    pub b: Option<f32>,
+}
+
+/// Runs one search in-process and prints the body the server would send.
+pub fn search(args: &SearchArgs) -> Result<()> {
+    let snapshot = Snapshot::open(&args.snapshot)?;
+    let request = SearchRequest {
+        q: args.query.clone(),
+        k: args.k,
+        offset: args.offset,
+        mode: args
+            .mode
+            .as_deref()
+            .map(str::parse::<Mode>)
+            .transpose()
+            .map_err(anyhow::Error::msg)?,
+        unit: args.unit.parse::<Unit>().map_err(anyhow::Error::msg)?,
+        k1: args.k1,
+        b: args.b,
+        highlight: Highlight::Markdown,
+    };
+    let response = snapshot.search(&request)?;
+    println!("{}", serde_json::to_string_pretty(&response)?);
+    Ok(())
+}

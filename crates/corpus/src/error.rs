@@ -1,0 +1,62 @@
+//! Errors that prevent a corpus from being opened at all. Problems with a
+//! single page or record never end up here: they become [`crate::Skip`]s.
+
+use std::path::PathBuf;
+
+/// A reason the corpus cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    /// The corpus path does not exist or cannot be inspected.
+    #[error(
+        "corpus path {path} cannot be opened: {source}; check that the path exists and is readable"
+    )]
+    PathUnavailable {
+        /// The path the user gave.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The format could not be detected from the path.
+    #[error(
+        "cannot tell the format of {path}: {reason}; pass --format html (a directory of pages) or --format jsonl (one JSON object per line)"
+    )]
+    UndetectableFormat {
+        /// The path the user gave.
+        path: PathBuf,
+        /// Why detection failed.
+        reason: String,
+    },
+    /// A format name that is not one of `auto`, `html`, `jsonl`.
+    #[error("unknown corpus format {0:?}; use one of: auto, html, jsonl")]
+    UnknownFormat(String),
+    /// The format was given explicitly but does not fit the path.
+    #[error("{path} cannot be read as {format}: {reason}")]
+    FormatMismatch {
+        /// The path the user gave.
+        path: PathBuf,
+        /// The requested format name.
+        format: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The corpus description file exists but cannot be read or parsed.
+    #[error(
+        "corpus description {path} is unusable: {reason}; fix or delete it (it can be regenerated with `describe`)"
+    )]
+    InvalidDescription {
+        /// Path of the description file.
+        path: PathBuf,
+        /// What is wrong, with the line number when known.
+        reason: String,
+    },
+    /// Walking or writing inside the corpus directory failed.
+    #[error("cannot access {path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,163 @@
+//! Unit tests of the JSONL reader: record shapes and every kind of bad line.
+
+use std::io::Write;
+
+use super::*;
+
+fn read_all(content: &[u8], options: &ReaderOptions) -> Vec<ReadItem> {
+    let Ok(mut f) = tempfile::NamedTempFile::new() else {
+        return Vec::new();
+    };
+    if f.write_all(content).is_err() {
+        return Vec::new();
+    }
+    match JsonlRecords::open(f.path(), options) {
+        Ok(records) => records.collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn doc(item: &ReadItem) -> Option<&Document> {
+    match item {
+        ReadItem::Document(d) => Some(d),
+        ReadItem::Skipped(_) => None,
+    }
+}
+
+fn skip(item: &ReadItem) -> Option<&Skip> {
+    match item {
+        ReadItem::Skipped(s) => Some(s),
+        ReadItem::Document(_) => None,
+    }
+}
+
+#[test]
+fn full_records_and_numeric_ids() {
+    let items = read_all(
+        b"{\"id\":\"a\",\"url\":\"https://e.org/a\",\"title\":\" A  page \",\"text\":\"hello\"}\n{\"id\":42,\"text\":\"num\"}\n",
+        &ReaderOptions::default(),
+    );
+    assert_eq!(items.len(), 2);
+    let a = doc(&items[0])
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    assert_eq!(
+        (
+            a.doc_id.as_str(),
+            a.url.as_str(),
+            a.title.as_str(),
+            a.text.as_str()
+        ),
+        ("a", "https://e.org/a", "A page", "hello")
+    );
+    let n = doc(&items[1])
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", items[1]));
+    assert_eq!(
+        (n.doc_id.as_str(), n.url.as_str()),
+        ("42", "urn:driftless:42")
+    );
+    assert_eq!(n.metadata.get("line").map(String::as_str), Some("2"));
+}
+
+#[test]
+fn contents_with_quoted_title_line() {
+    let items = read_all(b"{\"id\":\"1\",\"contents\":\"\\\"Aaron\\\"\\nAaron is a prophet.\"}\n{\"id\":\"2\",\"contents\":\"no title here\"}", &ReaderOptions::default());
+    let one = doc(&items[0])
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    assert_eq!(
+        (one.title.as_str(), one.text.as_str()),
+        ("Aaron", "Aaron is a prophet.")
+    );
+    let two = doc(&items[1])
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", items[1]));
+    assert_eq!(
+        (two.title.as_str(), two.text.as_str()),
+        ("", "no title here")
+    );
+}
+
+#[test]
+fn bad_lines_are_skipped_with_line_numbers() {
+    let mut data = Vec::new();
+    data.extend_from_slice(b"not json\n");
+    data.extend_from_slice(b"[1,2]\n");
+    data.extend_from_slice(b"{\"text\":\"no id\"}\n");
+    data.extend_from_slice(b"{\"id\":1.5,\"text\":\"x\"}\n");
+    data.extend_from_slice(b"{\"id\":\"e\",\"text\":\"   \"}\n");
+    data.extend_from_slice(b"{\"id\":\"bad\",\"text\":\"\xff\xfe\"}\n");
+    data.extend_from_slice(b"\n   \n");
+    data.extend_from_slice(b"{\"id\":\"t\",\"title\":5,\"text\":\"x\"}\n");
+    data.extend_from_slice(b"{\"id\":\"ok\",\"text\":\"fine\"}");
+    let items = read_all(&data, &ReaderOptions::default());
+    let reasons: Vec<(String, SkipReason)> = items
+        .iter()
+        .filter_map(skip)
+        .map(|s| {
+            (
+                s.source.rsplit(':').next().unwrap_or("").to_string(),
+                s.reason,
+            )
+        })
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("1".to_string(), SkipReason::InvalidRecord),
+            ("2".to_string(), SkipReason::InvalidRecord),
+            ("3".to_string(), SkipReason::InvalidRecord),
+            ("4".to_string(), SkipReason::InvalidRecord),
+            ("5".to_string(), SkipReason::Empty),
+            ("6".to_string(), SkipReason::InvalidUtf8),
+            ("9".to_string(), SkipReason::InvalidRecord),
+        ]
+    );
+    assert!(
+        items
+            .iter()
+            .filter_map(skip)
+            .all(|s| s.detail.starts_with("line ") || s.reason == SkipReason::InvalidUtf8)
+    );
+    assert_eq!(
+        items
+            .iter()
+            .filter_map(doc)
+            .map(|d| d.doc_id.as_str())
+            .collect::<Vec<_>>(),
+        ["ok"]
+    );
+}
+
+#[test]
+fn over_long_lines_are_skipped_and_reading_continues() {
+    let options = ReaderOptions {
+        max_page_bytes: 64,
+        keep_flagged: false,
+    };
+    let long = format!(
+        "{{\"id\":\"big\",\"text\":\"{}\"}}\n{{\"id\":\"small\",\"text\":\"s\"}}\n",
+        "x".repeat(500)
+    );
+    let items = read_all(long.as_bytes(), &options);
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        skip(&items[0]).map(|s| s.reason),
+        Some(SkipReason::TooLarge)
+    );
+    assert_eq!(doc(&items[1]).map(|d| d.doc_id.as_str()), Some("small"));
+}
+
+#[test]
+fn quoted_title_needs_both_quotes() {
+    assert_eq!(
+        split_quoted_title("\"\"\nx"),
+        (String::new(), "x".to_string())
+    );
+    assert_eq!(split_quoted_title("\""), (String::new(), "\"".to_string()));
+    assert_eq!(
+        split_quoted_title("\"T\""),
+        ("T".to_string(), String::new())
+    );
+}

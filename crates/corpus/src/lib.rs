@@ -1,0 +1,33 @@
+//! Corpus side of driftless: the document model, readers for HTML directory
+//! trees and JSONL files, HTML-to-clean-text extraction, and the passage
+//! splitter that cuts documents into embedding-sized windows.
+//!
+//! Everything here is deterministic: the output depends only on file
+//! contents and paths relative to the corpus root, so two machines reading
+//! the same frozen corpus build byte-identical indexes.
+
+#![warn(missing_docs)]
+
+mod corpus;
+mod description;
+mod document;
+mod error;
+mod html_chrome;
+mod html_reader;
+mod html_text;
+mod jsonl_reader;
+mod options;
+mod page_flags;
+mod passages;
+mod site_rules;
+mod token_count;
+mod tree_walk;
+
+pub use corpus::{Corpus, open_corpus};
+pub use description::{DESCRIPTION_FILE, PageDescription, describe, write_description};
+pub use document::{Document, ReadItem, Skip, SkipReason};
+pub use error::CorpusError;
+pub use html_text::{EXTRACTOR_VERSION, Extracted, extract_html};
+pub use options::{Format, ReaderOptions};
+pub use passages::{PassageSpan, SPLITTER_VERSION, SplitterConfig, split_passages};
+pub use token_count::{HeuristicTokenCounter, TokenCounter};

@@ -1,0 +1,159 @@
+//! Detection of pages that are not worth indexing: generated indexes and
+//! tables of contents (`index_page`) and redirect or "moved to" notices
+//! (`redirect_stub`). Both are skipped by default because they would match
+//! almost any query without answering it.
+
+use crate::html_text::PageAnalysis;
+use crate::site_rules::PageIdentity;
+
+/// Flag name for generated index / search / table-of-contents pages.
+pub(crate) const INDEX_PAGE: &str = "index_page";
+/// Flag name for redirect and "moved to" stubs.
+pub(crate) const REDIRECT_STUB: &str = "redirect_stub";
+
+/// File names of pages Sphinx and DocBook generate as indexes.
+const INDEX_FILE_NAMES: &[&str] = &[
+    "search.html",
+    "py-modindex.html",
+    "modindex.html",
+    "np-modindex.html",
+    "bookindex.html",
+    "genindex.html",
+];
+
+/// Pages that are a site's whole table of contents, per site: Sphinx's
+/// `contents.html` and `_modules/index.html` ("Overview: module code"),
+/// PostgreSQL's `index.html` (the book ToC), git's `technical/api-index.html`.
+const SITE_INDEX_PAGES: &[(&str, &str)] = &[
+    ("python-3.11", "contents.html"),
+    ("django-3.2", "contents.html"),
+    ("django-3.2", "_modules/index.html"),
+    ("sphinx-5", "contents.html"),
+    ("sphinx-5", "_modules/index.html"),
+    ("postgresql-15", "index.html"),
+    ("git", "technical/api-index.html"),
+];
+
+/// Phrases of a tiny page that only points elsewhere.
+const MOVED_PHRASES: &[&str] = &[
+    "has moved",
+    "moved to",
+    "has been moved",
+    "can be found at",
+    "now lives at",
+    "now located at",
+    "redirecting to",
+];
+
+/// A page with at most this many words can be a "moved to" stub; real
+/// content pages that mention a move are longer than this.
+const STUB_MAX_WORDS: usize = 40;
+
+/// True when the path alone marks the page as a generated index.
+pub(crate) fn is_index_path(identity: &PageIdentity) -> bool {
+    let path = identity.site_path.as_str();
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    if INDEX_FILE_NAMES.contains(&lower.as_str()) {
+        return true;
+    }
+    // genindex-A.html, genindex-all.html, genindex-Symbols.html …
+    if lower.starts_with("genindex-") && lower.ends_with(".html") {
+        return true;
+    }
+    SITE_INDEX_PAGES
+        .iter()
+        .any(|(site, p)| *site == identity.site && *p == path)
+}
+
+/// True when the content is a meta-refresh redirect or a tiny "moved" notice.
+pub(crate) fn is_redirect_stub(analysis: &PageAnalysis) -> bool {
+    if analysis.meta_refresh {
+        return true;
+    }
+    let text = &analysis.extracted.text;
+    if text.split_whitespace().nth(STUB_MAX_WORDS).is_some() {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    MOVED_PHRASES.iter().any(|p| lower.contains(p))
+}
+
+/// All flags of a page, in a fixed order.
+pub(crate) fn page_flags(identity: &PageIdentity, analysis: &PageAnalysis) -> Vec<String> {
+    let mut flags = Vec::new();
+    if is_redirect_stub(analysis) {
+        flags.push(REDIRECT_STUB.to_string());
+    }
+    if is_index_path(identity) {
+        flags.push(INDEX_PAGE.to_string());
+    }
+    flags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html_text::analyze_html;
+    use crate::site_rules::identify;
+
+    fn flags_of(root: &str, rel: &str, html: &str) -> Vec<String> {
+        page_flags(&identify(root, rel), &analyze_html(html))
+    }
+
+    const NORMAL: &str = "<html><body><p>Ordinary content.</p></body></html>";
+
+    #[test]
+    fn generated_indexes_are_flagged() {
+        let py = "/x/python3.11/html";
+        for rel in [
+            "genindex.html",
+            "genindex-A.html",
+            "genindex-all.html",
+            "search.html",
+            "py-modindex.html",
+            "contents.html",
+        ] {
+            assert_eq!(flags_of(py, rel, NORMAL), [INDEX_PAGE], "{rel}");
+        }
+        assert_eq!(
+            flags_of("/x/postgresql-doc-15/html", "bookindex.html", NORMAL),
+            [INDEX_PAGE]
+        );
+        assert_eq!(
+            flags_of("/x/postgresql-doc-15/html", "index.html", NORMAL),
+            [INDEX_PAGE]
+        );
+        assert_eq!(
+            flags_of("/x/python-django-doc/html", "_modules/index.html", NORMAL),
+            [INDEX_PAGE]
+        );
+    }
+
+    #[test]
+    fn ordinary_pages_are_not_flagged() {
+        assert!(flags_of("/x/python3.11/html", "library/os.html", NORMAL).is_empty());
+        assert!(flags_of("/x/python3.11/html", "library/index.html", NORMAL).is_empty());
+        assert!(flags_of("/x/other", "contents.html", NORMAL).is_empty());
+    }
+
+    #[test]
+    fn redirects_are_flagged() {
+        let refresh = "<html><head><meta http-equiv=\"refresh\" content=\"0;URL='new.html'\"></head><body>Redirecting</body></html>";
+        assert_eq!(flags_of("/x/other", "old.html", refresh), [REDIRECT_STUB]);
+        let moved = "<html><body><h2>E.22. Prior Releases</h2><p>Release notes for prior release branches can be found at https://www.postgresql.org/docs/release/</p></body></html>";
+        assert_eq!(
+            flags_of("/x/postgresql-doc-15/html", "release-prior.html", moved),
+            [REDIRECT_STUB]
+        );
+    }
+
+    #[test]
+    fn long_pages_mentioning_a_move_are_not_stubs() {
+        let long = format!(
+            "<html><body><p>The file has moved to a new place. {}</p></body></html>",
+            "word ".repeat(60)
+        );
+        assert!(flags_of("/x/other", "a.html", &long).is_empty());
+    }
+}

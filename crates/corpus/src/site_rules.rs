@@ -1,0 +1,269 @@
+//! Built-in rules that map a page of a known Debian documentation package to
+//! its public URL and a readable doc_id.
+//!
+//! Rules match on the canonicalized corpus root joined with the page's
+//! relative path, so they work whether the reader is pointed at the
+//! extraction root or directly at e.g. `.../postgresql-doc-15/html`. Only
+//! the part after the site's html root feeds the doc_id and URL, which keeps
+//! them identical in both cases and free of machine-specific paths.
+
+/// How a site spells its public URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlStyle {
+    /// `base + rest` with the `.html` kept (PostgreSQL, Python, Sphinx).
+    KeepHtml,
+    /// `base + rest` without extension (git-scm.com/docs/git-cat-file).
+    StripExtension,
+    /// Django's directory style: `foo/bar.html` → `foo/bar/`, `foo/index.html` → `foo/`.
+    Directory,
+}
+
+#[derive(Debug)]
+struct SiteRule {
+    /// Directory suffix identifying the html root, surrounded by slashes.
+    marker: &'static str,
+    site: &'static str,
+    base_url: &'static str,
+    style: UrlStyle,
+}
+
+const RULES: &[SiteRule] = &[
+    SiteRule {
+        marker: "/postgresql-doc-15/html/",
+        site: "postgresql-15",
+        base_url: "https://www.postgresql.org/docs/15/",
+        style: UrlStyle::KeepHtml,
+    },
+    SiteRule {
+        marker: "/python3.11/html/",
+        site: "python-3.11",
+        base_url: "https://docs.python.org/3.11/",
+        style: UrlStyle::KeepHtml,
+    },
+    // The Debian package also links this name to the same tree.
+    SiteRule {
+        marker: "/python3.11-doc/html/",
+        site: "python-3.11",
+        base_url: "https://docs.python.org/3.11/",
+        style: UrlStyle::KeepHtml,
+    },
+    SiteRule {
+        marker: "/python-django-doc/html/",
+        site: "django-3.2",
+        base_url: "https://docs.djangoproject.com/en/3.2/",
+        style: UrlStyle::Directory,
+    },
+    SiteRule {
+        marker: "/sphinx-doc/html/",
+        site: "sphinx-5",
+        base_url: "https://www.sphinx-doc.org/en/5.x/",
+        style: UrlStyle::KeepHtml,
+    },
+    SiteRule {
+        marker: "/git-doc/",
+        site: "git",
+        base_url: "https://git-scm.com/docs/",
+        style: UrlStyle::StripExtension,
+    },
+];
+
+/// Site name used for pages no built-in rule knows.
+pub(crate) const GENERIC_SITE: &str = "local";
+
+/// Where a page belongs and how it is named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PageIdentity {
+    pub site: String,
+    pub doc_id: String,
+    /// Public URL; `None` for generic pages, whose URL depends on the
+    /// page's own `<link rel="canonical">` (see [`generic_url`]).
+    pub url: Option<String>,
+    /// Path below the site's html root ('/'-separated); the whole relative
+    /// path for generic pages.
+    pub site_path: String,
+}
+
+impl PageIdentity {
+    /// True for pages matched by a built-in site rule.
+    pub fn is_known_site(&self) -> bool {
+        self.url.is_some()
+    }
+}
+
+/// Identifies a page from the canonical root (absolute, '/'-separated) and
+/// its path relative to that root.
+pub(crate) fn identify(root_abs: &str, rel: &str) -> PageIdentity {
+    let full = format!("{}/{}", root_abs.trim_end_matches('/'), rel);
+    // The last matching marker wins so a package directory that repeats the
+    // site name higher up (".../git-doc/usr/share/doc/git-doc/") is ignored.
+    let found = RULES
+        .iter()
+        .filter_map(|rule| {
+            full.rfind(rule.marker)
+                .map(|at| (at + rule.marker.len(), rule))
+        })
+        .max_by_key(|(rest_start, _)| *rest_start);
+    match found {
+        Some((rest_start, rule)) if rest_start < full.len() => {
+            let rest = &full[rest_start..];
+            let stem = strip_html_extension(rest);
+            let url = match rule.style {
+                UrlStyle::KeepHtml => format!("{}{}", rule.base_url, rest),
+                UrlStyle::StripExtension => format!("{}{}", rule.base_url, stem),
+                UrlStyle::Directory => directory_url(rule.base_url, stem),
+            };
+            PageIdentity {
+                site: rule.site.to_string(),
+                doc_id: format!("{}/{}", rule.site, stem),
+                url: Some(url),
+                site_path: rest.to_string(),
+            }
+        }
+        _ => PageIdentity {
+            site: GENERIC_SITE.to_string(),
+            doc_id: strip_html_extension(rel).to_string(),
+            url: None,
+            site_path: rel.to_string(),
+        },
+    }
+}
+
+/// URL of a generic page: its canonical link when it has one, otherwise a
+/// `file:///` URL of the relative path (never the absolute one).
+pub(crate) fn generic_url(rel: &str, canonical: Option<&str>) -> String {
+    match canonical {
+        Some(c) if !c.trim().is_empty() => c.trim().to_string(),
+        _ => format!("file:///{rel}"),
+    }
+}
+
+fn directory_url(base: &str, stem: &str) -> String {
+    if stem == "index" {
+        return base.to_string();
+    }
+    let dir = stem.strip_suffix("/index").unwrap_or(stem);
+    format!("{base}{dir}/")
+}
+
+fn strip_html_extension(path: &str) -> &str {
+    for ext in [".html", ".htm", ".HTML", ".HTM"] {
+        if let Some(stem) = path.strip_suffix(ext) {
+            return stem;
+        }
+    }
+    path
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const X: &str = "/data/.cache/x";
+
+    fn id(root: &str, rel: &str) -> (String, String, Option<String>) {
+        let p = identify(root, rel);
+        (p.site, p.doc_id, p.url)
+    }
+
+    #[test]
+    fn postgres_from_extraction_root_and_from_html_dir() {
+        let want = (
+            "postgresql-15".to_string(),
+            "postgresql-15/sql-createindex".to_string(),
+            Some("https://www.postgresql.org/docs/15/sql-createindex.html".to_string()),
+        );
+        assert_eq!(
+            id(
+                X,
+                "postgresql-doc-15/usr/share/doc/postgresql-doc-15/html/sql-createindex.html"
+            ),
+            want
+        );
+        assert_eq!(
+            id(
+                "/a/usr/share/doc/postgresql-doc-15/html",
+                "sql-createindex.html"
+            ),
+            want
+        );
+        assert_eq!(
+            id(
+                "/a/usr/share/doc/postgresql-doc-15/html/",
+                "sql-createindex.html"
+            ),
+            want
+        );
+    }
+
+    #[test]
+    fn python_pages() {
+        let (site, doc_id, url) = id(
+            X,
+            "python3.11-doc/usr/share/doc/python3.11/html/library/os.html",
+        );
+        assert_eq!(site, "python-3.11");
+        assert_eq!(doc_id, "python-3.11/library/os");
+        assert_eq!(
+            url.as_deref(),
+            Some("https://docs.python.org/3.11/library/os.html")
+        );
+    }
+
+    #[test]
+    fn django_uses_directory_urls() {
+        let root = "/d/python-django-doc/usr/share/doc/python-django-doc/html";
+        let (_, doc_id, url) = id(root, "topics/db/queries.html");
+        assert_eq!(doc_id, "django-3.2/topics/db/queries");
+        assert_eq!(
+            url.as_deref(),
+            Some("https://docs.djangoproject.com/en/3.2/topics/db/queries/")
+        );
+        assert_eq!(
+            id(root, "topics/index.html").2.as_deref(),
+            Some("https://docs.djangoproject.com/en/3.2/topics/")
+        );
+        assert_eq!(
+            id(root, "index.html").2.as_deref(),
+            Some("https://docs.djangoproject.com/en/3.2/")
+        );
+        assert_eq!(id(root, "index.html").1, "django-3.2/index");
+    }
+
+    #[test]
+    fn git_ignores_the_package_directory_of_the_same_name() {
+        let (site, doc_id, url) = id(X, "git-doc/usr/share/doc/git-doc/git-cat-file.html");
+        assert_eq!(site, "git");
+        assert_eq!(doc_id, "git/git-cat-file");
+        assert_eq!(
+            url.as_deref(),
+            Some("https://git-scm.com/docs/git-cat-file")
+        );
+        assert_eq!(
+            id(X, "git-doc/usr/share/doc/git-doc/howto/maintain-git.html").1,
+            "git/howto/maintain-git"
+        );
+    }
+
+    #[test]
+    fn sphinx_pages() {
+        let (_, doc_id, url) = id("/s/sphinx-doc/html", "usage/quickstart.html");
+        assert_eq!(doc_id, "sphinx-5/usage/quickstart");
+        assert_eq!(
+            url.as_deref(),
+            Some("https://www.sphinx-doc.org/en/5.x/usage/quickstart.html")
+        );
+    }
+
+    #[test]
+    fn generic_pages_use_relative_paths() {
+        let p = identify("/home/me/site", "a/b.htm");
+        assert_eq!(p.site, GENERIC_SITE);
+        assert_eq!(p.doc_id, "a/b");
+        assert!(!p.is_known_site());
+        assert_eq!(generic_url("a/b.htm", None), "file:///a/b.htm");
+        assert_eq!(
+            generic_url("a/b.htm", Some(" https://e.org/b ")),
+            "https://e.org/b"
+        );
+    }
+}

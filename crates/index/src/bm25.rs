@@ -1,0 +1,399 @@
+//! BM25 with configurable k1/b over tantivy's postings and field norms.
+//!
+//! tantivy 0.27 hard-codes k1 = 1.2, b = 0.75. We keep tantivy for indexing, postings,
+//! positions (phrases) and the store, and score ourselves, term-at-a-time into a dense
+//! accumulator: exhaustive (no block-max pruning), which on corpora of this size costs tens
+//! of microseconds per query term and makes every k1/b an exact ablation (see benches/).
+//!
+//! The formula is Lucene's (what Pyserini runs):
+//! `idf · tf / (tf + k1 · (1 − b + b · dl / avgdl))`, `idf = ln(1 + (N − df + 0.5)/(df + 0.5))`,
+//! with `dl` from tantivy's one-byte field norms (lossy, like Lucene's). `ln` comes from the
+//! pure-Rust `libm` so that every machine computes the same bits.
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use tantivy::BitSet;
+use tantivy::postings::Postings;
+use tantivy::query::{EnableScoring, PhraseQuery, Query};
+use tantivy::schema::{Field, IndexRecordOption, Schema};
+use tantivy::{DocId, DocSet, SegmentReader, TERMINATED, Term};
+
+use crate::error::InternalError;
+use crate::query::{Clause, ParsedQuery};
+
+/// BM25 parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bm25Params {
+    /// Term-frequency saturation.
+    pub k1: f32,
+    /// Length normalisation.
+    pub b: f32,
+}
+
+/// One scored document of an index (tantivy doc id, our ordinal, score).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    /// tantivy doc id in the single segment.
+    pub doc: DocId,
+    /// Rank of the document in doc_id (or passage) order: the tie-break.
+    pub ord: u32,
+    /// Full-precision score.
+    pub score: f32,
+}
+
+impl Scored {
+    /// Ranking key: the score as shown in bodies (4 decimals), so that what a client sees
+    /// is consistently ordered by (score desc, doc_id asc); then the ordinal.
+    fn key(&self) -> (i64, std::cmp::Reverse<u32>) {
+        (quantize(self.score), std::cmp::Reverse(self.ord))
+    }
+}
+
+/// Score rounded to 4 decimals, as an integer of 1e-4 units.
+pub fn quantize(score: f32) -> i64 {
+    (f64::from(score) * 10_000.0).round() as i64
+}
+
+/// Heap entry ordered so that the *worst* result is on top.
+struct Worst(Scored);
+impl PartialEq for Worst {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Worst {}
+impl PartialOrd for Worst {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Worst {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.key().cmp(&self.0.key())
+    }
+}
+
+thread_local! {
+    /// Per-thread accumulator reused across queries: allocating and zeroing one float per
+    /// document for every query would cost more than scoring a rare term.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A BM25-searchable tantivy index of one segment.
+#[derive(Debug)]
+pub struct Bm25Index {
+    /// The segment.
+    pub segment: SegmentReader,
+    schema: Schema,
+    content: Field,
+    site: Field,
+    /// tantivy doc id → ordinal.
+    pub ord_of: Vec<u32>,
+    num_docs: u64,
+    avg_len: f64,
+}
+
+impl Bm25Index {
+    /// Wraps a single-segment reader; `ord_of` maps doc ids to ordinals.
+    pub fn new(
+        segment: SegmentReader,
+        schema: Schema,
+        content: Field,
+        site: Field,
+        ord_of: Vec<u32>,
+    ) -> Result<Self, InternalError> {
+        let num_docs = u64::from(segment.num_docs());
+        let tokens = segment.inverted_index(content)?.total_num_tokens();
+        let avg_len = if num_docs == 0 {
+            1.0
+        } else {
+            (tokens as f64 / num_docs as f64).max(1e-9)
+        };
+        Ok(Self {
+            segment,
+            schema,
+            content,
+            site,
+            ord_of,
+            num_docs,
+            avg_len,
+        })
+    }
+
+    /// Documents in the index.
+    pub fn num_docs(&self) -> u64 {
+        self.num_docs
+    }
+
+    /// Documents containing `token` in the content field.
+    pub fn doc_freq(&self, token: &str) -> Result<u64, InternalError> {
+        let term = Term::from_field_text(self.content, token);
+        let inverted = self.segment.inverted_index(self.content)?;
+        Ok(u64::from(
+            inverted
+                .doc_freq(&term)
+                .map_err(tantivy::TantivyError::from)?,
+        ))
+    }
+
+    /// Inverse document frequency (Lucene's, always > 0).
+    pub fn idf(&self, doc_freq: u64) -> f32 {
+        let n = self.num_docs as f64;
+        let df = doc_freq as f64;
+        libm::log(1.0 + (n - df + 0.5) / (df + 0.5)) as f32
+    }
+
+    /// `k1 · (1 − b + b · dl / avgdl)` for each of the 256 field-norm codes.
+    pub fn norm_table(&self, params: Bm25Params) -> [f32; 256] {
+        let mut table = [0f32; 256];
+        for (code, slot) in table.iter_mut().enumerate() {
+            let len = f64::from(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(
+                code as u8,
+            ));
+            let k1 = f64::from(params.k1);
+            let b = f64::from(params.b);
+            *slot = (k1 * (1.0 - b + b * len / self.avg_len)) as f32;
+        }
+        table
+    }
+
+    /// Field-norm code of `doc` in the content field.
+    pub fn fieldnorm_code(&self, doc: DocId) -> Result<u8, InternalError> {
+        Ok(self
+            .segment
+            .get_fieldnorms_reader(self.content)?
+            .fieldnorm_id(doc))
+    }
+
+    /// The best `limit` documents for `query`, ranked by (score desc, ordinal asc).
+    pub fn top(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Scored>, InternalError> {
+        if limit == 0 || query.matches_nothing() {
+            return Ok(Vec::new());
+        }
+        let required = query
+            .required
+            .iter()
+            .map(|alternatives| self.union(alternatives.iter()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let excluded = if query.excluded.is_empty() {
+            None
+        } else {
+            Some(self.union(query.excluded.iter())?)
+        };
+        let sites = if query.sites.is_empty() {
+            None
+        } else {
+            Some(self.sites(&query.sites)?)
+        };
+        let excluded_sites = if query.excluded_sites.is_empty() {
+            None
+        } else {
+            Some(self.sites(&query.excluded_sites)?)
+        };
+        let admits = |doc: DocId| {
+            required.iter().all(|set| set.contains(doc))
+                && excluded.as_ref().is_none_or(|set| !set.contains(doc))
+                && sites.as_ref().is_none_or(|set| set.contains(doc))
+                && excluded_sites.as_ref().is_none_or(|set| !set.contains(doc))
+        };
+        let mut heap = BinaryHeap::with_capacity(limit + 1);
+        let mut offer = |scored: Scored| {
+            if heap.len() < limit {
+                heap.push(Worst(scored));
+            } else if let Some(worst) = heap.peek() {
+                if scored.key() > worst.0.key() {
+                    heap.pop();
+                    heap.push(Worst(scored));
+                }
+            }
+        };
+        if query.scored.is_empty() {
+            // Only a site: filter: every document of the site, in doc_id order, score 0.
+            if let Some(set) = &sites {
+                for doc in 0..self.segment.max_doc() {
+                    if set.contains(doc) && admits(doc) {
+                        offer(Scored {
+                            doc,
+                            ord: self.ord_of[doc as usize],
+                            score: 0.0,
+                        });
+                    }
+                }
+            }
+        } else {
+            SCRATCH.with(|cell| -> Result<(), InternalError> {
+                let mut scores = cell.borrow_mut();
+                let touched = match self.accumulate(query, params, &mut scores) {
+                    Ok(touched) => touched,
+                    Err(error) => {
+                        // Leave the shared buffer clean for the next query on this thread.
+                        scores.iter_mut().for_each(|s| *s = 0.0);
+                        return Err(error);
+                    }
+                };
+                for &doc in &touched {
+                    let score = scores[doc as usize];
+                    scores[doc as usize] = 0.0;
+                    if admits(doc) {
+                        offer(Scored {
+                            doc,
+                            ord: self.ord_of[doc as usize],
+                            score,
+                        });
+                    }
+                }
+                Ok(())
+            })?;
+        }
+        let mut ranked: Vec<Scored> = heap.into_iter().map(|w| w.0).collect();
+        ranked.sort_by(|a, b| b.key().cmp(&a.key()));
+        Ok(ranked)
+    }
+
+    /// Adds every scored token's BM25 contribution into `scores`; returns the touched docs.
+    fn accumulate(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        scores: &mut Vec<f32>,
+    ) -> Result<Vec<DocId>, InternalError> {
+        let max_doc = self.segment.max_doc() as usize;
+        if scores.len() < max_doc {
+            scores.resize(max_doc, 0.0);
+        }
+        let inverted = self.segment.inverted_index(self.content)?;
+        let norms = self.segment.get_fieldnorms_reader(self.content)?;
+        let table = self.norm_table(params);
+        let mut touched = Vec::new();
+        for (token, count) in &query.scored {
+            let term = Term::from_field_text(self.content, token);
+            let Some(info) = inverted
+                .get_term_info(&term)
+                .map_err(tantivy::TantivyError::from)?
+            else {
+                continue;
+            };
+            let weight = self.idf(u64::from(info.doc_freq)) * *count as f32;
+            let mut block = inverted
+                .read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
+                .map_err(tantivy::TantivyError::from)?;
+            loop {
+                let docs = block.docs();
+                if docs.is_empty() {
+                    break;
+                }
+                for (&doc, &tf) in docs.iter().zip(block.freqs()) {
+                    let tf = tf as f32;
+                    let norm = table[norms.fieldnorm_id(doc) as usize];
+                    let slot = &mut scores[doc as usize];
+                    if *slot == 0.0 {
+                        touched.push(doc);
+                    }
+                    *slot += weight * tf / (tf + norm);
+                }
+                block.advance();
+            }
+        }
+        Ok(touched)
+    }
+
+    /// Scores of the given documents only (ascending doc ids), by seeking each token's
+    /// postings: used to pick the best passage of a document for its snippet.
+    pub fn score_docs(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        docs: &[DocId],
+    ) -> Result<Vec<f32>, InternalError> {
+        let mut scores = vec![0f32; docs.len()];
+        let inverted = self.segment.inverted_index(self.content)?;
+        let norms = self.segment.get_fieldnorms_reader(self.content)?;
+        let table = self.norm_table(params);
+        for (token, count) in &query.scored {
+            let term = Term::from_field_text(self.content, token);
+            let Some(info) = inverted
+                .get_term_info(&term)
+                .map_err(tantivy::TantivyError::from)?
+            else {
+                continue;
+            };
+            let weight = self.idf(u64::from(info.doc_freq)) * *count as f32;
+            let mut postings = inverted
+                .read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
+                .map_err(tantivy::TantivyError::from)?;
+            for (slot, &doc) in scores.iter_mut().zip(docs) {
+                if postings.doc() > doc {
+                    continue;
+                }
+                if postings.seek(doc) == doc {
+                    let tf = postings.term_freq() as f32;
+                    *slot += weight * tf / (tf + table[norms.fieldnorm_id(doc) as usize]);
+                }
+            }
+        }
+        Ok(scores)
+    }
+
+    /// Documents matching any of `clauses`.
+    fn union<'a>(
+        &self,
+        clauses: impl Iterator<Item = &'a Clause>,
+    ) -> Result<BitSet, InternalError> {
+        let mut set = BitSet::with_max_value(self.segment.max_doc().max(1));
+        for clause in clauses {
+            match clause {
+                Clause::Term(token) => {
+                    self.insert_term(Term::from_field_text(self.content, token), &mut set)?
+                }
+                Clause::Phrase(tokens) => {
+                    let terms = tokens
+                        .iter()
+                        .map(|(offset, token)| {
+                            (*offset, Term::from_field_text(self.content, token))
+                        })
+                        .collect();
+                    let phrase = PhraseQuery::new_with_offset(terms);
+                    let weight =
+                        phrase.weight(EnableScoring::disabled_from_schema(&self.schema))?;
+                    let mut scorer = weight.scorer(&self.segment, 1.0)?;
+                    let mut doc = scorer.doc();
+                    while doc != TERMINATED {
+                        set.insert(doc);
+                        doc = scorer.advance();
+                    }
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    fn sites(&self, sites: &[String]) -> Result<BitSet, InternalError> {
+        let mut set = BitSet::with_max_value(self.segment.max_doc().max(1));
+        for site in sites {
+            self.insert_term(Term::from_field_text(self.site, site), &mut set)?;
+        }
+        Ok(set)
+    }
+
+    fn insert_term(&self, term: Term, set: &mut BitSet) -> Result<(), InternalError> {
+        let inverted = self.segment.inverted_index(term.field())?;
+        let Some(mut postings) = inverted
+            .read_postings(&term, IndexRecordOption::Basic)
+            .map_err(tantivy::TantivyError::from)?
+        else {
+            return Ok(());
+        };
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            set.insert(doc);
+            doc = postings.advance();
+        }
+        Ok(())
+    }
+}

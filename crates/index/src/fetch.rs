@@ -1,0 +1,162 @@
+//! Fetch (document text windows by id or url) and term statistics.
+use driftless_api::{
+    DEFAULT_FETCH_CHARS, FetchRequest, FetchResponse, MAX_FETCH_CHARS, TermStat, TermStatsResponse,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, TERMINATED, Term};
+
+use crate::analyzer::analyze;
+use crate::error::{IndexError, InternalError, UserError};
+use crate::snapshot::Snapshot;
+
+/// Most terms one `term_stats` call may ask for.
+pub const MAX_STATS_TERMS: usize = 32;
+/// Longest term accepted by `term_stats`, in characters.
+pub const MAX_STATS_TERM_CHARS: usize = 100;
+
+impl Snapshot {
+    /// A window of one document's text, by doc_id or url.
+    pub fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, IndexError> {
+        let (field, key, what) = match (&request.doc_id, &request.url) {
+            (Some(id), None) => (self.doc_fields.doc_id, id, "doc_id"),
+            (None, Some(url)) => (self.doc_fields.url, url, "url"),
+            (Some(_), Some(_)) => {
+                return Err(
+                    UserError::invalid("doc_id", "give either doc_id or url, not both").into(),
+                );
+            }
+            (None, None) => return Err(UserError::invalid("doc_id", "give doc_id or url").into()),
+        };
+        if key.is_empty() || key.len() > 4096 {
+            return Err(UserError::invalid(what, "must be 1 to 4096 bytes").into());
+        }
+        let max_chars = request.max_chars.unwrap_or(DEFAULT_FETCH_CHARS);
+        if !(1..=MAX_FETCH_CHARS).contains(&max_chars) {
+            return Err(UserError::invalid(
+                "max_chars",
+                format!("must be between 1 and {MAX_FETCH_CHARS}, got {max_chars}"),
+            )
+            .into());
+        }
+        let doc = self.lookup(field, key)?.ok_or_else(|| {
+            UserError::NotFound(format!(
+                "no document with {what} {key:?} in snapshot {}",
+                self.id()
+            ))
+        })?;
+        let stored = self.stored_doc(doc)?;
+        let total_chars = stored.text.chars().count() as u64;
+        if request.offset > total_chars {
+            return Err(UserError::invalid(
+                "offset",
+                format!("is past the end of the document ({total_chars} characters)"),
+            )
+            .into());
+        }
+        let text: String = stored
+            .text
+            .chars()
+            .skip(request.offset as usize)
+            .take(max_chars as usize)
+            .collect();
+        Ok(FetchResponse {
+            snapshot: self.id().to_string(),
+            doc_id: stored.doc_id,
+            url: stored.url,
+            title: stored.title,
+            text,
+            offset: request.offset,
+            total_chars,
+        })
+    }
+
+    /// tantivy doc id of the document whose raw `field` equals `key`.
+    fn lookup(&self, field: Field, key: &str) -> Result<Option<DocId>, InternalError> {
+        let segment = self.doc_searcher.segment_reader(0);
+        let inverted = segment.inverted_index(field)?;
+        let term = Term::from_field_text(field, key);
+        let postings = inverted
+            .read_postings(&term, IndexRecordOption::Basic)
+            .map_err(tantivy::TantivyError::from)?;
+        Ok(postings.map(|p| p.doc()).filter(|&doc| doc != TERMINATED))
+    }
+
+    /// Document frequency of each term (after analysis) and corpus size.
+    pub fn term_stats(&self, terms: &[String]) -> Result<TermStatsResponse, IndexError> {
+        if terms.is_empty() || terms.len() > MAX_STATS_TERMS {
+            return Err(UserError::invalid(
+                "terms",
+                format!("give 1 to {MAX_STATS_TERMS} terms, got {}", terms.len()),
+            )
+            .into());
+        }
+        let mut analyzer = self.analyzer.clone();
+        let mut stats = Vec::with_capacity(terms.len());
+        for term in terms {
+            if term.trim().is_empty() || term.chars().count() > MAX_STATS_TERM_CHARS {
+                return Err(UserError::invalid(
+                    "terms",
+                    format!("each term must be 1 to {MAX_STATS_TERM_CHARS} characters"),
+                )
+                .into());
+            }
+            crate::search::validate_query(term).map_err(|_| {
+                UserError::invalid("terms", "terms must not contain control characters")
+            })?;
+            let mut tokens: Vec<String> = analyze(&mut analyzer, term)
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
+            tokens.dedup();
+            let doc_freq = self.docs_with_all(&tokens)?;
+            stats.push(TermStat {
+                term: term.clone(),
+                tokens,
+                doc_freq,
+            });
+        }
+        Ok(TermStatsResponse {
+            snapshot: self.id().to_string(),
+            total_docs: self.docs.num_docs(),
+            total_passages: self.passages.num_docs(),
+            terms: stats,
+        })
+    }
+
+    /// Documents containing every token (0 for none): intersects postings by leapfrogging.
+    fn docs_with_all(&self, tokens: &[String]) -> Result<u64, InternalError> {
+        if tokens.is_empty() {
+            return Ok(0);
+        }
+        if let [one] = tokens {
+            return self.docs.doc_freq(one);
+        }
+        let segment = self.doc_searcher.segment_reader(0);
+        let inverted = segment.inverted_index(self.doc_fields.content)?;
+        let mut lists = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            let term = Term::from_field_text(self.doc_fields.content, token);
+            match inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?
+            {
+                Some(postings) => lists.push(postings),
+                None => return Ok(0),
+            }
+        }
+        let mut count = 0;
+        let mut candidate = lists[0].doc();
+        'outer: while candidate != TERMINATED {
+            for list in &mut lists {
+                let found = list.seek(candidate);
+                if found != candidate {
+                    candidate = found;
+                    continue 'outer;
+                }
+            }
+            count += 1;
+            candidate = lists[0].advance();
+        }
+        Ok(count)
+    }
+}

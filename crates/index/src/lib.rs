@@ -1,0 +1,72 @@
+//! Read side of a driftless snapshot: open and verify it, answer BM25 search with
+//! configurable k1/b, build snippets, fetch document text windows and term statistics.
+//!
+//! ```no_run
+//! use driftless_index::Snapshot;
+//! use driftless_api::SearchRequest;
+//!
+//! let snapshot = Snapshot::open(std::path::Path::new("snapshots/default"))?;
+//! let response = snapshot.search(&SearchRequest::new("create index concurrently"))?;
+//! for hit in response.results {
+//!     println!("{} {} {}", hit.rank, hit.url, hit.score);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod analyzer;
+pub mod bm25;
+mod error;
+mod fetch;
+pub mod query;
+pub mod schema;
+mod search;
+mod snapshot;
+pub mod snippet;
+mod verify;
+
+use std::path::Path;
+
+pub use error::{IndexError, InternalError, OpenError, UserError};
+pub use fetch::{MAX_STATS_TERM_CHARS, MAX_STATS_TERMS};
+pub use snapshot::Snapshot;
+pub use verify::file_checksum;
+
+/// Options for [`Snapshot::open_with`].
+#[derive(Debug, Clone, Copy)]
+pub struct OpenOptions {
+    /// Recompute every file's sha256 and compare with the manifest.
+    pub verify_checksums: bool,
+    /// Re-run the canary queries and compare with the answers recorded at build time.
+    pub verify_canaries: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self {
+            verify_checksums: true,
+            verify_canaries: true,
+        }
+    }
+}
+
+impl Snapshot {
+    /// Opens `dir`, verifying checksums and canaries.
+    pub fn open(dir: &Path) -> Result<Self, OpenError> {
+        Self::open_with(dir, OpenOptions::default())
+    }
+
+    /// Opens `dir` with explicit verification options.
+    pub fn open_with(dir: &Path, options: OpenOptions) -> Result<Self, OpenError> {
+        if options.verify_checksums {
+            // Checksums first: a damaged file must be named, not crash the index reader.
+            let manifest = Self::read_manifest(dir)?;
+            verify::verify_checksums(dir, &manifest.files)?;
+        }
+        let snapshot = Self::load(dir)?;
+        if options.verify_canaries {
+            snapshot.verify_canaries()?;
+        }
+        Ok(snapshot)
+    }
+}

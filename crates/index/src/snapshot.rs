@@ -1,0 +1,239 @@
+//! Opening a snapshot directory: manifest, both indexes, in-memory ordinal maps.
+use std::path::{Path, PathBuf};
+
+use driftless_api::{Manifest, Mode};
+use tantivy::columnar::Column;
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocId, Index, ReloadPolicy, Searcher};
+
+use crate::analyzer::{ANALYZER_NAME, analyzer};
+use crate::bm25::{Bm25Index, Bm25Params};
+use crate::error::{InternalError, OpenError};
+use crate::schema::{
+    DOCS_DIR, DocFields, FORMAT_VERSION, MANIFEST_FILE, PASSAGES_DIR, PassageFields, doc_schema,
+    passage_schema,
+};
+
+/// Passage spans kept in memory (a few u32 per passage): needed for every passage hit.
+#[derive(Debug, Default)]
+pub(crate) struct PassageTable {
+    pub doc_ord: Vec<u32>,
+    pub ordinal: Vec<u32>,
+    pub byte_start: Vec<u32>,
+    pub byte_end: Vec<u32>,
+    pub char_start: Vec<u32>,
+    pub char_end: Vec<u32>,
+    /// passage ordinal → tantivy doc id.
+    pub doc_of_ord: Vec<DocId>,
+}
+
+/// Per-document passage ranges, and doc ordinal → tantivy doc id.
+#[derive(Debug, Default)]
+pub(crate) struct DocTable {
+    pub first_passage: Vec<u32>,
+    pub passage_count: Vec<u32>,
+    pub doc_of_ord: Vec<DocId>,
+}
+
+/// An opened, verified snapshot. Cheap to share behind an `Arc`; all methods take `&self`
+/// and are safe to call from many threads at once.
+pub struct Snapshot {
+    pub(crate) dir: PathBuf,
+    pub(crate) manifest: Manifest,
+    pub(crate) analyzer: TextAnalyzer,
+    pub(crate) docs: Bm25Index,
+    pub(crate) doc_searcher: Searcher,
+    pub(crate) doc_fields: DocFields,
+    pub(crate) doc_table: DocTable,
+    pub(crate) passages: Bm25Index,
+    pub(crate) passage_table: PassageTable,
+}
+
+fn open_index(dir: &Path) -> Result<(Index, Searcher), OpenError> {
+    let index_error = |message: String| OpenError::Index {
+        path: dir.display().to_string(),
+        message,
+    };
+    let index = Index::open_in_dir(dir).map_err(|e| index_error(e.to_string()))?;
+    index.tokenizers().register(ANALYZER_NAME, analyzer());
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()
+        .map_err(|e: tantivy::TantivyError| index_error(e.to_string()))?;
+    let searcher = reader.searcher();
+    if searcher.segment_readers().len() != 1 {
+        return Err(index_error(format!(
+            "expected one segment, found {}; the snapshot was not finalised, rebuild it",
+            searcher.segment_readers().len()
+        )));
+    }
+    Ok((index, searcher))
+}
+
+fn column_u32(searcher: &Searcher, name: &str, dir: &Path) -> Result<Vec<u32>, OpenError> {
+    let segment = searcher.segment_reader(0);
+    let fail = |message: String| OpenError::Index {
+        path: dir.display().to_string(),
+        message,
+    };
+    let column: Column<u64> = segment
+        .fast_fields()
+        .u64(name)
+        .map_err(|e| fail(format!("fast field {name}: {e}")))?;
+    (0..segment.max_doc())
+        .map(|doc| {
+            let value = column
+                .first(doc)
+                .ok_or_else(|| fail(format!("doc {doc} has no {name}")))?;
+            u32::try_from(value).map_err(|_| fail(format!("{name} of doc {doc} overflows u32")))
+        })
+        .collect()
+}
+
+/// Inverts an ordinal column into ordinal → doc id, checking it is a permutation.
+fn invert(ord_of: &[u32], dir: &Path) -> Result<Vec<DocId>, OpenError> {
+    let mut doc_of = vec![DocId::MAX; ord_of.len()];
+    for (doc, &ord) in ord_of.iter().enumerate() {
+        match doc_of.get_mut(ord as usize) {
+            Some(slot) if *slot == DocId::MAX => *slot = doc as DocId,
+            _ => {
+                return Err(OpenError::Index {
+                    path: dir.display().to_string(),
+                    message: format!("ordinal {ord} is duplicated or out of range"),
+                });
+            }
+        }
+    }
+    Ok(doc_of)
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("dir", &self.dir)
+            .field("snapshot_id", &self.manifest.snapshot_id)
+            .field("documents", &self.docs.num_docs())
+            .field("passages", &self.passages.num_docs())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Snapshot {
+    /// Reads the manifest of `dir` without opening the indexes.
+    pub fn read_manifest(dir: &Path) -> Result<Manifest, OpenError> {
+        let path = dir.join(MANIFEST_FILE);
+        if !path.is_file() {
+            return Err(OpenError::NotASnapshot {
+                dir: dir.display().to_string(),
+            });
+        }
+        let bytes = std::fs::read(&path).map_err(|source| OpenError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let manifest: Manifest =
+            serde_json::from_slice(&bytes).map_err(|e| OpenError::BadManifest {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+        if manifest.format_version != FORMAT_VERSION {
+            return Err(OpenError::IncompatibleVersion {
+                found: manifest.format_version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Opens the indexes of `dir` without any verification (used by the builder itself).
+    pub(crate) fn load(dir: &Path) -> Result<Self, OpenError> {
+        let manifest = Self::read_manifest(dir)?;
+        let docs_dir = dir.join(DOCS_DIR);
+        let passages_dir = dir.join(PASSAGES_DIR);
+        let (doc_schema, doc_fields) = doc_schema();
+        let (passage_schema, passage_fields): (_, PassageFields) = passage_schema();
+        let (_, doc_searcher) = open_index(&docs_dir)?;
+        let (_, passage_searcher) = open_index(&passages_dir)?;
+
+        let doc_ord = column_u32(&doc_searcher, "ord", &docs_dir)?;
+        let doc_table = DocTable {
+            first_passage: column_u32(&doc_searcher, "first_passage", &docs_dir)?,
+            passage_count: column_u32(&doc_searcher, "passage_count", &docs_dir)?,
+            doc_of_ord: invert(&doc_ord, &docs_dir)?,
+        };
+        let passage_ord = column_u32(&passage_searcher, "ord", &passages_dir)?;
+        let passage_table = PassageTable {
+            doc_ord: column_u32(&passage_searcher, "doc_ord", &passages_dir)?,
+            ordinal: column_u32(&passage_searcher, "ordinal", &passages_dir)?,
+            byte_start: column_u32(&passage_searcher, "byte_start", &passages_dir)?,
+            byte_end: column_u32(&passage_searcher, "byte_end", &passages_dir)?,
+            char_start: column_u32(&passage_searcher, "char_start", &passages_dir)?,
+            char_end: column_u32(&passage_searcher, "char_end", &passages_dir)?,
+            doc_of_ord: invert(&passage_ord, &passages_dir)?,
+        };
+        let wrap = |e: InternalError, path: &Path| OpenError::Index {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        };
+        let docs = Bm25Index::new(
+            doc_searcher.segment_reader(0).clone(),
+            doc_schema,
+            doc_fields.content,
+            doc_fields.site,
+            doc_ord,
+        )
+        .map_err(|e| wrap(e, &docs_dir))?;
+        let passages = Bm25Index::new(
+            passage_searcher.segment_reader(0).clone(),
+            passage_schema,
+            passage_fields.content,
+            passage_fields.site,
+            passage_ord,
+        )
+        .map_err(|e| wrap(e, &passages_dir))?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            manifest,
+            analyzer: analyzer(),
+            docs,
+            doc_searcher,
+            doc_fields,
+            doc_table,
+            passages,
+            passage_table,
+        })
+    }
+
+    /// The snapshot id.
+    pub fn id(&self) -> &str {
+        &self.manifest.snapshot_id
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The snapshot directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Mode used when a request names none: `hybrid` once a dense index exists.
+    pub fn default_mode(&self) -> Mode {
+        if self.manifest.build.dense.is_some() {
+            Mode::Hybrid
+        } else {
+            Mode::Bm25
+        }
+    }
+
+    /// The snapshot's default BM25 parameters.
+    pub fn default_bm25(&self) -> Bm25Params {
+        Bm25Params {
+            k1: self.manifest.build.bm25_k1,
+            b: self.manifest.build.bm25_b,
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! Write side of a driftless snapshot: corpus → snapshot directory (tantivy BM25 indexes over
+//! documents and passages, the compressed document store, `manifest.json`).
+//!
+//! ```no_run
+//! use driftless_ingest::{build, BuildOptions};
+//! let summary = build(&BuildOptions::new("corpus/", "snapshots/mine"))?;
+//! println!("{} documents, snapshot {}", summary.documents, summary.snapshot_id);
+//! # Ok::<(), driftless_ingest::IngestError>(())
+//! ```
+#![warn(missing_docs)]
+
+mod collect;
+mod finalize;
+mod progress;
+mod write;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use driftless_corpus::{Format, ReaderOptions, SplitterConfig};
+use thiserror::Error;
+
+pub use progress::{Phase, Progress};
+
+/// Everything `driftless build` can be told.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Corpus file or directory.
+    pub corpus: PathBuf,
+    /// Corpus format.
+    pub format: Format,
+    /// Snapshot directory to create.
+    pub out: PathBuf,
+    /// Reader limits and flags.
+    pub reader: ReaderOptions,
+    /// Snapshot default BM25 k1 (Lucene/Pyserini's 0.9).
+    pub bm25_k1: f32,
+    /// Snapshot default BM25 b (Lucene/Pyserini's 0.4).
+    pub bm25_b: f32,
+    /// Passage budget in estimated model tokens.
+    pub passage_max_tokens: u32,
+    /// Replace `out` if it exists.
+    pub overwrite: bool,
+    /// Progress reporting.
+    pub progress: Progress,
+}
+
+impl BuildOptions {
+    /// Defaults for building `corpus` into `out`.
+    pub fn new(corpus: impl Into<PathBuf>, out: impl Into<PathBuf>) -> Self {
+        Self {
+            corpus: corpus.into(),
+            format: Format::Auto,
+            out: out.into(),
+            reader: ReaderOptions::default(),
+            bm25_k1: 0.9,
+            bm25_b: 0.4,
+            passage_max_tokens: SplitterConfig::default().max_tokens as u32,
+            overwrite: false,
+            progress: Progress::Auto,
+        }
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BuildSummary {
+    /// The new snapshot's id.
+    pub snapshot_id: String,
+    /// Records read from the corpus (indexed + skipped).
+    pub read: u64,
+    /// Documents indexed.
+    pub documents: u64,
+    /// Passages indexed.
+    pub passages: u64,
+    /// Skipped records by reason.
+    pub skipped: BTreeMap<String, u64>,
+    /// A few skipped sources per reason, for the report.
+    pub skipped_examples: BTreeMap<String, Vec<String>>,
+    /// Bytes of clean text indexed.
+    pub text_bytes: u64,
+    /// Bytes of the snapshot on disk.
+    pub snapshot_bytes: u64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+/// Why a build failed. Bad records are not errors: they are skipped and counted.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    /// The corpus cannot be read at all.
+    #[error(transparent)]
+    Corpus(#[from] driftless_corpus::CorpusError),
+    /// The output directory exists.
+    #[error("{0} already exists; pass --force to replace it or choose another --out")]
+    OutputExists(String),
+    /// Nothing was indexable.
+    #[error("no indexable documents in {corpus}: {detail}")]
+    Empty {
+        /// Corpus path.
+        corpus: String,
+        /// Skip counts.
+        detail: String,
+    },
+    /// Invalid option.
+    #[error("invalid build option: {0}")]
+    InvalidOption(String),
+    /// tantivy failed.
+    #[error("indexing failed: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    /// The fresh snapshot would not open.
+    #[error("the new snapshot does not open: {0}")]
+    Verify(#[from] driftless_index::OpenError),
+    /// File system error.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// Path involved.
+        path: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Builds a snapshot. The output is written next to `out` and renamed into place at the
+/// end, so an interrupted build never leaves a half snapshot under the final name.
+pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
+    let started = Instant::now();
+    if !(options.bm25_k1.is_finite() && (0.0..=10.0).contains(&options.bm25_k1)) {
+        return Err(IngestError::InvalidOption(format!(
+            "k1 must be in [0, 10], got {}",
+            options.bm25_k1
+        )));
+    }
+    if !(options.bm25_b.is_finite() && (0.0..=1.0).contains(&options.bm25_b)) {
+        return Err(IngestError::InvalidOption(format!(
+            "b must be in [0, 1], got {}",
+            options.bm25_b
+        )));
+    }
+    if !(32..=4096).contains(&options.passage_max_tokens) {
+        return Err(IngestError::InvalidOption(format!(
+            "passage budget must be 32..=4096 tokens, got {}",
+            options.passage_max_tokens
+        )));
+    }
+    if options.out.exists() && !options.overwrite {
+        return Err(IngestError::OutputExists(options.out.display().to_string()));
+    }
+    let staging = staging_dir(&options.out);
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
+    }
+    std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+
+    let collected = collect::collect(options)?;
+    tracing::info!(documents = collected.documents.len(), skipped = ?collected.skipped, "corpus read");
+    let written = write::write_indexes(&staging, &collected.documents, options)?;
+    let snapshot_id = finalize::finalize(&staging, &collected, &written, options)?;
+
+    if options.out.exists() {
+        std::fs::remove_dir_all(&options.out).map_err(io_error(&options.out))?;
+    }
+    std::fs::rename(&staging, &options.out).map_err(io_error(&options.out))?;
+    let snapshot_bytes = finalize::dir_size(&options.out);
+    Ok(BuildSummary {
+        snapshot_id,
+        read: collected.read,
+        documents: collected.documents.len() as u64,
+        passages: written.passages,
+        skipped: collected.skipped.clone(),
+        skipped_examples: collected.skipped_examples.clone(),
+        text_bytes: collected.text_bytes,
+        snapshot_bytes,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+fn staging_dir(out: &Path) -> PathBuf {
+    let mut name = out
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "snapshot".into());
+    name.push(".building");
+    out.with_file_name(name)
+}

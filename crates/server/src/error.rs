@@ -1,0 +1,178 @@
+//! The one error type every handler returns, and the one place where engine errors become
+//! HTTP statuses. Every error body has the shape `{"error":{"code","message"}}`.
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use driftless_api::ErrorBody;
+use driftless_index::{IndexError, UserError};
+
+/// An error ready to be sent: status, stable code, message and an optional `Retry-After`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status (4xx for the caller's fault, 5xx for ours).
+    pub status: StatusCode,
+    /// Stable snake_case code for the body.
+    pub code: &'static str,
+    /// Message written for the caller.
+    pub message: String,
+    /// Seconds a client should wait before retrying, sent as `Retry-After`.
+    pub retry_after: Option<u32>,
+}
+
+impl ApiError {
+    /// An error with the given status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 with `code`.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 400 `invalid_parameter` naming the parameter.
+    pub fn invalid_parameter(param: &str, message: impl std::fmt::Display) -> Self {
+        Self::bad_request(
+            "invalid_parameter",
+            format!("invalid parameter `{param}`: {message}"),
+        )
+    }
+
+    /// 503 `not_ready`: the snapshot is still loading.
+    pub fn not_ready() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the snapshot is still loading; retry shortly (GET /ready reports when it is loaded)",
+        )
+        .with_retry_after(1)
+    }
+
+    /// 503 `overloaded`: the CPU pool's wait queue is full.
+    pub fn overloaded() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the server is at capacity and its queue is full; retry after a short pause",
+        )
+        .with_retry_after(1)
+    }
+
+    /// 500 `internal` with a generic message. The detail goes to the log, never to the
+    /// client: it may name files on the server and it would make bodies differ between runs.
+    pub fn internal(detail: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal server error; the detail is in the server log",
+        )
+    }
+
+    /// Sets `Retry-After`.
+    pub fn with_retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+}
+
+impl From<IndexError> for ApiError {
+    /// The one mapping from engine errors to HTTP. No wildcard arm: a new engine error
+    /// variant must be given a status here before the server compiles.
+    fn from(error: IndexError) -> Self {
+        match error {
+            IndexError::User(user) => {
+                let status = match &user {
+                    UserError::InvalidParameter { .. }
+                    | UserError::QuerySyntax(_)
+                    | UserError::ModeUnavailable(_) => StatusCode::BAD_REQUEST,
+                    UserError::NotFound(_) => StatusCode::NOT_FOUND,
+                };
+                Self::new(status, user.code(), user.to_string())
+            }
+            IndexError::Internal(internal) => Self::internal(&internal),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody::new(self.code, self.message);
+        let mut response = json_response(self.status, &body);
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// Serializes `body` as compact JSON with `status`. Compact and serde-ordered so that equal
+/// values always give equal bytes.
+pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        // Our response types hold only strings, integers and finite floats, so this is a bug;
+        // answer with a fixed body rather than recursing into another serialization.
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize a response body");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+                r#"{"error":{"code":"internal","message":"internal server error; the detail is in the server log"}}"#,
+            )
+                .into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_errors_map_to_4xx() {
+        let cases = [
+            (UserError::QuerySyntax("x".into()), StatusCode::BAD_REQUEST),
+            (
+                UserError::ModeUnavailable("x".into()),
+                StatusCode::BAD_REQUEST,
+            ),
+            (UserError::NotFound("x".into()), StatusCode::NOT_FOUND),
+            (
+                UserError::InvalidParameter {
+                    param: "k",
+                    message: "too big".into(),
+                },
+                StatusCode::BAD_REQUEST,
+            ),
+        ];
+        for (user, status) in cases {
+            let code = user.code();
+            let api = ApiError::from(IndexError::User(user));
+            assert_eq!(api.status, status);
+            assert_eq!(api.code, code);
+        }
+    }
+
+    #[test]
+    fn internal_errors_hide_their_detail() {
+        let internal = driftless_index::InternalError::Corrupt("/srv/secret/path".into());
+        let api = ApiError::from(IndexError::Internal(internal));
+        assert_eq!(api.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!api.message.contains("secret"));
+    }
+}

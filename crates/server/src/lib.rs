@@ -1,0 +1,122 @@
+//! The driftless HTTP server: `/v1` routes over one [`driftless_index::Snapshot`], strict
+//! request decoding, one error shape, bounded CPU work and a generated OpenAPI document.
+//!
+//! [`app`] builds the router and [`serve`] runs it with graceful shutdown, so tests drive the
+//! router with `oneshot` and also run a real server on port 0.
+//!
+//! ```no_run
+//! use driftless_server::{AppState, ServerConfig, app, serve};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let state = AppState::new(&ServerConfig::default());
+//! let loader = state.clone();
+//! tokio::spawn(async move { loader.load_snapshot("snapshot".into()).await });
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! serve(listener, app(state), async { let _ = tokio::signal::ctrl_c().await; }).await
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+mod cpu_pool;
+mod error;
+mod json_body;
+mod openapi;
+mod probe_routes;
+mod query_string;
+mod request_id;
+mod request_params;
+mod server_timing;
+mod state;
+mod v1_routes;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request};
+use axum::middleware;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+pub use cpu_pool::CpuPool;
+pub use error::ApiError;
+pub use json_body::MAX_BODY_BYTES;
+pub use openapi::{openapi, openapi_yaml};
+pub use probe_routes::{HealthStatus, ReadyStatus};
+pub use query_string::{DecodeError, QueryParams, decode as decode_query_string};
+pub use request_id::{MAX_REQUEST_ID_LEN, X_REQUEST_ID};
+pub use request_params::{
+    FETCH_PARAMS, MAX_TERM_CHARS, MAX_TERMS, SEARCH_PARAMS, TERMS_PARAMS, fetch_from_query,
+    search_from_json, search_from_query, terms_from_query,
+};
+pub use server_timing::SERVER_TIMING;
+pub use state::{AppState, ServerConfig};
+
+/// The router with every route and middleware.
+///
+/// Layers, outermost first: request id (so every response carries one, even a 413 or a
+/// panic), trace, panic catcher, body limit; `Server-Timing` wraps the engine routes only.
+pub fn app(state: AppState) -> Router {
+    let engine_routes = Router::new()
+        .route(
+            "/v1/search",
+            get(v1_routes::search_get).post(v1_routes::search_post),
+        )
+        .route("/v1/fetch", get(v1_routes::fetch))
+        .route("/v1/stats/terms", get(v1_routes::term_stats))
+        .route_layer(middleware::from_fn(server_timing::server_timing));
+    Router::new()
+        .merge(engine_routes)
+        .route("/v1/snapshot", get(v1_routes::snapshot))
+        .route("/health", get(probe_routes::health))
+        .route("/ready", get(probe_routes::ready))
+        .route("/openapi.yaml", get(probe_routes::openapi_document))
+        // Must come after every route: it only applies to the routes already added.
+        .method_not_allowed_fallback(probe_routes::method_not_allowed)
+        .fallback(probe_routes::not_found)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(probe_routes::panic_response))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(middleware::from_fn(request_id::request_id))
+}
+
+/// One span per request with the fields an operator filters on.
+fn request_span(request: &Request) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|info| info.0);
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+        peer = ?peer,
+    )
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,65 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` attributes and the
+//! API types' schemas. The committed `openapi.yaml` is compared with it by a test.
+use std::sync::LazyLock;
+
+use driftless_api::{
+    BuildConfig, CanaryRecord, ErrorBody, ErrorDetail, FetchRequest, FetchResponse, FileChecksum,
+    Highlight, Hit, Manifest, Mode, SearchRequest, SearchResponse, SnapshotCounts, TermStat,
+    TermStatsResponse, Unit,
+};
+use utoipa::OpenApi;
+
+use crate::probe_routes::{HealthStatus, ReadyStatus};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "driftless",
+        description = "Reproducible search over a frozen web corpus: the same request against the same \
+            snapshot returns the same bytes. Timing and request ids travel in the `Server-Timing` and \
+            `x-request-id` headers, never in bodies. Every error body is `{\"error\":{\"code\",\"message\"}}`."
+    ),
+    paths(
+        crate::v1_routes::search_get,
+        crate::v1_routes::search_post,
+        crate::v1_routes::fetch,
+        crate::v1_routes::term_stats,
+        crate::v1_routes::snapshot,
+        crate::probe_routes::health,
+        crate::probe_routes::ready,
+        crate::probe_routes::openapi_document,
+    ),
+    components(schemas(
+        SearchRequest, SearchResponse, Hit, Mode, Unit, Highlight, FetchRequest, FetchResponse,
+        TermStatsResponse, TermStat, Manifest, SnapshotCounts, BuildConfig, FileChecksum,
+        CanaryRecord, ErrorBody, ErrorDetail, HealthStatus, ReadyStatus,
+    )),
+    tags(
+        (name = "search", description = "Ranked retrieval over the snapshot."),
+        (name = "fetch", description = "Document text by id or URL."),
+        (name = "stats", description = "Corpus statistics."),
+        (name = "snapshot", description = "The snapshot being served."),
+        (name = "probes", description = "Liveness, readiness and this document."),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of every route this server answers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The OpenAPI document as YAML, as committed in `openapi.yaml`.
+pub fn openapi_yaml() -> String {
+    // Rendering a document built from our own types only fails on a bug; the comment keeps the
+    // route answering and makes the committed-file test fail loudly.
+    openapi()
+        .to_yaml()
+        .unwrap_or_else(|error| format!("# cannot render the OpenAPI document: {error}\n"))
+}
+
+/// Rendered once: the document never changes while the process runs.
+pub(crate) fn cached_yaml() -> &'static str {
+    static YAML: LazyLock<String> = LazyLock::new(openapi_yaml);
+    &YAML
+}

@@ -1,0 +1,120 @@
+//! Shared server state: the snapshot (once loaded) and the CPU pool.
+//!
+//! The snapshot sits in a `OnceLock` so the server can bind and answer `/health` while a large
+//! snapshot is still being verified: orchestrators then see a live process that is not yet
+//! ready, instead of a port that refuses connections.
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use driftless_index::{OpenError, Snapshot};
+
+use crate::cpu_pool::CpuPool;
+use crate::error::ApiError;
+
+/// Tuning of the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Searches, fetches and stats computed at once (CPU permits).
+    pub cpu_workers: usize,
+    /// Requests allowed to wait for a permit; past this the server answers 503 `overloaded`.
+    pub queue_capacity: usize,
+}
+
+impl ServerConfig {
+    /// `workers` permits and a queue of 64 requests per permit.
+    pub fn with_workers(workers: usize) -> Self {
+        let workers = workers.max(1);
+        Self {
+            cpu_workers: workers,
+            queue_capacity: workers.saturating_mul(64),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    /// One permit per available core.
+    fn default() -> Self {
+        Self::with_workers(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+}
+
+/// What became of the snapshot: set once, never replaced.
+#[derive(Debug)]
+enum Loaded {
+    Ready(Arc<Snapshot>),
+    Failed(String),
+}
+
+/// State shared by every handler; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    snapshot: Arc<OnceLock<Loaded>>,
+    pool: CpuPool,
+}
+
+impl AppState {
+    /// State with no snapshot yet: `/health` answers, `/ready` and `/v1/*` answer 503 until
+    /// [`AppState::set_snapshot`] or [`AppState::load_snapshot`] succeeds.
+    pub fn new(config: &ServerConfig) -> Self {
+        Self {
+            snapshot: Arc::new(OnceLock::new()),
+            pool: CpuPool::new(config.cpu_workers, config.queue_capacity),
+        }
+    }
+
+    /// State serving an already opened snapshot.
+    pub fn with_snapshot(snapshot: Snapshot, config: &ServerConfig) -> Self {
+        let state = Self::new(config);
+        // A fresh OnceLock is empty, so this cannot be refused.
+        let _ = state.snapshot.set(Loaded::Ready(Arc::new(snapshot)));
+        state
+    }
+
+    /// Installs the snapshot; `false` if one was already installed (or loading failed), in
+    /// which case `snapshot` is dropped: a running server never swaps snapshots, since its
+    /// bodies name one snapshot id.
+    pub fn set_snapshot(&self, snapshot: Snapshot) -> bool {
+        self.snapshot.set(Loaded::Ready(Arc::new(snapshot))).is_ok()
+    }
+
+    /// Opens and verifies the snapshot at `dir` on the blocking pool, then installs it.
+    /// On failure `/ready` reports the error until the process exits.
+    pub async fn load_snapshot(&self, dir: PathBuf) -> Result<(), OpenError> {
+        let opened = tokio::task::spawn_blocking(move || Snapshot::open(&dir)).await;
+        let opened = match opened {
+            Ok(opened) => opened,
+            Err(join_error) => Err(OpenError::Io {
+                path: String::from("<snapshot loader>"),
+                source: std::io::Error::other(join_error.to_string()),
+            }),
+        };
+        match opened {
+            Ok(snapshot) => {
+                let _ = self.snapshot.set(Loaded::Ready(Arc::new(snapshot)));
+                Ok(())
+            }
+            Err(error) => {
+                let _ = self.snapshot.set(Loaded::Failed(error.to_string()));
+                Err(error)
+            }
+        }
+    }
+
+    /// The snapshot, or 503 while it loads (or after it failed to load).
+    pub fn snapshot(&self) -> Result<Arc<Snapshot>, ApiError> {
+        match self.snapshot.get() {
+            Some(Loaded::Ready(snapshot)) => Ok(Arc::clone(snapshot)),
+            Some(Loaded::Failed(message)) => Err(ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "snapshot_unavailable",
+                format!("the snapshot failed to load: {message}"),
+            )),
+            None => Err(ApiError::not_ready()),
+        }
+    }
+
+    /// The pool that runs engine calls.
+    pub fn pool(&self) -> &CpuPool {
+        &self.pool
+    }
+}

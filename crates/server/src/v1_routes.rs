@@ -1,0 +1,168 @@
+//! Handlers of the `/v1` routes: search, fetch, term statistics and the manifest.
+//!
+//! Each handler decodes the transport, takes the snapshot (503 until it is loaded), runs the
+//! engine call on the bounded CPU pool and serializes the answer as compact JSON.
+use std::time::Duration;
+
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use driftless_api::{
+    ErrorBody, FetchResponse, Manifest, SearchRequest, SearchResponse, TermStatsResponse,
+};
+use driftless_index::IndexError;
+use serde_json::Value;
+
+use crate::error::{ApiError, json_response};
+use crate::json_body::JsonBody;
+use crate::request_params::{
+    fetch_from_query, search_from_json, search_from_query, terms_from_query,
+};
+use crate::server_timing::EngineTime;
+use crate::state::AppState;
+
+/// Turns an engine outcome into a response carrying the engine's time for `Server-Timing`.
+fn engine_response<T: serde::Serialize>(outcome: (Result<T, IndexError>, Duration)) -> Response {
+    let (result, took) = outcome;
+    let mut response = match result {
+        Ok(body) => json_response(StatusCode::OK, &body),
+        Err(error) => ApiError::from(error).into_response(),
+    };
+    response.extensions_mut().insert(EngineTime(took));
+    response
+}
+
+async fn run_search(state: &AppState, request: SearchRequest) -> Result<Response, ApiError> {
+    let snapshot = state.snapshot()?;
+    let outcome = state.pool().run(move || snapshot.search(&request)).await?;
+    Ok(engine_response(outcome))
+}
+
+/// Ranked search, parameters in the query string.
+#[utoipa::path(
+    get,
+    path = "/v1/search",
+    tag = "search",
+    params(
+        ("q" = String, Query, max_length = 1000, description = "The query. BM25 syntax: bare terms, `\"exact phrase\"`, `-excluded`, `OR`, `site:host`; unbalanced quotes are literal text."),
+        ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Number of results (default 10)."),
+        ("offset" = Option<u32>, Query, description = "Ranked results to skip (default 0); `offset + k` ≤ 10000."),
+        ("mode" = Option<driftless_api::Mode>, Query, description = "Retrieval mode; the snapshot's default when absent."),
+        ("unit" = Option<driftless_api::Unit>, Query, description = "Retrieval unit (default `doc`)."),
+        ("k1" = Option<f32>, Query, description = "BM25 k1 for this request (ablations)."),
+        ("b" = Option<f32>, Query, description = "BM25 b for this request (ablations)."),
+        ("highlight" = Option<driftless_api::Highlight>, Query, description = "How query terms are marked in snippets (default `markdown`)."),
+    ),
+    responses(
+        (status = 200, description = "Ranked results; identical requests get identical bodies.", body = SearchResponse,
+            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        (status = 400, description = "Malformed or out-of-range parameter, bad encoding, query syntax error.", body = ErrorBody),
+        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet (`not_ready`) or queue full (`overloaded`); see `Retry-After`.", body = ErrorBody),
+    )
+)]
+pub async fn search_get(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let request = search_from_query(raw.as_deref())?;
+    run_search(&state, request).await
+}
+
+/// Ranked search, parameters in a JSON body with the fields of the query string.
+#[utoipa::path(
+    post,
+    path = "/v1/search",
+    tag = "search",
+    request_body(content = SearchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Ranked results; identical requests get identical bodies.", body = SearchResponse,
+            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        (status = 400, description = "Malformed JSON, unknown or mistyped field, out-of-range value, query syntax error.", body = ErrorBody),
+        (status = 413, description = "Body larger than 64 KiB.", body = ErrorBody),
+        (status = 415, description = "Missing `Content-Type: application/json`.", body = ErrorBody),
+        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet (`not_ready`) or queue full (`overloaded`); see `Retry-After`.", body = ErrorBody),
+    )
+)]
+pub async fn search_post(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<Value>,
+) -> Result<Response, ApiError> {
+    let request = search_from_json(body)?;
+    run_search(&state, request).await
+}
+
+/// A window of one document's clean text, by `doc_id` or by `url`.
+#[utoipa::path(
+    get,
+    path = "/v1/fetch",
+    tag = "fetch",
+    params(
+        ("doc_id" = Option<String>, Query, description = "Document id; give exactly one of `doc_id` and `url`."),
+        ("url" = Option<String>, Query, description = "Canonical URL; give exactly one of `doc_id` and `url`."),
+        ("offset" = Option<u64>, Query, description = "First character to return (default 0)."),
+        ("max_chars" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "Most characters to return (default 20000)."),
+    ),
+    responses(
+        (status = 200, description = "The requested window of the document text.", body = FetchResponse,
+            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        (status = 400, description = "Malformed or out-of-range parameter.", body = ErrorBody),
+        (status = 404, description = "No document with that id or url.", body = ErrorBody),
+        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet or queue full; see `Retry-After`.", body = ErrorBody),
+    )
+)]
+pub async fn fetch(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let request = fetch_from_query(raw.as_deref())?;
+    let snapshot = state.snapshot()?;
+    let outcome = state.pool().run(move || snapshot.fetch(&request)).await?;
+    Ok(engine_response(outcome))
+}
+
+/// Document frequencies of a few terms, after the index's analysis.
+#[utoipa::path(
+    get,
+    path = "/v1/stats/terms",
+    tag = "stats",
+    params(
+        ("terms" = String, Query, description = "1 to 32 comma-separated terms of at most 100 characters each."),
+    ),
+    responses(
+        (status = 200, description = "One entry per term, in request order.", body = TermStatsResponse,
+            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        (status = 400, description = "Missing, empty, too many or too long terms.", body = ErrorBody),
+        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet or queue full; see `Retry-After`.", body = ErrorBody),
+    )
+)]
+pub async fn term_stats(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let terms = terms_from_query(raw.as_deref())?;
+    let snapshot = state.snapshot()?;
+    let outcome = state
+        .pool()
+        .run(move || snapshot.term_stats(&terms))
+        .await?;
+    Ok(engine_response(outcome))
+}
+
+/// The manifest of the snapshot being served.
+#[utoipa::path(
+    get,
+    path = "/v1/snapshot",
+    tag = "snapshot",
+    responses(
+        (status = 200, description = "The snapshot's manifest.json.", body = Manifest),
+        (status = 503, description = "Snapshot not loaded yet.", body = ErrorBody),
+    )
+)]
+pub async fn snapshot(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let snapshot = state.snapshot()?;
+    Ok(json_response(StatusCode::OK, snapshot.manifest()))
+}

@@ -1,0 +1,14 @@
+//! The one integration-test binary of the server: the snapshot fixture is built once per
+//! process and the modules under `integration/` share it (one link instead of one per file).
+#[path = "common/mod.rs"]
+mod common;
+
+mod integration {
+    mod bad_input;
+    mod fetch;
+    mod headers;
+    mod live_server;
+    mod openapi;
+    mod probes;
+    mod search;
+}

@@ -1,0 +1,63 @@
+//! Fetch: by id and by url, windows, unknown documents.
+use crate::common::{get, ready_app};
+
+#[tokio::test]
+async fn fetch_body_shape() {
+    let response = get(ready_app(), "/v1/fetch?doc_id=rust/borrow&max_chars=60").await;
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    let body = response.json();
+    assert_eq!(body["doc_id"], "rust/borrow");
+    assert_eq!(body["offset"], 0);
+    assert!(
+        body["text"]
+            .as_str()
+            .is_some_and(|text| text.chars().count() <= 60)
+    );
+    insta::assert_json_snapshot!("fetch_rust_borrow_60", body);
+}
+
+#[tokio::test]
+async fn fetch_by_url_matches_fetch_by_id() {
+    let by_id = get(ready_app(), "/v1/fetch?doc_id=git/rebase").await;
+    let by_url = get(
+        ready_app(),
+        "/v1/fetch?url=https%3A%2F%2Fgit-scm.com%2Fdocs%2Fgit-rebase",
+    )
+    .await;
+    assert_eq!(by_id.status, 200);
+    assert_eq!(by_id.body, by_url.body);
+}
+
+#[tokio::test]
+async fn windows_tile_the_text() {
+    let whole = get(ready_app(), "/v1/fetch?doc_id=python/os").await.json();
+    let total = whole["total_chars"].as_u64().unwrap_or_default();
+    let text = whole["text"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(text.chars().count() as u64, total);
+    let tail = get(
+        ready_app(),
+        "/v1/fetch?doc_id=python/os&offset=10&max_chars=20",
+    )
+    .await
+    .json();
+    let expected: String = text.chars().skip(10).take(20).collect();
+    assert_eq!(tail["text"], expected);
+    assert_eq!(tail["offset"], 10);
+}
+
+#[tokio::test]
+async fn unknown_documents_are_404() {
+    for uri in [
+        "/v1/fetch?doc_id=no/such/doc",
+        "/v1/fetch?url=https%3A%2F%2Fexample.org%2F",
+    ] {
+        let response = get(ready_app(), uri).await;
+        assert_eq!(response.status, 404, "{uri}");
+        assert_eq!(response.error_code(), "not_found");
+    }
+}

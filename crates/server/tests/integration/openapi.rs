@@ -1,0 +1,55 @@
+//! The committed `openapi.yaml` is the document the code generates.
+use std::path::PathBuf;
+
+use crate::common::{get, loading_app};
+
+fn committed_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.yaml")
+}
+
+#[test]
+fn openapi_yaml_is_up_to_date() {
+    let generated = driftless_server::openapi_yaml();
+    let path = committed_path();
+    if std::env::var_os("UPDATE_OPENAPI").is_some_and(|value| value == "1") {
+        std::fs::write(&path, &generated).expect("write openapi.yaml");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is out of date with the code; regenerate it with \
+         `UPDATE_OPENAPI=1 cargo test -p driftless-server openapi` and commit the result",
+        path.display()
+    );
+}
+
+#[test]
+fn openapi_documents_every_route() {
+    let document = driftless_server::openapi();
+    let paths: Vec<&str> = document.paths.paths.keys().map(String::as_str).collect();
+    for route in [
+        "/v1/search",
+        "/v1/fetch",
+        "/v1/stats/terms",
+        "/v1/snapshot",
+        "/health",
+        "/ready",
+        "/openapi.yaml",
+    ] {
+        assert!(paths.contains(&route), "{route} missing from {paths:?}");
+    }
+    let search = &document.paths.paths["/v1/search"];
+    assert!(search.get.is_some() && search.post.is_some());
+}
+
+#[tokio::test]
+async fn openapi_route_serves_the_document() {
+    let response = get(loading_app(), "/openapi.yaml").await;
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-type"), Some("application/yaml"));
+    assert_eq!(
+        String::from_utf8_lossy(&response.body),
+        driftless_server::openapi_yaml()
+    );
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the whole driftless test suite (README command 2; .ci/run calls it).
+#
+# Fetches what the tests need into the ignored .cache/ (the real PostgreSQL/Python/Django/
+# git/Sphinx HTML pages from Debian's packages), then runs every crate's tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DRIFTLESS_TEST_CORPUS="${DRIFTLESS_TEST_CORPUS:-$PWD/.cache/corpus/default}"
+bash corpus-tools/fetch-default-corpus.sh "$DRIFTLESS_TEST_CORPUS"
+
+cargo build --workspace --all-targets --locked
+cargo test --workspace --locked --no-fail-fast -- --test-threads="${DRIFTLESS_TEST_THREADS:-2}"
