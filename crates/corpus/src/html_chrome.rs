@@ -62,10 +62,10 @@ pub(crate) fn is_dropped(el: &Element) -> bool {
     if DROPPED_TAGS.contains(&name) {
         return true;
     }
-    if let Some(id) = el.id() {
-        if DROPPED_IDS.contains(&id) {
-            return true;
-        }
+    if let Some(id) = el.id()
+        && DROPPED_IDS.contains(&id)
+    {
+        return true;
     }
     if el.classes().any(|c| DROPPED_CLASSES.contains(&c)) {
         return true;
@@ -138,10 +138,10 @@ const EM_DASH_SEP: &str = " \u{2014} ";
 /// exact shapes are stripped, so unknown sites keep their title verbatim.
 pub(crate) fn clean_title(raw: &str) -> String {
     let mut title = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if let Some(rest) = title.strip_prefix("PostgreSQL: Documentation: ") {
-        if let Some((_, after)) = rest.split_once(": ") {
-            title = after.to_string();
-        }
+    if let Some(rest) = title.strip_prefix("PostgreSQL: Documentation: ")
+        && let Some((_, after)) = rest.split_once(": ")
+    {
+        title = after.to_string();
     }
     if let Some(idx) = title.rfind(EM_DASH_SEP) {
         let suffix = &title[idx + EM_DASH_SEP.len()..];

@@ -81,6 +81,20 @@ impl HtmlPages {
         }
     }
 
+    /// A flagged page becomes a skip unless flagged pages are kept.
+    fn check_flags(&self, rel: &str, flags: &[String]) -> Result<(), Skip> {
+        if self.options.keep_flagged {
+            return Ok(());
+        }
+        match flags
+            .iter()
+            .find_map(|f| SkipReason::from_flag(f).map(|r| (r, f)))
+        {
+            Some((reason, flag)) => Err(Skip::new(rel, reason, format!("page is flagged {flag}"))),
+            None => Ok(()),
+        }
+    }
+
     fn try_read_page(&self, entry: PageEntry) -> Result<Document, Skip> {
         let rel = entry.rel.as_str();
         let skip = |reason, detail: String| Skip::new(rel, reason, detail);
@@ -91,14 +105,7 @@ impl HtmlPages {
             None if is_index_path(&identify(&self.root.abs, rel)) => vec![INDEX_PAGE.to_string()],
             None => Vec::new(),
         };
-        if !self.options.keep_flagged {
-            if let Some((reason, flag)) = early_flags
-                .iter()
-                .find_map(|f| SkipReason::from_flag(f).map(|r| (r, f)))
-            {
-                return Err(skip(reason, format!("page is flagged {flag}")));
-            }
-        }
+        self.check_flags(rel, &early_flags)?;
         let file = self
             .root
             .resolve(rel)
@@ -133,15 +140,7 @@ impl HtmlPages {
             Some(d) => d,
             None => describe_page(&self.root, rel, Some(&analysis)),
         };
-        if !self.options.keep_flagged {
-            if let Some((reason, flag)) = description
-                .flags
-                .iter()
-                .find_map(|f| SkipReason::from_flag(f).map(|r| (r, f)))
-            {
-                return Err(skip(reason, format!("page is flagged {flag}")));
-            }
-        }
+        self.check_flags(rel, &description.flags)?;
         let extracted = analysis.extracted;
         if extracted.text.trim().is_empty() {
             return Err(skip(

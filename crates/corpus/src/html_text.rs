@@ -232,7 +232,7 @@ impl BlockBuilder {
                 "tr" if table.depth == 1 => table.finish_row(),
                 "td" | "th" if table.depth == 1 => table.finish_cell(),
                 _ if matches!(name, "br" | "td" | "th") || is_block(name) => {
-                    table.cell.soft_break()
+                    table.cell.soft_break();
                 }
                 _ => {}
             }

@@ -83,13 +83,6 @@ pub(crate) struct PageIdentity {
     pub site_path: String,
 }
 
-impl PageIdentity {
-    /// True for pages matched by a built-in site rule.
-    pub fn is_known_site(&self) -> bool {
-        self.url.is_some()
-    }
-}
-
 /// Identifies a page from the canonical root (absolute, '/'-separated) and
 /// its path relative to that root.
 pub(crate) fn identify(root_abs: &str, rel: &str) -> PageIdentity {
@@ -259,7 +252,7 @@ mod tests {
         let p = identify("/home/me/site", "a/b.htm");
         assert_eq!(p.site, GENERIC_SITE);
         assert_eq!(p.doc_id, "a/b");
-        assert!(!p.is_known_site());
+        assert!(p.url.is_none());
         assert_eq!(generic_url("a/b.htm", None), "file:///a/b.htm");
         assert_eq!(
             generic_url("a/b.htm", Some(" https://e.org/b ")),

@@ -148,7 +148,12 @@ impl Snapshot {
         let mut candidate = lists[0].doc();
         'outer: while candidate != TERMINATED {
             for list in &mut lists {
-                let found = list.seek(candidate);
+                // A list may already stand past the candidate (seek only moves forward).
+                let found = if list.doc() < candidate {
+                    list.seek(candidate)
+                } else {
+                    list.doc()
+                };
                 if found != candidate {
                     candidate = found;
                     continue 'outer;

@@ -131,6 +131,7 @@ fn groups(items: Vec<Item>) -> Vec<Vec<Item>> {
 pub fn parse(query: &str, analyzer: &mut TextAnalyzer) -> Result<ParsedQuery, UserError> {
     let mut parsed = ParsedQuery::default();
     let mut had_exclusion = false;
+    let mut had_positive = false;
     for group in groups(lex(query)?) {
         let mut alternatives = Vec::new();
         let mut has_phrase = false;
@@ -156,12 +157,14 @@ pub fn parse(query: &str, analyzer: &mut TextAnalyzer) -> Result<ParsedQuery, Us
                     }
                 }
                 Item::Word { text, .. } => {
+                    had_positive = true;
                     for token in analyze(analyzer, &text) {
                         add_scored(&mut parsed, &token.text);
                         alternatives.push(Clause::Term(token.text));
                     }
                 }
                 Item::Phrase { text, .. } => {
+                    had_positive = true;
                     let tokens = analyze(analyzer, &text);
                     for token in &tokens {
                         add_scored(&mut parsed, &token.text);
@@ -179,7 +182,9 @@ pub fn parse(query: &str, analyzer: &mut TextAnalyzer) -> Result<ParsedQuery, Us
             parsed.required.push(alternatives);
         }
     }
-    if parsed.matches_nothing() && had_exclusion {
+    // Only a query with nothing positive at all is an error; positive words that are all
+    // stop words simply match nothing.
+    if had_exclusion && !had_positive {
         return Err(UserError::QuerySyntax(
             "the query only excludes (-term, -site:); add a term, a \"phrase\" or a site: to match"
                 .into(),
@@ -286,5 +291,6 @@ mod tests {
             Err(UserError::QuerySyntax(_))
         ));
         assert!(parse("-", &mut analyzer()).is_ok());
+        assert!(parse("the with -foo", &mut analyzer()).is_ok_and(|q| q.matches_nothing()));
     }
 }

@@ -18,7 +18,10 @@ async fn fetch_body_shape() {
             .as_str()
             .is_some_and(|text| text.chars().count() <= 60)
     );
-    insta::assert_json_snapshot!("fetch_rust_borrow_60", body);
+    // Typed, so the snapshot keeps the field order of the wire.
+    let typed: driftless_api::FetchResponse =
+        serde_json::from_slice(&response.body).expect("a fetch response");
+    insta::assert_json_snapshot!("fetch_rust_borrow_60", typed);
 }
 
 #[tokio::test]

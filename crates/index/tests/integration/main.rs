@@ -1,0 +1,8 @@
+//! Integration tests of the read side: one binary, snapshots built by the real ingest path.
+mod bm25_math;
+mod common;
+mod determinism;
+mod fetch_stats;
+mod properties;
+mod real_corpus;
+mod search;

@@ -1,0 +1,140 @@
+//! Over the real PostgreSQL HTML pages (fetched by scripts/test.sh from Debian's
+//! `postgresql-doc-15`): canonical URLs, clean text, and determinism of 1,000 queries across
+//! two builds and a reopen.
+use std::path::PathBuf;
+
+use driftless_api::{FetchRequest, SearchRequest, Unit};
+use driftless_corpus::{Format, ReadItem, ReaderOptions, open_corpus};
+use driftless_index::Snapshot;
+
+use crate::common::build_at;
+
+/// The PostgreSQL HTML directory, or `None` (with a note) when the corpus was not fetched.
+/// Under CI the corpus is mandatory: scripts/test.sh fetches it.
+pub fn postgres_html() -> Option<PathBuf> {
+    let root = std::env::var_os("DRIFTLESS_TEST_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/corpus/default")
+        });
+    let html = root.join("postgresql-doc-15/usr/share/doc/postgresql-doc-15/html");
+    if html.is_dir() {
+        return Some(html);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must fetch the corpus first: run scripts/test.sh"
+    );
+    eprintln!(
+        "note: {} missing; run corpus-tools/fetch-default-corpus.sh to run the real-corpus tests",
+        html.display()
+    );
+    None
+}
+
+/// 1,000 distinct queries drawn deterministically from the pages' own words, in every
+/// syntax form.
+fn queries(corpus: &std::path::Path) -> Vec<String> {
+    let words: Vec<Vec<String>> = open_corpus(corpus, Format::Html, &ReaderOptions::default())
+        .expect("open corpus")
+        .filter_map(|item| match item {
+            ReadItem::Document(doc) => Some(
+                doc.text
+                    .split_whitespace()
+                    .filter(|w| w.chars().all(char::is_alphanumeric) && w.len() > 3)
+                    .take(400)
+                    .map(str::to_lowercase)
+                    .collect(),
+            ),
+            ReadItem::Skipped(_) => None,
+        })
+        .filter(|w: &Vec<String>| w.len() > 20)
+        .collect();
+    let mut out = std::collections::BTreeSet::new();
+    let mut i = 0usize;
+    while out.len() < 1000 && i < 100_000 {
+        let doc = &words[i % words.len()];
+        let at = (i * 7) % (doc.len() - 4);
+        let q = match i % 5 {
+            0 => doc[at].clone(),
+            1 => format!("{} {}", doc[at], doc[at + 1]),
+            2 => format!("\"{} {}\"", doc[at], doc[at + 1]),
+            3 => format!("{} {} -{}", doc[at], doc[at + 2], doc[at + 3]),
+            _ => format!("{} OR {} site:postgresql.org", doc[at], doc[at + 3]),
+        };
+        out.insert(q);
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
+fn answers(s: &Snapshot, queries: &[String]) -> Vec<Vec<u8>> {
+    queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let unit = if i % 2 == 0 { Unit::Doc } else { Unit::Passage };
+            let request = SearchRequest {
+                unit,
+                k: 10,
+                offset: (i % 3) as u32,
+                ..SearchRequest::new(q.clone())
+            };
+            serde_json::to_vec(&s.search(&request).expect("search")).expect("json")
+        })
+        .collect()
+}
+
+#[test]
+fn postgres_pages_search_fetch_and_determinism() {
+    let Some(html) = postgres_html() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = build_at(&html, &dir.path().join("one"));
+    assert!(
+        one.manifest().counts.documents > 1000,
+        "{:?}",
+        one.manifest().counts
+    );
+
+    let response = one
+        .search(&SearchRequest::new("create index concurrently"))
+        .expect("search");
+    let top = &response.results[0];
+    assert_eq!(
+        top.url,
+        "https://www.postgresql.org/docs/15/sql-createindex.html"
+    );
+    assert!(
+        response
+            .results
+            .iter()
+            .all(|h| h.url.starts_with("https://www.postgresql.org/docs/15/"))
+    );
+    let text = one
+        .fetch(&FetchRequest {
+            doc_id: Some(top.doc_id.clone()),
+            ..Default::default()
+        })
+        .expect("fetch")
+        .text;
+    assert!(text.contains("CONCURRENTLY"));
+    for chrome in ["Prev\u{a0}", "Up\n", "Home\n", "Submit correction"] {
+        assert!(!text.contains(chrome), "{chrome:?} in fetched text");
+    }
+
+    let queries = queries(&html);
+    assert_eq!(queries.len(), 1000);
+    let first = answers(&one, &queries);
+    assert_eq!(first, answers(&one, &queries), "asked twice");
+    let two = build_at(&html, &dir.path().join("two"));
+    assert_eq!(one.id(), two.id(), "two builds, one snapshot id");
+    assert_eq!(first, answers(&two, &queries), "second build");
+    drop(one);
+    let reopened = Snapshot::open(&dir.path().join("one")).expect("reopen");
+    assert_eq!(first, answers(&reopened, &queries), "after reopen");
+    let non_empty = first
+        .iter()
+        .filter(|b| !String::from_utf8_lossy(b).contains("\"results\":[]"))
+        .count();
+    assert!(non_empty > 900, "only {non_empty} queries found anything");
+}
