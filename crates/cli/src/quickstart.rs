@@ -65,16 +65,22 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
         bail!("fetching the default corpus failed (see above)");
     }
     describe(&corpus)?;
-    let usable = !args.rebuild
-        && Snapshot::open(&snapshot)
-            .map(|s| {
-                eprintln!(
-                    "quickstart: reusing snapshot {} at {}",
-                    s.id(),
-                    snapshot.display()
-                )
-            })
-            .is_ok();
+    let existing = if args.rebuild {
+        None
+    } else {
+        Snapshot::open(&snapshot).ok()
+    };
+    let usable = match existing {
+        Some(s) => {
+            eprintln!(
+                "quickstart: reusing snapshot {} at {}",
+                s.id(),
+                snapshot.display()
+            );
+            true
+        }
+        None => false,
+    };
     if !usable {
         let mut options = BuildOptions::new(&corpus, &snapshot);
         options.overwrite = true;

@@ -206,11 +206,12 @@ impl Bm25Index {
         let mut offer = |scored: Scored| {
             if heap.len() < limit {
                 heap.push(Worst(scored));
-            } else if let Some(worst) = heap.peek() {
-                if scored.key() > worst.0.key() {
-                    heap.pop();
-                    heap.push(Worst(scored));
-                }
+            } else if heap
+                .peek()
+                .is_some_and(|worst| scored.key() > worst.0.key())
+            {
+                heap.pop();
+                heap.push(Worst(scored));
             }
         };
         if query.scored.is_empty() {
@@ -252,7 +253,7 @@ impl Bm25Index {
             })?;
         }
         let mut ranked: Vec<Scored> = heap.into_iter().map(|w| w.0).collect();
-        ranked.sort_by(|a, b| b.key().cmp(&a.key()));
+        ranked.sort_by_key(|s| std::cmp::Reverse(s.key()));
         Ok(ranked)
     }
 
@@ -349,7 +350,7 @@ impl Bm25Index {
         for clause in clauses {
             match clause {
                 Clause::Term(token) => {
-                    self.insert_term(Term::from_field_text(self.content, token), &mut set)?
+                    self.insert_term(&Term::from_field_text(self.content, token), &mut set)?;
                 }
                 Clause::Phrase(tokens) => {
                     let terms = tokens
@@ -376,15 +377,15 @@ impl Bm25Index {
     fn sites(&self, sites: &[String]) -> Result<BitSet, InternalError> {
         let mut set = BitSet::with_max_value(self.segment.max_doc().max(1));
         for site in sites {
-            self.insert_term(Term::from_field_text(self.site, site), &mut set)?;
+            self.insert_term(&Term::from_field_text(self.site, site), &mut set)?;
         }
         Ok(set)
     }
 
-    fn insert_term(&self, term: Term, set: &mut BitSet) -> Result<(), InternalError> {
+    fn insert_term(&self, term: &Term, set: &mut BitSet) -> Result<(), InternalError> {
         let inverted = self.segment.inverted_index(term.field())?;
         let Some(mut postings) = inverted
-            .read_postings(&term, IndexRecordOption::Basic)
+            .read_postings(term, IndexRecordOption::Basic)
             .map_err(tantivy::TantivyError::from)?
         else {
             return Ok(());

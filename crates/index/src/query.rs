@@ -67,11 +67,11 @@ fn lex(query: &str) -> Result<Vec<Item>, UserError> {
             return Ok(items);
         }
         let mut negated = false;
-        if let Some(after) = rest.strip_prefix('-') {
-            if after.starts_with(|c: char| !c.is_whitespace()) {
-                negated = true;
-                rest = after;
-            }
+        if let Some(after) = rest.strip_prefix('-')
+            && after.starts_with(|c: char| !c.is_whitespace())
+        {
+            negated = true;
+            rest = after;
         }
         if let Some(after) = rest.strip_prefix('"') {
             if let Some(end) = after.find('"') {
