@@ -25,9 +25,15 @@ for pkg in "${PACKAGES[@]}"; do
   fi
   if ! ls "$DEBS/${pkg}"_*.deb >/dev/null 2>&1; then
     echo "corpus: downloading $pkg"
-    # apt-get download writes into the current directory; run it in the cache.
-    if ! (cd "$DEBS" && apt-get download -q "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed'); then
-      if ! (cd "$DEBS" && ls "${pkg}"_*.deb >/dev/null 2>&1); then
+    # apt-get download writes into the current directory; run it in the cache. A stale or
+    # missing package list is the usual cause of failure: refresh it once (as root) and retry.
+    if ! (cd "$DEBS" && apt-get download -q "$pkg" >/dev/null 2>&1); then
+      if [ "$(id -u)" = 0 ] && [ -z "${REFRESHED:-}" ]; then
+        echo "corpus: refreshing apt package lists"
+        apt-get update -qq >/dev/null 2>&1 || true
+        REFRESHED=1
+      fi
+      if ! (cd "$DEBS" && apt-get download -q "$pkg" >/dev/null 2>&1); then
         echo "error: could not download $pkg; run 'apt-get update' (as root) and try again" >&2
         exit 1
       fi

@@ -1,0 +1,157 @@
+//! The `driftless` binary end to end: build a snapshot, serve it on an ephemeral port,
+//! answer over real HTTP, stop on SIGTERM; refuse a damaged snapshot with the file named.
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_driftless");
+
+fn corpus(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("c.jsonl");
+    let lines = [
+        r#"{"id":"pg-createindex","url":"https://www.postgresql.org/docs/15/sql-createindex.html","title":"CREATE INDEX","text":"CREATE INDEX constructs an index. CONCURRENTLY builds it without blocking writes."}"#,
+        r#"{"id":"pg-vacuum","url":"https://www.postgresql.org/docs/15/sql-vacuum.html","title":"VACUUM","text":"VACUUM reclaims storage occupied by dead tuples."}"#,
+    ];
+    std::fs::write(&path, lines.join("\n")).expect("write corpus");
+    path
+}
+
+fn build(corpus: &Path, out: &Path) {
+    let output = Command::new(BIN)
+        .args(["build", "--progress", "lines", "--corpus"])
+        .arg(corpus)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run build");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("summary JSON on stdout");
+    assert_eq!(summary["documents"], 2);
+}
+
+/// Starts `serve` on port 0 and returns the child and the address it printed.
+fn serve(snapshot: &Path) -> (Child, String, BufReader<std::process::ChildStderr>) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--snapshot"])
+        .arg(snapshot)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        line.clear();
+        if stderr.read_line(&mut line).expect("read stderr") == 0 {
+            break;
+        }
+        if let Some(rest) = line.split("on http://").nth(1) {
+            let addr = rest.split_whitespace().next().expect("address").to_string();
+            return (child, addr, stderr);
+        }
+    }
+    let _ = child.kill();
+    panic!("server did not report its address; last line: {line}");
+}
+
+fn get(addr: &str, path: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("http response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, head.to_lowercase(), body.to_string())
+}
+
+#[test]
+fn build_serve_answer_and_stop_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = dir.path().join("snap");
+    build(&corpus(dir.path()), &snapshot);
+    let (mut child, addr, _stderr) = serve(&snapshot);
+
+    let (status, head, body) = get(&addr, "/v1/search?q=create+index+concurrently");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        head.contains("x-request-id:") && head.contains("server-timing:"),
+        "{head}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(
+        json["results"][0]["url"],
+        "https://www.postgresql.org/docs/15/sql-createindex.html"
+    );
+    let (_, _, again) = get(&addr, "/v1/search?q=create+index+concurrently");
+    assert_eq!(body, again, "identical requests, identical bodies");
+    let (status, _, body) = get(&addr, "/v1/search?q=%zz");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("\"error\""));
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "serve exited with {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_damaged_snapshot_is_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = dir.path().join("snap");
+    build(&corpus(dir.path()), &snapshot);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(snapshot.join("manifest.json")).expect("read"))
+            .expect("json");
+    let victim = manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .map(|f| f["path"].as_str().expect("path").to_string())
+        .find(|p| p.ends_with(".idx"))
+        .expect("an .idx file");
+    let path = snapshot.join(&victim);
+    let mut bytes = std::fs::read(&path).expect("read");
+    bytes[0] ^= 0x01;
+    std::fs::write(&path, bytes).expect("write");
+
+    let output = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--snapshot"])
+        .arg(&snapshot)
+        .output()
+        .expect("run serve");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&victim) && stderr.contains("refusing"),
+        "{stderr}"
+    );
+}
