@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 export DRIFTLESS_TEST_CORPUS="${DRIFTLESS_TEST_CORPUS:-$PWD/.cache/corpus/default}"
 bash corpus-tools/fetch-default-corpus.sh "$DRIFTLESS_TEST_CORPUS"
+export DRIFTLESS_MODEL_DIR="${DRIFTLESS_MODEL_DIR:-$PWD/.cache/models/all-MiniLM-L6-v2-int8}"; bash corpus-tools/fetch-model.sh "$(dirname "$DRIFTLESS_MODEL_DIR")"
 
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked --no-fail-fast -- --test-threads="${DRIFTLESS_TEST_THREADS:-2}"

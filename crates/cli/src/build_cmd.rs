@@ -1,10 +1,10 @@
 //! `driftless build`.
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use driftless_corpus::Format;
-use driftless_ingest::{BuildOptions, BuildSummary, Progress, build};
+use driftless_ingest::{BuildOptions, BuildSummary, DenseOptions, Progress, build};
 
 /// Arguments of `driftless build`.
 #[derive(Debug, Args)]
@@ -18,15 +18,31 @@ pub struct BuildArgs {
     /// Snapshot directory to create.
     #[arg(long)]
     pub out: PathBuf,
-    /// Build the dense (embedding) index too.
+    /// Build the dense index too: embed every passage (all-MiniLM-L6-v2) and an HNSW graph.
     #[arg(long, conflicts_with = "no_dense")]
     pub dense: bool,
-    /// Build BM25 only (the default in this version).
+    /// Build BM25 only (the default).
     #[arg(long)]
     pub no_dense: bool,
-    /// Model directory for --dense.
-    #[arg(long)]
+    /// Model directory for --dense (default: .cache/models/all-MiniLM-L6-v2-int8, from
+    /// corpus-tools/fetch-model.sh). Implies --dense.
+    #[arg(long, env = "DRIFTLESS_MODEL_DIR")]
     pub model: Option<PathBuf>,
+    /// ONNX Runtime shared library (default: .cache/models/onnxruntime/libonnxruntime.so.1.31.1).
+    #[arg(long, env = "DRIFTLESS_ORT_LIB")]
+    pub ort_library: Option<PathBuf>,
+    /// Embedding workers (default: one per core).
+    #[arg(long)]
+    pub embed_workers: Option<usize>,
+    /// HNSW neighbours per node.
+    #[arg(long, default_value_t = 16)]
+    pub hnsw_m: usize,
+    /// HNSW construction beam.
+    #[arg(long, default_value_t = 100)]
+    pub ef_construction: usize,
+    /// HNSW search beam of `mode=dense` (fixed per snapshot).
+    #[arg(long, default_value_t = 128)]
+    pub ef_search: usize,
     /// Default BM25 k1 of the snapshot (requests may override it).
     #[arg(long, default_value_t = 0.9)]
     pub k1: f32,
@@ -53,11 +69,6 @@ pub struct BuildArgs {
 impl BuildArgs {
     /// The ingest options these arguments ask for.
     pub fn options(&self) -> Result<BuildOptions> {
-        if self.dense || self.model.is_some() {
-            bail!(
-                "dense indexing (--dense/--model) is not available in this build of driftless; build with --no-dense (BM25)"
-            );
-        }
         let mut options = BuildOptions::new(&self.corpus, &self.out);
         options.format = self.format.parse::<Format>().map_err(anyhow::Error::msg)?;
         options.bm25_k1 = self.k1;
@@ -71,6 +82,22 @@ impl BuildArgs {
             "none" => Progress::Hidden,
             _ => Progress::Auto,
         };
+        if (self.dense || self.model.is_some()) && !self.no_dense {
+            let mut dense = DenseOptions::default();
+            if let Some(model) = &self.model {
+                dense.model_dir.clone_from(model);
+            }
+            if let Some(library) = &self.ort_library {
+                dense.ort_library.clone_from(library);
+            }
+            if let Some(workers) = self.embed_workers {
+                dense.workers = workers;
+            }
+            dense.m = self.hnsw_m;
+            dense.ef_construction = self.ef_construction;
+            dense.ef_search = self.ef_search;
+            options.dense = Some(dense);
+        }
         Ok(options)
     }
 }

@@ -1,5 +1,6 @@
 //! The `driftless` command: build snapshots, serve them, and the one-command quickstart.
 mod build_cmd;
+mod eval_cmd;
 mod quickstart;
 mod serve_cmd;
 
@@ -35,6 +36,11 @@ enum Command {
     Corpus {
         #[command(subcommand)]
         command: CorpusCommand,
+    },
+    /// Evaluations (ANN recall, …).
+    Eval {
+        #[command(subcommand)]
+        command: eval_cmd::EvalCommand,
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
@@ -73,6 +79,7 @@ fn main() -> std::process::ExitCode {
         Command::Corpus {
             command: CorpusCommand::Describe { dir },
         } => quickstart::describe(&dir),
+        Command::Eval { command } => eval_cmd::run(&command),
         Command::Openapi => {
             print!("{}", driftless_server::openapi_yaml());
             Ok(())

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use driftless_corpus::{DESCRIPTION_FILE, describe as describe_pages, write_description};
 use driftless_index::Snapshot;
-use driftless_ingest::{BuildOptions, Progress, build};
+use driftless_ingest::{BuildOptions, DenseOptions, Progress, build};
 
 /// Arguments of `driftless quickstart`.
 #[derive(Debug, Args)]
@@ -24,6 +24,10 @@ pub struct QuickstartArgs {
     /// Rebuild the snapshot even if one exists.
     #[arg(long)]
     pub rebuild: bool,
+    /// Also fetch the model and build the dense index (hybrid search; ~15 min on 2 cores for
+    /// the whole default corpus, see README).
+    #[arg(long)]
+    pub dense: bool,
 }
 
 /// The fetch script: next to the working directory when run from a clone, else the
@@ -65,6 +69,18 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
         bail!("fetching the default corpus failed (see above)");
     }
     describe(&corpus)?;
+    let models = args.cache.join("models");
+    if args.dense {
+        let script = fetch_script()?.with_file_name("fetch-model.sh");
+        let status = Command::new("bash")
+            .arg(script)
+            .arg(&models)
+            .status()
+            .context("cannot run bash for the model fetch script")?;
+        if !status.success() {
+            bail!("fetching the model failed (see above)");
+        }
+    }
     let existing = if args.rebuild {
         None
     } else {
@@ -85,6 +101,13 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
         let mut options = BuildOptions::new(&corpus, &snapshot);
         options.overwrite = true;
         options.progress = Progress::Auto;
+        if args.dense {
+            options.dense = Some(DenseOptions {
+                model_dir: models.join("all-MiniLM-L6-v2-int8"),
+                ort_library: models.join("onnxruntime/libonnxruntime.so.1.31.1"),
+                ..DenseOptions::default()
+            });
+        }
         let summary = build(&options).context("building the default snapshot")?;
         crate::build_cmd::print_summary(&summary);
     }

@@ -59,6 +59,7 @@ fn serve(snapshot: &Path) -> (Child, String, BufReader<std::process::ChildStderr
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not report its address; last line: {line}");
 }
 

@@ -15,9 +15,13 @@
 #![warn(missing_docs)]
 
 pub mod analyzer;
+mod ann_recall;
 pub mod bm25;
+pub mod dense;
+pub mod dense_config;
 mod error;
 mod fetch;
+pub mod fusion;
 pub mod query;
 pub mod schema;
 mod search;
@@ -27,14 +31,17 @@ mod verify;
 
 use std::path::Path;
 
+pub use ann_recall::AnnRecallReport;
 pub use error::{IndexError, InternalError, OpenError, UserError};
 pub use fetch::{MAX_STATS_TERM_CHARS, MAX_STATS_TERMS};
 pub use snapshot::Snapshot;
 pub use verify::file_checksum;
 
 /// Options for [`Snapshot::open_with`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct OpenOptions {
+    /// ONNX Runtime library for query embedding (snapshots with a dense index).
+    pub ort_library: std::path::PathBuf,
     /// Recompute every file's sha256 and compare with the manifest.
     pub verify_checksums: bool,
     /// Re-run the canary queries and compare with the answers recorded at build time.
@@ -44,6 +51,7 @@ pub struct OpenOptions {
 impl Default for OpenOptions {
     fn default() -> Self {
         Self {
+            ort_library: driftless_embed::default_ort_library(),
             verify_checksums: true,
             verify_canaries: true,
         }
@@ -53,17 +61,17 @@ impl Default for OpenOptions {
 impl Snapshot {
     /// Opens `dir`, verifying checksums and canaries.
     pub fn open(dir: &Path) -> Result<Self, OpenError> {
-        Self::open_with(dir, OpenOptions::default())
+        Self::open_with(dir, &OpenOptions::default())
     }
 
     /// Opens `dir` with explicit verification options.
-    pub fn open_with(dir: &Path, options: OpenOptions) -> Result<Self, OpenError> {
+    pub fn open_with(dir: &Path, options: &OpenOptions) -> Result<Self, OpenError> {
         if options.verify_checksums {
             // Checksums first: a damaged file must be named, not crash the index reader.
             let manifest = Self::read_manifest(dir)?;
             verify::verify_checksums(dir, &manifest.files)?;
         }
-        let snapshot = Self::load(dir)?;
+        let snapshot = Self::load(dir, &options.ort_library)?;
         if options.verify_canaries {
             snapshot.verify_canaries()?;
         }

@@ -9,6 +9,7 @@ use tantivy::schema::{TantivyDocument, Value};
 
 use crate::bm25::{Bm25Params, Scored};
 use crate::error::{IndexError, InternalError, UserError};
+use crate::fusion::{self, Ranked};
 use crate::query::{ParsedQuery, parse};
 use crate::snapshot::Snapshot;
 use crate::snippet::snippet;
@@ -82,34 +83,37 @@ fn validate_params(request: &SearchRequest, defaults: Bm25Params) -> Result<Bm25
     Ok(Bm25Params { k1, b })
 }
 
+/// Candidates each list contributes to hybrid fusion and to dense MaxP roll-ups.
+const FUSION_DEPTH: usize = 100;
+
 impl Snapshot {
     /// Ranked search. CPU-bound: call it off the async reactor.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, IndexError> {
         validate_query(&request.q)?;
         let params = validate_params(request, self.default_bm25())?;
         let mode = request.mode.unwrap_or_else(|| self.default_mode());
-        if mode != Mode::Bm25 {
-            return Err(UserError::ModeUnavailable(format!(
-                "mode `{mode}` needs a dense index and this snapshot has none; use mode=bm25 or rebuild with `driftless build --dense`"
-            ))
-            .into());
-        }
         let mut analyzer = self.analyzer.clone();
         let query = parse(&request.q, &mut analyzer)?;
         let limit = (request.offset + request.k) as usize;
         let terms: HashSet<&str> = query.highlight_tokens().collect();
-        let ranked = match request.unit {
-            Unit::Doc => self.docs.top(&query, params, limit)?,
-            Unit::Passage => self.passages.top(&query, params, limit)?,
-        };
+        let ranked = self.rank(mode, request, &query, params, limit)?;
+        let quantum = fusion::quantum(mode == Mode::Hybrid);
         let mut results = Vec::with_capacity(request.k as usize);
-        for (i, scored) in ranked.iter().enumerate().skip(request.offset as usize) {
-            let rank = i as u32 + 1;
+        for (i, item) in ranked
+            .iter()
+            .enumerate()
+            .take(limit)
+            .skip(request.offset as usize)
+        {
             let hit = match request.unit {
-                Unit::Doc => self.doc_hit(scored, &query, params, &terms, request)?,
-                Unit::Passage => self.passage_hit(scored, &terms, request)?,
+                Unit::Doc => self.doc_hit(item, &query, params, &terms, request, &mut analyzer)?,
+                Unit::Passage => self.passage_hit(item.ord, &terms, request, &mut analyzer)?,
             };
-            results.push(Hit { rank, ..hit });
+            results.push(Hit {
+                rank: i as u32 + 1,
+                score: (item.score * quantum).round() / quantum,
+                ..hit
+            });
         }
         Ok(SearchResponse {
             snapshot: self.id().to_string(),
@@ -120,6 +124,94 @@ impl Snapshot {
             offset: request.offset,
             results,
         })
+    }
+
+    /// The ranking of `mode` for the request's unit, best first, at least `limit` long
+    /// when that many match.
+    fn rank(
+        &self,
+        mode: Mode,
+        request: &SearchRequest,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Ranked>, IndexError> {
+        if mode == Mode::Bm25 {
+            return self.rank_bm25(request.unit, query, params, limit);
+        }
+        let dense = self.dense.as_ref().ok_or_else(|| {
+            UserError::ModeUnavailable(format!(
+                "mode `{mode}` needs a dense index and this snapshot has none; use mode=bm25 or rebuild with `driftless build --dense`"
+            ))
+        })?;
+        let vector = dense.embed(&request.q)?;
+        let depth = limit.max(FUSION_DEPTH);
+        let dense_ranked = |exact: bool| -> Vec<Ranked> {
+            match request.unit {
+                Unit::Passage => {
+                    let hits = if exact {
+                        dense.exact(&vector, depth)
+                    } else {
+                        dense.ann(&vector, depth)
+                    };
+                    hits.into_iter()
+                        .map(|(ord, s)| Ranked {
+                            ord,
+                            score: f64::from(s),
+                            best_passage: Some(ord),
+                        })
+                        .collect()
+                }
+                Unit::Doc => {
+                    // MaxP over every passage (exact) or over the ANN candidates.
+                    let hits = if exact {
+                        dense.exact(&vector, dense.len())
+                    } else {
+                        dense.ann(&vector, depth * 4)
+                    };
+                    fusion::max_passage(&hits, |p| self.passage_table.doc_ord[self.passage_doc(p)])
+                }
+            }
+        };
+        Ok(match mode {
+            Mode::Dense => dense_ranked(false),
+            Mode::DenseExact => dense_ranked(true),
+            Mode::Hybrid => {
+                let lexical = self.rank_bm25(request.unit, query, params, depth)?;
+                let semantic = dense_ranked(false);
+                let lexical = &lexical[..lexical.len().min(depth)];
+                let semantic = &semantic[..semantic.len().min(depth)];
+                fusion::reciprocal_rank_fusion(&[lexical, semantic], dense.config.rrf_k)
+            }
+            Mode::Bm25 => Vec::new(),
+        })
+    }
+
+    fn rank_bm25(
+        &self,
+        unit: Unit,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Ranked>, IndexError> {
+        let index = match unit {
+            Unit::Doc => &self.docs,
+            Unit::Passage => &self.passages,
+        };
+        Ok(index
+            .top(query, params, limit)?
+            .into_iter()
+            .map(|s: Scored| Ranked {
+                ord: s.ord,
+                score: f64::from(s.score),
+                best_passage: None,
+            })
+            .collect())
+    }
+
+    /// tantivy doc id of a passage ordinal.
+    fn passage_doc(&self, ord: u32) -> usize {
+        self.passage_table.doc_of_ord[ord as usize] as usize
     }
 
     pub(crate) fn stored_doc(&self, doc: DocId) -> Result<StoredDoc, InternalError> {
@@ -156,44 +248,30 @@ impl Snapshot {
 
     fn doc_hit(
         &self,
-        scored: &Scored,
+        item: &Ranked,
         query: &ParsedQuery,
         params: Bm25Params,
         terms: &HashSet<&str>,
         request: &SearchRequest,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
     ) -> Result<Hit, InternalError> {
-        let doc = self.stored_doc(scored.doc)?;
-        let ord = scored.ord as usize;
-        let first = self.doc_table.first_passage[ord] as usize;
-        let count = self.doc_table.passage_count[ord] as usize;
-        let mut passages: Vec<DocId> = (first..first + count)
-            .filter_map(|p| self.passage_table.doc_of_ord.get(p).copied())
-            .collect();
-        passages.sort_unstable();
-        // The snippet comes from the document's best passage under the same query.
-        let passage_params = Bm25Params {
-            k1: params.k1,
-            b: params.b,
+        let ord = item.ord as usize;
+        let doc_id = *self.doc_table.doc_of_ord.get(ord).ok_or_else(|| {
+            InternalError::Corrupt(format!("document ordinal {ord} out of range"))
+        })?;
+        let doc = self.stored_doc(doc_id)?;
+        let best = match item.best_passage {
+            Some(passage) => Some(self.passage_doc(passage) as DocId),
+            None => self.best_bm25_passage(ord, query, params)?,
         };
-        let scores = self.passages.score_docs(query, passage_params, &passages)?;
-        let best = passages
-            .iter()
-            .zip(&scores)
-            .max_by(|(a, sa), (b, sb)| {
-                sa.total_cmp(sb).then_with(|| {
-                    self.passages.ord_of[**b as usize].cmp(&self.passages.ord_of[**a as usize])
-                })
-            })
-            .map(|(p, _)| *p);
         let source = match best {
             Some(passage) => self.passage_text(&doc.text, passage)?,
             None => doc.text.as_str(),
         };
-        let mut analyzer = self.analyzer.clone();
         Ok(Hit {
             rank: 0,
-            snippet: snippet(source, terms, &mut analyzer, request.highlight),
-            score: rounded(scored.score),
+            snippet: snippet(source, terms, analyzer, request.highlight),
+            score: 0.0,
             doc_id: doc.doc_id,
             url: doc.url,
             title: doc.title,
@@ -203,13 +281,40 @@ impl Snapshot {
         })
     }
 
+    /// The document's passage that scores best under the query (ties: earliest), for its
+    /// snippet.
+    fn best_bm25_passage(
+        &self,
+        doc_ord: usize,
+        query: &ParsedQuery,
+        params: Bm25Params,
+    ) -> Result<Option<DocId>, InternalError> {
+        let first = self.doc_table.first_passage[doc_ord] as usize;
+        let count = self.doc_table.passage_count[doc_ord] as usize;
+        let mut passages: Vec<DocId> = (first..first + count)
+            .filter_map(|p| self.passage_table.doc_of_ord.get(p).copied())
+            .collect();
+        passages.sort_unstable();
+        let scores = self.passages.score_docs(query, params, &passages)?;
+        Ok(passages
+            .iter()
+            .zip(&scores)
+            .max_by(|(a, sa), (b, sb)| {
+                sa.total_cmp(sb).then_with(|| {
+                    self.passages.ord_of[**b as usize].cmp(&self.passages.ord_of[**a as usize])
+                })
+            })
+            .map(|(p, _)| *p))
+    }
+
     fn passage_hit(
         &self,
-        scored: &Scored,
+        ord: u32,
         terms: &HashSet<&str>,
         request: &SearchRequest,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
     ) -> Result<Hit, InternalError> {
-        let passage = scored.doc as usize;
+        let passage = self.passage_doc(ord);
         let table = &self.passage_table;
         let doc_ord = table.doc_ord[passage] as usize;
         let doc_id = *self.doc_table.doc_of_ord.get(doc_ord).ok_or_else(|| {
@@ -218,12 +323,11 @@ impl Snapshot {
             ))
         })?;
         let doc = self.stored_doc(doc_id)?;
-        let text = self.passage_text(&doc.text, scored.doc)?;
-        let mut analyzer = self.analyzer.clone();
+        let text = self.passage_text(&doc.text, passage as DocId)?;
         Ok(Hit {
             rank: 0,
-            snippet: snippet(text, terms, &mut analyzer, request.highlight),
-            score: rounded(scored.score),
+            snippet: snippet(text, terms, analyzer, request.highlight),
+            score: 0.0,
             passage_id: Some(format!("{}#{}", doc.doc_id, table.ordinal[passage])),
             char_start: Some(u64::from(table.char_start[passage])),
             char_end: Some(u64::from(table.char_end[passage])),
@@ -232,9 +336,4 @@ impl Snapshot {
             title: doc.title,
         })
     }
-}
-
-/// Score as shown in bodies: 4 decimals, from the same quantisation that ranked it.
-fn rounded(score: f32) -> f64 {
-    crate::bm25::quantize(score) as f64 / 10_000.0
 }

@@ -8,6 +8,8 @@ use tantivy::{DocId, Index, ReloadPolicy, Searcher};
 
 use crate::analyzer::{ANALYZER_NAME, analyzer};
 use crate::bm25::{Bm25Index, Bm25Params};
+use crate::dense::DenseIndex;
+use crate::dense_config::DenseConfig;
 use crate::error::{InternalError, OpenError};
 use crate::schema::{
     DOCS_DIR, DocFields, FORMAT_VERSION, MANIFEST_FILE, PASSAGES_DIR, PassageFields, doc_schema,
@@ -47,6 +49,7 @@ pub struct Snapshot {
     pub(crate) doc_table: DocTable,
     pub(crate) passages: Bm25Index,
     pub(crate) passage_table: PassageTable,
+    pub(crate) dense: Option<DenseIndex>,
 }
 
 fn open_index(dir: &Path) -> Result<(Index, Searcher), OpenError> {
@@ -147,7 +150,7 @@ impl Snapshot {
     }
 
     /// Opens the indexes of `dir` without any verification (used by the builder itself).
-    pub(crate) fn load(dir: &Path) -> Result<Self, OpenError> {
+    pub(crate) fn load(dir: &Path, ort_library: &Path) -> Result<Self, OpenError> {
         let manifest = Self::read_manifest(dir)?;
         let docs_dir = dir.join(DOCS_DIR);
         let passages_dir = dir.join(PASSAGES_DIR);
@@ -192,7 +195,24 @@ impl Snapshot {
             passage_ord,
         )
         .map_err(|e| wrap(e, &passages_dir))?;
+        let dense = match &manifest.build.dense {
+            None => None,
+            Some(value) => {
+                let config: DenseConfig =
+                    serde_json::from_value(value.clone()).map_err(|e| OpenError::BadManifest {
+                        path: dir.join(MANIFEST_FILE).display().to_string(),
+                        message: format!("build.dense: {e}"),
+                    })?;
+                Some(DenseIndex::open(
+                    dir,
+                    config,
+                    passage_table.doc_of_ord.len(),
+                    ort_library,
+                )?)
+            }
+        };
         Ok(Self {
+            dense,
             dir: dir.to_path_buf(),
             manifest,
             analyzer: analyzer(),

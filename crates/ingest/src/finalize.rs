@@ -131,7 +131,12 @@ pub(crate) fn finalize(
         passage_max_tokens: options.passage_max_tokens,
         splitter: SPLITTER_VERSION.to_string(),
         keep_flagged: options.reader.keep_flagged,
-        dense: None,
+        dense: match &written.dense {
+            Some(config) => {
+                Some(serde_json::to_value(config).map_err(|e| IngestError::Dense(e.to_string()))?)
+            }
+            None => None,
+        },
     };
     let corpus_digest = corpus_digest(collected);
     let snapshot_id = snapshot_id(&corpus_digest, &build);
@@ -164,8 +169,12 @@ pub(crate) fn finalize(
     let unverified = OpenOptions {
         verify_checksums: false,
         verify_canaries: false,
+        ort_library: match &options.dense {
+            Some(dense) => dense.ort_library.clone(),
+            None => OpenOptions::default().ort_library,
+        },
     };
-    let snapshot = Snapshot::open_with(dir, unverified)?;
+    let snapshot = Snapshot::open_with(dir, &unverified)?;
     let (answers, digest) = snapshot.canary_digests(&queries);
     drop(snapshot);
     manifest.canaries.answers = answers;

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod collect;
+mod dense;
 mod finalize;
 mod progress;
 mod write;
@@ -21,6 +22,7 @@ use std::time::Instant;
 use driftless_corpus::{Format, ReaderOptions, SplitterConfig};
 use thiserror::Error;
 
+pub use dense::DenseOptions;
 pub use progress::{Phase, Progress};
 
 /// Everything `driftless build` can be told.
@@ -44,6 +46,8 @@ pub struct BuildOptions {
     pub overwrite: bool,
     /// Progress reporting.
     pub progress: Progress,
+    /// Build the dense index too (embeddings + HNSW).
+    pub dense: Option<DenseOptions>,
 }
 
 impl BuildOptions {
@@ -59,6 +63,7 @@ impl BuildOptions {
             passage_max_tokens: SplitterConfig::default().max_tokens as u32,
             overwrite: false,
             progress: Progress::Auto,
+            dense: None,
         }
     }
 }
@@ -109,6 +114,9 @@ pub enum IngestError {
     /// tantivy failed.
     #[error("indexing failed: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// The dense index could not be built (model, runtime or graph).
+    #[error("dense index: {0}")]
+    Dense(String),
     /// The fresh snapshot would not open.
     #[error("the new snapshot does not open: {0}")]
     Verify(#[from] driftless_index::OpenError),
@@ -151,6 +159,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
             options.passage_max_tokens
         )));
     }
+    if let Some(dense) = &options.dense {
+        dense.validate()?;
+    }
     if options.out.exists() && !options.overwrite {
         return Err(IngestError::OutputExists(options.out.display().to_string()));
     }
@@ -162,7 +173,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
 
     let collected = collect::collect(options)?;
     tracing::info!(documents = collected.documents.len(), skipped = ?collected.skipped, "corpus read");
-    let written = write::write_indexes(&staging, &collected.documents, options)?;
+    let mut written = write::write_indexes(&staging, &collected.documents, options)?;
+    if let Some(dense) = &options.dense {
+        written.dense = Some(dense::build_dense(
+            &staging,
+            &collected.documents,
+            &written.spans,
+            dense,
+            options.progress,
+        )?);
+    }
     let snapshot_id = finalize::finalize(&staging, &collected, &written, options)?;
 
     if options.out.exists() {

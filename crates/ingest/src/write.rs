@@ -21,6 +21,10 @@ const WRITER_MEMORY: usize = 512 * 1024 * 1024;
 #[derive(Debug)]
 pub(crate) struct Written {
     pub passages: u64,
+    /// Passage spans per document (the dense index embeds the same passages).
+    pub spans: Vec<Vec<PassageSpan>>,
+    /// Dense index facts, when one was built.
+    pub dense: Option<driftless_index::dense_config::DenseConfig>,
 }
 
 fn create_index(dir: &Path, schema: Schema) -> Result<(Index, IndexWriter), IngestError> {
@@ -85,6 +89,8 @@ pub(crate) fn write_indexes(
     seal(&passages_index, passages_writer)?;
     Ok(Written {
         passages: total_passages,
+        spans,
+        dense: None,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of the read side: one binary, snapshots built by the real ingest path.
 mod bm25_math;
 mod common;
+mod dense;
 mod determinism;
 mod fetch_stats;
 mod properties;

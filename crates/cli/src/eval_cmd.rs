@@ -1,0 +1,59 @@
+//! `driftless eval …`: measurements users can rerun.
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use driftless_index::Snapshot;
+
+/// Evaluations.
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Recall@k of mode=dense (HNSW) against mode=dense_exact (brute force).
+    AnnRecall(AnnRecallArgs),
+}
+
+/// Arguments of `driftless eval ann-recall`.
+#[derive(Debug, Args)]
+pub struct AnnRecallArgs {
+    /// Snapshot built with --dense.
+    #[arg(long)]
+    pub snapshot: PathBuf,
+    /// Number of queries (the first words of evenly spaced passages).
+    #[arg(long, default_value_t = 1000)]
+    pub queries: usize,
+    /// Words per query.
+    #[arg(long, default_value_t = 8)]
+    pub words: usize,
+    /// Cut-off.
+    #[arg(short, long, default_value_t = 10)]
+    pub k: usize,
+    /// HNSW beam to evaluate instead of the snapshot's.
+    #[arg(long)]
+    pub ef: Option<usize>,
+}
+
+/// Runs an evaluation: a table on stderr, JSON on stdout.
+pub fn run(command: &EvalCommand) -> Result<()> {
+    match command {
+        EvalCommand::AnnRecall(args) => {
+            let snapshot = Snapshot::open(&args.snapshot)?;
+            let queries = snapshot.sample_queries(args.queries, args.words)?;
+            let report = snapshot.ann_recall(&queries, args.k, args.ef)?;
+            eprintln!(
+                "ann-recall on {}: recall@{} = {:.4} over {} queries ({} perfect), ef_search {}; HNSW {:.0} q/s vs exact scan {:.0} q/s ({:.1}x); query embedding median {:.2} ms",
+                snapshot.id(),
+                report.k,
+                report.recall_at_k,
+                report.queries,
+                report.perfect_queries,
+                report.ef_search,
+                report.ann_qps,
+                report.exact_qps,
+                report.ann_qps / report.exact_qps.max(1e-9),
+                report.embed_median_ms
+            );
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! One ONNX Runtime session that embeds one text per run.
+//!
+//! Why one text per run: the int8 graph quantises activations dynamically, with a scale taken
+//! over the whole input tensor. Batch-mates and the padding a batch needs would therefore
+//! change a text's vector, and the same passage would embed differently depending on its
+//! neighbours. Running every text alone makes a vector a function of its text only.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::TensorRef;
+
+use crate::EmbedError;
+use crate::model_files::ModelFiles;
+use crate::pooling::mean_pool_normalized;
+use crate::runtime::{build_session, ort_environment};
+use crate::tokenize::TextTokenizer;
+
+/// The graph's input and output names (those of the sentence-transformers export).
+const INPUT_IDS: &str = "input_ids";
+const ATTENTION_MASK: &str = "attention_mask";
+const TOKEN_TYPE_IDS: &str = "token_type_ids";
+const LAST_HIDDEN_STATE: &str = "last_hidden_state";
+
+/// The embedding of one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Embedding {
+    /// Unit-length vector of the model's dimension.
+    pub vector: Vec<f32>,
+    /// Tokens the model saw, `[CLS]` and `[SEP]` included (at most the model's `max_tokens`).
+    pub tokens: usize,
+    /// Whether the text was longer than `max_tokens` and its tail was not embedded.
+    pub truncated: bool,
+}
+
+/// A sentence encoder: tokenizer plus one ONNX Runtime session with fixed threads.
+///
+/// `Send + Sync`: the session sits behind a mutex, so concurrent calls on one embedder queue
+/// up; use an [`crate::EmbedPool`] (one session per worker) to embed many texts in parallel.
+#[derive(Debug)]
+pub struct Embedder {
+    session: Mutex<Session>,
+    tokenizer: Arc<TextTokenizer>,
+    dim: usize,
+    onnx_path: PathBuf,
+}
+
+impl Embedder {
+    /// Loads the verified model into a new session on the ONNX Runtime at `ort_library`.
+    ///
+    /// `intra_threads` is ONNX Runtime's intra-op thread count, fixed for the session's life.
+    /// For a single short query 1 is fastest on this project's 2-core machines.
+    pub fn new(
+        model: &ModelFiles,
+        ort_library: &Path,
+        intra_threads: usize,
+    ) -> Result<Self, EmbedError> {
+        let env = ort_environment(ort_library)?;
+        let onnx = model.read_onnx()?;
+        let tokenizer = Arc::new(TextTokenizer::from_bytes(
+            &model.read_tokenizer()?,
+            model.max_tokens,
+        )?);
+        Self::from_parts(&env, &onnx, model, tokenizer, intra_threads)
+    }
+
+    /// Builds an embedder from bytes already read and verified, so a pool reads and hashes the
+    /// model once however many sessions it opens.
+    pub(crate) fn from_parts(
+        env: &Environment,
+        onnx: &[u8],
+        model: &ModelFiles,
+        tokenizer: Arc<TextTokenizer>,
+        intra_threads: usize,
+    ) -> Result<Self, EmbedError> {
+        let session = build_session(env, onnx, intra_threads)?;
+        let onnx_path = model.onnx_path();
+        check_signature(&session, &onnx_path)?;
+        Ok(Self {
+            session: Mutex::new(session),
+            tokenizer,
+            dim: model.dim,
+            onnx_path,
+        })
+    }
+
+    /// Vector dimension.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Embeds one text, alone, into a unit vector.
+    ///
+    /// The same text gives a bit-identical vector on every call and in every embedder built
+    /// from the same files and library. The empty text is embedded as `[CLS] [SEP]` (a valid,
+    /// constant vector) rather than refused, so empty passages need no special case.
+    pub fn embed(&self, text: &str) -> Result<Embedding, EmbedError> {
+        let input = self.tokenizer.encode(text)?;
+        let tokens = input.input_ids.len();
+        let shape = [1usize, tokens];
+        // A panic elsewhere while holding the lock cannot leave the session half-updated (a
+        // run either returns or fails as a whole), so a poisoned lock is still usable.
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        let outputs = session.run(ort::inputs![
+            INPUT_IDS => TensorRef::from_array_view((shape, input.input_ids.as_slice()))?,
+            ATTENTION_MASK => TensorRef::from_array_view((shape, input.attention_mask.as_slice()))?,
+            TOKEN_TYPE_IDS => TensorRef::from_array_view((shape, input.token_type_ids.as_slice()))?,
+        ])?;
+        let hidden = outputs
+            .get(LAST_HIDDEN_STATE)
+            .ok_or_else(|| self.incompatible(format!("no output named {LAST_HIDDEN_STATE}")))?;
+        let (out_shape, values) = hidden.try_extract_tensor::<f32>()?;
+        let expected = [1, tokens as i64, self.dim as i64];
+        if **out_shape != expected {
+            return Err(self.incompatible(format!(
+                "{LAST_HIDDEN_STATE} has shape {:?}, expected {expected:?}",
+                &**out_shape
+            )));
+        }
+        let vector =
+            mean_pool_normalized(values, &input.attention_mask, self.dim).ok_or_else(|| {
+                EmbedError::Runtime(format!(
+                    "the model returned a degenerate output for {tokens} tokens"
+                ))
+            })?;
+        Ok(Embedding {
+            vector,
+            tokens,
+            truncated: input.truncated,
+        })
+    }
+
+    /// Number of tokens in `text` without truncation, `[CLS]` and `[SEP]` included; compare
+    /// with [`ModelFiles::max_tokens`] to know whether [`Embedder::embed`] would truncate.
+    pub fn count_tokens(&self, text: &str) -> Result<usize, EmbedError> {
+        self.tokenizer.count(text)
+    }
+
+    fn incompatible(&self, reason: String) -> EmbedError {
+        EmbedError::IncompatibleModel {
+            path: self.onnx_path.clone(),
+            reason,
+        }
+    }
+}
+
+/// Checks once, at load time, that the graph takes and returns what [`Embedder::embed`] feeds
+/// and reads, so a wrong model fails with a clear message instead of on the first query.
+fn check_signature(session: &Session, onnx_path: &Path) -> Result<(), EmbedError> {
+    let inputs: Vec<&str> = session.inputs().iter().map(|o| o.name()).collect();
+    let outputs: Vec<&str> = session.outputs().iter().map(|o| o.name()).collect();
+    let mut expected_inputs = [INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS];
+    let mut actual_inputs = inputs.clone();
+    expected_inputs.sort_unstable();
+    actual_inputs.sort_unstable();
+    if actual_inputs != expected_inputs || !outputs.contains(&LAST_HIDDEN_STATE) {
+        return Err(EmbedError::IncompatibleModel {
+            path: onnx_path.to_path_buf(),
+            reason: format!(
+                "inputs {inputs:?} and outputs {outputs:?}; expected inputs {expected_inputs:?} and an output {LAST_HIDDEN_STATE}"
+            ),
+        });
+    }
+    Ok(())
+}

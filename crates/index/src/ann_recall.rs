@@ -1,0 +1,117 @@
+//! `driftless eval ann-recall`: how close HNSW (`mode=dense`) comes to the exact scan
+//! (`mode=dense_exact`), and what each costs.
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{IndexError, InternalError, UserError};
+use crate::snapshot::Snapshot;
+
+/// Recall of the ANN index against the exact scan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnnRecallReport {
+    /// Queries asked.
+    pub queries: usize,
+    /// Cut-off.
+    pub k: usize,
+    /// HNSW search beam used.
+    pub ef_search: usize,
+    /// Mean of |ANN top-k ∩ exact top-k| / k.
+    pub recall_at_k: f64,
+    /// Queries whose ANN top-k equals the exact top-k as a set.
+    pub perfect_queries: usize,
+    /// ANN searches per second (vector search only, embedding excluded).
+    pub ann_qps: f64,
+    /// Exact scans per second.
+    pub exact_qps: f64,
+    /// Median query embedding time, ms.
+    pub embed_median_ms: f64,
+}
+
+impl Snapshot {
+    /// Deterministic evaluation queries: the first `words` words of evenly spaced passages.
+    pub fn sample_queries(&self, count: usize, words: usize) -> Result<Vec<String>, IndexError> {
+        let passages = self.passage_table.doc_of_ord.len();
+        let mut out = Vec::with_capacity(count);
+        for i in 0..count.min(passages) {
+            let ord = (i * passages / count.max(1)) as u32;
+            let text = self.passage_text_by_ord(ord)?;
+            let query = text
+                .split_whitespace()
+                .take(words)
+                .collect::<Vec<_>>()
+                .join(" ");
+            if !query.is_empty() {
+                out.push(query);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Text of a passage by ordinal.
+    pub fn passage_text_by_ord(&self, ord: u32) -> Result<String, InternalError> {
+        let passage = *self
+            .passage_table
+            .doc_of_ord
+            .get(ord as usize)
+            .ok_or_else(|| InternalError::Corrupt(format!("passage ordinal {ord} out of range")))?;
+        let doc_ord = self.passage_table.doc_ord[passage as usize] as usize;
+        let doc = self.stored_doc(self.doc_table.doc_of_ord[doc_ord])?;
+        let start = self.passage_table.byte_start[passage as usize] as usize;
+        let end = self.passage_table.byte_end[passage as usize] as usize;
+        Ok(doc.text.get(start..end).unwrap_or_default().to_string())
+    }
+
+    /// Recall@k of `mode=dense` against `mode=dense_exact` over `queries`.
+    /// `ef` overrides the snapshot's beam (to see what another setting would give).
+    pub fn ann_recall(
+        &self,
+        queries: &[String],
+        k: usize,
+        ef: Option<usize>,
+    ) -> Result<AnnRecallReport, IndexError> {
+        let dense = self.dense.as_ref().ok_or_else(|| {
+            UserError::ModeUnavailable(
+                "this snapshot has no dense index; build with --dense".into(),
+            )
+        })?;
+        let mut embed_ms = Vec::with_capacity(queries.len());
+        let mut vectors = Vec::with_capacity(queries.len());
+        for query in queries {
+            let started = Instant::now();
+            vectors.push(dense.embed(query)?);
+            embed_ms.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        let started = Instant::now();
+        let ef = ef.unwrap_or(dense.config.hnsw_ef_search).max(k);
+        let ann: Vec<_> = vectors
+            .iter()
+            .map(|v| dense.ann_with_ef(v, k, ef))
+            .collect();
+        let ann_secs = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let exact: Vec<_> = vectors.iter().map(|v| dense.exact(v, k)).collect();
+        let exact_secs = started.elapsed().as_secs_f64();
+        let mut total = 0.0;
+        let mut perfect = 0;
+        for (a, e) in ann.iter().zip(&exact) {
+            let truth: std::collections::HashSet<u32> = e.iter().map(|h| h.0).collect();
+            let found = a.iter().filter(|h| truth.contains(&h.0)).count();
+            let denominator = truth.len().max(1);
+            total += found as f64 / denominator as f64;
+            perfect += usize::from(found == truth.len());
+        }
+        embed_ms.sort_by(f64::total_cmp);
+        let n = queries.len().max(1) as f64;
+        Ok(AnnRecallReport {
+            queries: queries.len(),
+            k,
+            ef_search: ef,
+            recall_at_k: total / n,
+            perfect_queries: perfect,
+            ann_qps: n / ann_secs.max(1e-9),
+            exact_qps: n / exact_secs.max(1e-9),
+            embed_median_ms: embed_ms.get(embed_ms.len() / 2).copied().unwrap_or(0.0),
+        })
+    }
+}

@@ -1,0 +1,40 @@
+//! Dense index settings and build facts, stored under `build.dense` in the manifest.
+use serde::{Deserialize, Serialize};
+
+/// Directory of the dense files inside a snapshot.
+pub const DENSE_DIR: &str = "dense";
+/// Passage vectors: `passages × dim` little-endian f32, in passage order.
+pub const VECTORS_FILE: &str = "dense/vectors.f32";
+/// Copy of the model inside the snapshot (so a snapshot answers the same anywhere).
+pub const MODEL_DIR: &str = "dense/model";
+/// Basename of the hnsw_rs dump (`hnsw.hnsw.graph`, `hnsw.hnsw.data`).
+pub const HNSW_BASENAME: &str = "hnsw";
+
+/// What the manifest records about the dense index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DenseConfig {
+    /// Model id.
+    pub model_id: String,
+    /// sha256 of the ONNX model (part of the snapshot id).
+    pub model_sha256: String,
+    /// sha256 of tokenizer.json.
+    pub tokenizer_sha256: String,
+    /// Vector dimension.
+    pub dim: usize,
+    /// Token window of the model.
+    pub max_tokens: usize,
+    /// HNSW neighbours per node (M).
+    pub hnsw_m: usize,
+    /// HNSW construction beam.
+    pub hnsw_ef_construction: usize,
+    /// HNSW search beam used by `mode=dense` (fixed per snapshot).
+    pub hnsw_ef_search: usize,
+    /// RRF constant of `mode=hybrid`.
+    pub rrf_k: u32,
+    /// Passages whose text exceeded the model window and was truncated.
+    pub truncated_passages: u64,
+    /// Points that did not find themselves after the serial build and were re-inserted.
+    pub repaired_points: u64,
+    /// Points still not finding themselves after repair.
+    pub unreachable_points: u64,
+}

@@ -1,0 +1,109 @@
+//! Rankings of every mode as one shape, MaxP roll-up and reciprocal rank fusion.
+use std::collections::HashMap;
+
+/// One ranked unit (document or passage), before stored fields and snippets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    /// Ordinal of the document or passage (doc_id order): the tie-break.
+    pub ord: u32,
+    /// Score as ranked.
+    pub score: f64,
+    /// For document results of dense modes: the passage that gave the document its score.
+    pub best_passage: Option<u32>,
+}
+
+/// Score quantum per mode: 4 decimals for BM25 and cosine; RRF sums differ by less than
+/// 1e-4 between neighbouring ranks, so they keep 6.
+pub fn quantum(fused: bool) -> f64 {
+    if fused { 1e6 } else { 1e4 }
+}
+
+/// Sorts by (score rounded to the quantum desc, ordinal asc): the order a client sees.
+pub fn sort_ranked(list: &mut [Ranked], quantum: f64) {
+    list.sort_by_key(|r| (std::cmp::Reverse((r.score * quantum).round() as i64), r.ord));
+}
+
+/// MaxP: a document scores its best passage. `passages` must be ranked best first;
+/// `doc_of` maps a passage ordinal to its document ordinal.
+pub fn max_passage(passages: &[(u32, f32)], doc_of: impl Fn(u32) -> u32) -> Vec<Ranked> {
+    let mut seen = HashMap::new();
+    let mut docs = Vec::new();
+    for &(passage, score) in passages {
+        let doc = doc_of(passage);
+        if seen.insert(doc, ()).is_none() {
+            docs.push(Ranked {
+                ord: doc,
+                score: f64::from(score),
+                best_passage: Some(passage),
+            });
+        }
+    }
+    sort_ranked(&mut docs, quantum(false));
+    docs
+}
+
+/// Reciprocal rank fusion: `Σ 1 / (k + rank)` over the lists (ranks from 1), ranked by the
+/// fused score then ordinal. Summation follows list order, so the bits are reproducible.
+pub fn reciprocal_rank_fusion(lists: &[&[Ranked]], k: u32) -> Vec<Ranked> {
+    let mut fused: HashMap<u32, Ranked> = HashMap::new();
+    for list in lists {
+        for (i, item) in list.iter().enumerate() {
+            let contribution = 1.0 / (f64::from(k) + (i + 1) as f64);
+            fused
+                .entry(item.ord)
+                .and_modify(|r| r.score += contribution)
+                .or_insert(Ranked {
+                    ord: item.ord,
+                    score: contribution,
+                    best_passage: item.best_passage,
+                });
+        }
+    }
+    let mut out: Vec<Ranked> = fused.into_values().collect();
+    sort_ranked(&mut out, quantum(true));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(ord: u32, score: f64) -> Ranked {
+        Ranked {
+            ord,
+            score,
+            best_passage: None,
+        }
+    }
+
+    #[test]
+    fn rrf_by_hand() {
+        let a = [r(1, 9.0), r(2, 8.0), r(3, 7.0)];
+        let b = [r(3, 0.9), r(1, 0.8)];
+        let fused = reciprocal_rank_fusion(&[&a, &b], 60);
+        let ords: Vec<u32> = fused.iter().map(|x| x.ord).collect();
+        // 1: 1/61 + 1/62; 3: 1/63 + 1/61; 2: 1/62.
+        assert_eq!(ords, [1, 3, 2]);
+        assert!((fused[0].score - (1.0 / 61.0 + 1.0 / 62.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rrf_ties_break_on_ordinal() {
+        let a = [r(5, 1.0)];
+        let b = [r(4, 1.0)];
+        let fused = reciprocal_rank_fusion(&[&a, &b], 60);
+        assert_eq!(fused.iter().map(|x| x.ord).collect::<Vec<_>>(), [4, 5]);
+    }
+
+    #[test]
+    fn maxp_keeps_the_best_passage_per_document() {
+        let passages = [(10, 0.9), (11, 0.8), (20, 0.85), (12, 0.1)];
+        let docs = max_passage(&passages, |p| p / 10);
+        assert_eq!(
+            docs.iter()
+                .map(|d| (d.ord, d.best_passage))
+                .collect::<Vec<_>>(),
+            [(1, Some(10)), (2, Some(20))]
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! Dense and hybrid retrieval with the real model and ONNX Runtime (fetched by
+//! corpus-tools/fetch-model.sh, which scripts/test.sh runs).
+use driftless_api::{Mode, SearchRequest, Unit};
+use driftless_index::Snapshot;
+use driftless_ingest::{BuildOptions, DenseOptions, Progress, build};
+
+use crate::common::write_jsonl;
+
+/// Dense options with the fetched model, or `None` (with a note) when it is missing.
+fn dense_options() -> Option<DenseOptions> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models");
+    let mut options = DenseOptions {
+        workers: 2,
+        ..DenseOptions::default()
+    };
+    if std::env::var_os("DRIFTLESS_MODEL_DIR").is_none() {
+        options.model_dir = root.join("all-MiniLM-L6-v2-int8");
+    }
+    if std::env::var_os("DRIFTLESS_ORT_LIB").is_none()
+        && std::env::var_os("ORT_DYLIB_PATH").is_none()
+    {
+        options.ort_library = options
+            .model_dir
+            .join("../onnxruntime/libonnxruntime.so.1.31.1");
+    }
+    if options.model_dir.join("model.onnx").is_file() && options.ort_library.is_file() {
+        return Some(options);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must fetch the model first: run scripts/test.sh"
+    );
+    eprintln!("note: model missing; run corpus-tools/fetch-model.sh to run the dense tests");
+    None
+}
+
+const DOCS: [(&str, &str, &str); 6] = [
+    (
+        "pg-unique",
+        "Unique Constraints",
+        "Unique constraints ensure that the data contained in a column, or a group of columns, is unique among all the rows in the table.",
+    ),
+    (
+        "pg-vacuum",
+        "VACUUM",
+        "VACUUM reclaims storage occupied by dead tuples left behind by updates and deletes.",
+    ),
+    (
+        "pg-index",
+        "CREATE INDEX",
+        "CREATE INDEX constructs an index on the specified column of a table; CONCURRENTLY avoids blocking writes.",
+    ),
+    (
+        "git-rebase",
+        "git-rebase",
+        "Reapply commits on top of another base tip, rewriting the branch history.",
+    ),
+    (
+        "py-subprocess",
+        "subprocess",
+        "The subprocess module allows you to spawn new processes and obtain their return codes.",
+    ),
+    (
+        "dj-models",
+        "Models",
+        "A model is the single, definitive source of information about your data: fields and behaviors.",
+    ),
+];
+
+fn build_dense(dir: &std::path::Path, name: &str, dense: &DenseOptions) -> Snapshot {
+    let corpus = write_jsonl(dir, &DOCS);
+    let out = dir.join(name);
+    let mut options = BuildOptions::new(&corpus, &out);
+    options.progress = Progress::Hidden;
+    options.dense = Some(dense.clone());
+    build(&options).expect("dense build");
+    open(&out, dense)
+}
+
+fn open(dir: &std::path::Path, dense: &DenseOptions) -> Snapshot {
+    let options = driftless_index::OpenOptions {
+        ort_library: dense.ort_library.clone(),
+        ..Default::default()
+    };
+    Snapshot::open_with(dir, &options).expect("open dense snapshot")
+}
+
+/// Every dense mode and unit over a few queries.
+fn answers(s: &Snapshot) -> Vec<Vec<u8>> {
+    let queries = [
+        "garbage collection of old rows",
+        "rewrite history",
+        "how do I make a column unique",
+        "database schema definition",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        for mode in [Mode::Dense, Mode::DenseExact, Mode::Hybrid] {
+            for unit in [Unit::Doc, Unit::Passage] {
+                out.push(body(s, q, mode, unit));
+            }
+        }
+    }
+    out
+}
+
+fn body(s: &Snapshot, q: &str, mode: Mode, unit: Unit) -> Vec<u8> {
+    let request = SearchRequest {
+        mode: Some(mode),
+        unit,
+        k: 6,
+        ..SearchRequest::new(q)
+    };
+    serde_json::to_vec(&s.search(&request).expect("search")).expect("json")
+}
+
+#[test]
+fn semantic_queries_find_meaning_and_answers_are_reproducible() {
+    let Some(dense) = dense_options() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = build_dense(dir.path(), "one", &dense);
+    assert_eq!(one.default_mode(), Mode::Hybrid);
+    let q = "how do I make a column unique";
+    for mode in [Mode::Dense, Mode::DenseExact, Mode::Hybrid] {
+        let response = one
+            .search(&SearchRequest {
+                mode: Some(mode),
+                ..SearchRequest::new(q)
+            })
+            .expect("search");
+        assert_eq!(
+            response.results[0].doc_id, "pg-unique",
+            "{mode}: {:?}",
+            response.results
+        );
+        assert_eq!(response.mode, mode);
+    }
+    // A query with no shared words still finds its document by meaning.
+    let response = one
+        .search(&SearchRequest {
+            mode: Some(Mode::Dense),
+            ..SearchRequest::new("launch a child program and wait for its exit status")
+        })
+        .expect("search");
+    assert_eq!(response.results[0].doc_id, "py-subprocess");
+
+    let first = answers(&one);
+    assert_eq!(first, answers(&one), "asked twice");
+    let two = build_dense(dir.path(), "two", &dense);
+    assert_eq!(one.id(), two.id(), "two builds, one snapshot id");
+    assert_eq!(first, answers(&two), "second build");
+    drop(one);
+    let reopened = open(&dir.path().join("one"), &dense);
+    assert_eq!(first, answers(&reopened), "after reopen");
+
+    // Concurrent searches give the same bodies as serial ones.
+    let reopened = std::sync::Arc::new(reopened);
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let s = std::sync::Arc::clone(&reopened);
+            std::thread::spawn(move || answers(&s))
+        })
+        .collect();
+    for thread in threads {
+        assert_eq!(first, thread.join().expect("thread"), "under concurrency");
+    }
+
+    let manifest = reopened.manifest();
+    let dense_info = manifest.build.dense.as_ref().expect("dense recorded");
+    assert_eq!(dense_info["dim"], 384);
+    assert_eq!(dense_info["truncated_passages"], 0);
+    let report = reopened
+        .ann_recall(&reopened.sample_queries(6, 5).expect("queries"), 3, None)
+        .expect("recall");
+    assert!(report.recall_at_k > 0.99, "{report:?}");
+}
+
+#[test]
+fn a_missing_model_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = write_jsonl(dir.path(), &DOCS);
+    let mut options = BuildOptions::new(&corpus, dir.path().join("out"));
+    options.progress = Progress::Hidden;
+    options.dense = Some(DenseOptions {
+        model_dir: dir.path().join("no-model"),
+        ..DenseOptions::default()
+    });
+    let error = build(&options).expect_err("no model");
+    assert!(error.to_string().contains("fetch-model.sh"), "{error}");
+    options.dense = Some(DenseOptions {
+        m: 300,
+        ..DenseOptions::default()
+    });
+    assert!(
+        build(&options).is_err(),
+        "M above hnsw_rs' limit is refused before it can exit the process"
+    );
+}

@@ -1,0 +1,109 @@
+//! Analysis of logged traffic: pure functions from records (or sessions) to serde
+//! reports. Nothing here reads a clock, a store or a random source, so a report is a
+//! function of the rows and the configuration alone.
+//!
+//! Definitions used throughout:
+//! - **token**: a maximal run of Unicode alphanumeric characters, lowercased ([`tokenize`]);
+//! - **normal form** of a query: its tokens joined by single spaces ([`normalize`]);
+//! - **query step n**: the n-th record with a query in a session, in canonical order;
+//! - **exact repetition**: same normal form as an earlier query of the session;
+//! - **near-duplicate**: Jaccard similarity of token sets ≥ 0.8 with an earlier query of the
+//!   session ([`NEAR_DUPLICATE_JACCARD`]; exact repetitions are near-duplicates too);
+//! - **reformulation**: see [`Reformulation::classify`];
+//! - **CTAR**: see [`CtarReport`];
+//! - **percentiles**: nearest rank, see [`Distribution`].
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::record::LogRecord;
+use crate::session::{DEFAULT_SESSION_GAP, sessionize};
+
+mod stats;
+mod steps;
+mod text;
+mod traffic;
+
+pub use stats::{Distribution, IntHistogram, ratio};
+pub use steps::{
+    CtarReport, CtarStep, ReformulationReport, ReformulationStep, RepetitionReport, RepetitionStep,
+    SessionCtar, step_metrics,
+};
+pub use text::{
+    EXPLORATION_OVERLAP, NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set,
+    tokenize,
+};
+pub use traffic::{
+    EndpointReport, EndpointShare, KReport, QueryLengthReport, SessionReport, TopQuery,
+    endpoint_report, inter_step_intervals, k_distribution, query_length, session_report,
+    top_queries,
+};
+
+/// Parameters of [`analyse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalysisConfig {
+    /// Inactivity gap for sessions without an explicit id.
+    pub gap: Duration,
+    /// Length of the top-queries list.
+    pub top_n: usize,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        Self {
+            gap: DEFAULT_SESSION_GAP,
+            top_n: 20,
+        }
+    }
+}
+
+/// Every metric at once (what `driftless logs analyse` prints).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// Records analysed.
+    pub records: u64,
+    /// Distinct clients.
+    pub clients: u64,
+    /// The inactivity gap used, milliseconds.
+    pub gap_ms: u64,
+    /// Sessions and steps per session.
+    pub sessions: SessionReport,
+    /// Inter-step intervals, milliseconds.
+    pub inter_step_ms: Distribution,
+    /// Query length.
+    pub query_length: QueryLengthReport,
+    /// `k` distribution.
+    pub k: KReport,
+    /// Repetition by step.
+    pub repetition: RepetitionReport,
+    /// Reformulation type by step.
+    pub reformulation: ReformulationReport,
+    /// CTAR by step and session.
+    pub ctar: CtarReport,
+    /// Most frequent queries.
+    pub top_queries: Vec<TopQuery>,
+    /// Endpoint mix, statuses, latency percentiles.
+    pub endpoints: EndpointReport,
+}
+
+/// Sessionizes `records` with `config.gap` and computes every report.
+pub fn analyse(records: &[LogRecord], config: &AnalysisConfig) -> Report {
+    let sessions = sessionize(records, config.gap);
+    let (repetition, reformulation, ctar) = step_metrics(&sessions);
+    let clients: std::collections::BTreeSet<&str> =
+        records.iter().map(|r| r.client.as_str()).collect();
+    Report {
+        records: records.len() as u64,
+        clients: clients.len() as u64,
+        gap_ms: u64::try_from(config.gap.as_millis()).unwrap_or(u64::MAX),
+        sessions: session_report(&sessions),
+        inter_step_ms: inter_step_intervals(&sessions),
+        query_length: query_length(records),
+        k: k_distribution(records),
+        repetition,
+        reformulation,
+        ctar,
+        top_queries: top_queries(records, config.top_n),
+        endpoints: endpoint_report(records),
+    }
+}

@@ -1,0 +1,239 @@
+//! Per-step query metrics: repetition, reformulation type and CTAR.
+//!
+//! "Step n" here is the n-th *query* of a session (records with a `query`; fetches are
+//! steps of the session but not query steps), counted from 1 in canonical order.
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::stats::ratio;
+use super::text::{NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set};
+use crate::session::Session;
+
+/// Repetition at one query step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepetitionStep {
+    /// Query step (1-based).
+    pub step: usize,
+    /// Queries at this step.
+    pub queries: u64,
+    /// Queries whose normal form equals that of an earlier query of the same session.
+    pub exact: u64,
+    /// Queries whose token set has Jaccard ≥ 0.8 with an earlier query's (exact ones included).
+    pub near: u64,
+    /// `exact / queries`.
+    pub exact_rate: Option<f64>,
+    /// `near / queries`.
+    pub near_rate: Option<f64>,
+}
+
+/// Exact and near-duplicate repetition within sessions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepetitionReport {
+    /// One row per query step that occurs.
+    pub by_step: Vec<RepetitionStep>,
+    /// Rates over all queries at step ≥ 2 (step 1 cannot repeat anything).
+    pub exact_rate: Option<f64>,
+    /// Near-duplicate rate over all queries at step ≥ 2.
+    pub near_rate: Option<f64>,
+}
+
+/// Reformulation classes at one query step (≥ 2), vs the session's previous query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReformulationStep {
+    /// Query step (≥ 2).
+    pub step: usize,
+    /// Count per class (every class present, possibly 0).
+    pub counts: BTreeMap<Reformulation, u64>,
+}
+
+/// Reformulation types (see [`Reformulation::classify`] for the exact rules).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReformulationReport {
+    /// One row per query step ≥ 2 that occurs.
+    pub by_step: Vec<ReformulationStep>,
+    /// Totals over all steps.
+    pub totals: BTreeMap<Reformulation, u64>,
+}
+
+/// CTAR at one query step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CtarStep {
+    /// Query step (1-based).
+    pub step: usize,
+    /// Queries at this step that introduced at least one new term.
+    pub queries: u64,
+    /// Newly introduced terms, summed.
+    pub new_terms: u64,
+    /// Of those, terms found in earlier results' titles and snippets.
+    pub adopted_terms: u64,
+    /// `adopted_terms / new_terms` (micro average); `None` with no new terms.
+    pub ctar: Option<f64>,
+}
+
+/// CTAR of one session.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionCtar {
+    /// Session id.
+    pub session_id: String,
+    /// New terms at query steps ≥ 2.
+    pub new_terms: u64,
+    /// Adopted terms at query steps ≥ 2.
+    pub adopted_terms: u64,
+    /// `adopted_terms / new_terms`; `None` when the session never introduced a term after
+    /// its first query.
+    pub ctar: Option<f64>,
+}
+
+/// CTAR (context term adoption rate).
+///
+/// For a query at step n, its **new terms** are its distinct tokens that no earlier query of
+/// the session contained; a new term is **adopted** when it occurs, as an exact token, in the
+/// title or snippet of any result returned by an earlier step of the session (any endpoint).
+/// CTAR = adopted / new. Step 1 has seen no results, so its CTAR is 0 by construction: it is
+/// listed per step but left out of session CTARs and of `overall`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CtarReport {
+    /// One row per query step that occurs.
+    pub by_step: Vec<CtarStep>,
+    /// One row per session (in session order).
+    pub by_session: Vec<SessionCtar>,
+    /// Micro average over query steps ≥ 2 of all sessions.
+    pub overall: Option<f64>,
+    /// Mean of the defined session CTARs (macro average).
+    pub session_mean: Option<f64>,
+}
+
+/// Computes repetition, reformulation and CTAR in one pass over the sessions.
+pub fn step_metrics(sessions: &[Session]) -> (RepetitionReport, ReformulationReport, CtarReport) {
+    // step → (queries, exact, near)
+    let mut rep: BTreeMap<usize, (u64, u64, u64)> = BTreeMap::new();
+    let mut refo: BTreeMap<usize, BTreeMap<Reformulation, u64>> = BTreeMap::new();
+    // step → (queries with new terms, new, adopted)
+    let mut ctar: BTreeMap<usize, (u64, u64, u64)> = BTreeMap::new();
+    let mut by_session = Vec::with_capacity(sessions.len());
+
+    for session in sessions {
+        let mut earlier_norms: BTreeSet<String> = BTreeSet::new();
+        let mut earlier_sets: Vec<BTreeSet<String>> = Vec::new();
+        let mut query_vocab: BTreeSet<String> = BTreeSet::new();
+        let mut seen_vocab: BTreeSet<String> = BTreeSet::new();
+        let (mut s_new, mut s_adopted) = (0u64, 0u64);
+
+        for record in &session.records {
+            if let Some(query) = &record.query {
+                let step = earlier_sets.len() + 1;
+                let tokens = token_set(query);
+                let norm = normalize(query);
+
+                let row = rep.entry(step).or_default();
+                row.0 += 1;
+                row.1 += u64::from(earlier_norms.contains(&norm));
+                row.2 += u64::from(
+                    earlier_sets
+                        .iter()
+                        .any(|e| jaccard(e, &tokens) >= NEAR_DUPLICATE_JACCARD),
+                );
+
+                if let Some(previous) = earlier_sets.last() {
+                    let class = Reformulation::classify(previous, &tokens);
+                    *refo.entry(step).or_default().entry(class).or_insert(0) += 1;
+                }
+
+                let new: Vec<&String> = tokens.difference(&query_vocab).collect();
+                let adopted = new.iter().filter(|t| seen_vocab.contains(**t)).count() as u64;
+                let new_count = new.len() as u64;
+                if new_count > 0 {
+                    let row = ctar.entry(step).or_default();
+                    row.0 += 1;
+                    row.1 += new_count;
+                    row.2 += adopted;
+                } else {
+                    ctar.entry(step).or_default();
+                }
+                if step >= 2 {
+                    s_new += new_count;
+                    s_adopted += adopted;
+                }
+
+                query_vocab.extend(tokens.iter().cloned());
+                earlier_norms.insert(norm);
+                earlier_sets.push(tokens);
+            }
+            // Results become "seen" only after the step that returned them.
+            for result in &record.results {
+                seen_vocab.extend(token_set(&result.title));
+                seen_vocab.extend(token_set(&result.snippet));
+            }
+        }
+        by_session.push(SessionCtar {
+            session_id: session.id.clone(),
+            new_terms: s_new,
+            adopted_terms: s_adopted,
+            ctar: ratio(s_adopted, s_new),
+        });
+    }
+
+    let later = rep.iter().filter(|(step, _)| **step >= 2);
+    let (q2, e2, n2) = later.fold((0, 0, 0), |a, (_, r)| (a.0 + r.0, a.1 + r.1, a.2 + r.2));
+    let repetition = RepetitionReport {
+        by_step: rep
+            .into_iter()
+            .map(|(step, (queries, exact, near))| RepetitionStep {
+                step,
+                queries,
+                exact,
+                near,
+                exact_rate: ratio(exact, queries),
+                near_rate: ratio(near, queries),
+            })
+            .collect(),
+        exact_rate: ratio(e2, q2),
+        near_rate: ratio(n2, q2),
+    };
+
+    let zeroed = || {
+        Reformulation::ALL
+            .iter()
+            .map(|c| (*c, 0))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let mut totals = zeroed();
+    let reformulation = ReformulationReport {
+        by_step: refo
+            .into_iter()
+            .map(|(step, counts)| {
+                let mut full = zeroed();
+                for (class, n) in counts {
+                    full.insert(class, n);
+                    *totals.entry(class).or_insert(0) += n;
+                }
+                ReformulationStep { step, counts: full }
+            })
+            .collect(),
+        totals,
+    };
+
+    let (all_new, all_adopted) = ctar
+        .iter()
+        .filter(|(step, _)| **step >= 2)
+        .fold((0, 0), |a, (_, r)| (a.0 + r.1, a.1 + r.2));
+    let defined: Vec<f64> = by_session.iter().filter_map(|s| s.ctar).collect();
+    let ctar = CtarReport {
+        by_step: ctar
+            .into_iter()
+            .map(|(step, (queries, new_terms, adopted_terms))| CtarStep {
+                step,
+                queries,
+                new_terms,
+                adopted_terms,
+                ctar: ratio(adopted_terms, new_terms),
+            })
+            .collect(),
+        by_session,
+        overall: ratio(all_adopted, all_new),
+        session_mean: (!defined.is_empty())
+            .then(|| defined.iter().sum::<f64>() / defined.len() as f64),
+    };
+    (repetition, reformulation, ctar)
+}

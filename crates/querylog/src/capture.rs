@@ -1,0 +1,236 @@
+//! Capture: the request path hands records to a bounded channel and never waits; one
+//! writer task batches them into the store. Whatever the store cannot take goes to the
+//! spill file (see `spill.rs`) and is replayed when the store is back. Nothing answered is
+//! lost: every recorded record ends up written, spilled (then replayed) or — only if even the
+//! spill file fails — counted as dropped and logged as an error.
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::error::{QueryLogError, Result};
+use crate::record::LogRecord;
+use crate::spill::Spill;
+use crate::store::LogStore;
+use crate::writer::Writer;
+
+/// Capture tuning. The defaults suit one server process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptureConfig {
+    /// Records the channel buffers before `record` spills instead (default 65,536 ≈ a few
+    /// seconds of a busy server, a few tens of MB at most).
+    pub channel_capacity: usize,
+    /// Records per store transaction (default 512).
+    pub batch_size: usize,
+    /// A partial batch is written after at most this long (default 200 ms).
+    pub flush_interval: Duration,
+    /// The spill file; `<spill_path>.replaying` is used next to it. Records left there by a
+    /// previous process are replayed after start.
+    pub spill_path: PathBuf,
+    /// How often the writer retries the spill file against the store (default 1 s).
+    pub replay_interval: Duration,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        Self {
+            channel_capacity: 65_536,
+            batch_size: 512,
+            flush_interval: Duration::from_millis(200),
+            spill_path: PathBuf::from("driftless-querylog.spill.jsonl"),
+            replay_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Counters of a capture, all monotonic since `Capture::start`.
+///
+/// At rest (after `shutdown` with a healthy store), `recorded = written + spilled + dropped`
+/// and `spilled = replayed` (plus any records replayed from a previous process's spill file).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CaptureStats {
+    /// Records handed to `record`.
+    pub recorded: u64,
+    /// Records the writer stored straight from the channel.
+    pub written: u64,
+    /// Records appended to the spill file (channel full, store failing, or after shutdown).
+    pub spilled: u64,
+    /// Spilled records later stored by replay.
+    pub replayed: u64,
+    /// Records lost: the spill file itself failed, or a spilled line was unreadable. Should
+    /// stay 0; every increment is also logged at `error` level.
+    pub dropped: u64,
+    /// Of `written + replayed`, records the store already held (same `request_id`).
+    pub duplicates: u64,
+}
+
+/// What `shutdown` leaves behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ShutdownReport {
+    /// Final counters.
+    pub stats: CaptureStats,
+    /// Records still in the spill files because the store was down at shutdown; the next
+    /// `Capture::start` with the same `spill_path` replays them.
+    pub pending_spill: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) recorded: AtomicU64,
+    pub(crate) written: AtomicU64,
+    pub(crate) spilled: AtomicU64,
+    pub(crate) replayed: AtomicU64,
+    pub(crate) dropped: AtomicU64,
+    pub(crate) duplicates: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn add(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> CaptureStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        CaptureStats {
+            recorded: get(&self.recorded),
+            written: get(&self.written),
+            spilled: get(&self.spilled),
+            replayed: get(&self.replayed),
+            dropped: get(&self.dropped),
+            duplicates: get(&self.duplicates),
+        }
+    }
+}
+
+/// State shared by every handle and the writer task.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) counters: Counters,
+    pub(crate) spill: Spill,
+    /// Set while the store rejects writes: `record` then spills directly instead of
+    /// queueing records for a writer that would only spill them after a timeout.
+    pub(crate) failing: AtomicBool,
+}
+
+impl Shared {
+    /// Spills `records`, counting them as spilled or, if the file fails too, as dropped.
+    pub(crate) fn spill(&self, records: &[LogRecord], sync: bool) {
+        match self.spill.append(records, sync) {
+            Ok(()) => Counters::add(&self.counters.spilled, records.len()),
+            Err(e) => {
+                Counters::add(&self.counters.dropped, records.len());
+                tracing::error!(
+                    path = %self.spill.path().display(),
+                    error = %e,
+                    records = records.len(),
+                    "query-log spill file failed: records lost"
+                );
+            }
+        }
+    }
+}
+
+/// Entry point of capture; see [`Capture::start`].
+#[derive(Debug)]
+pub struct Capture;
+
+impl Capture {
+    /// Spawns the writer task on the current Tokio runtime and returns the handle to record
+    /// with. Fails on a configuration out of range or a spill file that cannot be opened.
+    // By value: callers build the config inline and hand it over; nothing else needs it.
+    #[allow(clippy::needless_pass_by_value)]
+    pub fn start(store: LogStore, config: CaptureConfig) -> Result<CaptureHandle> {
+        if config.channel_capacity == 0 || config.batch_size == 0 {
+            return Err(QueryLogError::Config(
+                "channel_capacity and batch_size must be at least 1".into(),
+            ));
+        }
+        if config.flush_interval.is_zero() || config.replay_interval.is_zero() {
+            return Err(QueryLogError::Config(
+                "flush_interval and replay_interval must be positive".into(),
+            ));
+        }
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            QueryLogError::Config("Capture::start must run inside a Tokio runtime".into())
+        })?;
+        let (tx, rx) = mpsc::channel(config.channel_capacity);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            counters: Counters::default(),
+            spill: Spill::open(config.spill_path.clone())
+                .map_err(|e| QueryLogError::io(config.spill_path.clone(), e))?,
+            failing: AtomicBool::new(false),
+        });
+        let writer = Writer::new(store, Arc::clone(&shared), &config);
+        let task = runtime.spawn(writer.run(rx, stop_rx));
+        Ok(CaptureHandle {
+            tx,
+            shared,
+            stop: Arc::new(stop_tx),
+            task: Arc::new(Mutex::new(Some(task))),
+        })
+    }
+}
+
+/// A cloneable handle for recording; give one to every request handler.
+#[derive(Debug, Clone)]
+pub struct CaptureHandle {
+    tx: mpsc::Sender<LogRecord>,
+    shared: Arc<Shared>,
+    stop: Arc<watch::Sender<bool>>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl CaptureHandle {
+    /// Records one answered request without waiting: a channel slot, or else one line
+    /// appended to the spill file (a single `write(2)`, no fsync).
+    pub fn record(&self, record: LogRecord) {
+        Counters::add(&self.shared.counters.recorded, 1);
+        if self.shared.failing.load(Ordering::Relaxed) {
+            self.shared.spill(std::slice::from_ref(&record), false);
+            return;
+        }
+        if let Err(e) = self.tx.try_send(record) {
+            // Full (burst) or Closed (after shutdown): either way the spill file keeps it.
+            let record = match e {
+                mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r) => r,
+            };
+            self.shared.spill(std::slice::from_ref(&record), false);
+        }
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> CaptureStats {
+        self.shared.counters.snapshot()
+    }
+
+    /// Whether the writer currently considers the store down.
+    pub fn store_failing(&self) -> bool {
+        self.shared.failing.load(Ordering::Relaxed)
+    }
+
+    /// Stops the writer after it has stored everything queued and replayed the spill file
+    /// (as far as the store allows), and reports what remains. Records recorded afterwards
+    /// go to the spill file for the next start. Calling it again returns at once.
+    pub async fn shutdown(&self) -> ShutdownReport {
+        self.stop.send_replace(true);
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(task) = task
+            && let Err(e) = task.await
+        {
+            tracing::error!(error = %e, "query-log writer task ended abnormally");
+        }
+        ShutdownReport {
+            stats: self.stats(),
+            pending_spill: self.shared.spill.pending_lines(),
+        }
+    }
+}

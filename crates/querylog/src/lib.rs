@@ -1,0 +1,36 @@
+//! Query logs for driftless: capture every answered request, store it, sessionize agent
+//! traffic, analyse it and export it.
+//!
+//! ```text
+//! request handlers ──record()──▶ bounded channel ──▶ writer task ──batches──▶ LogStore
+//!                        │ full / store down              │ store down       (SQLite | Postgres)
+//!                        └────────────▶ spill file ◀───────┘        ▲
+//!                                            └──── replay ──────────┘
+//! LogStore::read_all ─▶ sessionize ─▶ analysis::analyse ─▶ serde reports
+//!                  └──▶ export_jsonl (salted client hashes)   import_jsonl ─▶ LogRecord
+//! ```
+//!
+//! - [`Capture::start`] gives a [`CaptureHandle`]: `record` never waits, `shutdown` flushes.
+//! - [`LogStore::connect`] opens SQLite (a path) or Postgres (a `postgres://` URL) and runs
+//!   the migrations of `migrations/`.
+//! - [`sessionize`] and everything in [`analysis`] are pure functions of the records, so
+//!   sessions and reports can be recomputed at any time, with any gap, from the raw rows.
+#![warn(missing_docs)]
+
+pub mod analysis;
+mod capture;
+mod error;
+mod export;
+mod record;
+mod session;
+mod spill;
+mod store;
+mod timestamp;
+mod writer;
+
+pub use capture::{Capture, CaptureConfig, CaptureHandle, CaptureStats, ShutdownReport};
+pub use error::{QueryLogError, Result};
+pub use export::{anonymize_client, export_jsonl, import_jsonl};
+pub use record::{LogRecord, LoggedResult, RecordFilter, sort_canonical};
+pub use session::{DEFAULT_SESSION_GAP, Session, SessionKind, sessionize};
+pub use store::{Backend, LogStore, PostgresStore, SqliteStore, StoreOptions};

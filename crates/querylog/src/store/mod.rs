@@ -1,0 +1,157 @@
+//! The durable side of the query log: one table, `query_log`, in SQLite (the embedded
+//! default, one file) or Postgres (one store shared by several server replicas).
+//!
+//! Both backends run the embedded migrations of `migrations/<backend>/` on connect, key rows
+//! on `request_id` (`INSERT … ON CONFLICT DO NOTHING`, so spill replays and re-imports are
+//! idempotent) and read back in the canonical `(ts_ms, request_id)` byte order, so the same
+//! rows give the same sessions and reports on either backend.
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::record::{LogRecord, RecordFilter, sort_canonical};
+
+mod postgres;
+mod row;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Which database a [`LogStore`] writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite,
+    /// A Postgres database.
+    Postgres,
+}
+
+/// Connection settings shared by both backends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Pool size. SQLite serialises writers anyway; Postgres benefits from a few.
+    pub max_connections: u32,
+    /// How long a statement may wait for a connection before failing. Kept short (default
+    /// 5 s) because a down store must turn into spilled records quickly, not into a writer
+    /// that hangs while the capture channel fills.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A query-log store. Cheap to clone (the connection pool is shared).
+#[derive(Debug, Clone)]
+pub enum LogStore {
+    /// SQLite backend.
+    Sqlite(SqliteStore),
+    /// Postgres backend.
+    Postgres(PostgresStore),
+}
+
+impl LogStore {
+    /// Opens a store with [`StoreOptions::default`]: a `postgres://` or `postgresql://` URL
+    /// selects Postgres, anything else is an SQLite file path (created if missing, an
+    /// `sqlite:` prefix is accepted). Migrations run before this returns.
+    pub async fn connect(target: &str) -> Result<Self> {
+        Self::connect_with(target, &StoreOptions::default()).await
+    }
+
+    /// [`LogStore::connect`] with explicit pool settings.
+    pub async fn connect_with(target: &str, options: &StoreOptions) -> Result<Self> {
+        if target.starts_with("postgres://") || target.starts_with("postgresql://") {
+            Ok(Self::Postgres(
+                PostgresStore::connect(target, options).await?,
+            ))
+        } else {
+            let path = target
+                .strip_prefix("sqlite://")
+                .or_else(|| target.strip_prefix("sqlite:"));
+            Ok(Self::Sqlite(
+                SqliteStore::connect(path.unwrap_or(target), options).await?,
+            ))
+        }
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Inserts `records` in one transaction (all or none). Records whose `request_id` is
+    /// already stored are skipped; returns how many rows were new.
+    pub async fn insert_batch(&self, records: &[LogRecord]) -> Result<u64> {
+        if records.is_empty() {
+            return Ok(0);
+        }
+        match self {
+            Self::Sqlite(s) => s.insert_batch(records).await,
+            Self::Postgres(s) => s.insert_batch(records).await,
+        }
+    }
+
+    /// Number of stored records.
+    pub async fn count(&self) -> Result<u64> {
+        match self {
+            Self::Sqlite(s) => s.count().await,
+            Self::Postgres(s) => s.count().await,
+        }
+    }
+
+    /// Records passing `filter`, ordered by `(ts_ms, request_id)` (byte order of the id),
+    /// the order every analysis assumes.
+    pub async fn read_all(&self, filter: &RecordFilter) -> Result<Vec<LogRecord>> {
+        let mut records = match self {
+            Self::Sqlite(s) => s.read_all(filter).await?,
+            Self::Postgres(s) => s.read_all(filter).await?,
+        };
+        // The SQL already orders; sorting again costs little and makes the order independent
+        // of collations and query plans.
+        sort_canonical(&mut records);
+        Ok(records)
+    }
+
+    /// Closes the pool, waiting for in-flight statements.
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(s) => s.close().await,
+            Self::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+/// Removes the password from a URL before it appears in an error message or a log line.
+pub(crate) fn redact(target: &str) -> String {
+    match (target.find("://"), target.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &target[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{}@{}", &target[..scheme + 3], user, &target[at + 1..])
+        }
+        _ => target.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_drops_only_the_password() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u@h:5432/db"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("/tmp/log.db"), "/tmp/log.db");
+    }
+}

@@ -1,0 +1,11 @@
+//! One test binary for the query-log crate (fast to link): store suite on SQLite and
+//! Postgres, capture under overflow and outages, hand-computed sessions and metrics,
+//! export/import.
+mod integration {
+    pub mod capture;
+    pub mod fixtures;
+    pub mod metrics;
+    pub mod portability;
+    pub mod store_suite;
+    pub mod support;
+}
