@@ -96,7 +96,9 @@ function init(args)
   if what == "fetch" then
     paths = { "/v1/fetch?doc_id=" .. encode("python-3.11/library/subprocess") }
   else
-    for i, q in ipairs(queries) do paths[i] = "/v1/search?unit=" .. what .. "&k=10&q=" .. encode(q) end
+    -- what = "<unit>:<mode>"
+    local unit, mode = what:match("^(%w+):(%w+)$")
+    for i, q in ipairs(queries) do paths[i] = "/v1/search?unit=" .. unit .. "&mode=" .. mode .. "&k=10&q=" .. encode(q) end
   end
   counter = offset or 0
 end
@@ -114,7 +116,7 @@ end
 LUA
 
 echo "driftless HTTP load: $(nproc) cores, snapshot $SNAP, server $BASE, ${DURATION}s per run after ${WARMUP}s warm-up"
-printf '%-14s %-4s %9s %9s %9s %9s %7s %7s\n' target conc p50_ms p99_ms req/s requests non2xx sockerr
+printf '%-16s %-4s %9s %9s %9s %9s %7s %7s\n' target conc p50_ms p99_ms req/s requests non2xx sockerr
 FAILED=0
 run() {  # run <label> <what> <threads> <connections>
   local label=$1 what=$2 threads=$3 conns=$4
@@ -124,14 +126,18 @@ run() {  # run <label> <what> <threads> <connections>
   # RESULT p50_ms=… p99_ms=… rps=… requests=… non2xx=… socket_errors=…
   local -A v
   for kv in ${line#RESULT }; do v[${kv%%=*}]=${kv#*=}; done
-  printf '%-14s %-4s %9s %9s %9s %9s %7s %7s\n' "$label" "c=$conns" "${v[p50_ms]}" "${v[p99_ms]}" \
+  printf '%-16s %-4s %9s %9s %9s %9s %7s %7s\n' "$label" "c=$conns" "${v[p50_ms]}" "${v[p99_ms]}" \
     "${v[rps]}" "${v[requests]}" "${v[non2xx]}" "${v[socket_errors]}"
   if [[ "${v[non2xx]}" != 0 || "${v[socket_errors]}" != 0 ]]; then FAILED=1; fi
 }
+# Modes to measure: DRIFTLESS_BENCH_MODES="bm25 hybrid dense" on a snapshot built with --dense.
+MODES=${DRIFTLESS_BENCH_MODES:-bm25}
 for conc in "1 1" "2 8"; do
   read -r threads conns <<<"$conc"
-  run "search doc" doc "$threads" "$conns"
-  run "search passage" passage "$threads" "$conns"
+  for mode in $MODES; do
+    run "$mode doc" "doc:$mode" "$threads" "$conns"
+    run "$mode passage" "passage:$mode" "$threads" "$conns"
+  done
   run "fetch" fetch "$threads" "$conns"
 done
 

