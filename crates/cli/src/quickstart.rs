@@ -117,7 +117,11 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let log = crate::serve_cmd::LogSettings {
+        db: Some(args.cache.join("querylog.sqlite").display().to_string()),
+        spill: args.cache.join("querylog.spill.jsonl"),
+    };
     runtime.block_on(crate::serve_cmd::serve_snapshot(
-        &snapshot, args.addr, None, None,
+        &snapshot, args.addr, None, None, &log,
     ))
 }

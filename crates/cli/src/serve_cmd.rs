@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use driftless_api::{Highlight, Mode, SearchRequest, Unit};
 use driftless_index::Snapshot;
+use driftless_querylog::{Capture, CaptureConfig, LogStore};
 use driftless_server::{AppState, ServerConfig, app, serve};
 
 /// Arguments of `driftless serve`.
@@ -23,6 +24,37 @@ pub struct ServeArgs {
     /// Requests that may wait for a worker before the server answers 503.
     #[arg(long)]
     pub queue: Option<usize>,
+    /// Query-log store: an SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(
+        long,
+        default_value = "driftless-querylog.sqlite",
+        env = "DRIFTLESS_LOG_DB"
+    )]
+    pub log_db: String,
+    /// Where records go while the store is unreachable (replayed when it is back).
+    #[arg(long, default_value = "driftless-querylog.spill.jsonl")]
+    pub log_spill: PathBuf,
+    /// Serve without logging requests.
+    #[arg(long)]
+    pub no_log: bool,
+}
+
+/// Query-log settings of `serve`.
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    /// Store target, or `None` to serve without logging.
+    pub db: Option<String>,
+    /// Spill file.
+    pub spill: PathBuf,
+}
+
+impl ServeArgs {
+    fn log_settings(&self) -> LogSettings {
+        LogSettings {
+            db: (!self.no_log).then(|| self.log_db.clone()),
+            spill: self.log_spill.clone(),
+        }
+    }
 }
 
 /// Binds, answers /health at once, verifies the snapshot, then serves until SIGINT/SIGTERM.
@@ -31,11 +63,13 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let log = args.log_settings();
     runtime.block_on(serve_snapshot(
         &args.snapshot,
         args.addr,
         args.workers,
         args.queue,
+        &log,
     ))
 }
 
@@ -44,12 +78,29 @@ pub async fn serve_snapshot(
     addr: SocketAddr,
     workers: Option<usize>,
     queue: Option<usize>,
+    log: &LogSettings,
 ) -> Result<()> {
     let mut config = workers.map(ServerConfig::with_workers).unwrap_or_default();
     if let Some(queue) = queue {
         config.queue_capacity = queue;
     }
-    let state = AppState::new(&config);
+    let mut state = AppState::new(&config);
+    let mut capture = None;
+    if let Some(db) = &log.db {
+        let store = LogStore::connect(db).await.with_context(|| {
+            format!(
+                "cannot open the query log {db}; fix it or pass --no-log to serve without logging"
+            )
+        })?;
+        let config = CaptureConfig {
+            spill_path: log.spill.clone(),
+            ..CaptureConfig::default()
+        };
+        let handle = Capture::start(store, config).context("cannot start query-log capture")?;
+        state = state.with_capture(handle.clone());
+        capture = Some(handle);
+        tracing::info!(store = %db, "logging every search and fetch");
+    }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another server using it? pick another with --addr")
     })?;
@@ -82,10 +133,16 @@ pub async fn serve_snapshot(
             loaded.id()
         );
     }
-    server
+    let served = server
         .await
         .context("server task failed")?
-        .context("server failed")?;
+        .context("server failed");
+    if let Some(capture) = capture {
+        // In-flight requests are done: flush everything they recorded before exiting.
+        let report = capture.shutdown().await;
+        tracing::info!(stats = ?report.stats, pending_spill = report.pending_spill, "query log flushed");
+    }
+    served?;
     tracing::info!("shut down");
     Ok(())
 }

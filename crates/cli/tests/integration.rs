@@ -37,10 +37,14 @@ fn build(corpus: &Path, out: &Path) {
 }
 
 /// Starts `serve` on port 0 and returns the child and the address it printed.
-fn serve(snapshot: &Path) -> (Child, String, BufReader<std::process::ChildStderr>) {
+fn serve(snapshot: &Path, log_db: &Path) -> (Child, String, BufReader<std::process::ChildStderr>) {
     let mut child = Command::new(BIN)
         .args(["serve", "--addr", "127.0.0.1:0", "--snapshot"])
         .arg(snapshot)
+        .arg("--log-db")
+        .arg(log_db)
+        .arg("--log-spill")
+        .arg(log_db.with_extension("spill.jsonl"))
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -86,7 +90,8 @@ fn build_serve_answer_and_stop_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = dir.path().join("snap");
     build(&corpus(dir.path()), &snapshot);
-    let (mut child, addr, _stderr) = serve(&snapshot);
+    let log_db = dir.path().join("log.sqlite");
+    let (mut child, addr, _stderr) = serve(&snapshot, &log_db);
 
     let (status, head, body) = get(&addr, "/v1/search?q=create+index+concurrently");
     assert_eq!(status, 200, "{body}");
@@ -101,6 +106,8 @@ fn build_serve_answer_and_stop_on_sigterm() {
     );
     let (_, _, again) = get(&addr, "/v1/search?q=create+index+concurrently");
     assert_eq!(body, again, "identical requests, identical bodies");
+    let (status, _, fetched) = get(&addr, "/v1/fetch?doc_id=pg-vacuum");
+    assert_eq!(status, 200, "{fetched}");
     let (status, _, body) = get(&addr, "/v1/search?q=%zz");
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("\"error\""));
@@ -122,6 +129,35 @@ fn build_serve_answer_and_stop_on_sigterm() {
         assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
+
+    // SIGTERM flushed the query log: both searches and the fetch are stored (the request
+    // rejected while decoding never reached the engine and is not a logged answer).
+    let records = tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = driftless_querylog::LogStore::connect(&log_db.display().to_string())
+                .await
+                .expect("log store");
+            store
+                .read_all(&driftless_querylog::RecordFilter::default())
+                .await
+                .expect("read log")
+        });
+    let endpoints: Vec<&str> = records.iter().map(|r| r.endpoint.as_str()).collect();
+    assert_eq!(
+        endpoints,
+        ["/v1/search", "/v1/search", "/v1/fetch"],
+        "{records:?}"
+    );
+    assert_eq!(
+        records[0].query.as_deref(),
+        Some("create index concurrently")
+    );
+    assert_eq!(records[0].results[0].doc_id, "pg-createindex");
+    assert_eq!(records[0].status, 200);
+    assert_eq!(records[2].fetched_doc_id.as_deref(), Some("pg-vacuum"));
+    assert_eq!(records[0].client, "127.0.0.1");
+    assert!(records.iter().all(|r| !r.request_id.is_empty()));
 }
 
 #[test]
@@ -145,7 +181,7 @@ fn a_damaged_snapshot_is_refused_with_the_file_named() {
     std::fs::write(&path, bytes).expect("write");
 
     let output = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--snapshot"])
+        .args(["serve", "--no-log", "--addr", "127.0.0.1:0", "--snapshot"])
         .arg(&snapshot)
         .output()
         .expect("run serve");

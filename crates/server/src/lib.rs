@@ -20,6 +20,7 @@
 mod cpu_pool;
 mod error;
 mod json_body;
+mod log_capture;
 mod openapi;
 mod probe_routes;
 mod query_string;
@@ -43,6 +44,7 @@ use tracing::Level;
 pub use cpu_pool::CpuPool;
 pub use error::ApiError;
 pub use json_body::MAX_BODY_BYTES;
+pub use log_capture::{LogContext, X_CLIENT_ID, X_SESSION_ID, X_STEP};
 pub use openapi::{openapi, openapi_yaml};
 pub use probe_routes::{HealthStatus, ReadyStatus};
 pub use query_string::{DecodeError, QueryParams, decode as decode_query_string};

@@ -8,6 +8,8 @@ use std::sync::{Arc, OnceLock};
 
 use driftless_index::{OpenError, Snapshot};
 
+use driftless_querylog::CaptureHandle;
+
 use crate::cpu_pool::CpuPool;
 use crate::error::ApiError;
 
@@ -50,6 +52,7 @@ enum Loaded {
 pub struct AppState {
     snapshot: Arc<OnceLock<Loaded>>,
     pool: CpuPool,
+    capture: Option<CaptureHandle>,
 }
 
 impl AppState {
@@ -59,7 +62,20 @@ impl AppState {
         Self {
             snapshot: Arc::new(OnceLock::new()),
             pool: CpuPool::new(config.cpu_workers, config.queue_capacity),
+            capture: None,
         }
+    }
+
+    /// Logs every answered search and fetch to `capture`.
+    #[must_use]
+    pub fn with_capture(mut self, capture: CaptureHandle) -> Self {
+        self.capture = Some(capture);
+        self
+    }
+
+    /// The query-log capture, when logging is on.
+    pub fn capture(&self) -> Option<&CaptureHandle> {
+        self.capture.as_ref()
     }
 
     /// State serving an already opened snapshot.

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::error::{ApiError, json_response};
 use crate::json_body::JsonBody;
+use crate::log_capture::LogContext;
 use crate::request_params::{
     fetch_from_query, search_from_json, search_from_query, terms_from_query,
 };
@@ -32,10 +33,27 @@ fn engine_response<T: serde::Serialize>(outcome: (Result<T, IndexError>, Duratio
     response
 }
 
-async fn run_search(state: &AppState, request: SearchRequest) -> Result<Response, ApiError> {
+async fn run_search(
+    state: &AppState,
+    request: SearchRequest,
+    log: LogContext,
+) -> Result<Response, ApiError> {
     let snapshot = state.snapshot()?;
-    let outcome = state.pool().run(move || snapshot.search(&request)).await?;
-    Ok(engine_response(outcome))
+    let snapshot_id = snapshot.id().to_string();
+    let job_request = request.clone();
+    let (outcome, took) = state
+        .pool()
+        .run(move || snapshot.search(&job_request))
+        .await?;
+    let record = state
+        .capture()
+        .map(|_| log.search("/v1/search", &snapshot_id, &request, &outcome, 0));
+    let response = engine_response((outcome, took));
+    if let (Some(capture), Some(mut record)) = (state.capture(), record) {
+        record.status = response.status().as_u16();
+        capture.record(record);
+    }
+    Ok(response)
 }
 
 /// Ranked search, parameters in the query string.
@@ -63,10 +81,11 @@ async fn run_search(state: &AppState, request: SearchRequest) -> Result<Response
 )]
 pub async fn search_get(
     State(state): State<AppState>,
+    log: LogContext,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let request = search_from_query(raw.as_deref())?;
-    run_search(&state, request).await
+    run_search(&state, request, log).await
 }
 
 /// Ranked search, parameters in a JSON body with the fields of the query string.
@@ -87,10 +106,11 @@ pub async fn search_get(
 )]
 pub async fn search_post(
     State(state): State<AppState>,
+    log: LogContext,
     JsonBody(body): JsonBody<Value>,
 ) -> Result<Response, ApiError> {
     let request = search_from_json(body)?;
-    run_search(&state, request).await
+    run_search(&state, request, log).await
 }
 
 /// A window of one document's clean text, by `doc_id` or by `url`.
@@ -115,12 +135,26 @@ pub async fn search_post(
 )]
 pub async fn fetch(
     State(state): State<AppState>,
+    log: LogContext,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let request = fetch_from_query(raw.as_deref())?;
     let snapshot = state.snapshot()?;
-    let outcome = state.pool().run(move || snapshot.fetch(&request)).await?;
-    Ok(engine_response(outcome))
+    let snapshot_id = snapshot.id().to_string();
+    let job_request = request.clone();
+    let (outcome, took) = state
+        .pool()
+        .run(move || snapshot.fetch(&job_request))
+        .await?;
+    let record = state
+        .capture()
+        .map(|_| log.fetch(&snapshot_id, &request, &outcome, 0));
+    let response = engine_response((outcome, took));
+    if let (Some(capture), Some(mut record)) = (state.capture(), record) {
+        record.status = response.status().as_u16();
+        capture.record(record);
+    }
+    Ok(response)
 }
 
 /// Document frequencies of a few terms, after the index's analysis.

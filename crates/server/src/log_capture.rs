@@ -1,0 +1,135 @@
+//! Feeding answered search and fetch requests to the query log.
+//!
+//! Handlers build one [`LogRecord`] per engine call after the answer is known and hand it to
+//! the capture's non-blocking `record` (a bounded channel to a batching writer, with a spill
+//! file behind it), so logging never waits on the store.
+use std::net::SocketAddr;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use driftless_api::{FetchRequest, FetchResponse, SearchRequest, SearchResponse};
+use driftless_index::IndexError;
+use driftless_querylog::{LogRecord, LoggedResult};
+use serde_json::json;
+
+use crate::request_id::X_REQUEST_ID;
+
+/// Header naming the client when there is no API key (agents set it per rollout/worker).
+pub const X_CLIENT_ID: &str = "x-client-id";
+/// Header carrying an explicit session id.
+pub const X_SESSION_ID: &str = "x-session-id";
+/// Header carrying the agent's own step number within the session.
+pub const X_STEP: &str = "x-step";
+
+/// Who asked, when, and the hints they gave: taken from the request before the engine runs.
+#[derive(Debug, Clone)]
+pub struct LogContext {
+    request_id: String,
+    client: String,
+    session_hint: Option<String>,
+    step_hint: Option<i64>,
+    started: Instant,
+    ts_ms: i64,
+}
+
+fn header(parts: &Parts, name: &str) -> Option<String> {
+    let value = parts.headers.get(name)?.to_str().ok()?.trim();
+    (!value.is_empty() && value.len() <= 256).then(|| value.to_string())
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for LogContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip().to_string());
+        let client = header(parts, X_CLIENT_ID)
+            .or(peer)
+            .unwrap_or_else(|| "unknown".to_string());
+        let ts_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        Ok(Self {
+            request_id: header(parts, X_REQUEST_ID.as_str()).unwrap_or_default(),
+            client,
+            session_hint: header(parts, X_SESSION_ID),
+            step_hint: header(parts, X_STEP).and_then(|s| s.parse().ok()),
+            started: Instant::now(),
+            ts_ms,
+        })
+    }
+}
+
+impl LogContext {
+    fn record(&self, endpoint: &str, snapshot_id: &str, status: u16) -> LogRecord {
+        LogRecord {
+            ts_ms: self.ts_ms,
+            client: self.client.clone(),
+            session_hint: self.session_hint.clone(),
+            step_hint: self.step_hint,
+            endpoint: endpoint.to_string(),
+            query: None,
+            params: json!({}),
+            snapshot_id: snapshot_id.to_string(),
+            results: Vec::new(),
+            fetched_doc_id: None,
+            status,
+            latency_us: self.started.elapsed().as_micros() as u64,
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// The record of one search.
+    pub fn search(
+        &self,
+        endpoint: &str,
+        snapshot_id: &str,
+        request: &SearchRequest,
+        outcome: &Result<SearchResponse, IndexError>,
+        status: u16,
+    ) -> LogRecord {
+        let mut record = self.record(endpoint, snapshot_id, status);
+        record.query = Some(request.q.clone());
+        let mode = outcome
+            .as_ref()
+            .map(|r| Some(r.mode.as_str()))
+            .unwrap_or(request.mode.map(|m| m.as_str()));
+        record.params = json!({
+            "k": request.k, "offset": request.offset, "mode": mode, "unit": request.unit.as_str(),
+            "k1": request.k1, "b": request.b,
+        });
+        if let Ok(response) = outcome {
+            record.results = response
+                .results
+                .iter()
+                .map(|h| LoggedResult {
+                    doc_id: h.doc_id.clone(),
+                    score: h.score,
+                    title: h.title.clone(),
+                    snippet: h.snippet.clone(),
+                })
+                .collect();
+        }
+        record
+    }
+
+    /// The record of one fetch.
+    pub fn fetch(
+        &self,
+        snapshot_id: &str,
+        request: &FetchRequest,
+        outcome: &Result<FetchResponse, IndexError>,
+        status: u16,
+    ) -> LogRecord {
+        let mut record = self.record("/v1/fetch", snapshot_id, status);
+        record.params = json!({ "doc_id": request.doc_id, "url": request.url, "offset": request.offset, "max_chars": request.max_chars });
+        record.fetched_doc_id = match outcome {
+            Ok(response) => Some(response.doc_id.clone()),
+            Err(_) => request.doc_id.clone(),
+        };
+        record
+    }
+}
