@@ -53,7 +53,10 @@ trap cleanup EXIT INT TERM
 
 # Port 0: the kernel picks a free port and the server prints it, so there is no race between
 # choosing a port and binding it.
-DRIFTLESS_LOG=warn "$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:0 2>"$WORK/server.log" &
+# DRIFTLESS_BENCH_LOG=off measures without the query log (capture overhead = the difference).
+if [[ "${DRIFTLESS_BENCH_LOG:-on}" == off ]]; then LOG_ARGS=(--no-log); else
+  LOG_ARGS=(--log-db "$WORK/querylog.sqlite" --log-spill "$WORK/querylog.spill.jsonl"); fi
+DRIFTLESS_LOG=warn "$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:0 "${LOG_ARGS[@]}" 2>"$WORK/server.log" &
 SERVER_PID=$!
 BASE=""
 for _ in $(seq 1 600); do   # up to 60 s: opening verifies every checksum
