@@ -21,6 +21,7 @@ use crate::request_params::{
 };
 use crate::server_timing::EngineTime;
 use crate::state::AppState;
+use driftless_querylog::LogRecord;
 
 /// Turns an engine outcome into a response carrying the engine's time for `Server-Timing`.
 fn engine_response<T: serde::Serialize>(outcome: (Result<T, IndexError>, Duration)) -> Response {
@@ -30,6 +31,15 @@ fn engine_response<T: serde::Serialize>(outcome: (Result<T, IndexError>, Duratio
         Err(error) => ApiError::from(error).into_response(),
     };
     response.extensions_mut().insert(EngineTime(took));
+    response
+}
+
+/// Hands the request's log record, completed with the status actually sent, to the capture.
+fn logged(state: &AppState, response: Response, record: Option<LogRecord>) -> Response {
+    if let (Some(capture), Some(mut record)) = (state.capture(), record) {
+        record.status = response.status().as_u16();
+        capture.record(record);
+    }
     response
 }
 
@@ -48,12 +58,7 @@ async fn run_search(
     let record = state
         .capture()
         .map(|_| log.search("/v1/search", &snapshot_id, &request, &outcome, 0));
-    let response = engine_response((outcome, took));
-    if let (Some(capture), Some(mut record)) = (state.capture(), record) {
-        record.status = response.status().as_u16();
-        capture.record(record);
-    }
-    Ok(response)
+    Ok(logged(state, engine_response((outcome, took)), record))
 }
 
 /// Ranked search, parameters in the query string.
@@ -149,12 +154,7 @@ pub async fn fetch(
     let record = state
         .capture()
         .map(|_| log.fetch(&snapshot_id, &request, &outcome, 0));
-    let response = engine_response((outcome, took));
-    if let (Some(capture), Some(mut record)) = (state.capture(), record) {
-        record.status = response.status().as_u16();
-        capture.record(record);
-    }
-    Ok(response)
+    Ok(logged(&state, engine_response((outcome, took)), record))
 }
 
 /// Document frequencies of a few terms, after the index's analysis.
