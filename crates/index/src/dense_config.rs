@@ -7,6 +7,10 @@ pub const DENSE_DIR: &str = "dense";
 pub const VECTORS_FILE: &str = "dense/vectors.f32";
 /// Copy of the model inside the snapshot (so a snapshot answers the same anywhere).
 pub const MODEL_DIR: &str = "dense/model";
+/// Version of the similarity function ([`crate::dense::dot`]) the graph was built and is
+/// searched with. Its summation order decides the low bits of every score and so the graph's
+/// tie-breaks: a change to it must change this string, which goes into the snapshot id.
+pub const DISTANCE_VERSION: &str = "unit-dot/16-lane-v2";
 /// Basename of the hnsw_rs dump (`hnsw.hnsw.graph`, `hnsw.hnsw.data`).
 pub const HNSW_BASENAME: &str = "hnsw";
 
@@ -29,6 +33,9 @@ pub struct DenseConfig {
     pub hnsw_ef_construction: usize,
     /// HNSW search beam used by `mode=dense` (fixed per snapshot).
     pub hnsw_ef_search: usize,
+    /// Similarity function version ([`DISTANCE_VERSION`] at build time).
+    #[serde(default)]
+    pub distance: String,
     /// RRF constant of `mode=hybrid`.
     pub rrf_k: u32,
     /// Passages whose text exceeded the model window and was truncated.

@@ -152,6 +152,7 @@ pub(crate) fn build_dense(
         hnsw_m: options.m,
         hnsw_ef_construction: options.ef_construction,
         hnsw_ef_search: options.ef_search,
+        distance: driftless_index::dense_config::DISTANCE_VERSION.to_string(),
         rrf_k: 60,
         truncated_passages: truncated,
         repaired_points: repaired,
