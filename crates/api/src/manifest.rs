@@ -57,6 +57,9 @@ pub struct BuildConfig {
     pub splitter: String,
     /// Whether flagged pages (redirect stubs, index/search pages) were kept.
     pub keep_flagged: bool,
+    /// Path prefixes the corpus was restricted to (`--include`); absent means every page.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include: Vec<String>,
     /// Dense index settings, when the snapshot has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dense: Option<serde_json::Value>,

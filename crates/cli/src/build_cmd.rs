@@ -58,6 +58,10 @@ pub struct BuildArgs {
     /// Index redirect stubs and index/search pages too (skipped by default).
     #[arg(long)]
     pub keep_flagged: bool,
+    /// HTML corpora: only pages whose path under the corpus root starts with this prefix
+    /// (repeatable, e.g. `--include postgresql-15/ --include python-3.11/`).
+    #[arg(long = "include", value_name = "PREFIX")]
+    pub include: Vec<String>,
     /// Replace --out if it exists.
     #[arg(long)]
     pub force: bool,
@@ -76,6 +80,7 @@ impl BuildArgs {
         options.passage_max_tokens = self.passage_tokens;
         options.reader.max_page_bytes = self.max_page_bytes;
         options.reader.keep_flagged = self.keep_flagged;
+        options.reader.include.clone_from(&self.include);
         options.overwrite = self.force;
         options.progress = match self.progress.as_str() {
             "lines" => Progress::Lines,

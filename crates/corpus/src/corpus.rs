@@ -77,6 +77,11 @@ pub fn open_corpus(
             format: "jsonl".into(),
             reason: "this is a directory; point the jsonl reader at the .jsonl file itself".into(),
         }),
+        Format::Jsonl if !options.include.is_empty() => Err(CorpusError::FormatMismatch {
+            path: path.to_path_buf(),
+            format: "jsonl".into(),
+            reason: "--include selects pages of an HTML directory by path; filter a JSONL corpus before building".into(),
+        }),
         Format::Jsonl => {
             let records = JsonlRecords::open(path, options)?;
             Ok(Corpus {

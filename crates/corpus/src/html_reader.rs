@@ -59,6 +59,17 @@ impl HtmlPages {
                 )
             }
         };
+        // Pages outside the included prefixes are not part of this corpus at all: they are
+        // neither read nor counted as skipped.
+        let included = |rel: &str| {
+            options.include.is_empty()
+                || options.include.iter().any(|p| rel.starts_with(p.as_str()))
+        };
+        let entries: Vec<PageEntry> = entries.into_iter().filter(|e| included(&e.rel)).collect();
+        let problems: Vec<_> = problems
+            .into_iter()
+            .filter(|skip| included(&skip.source))
+            .collect();
         let total = (entries.len() + problems.len()) as u64;
         Ok(HtmlPages {
             root,

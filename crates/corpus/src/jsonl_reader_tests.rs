@@ -135,6 +135,7 @@ fn over_long_lines_are_skipped_and_reading_continues() {
     let options = ReaderOptions {
         max_page_bytes: 64,
         keep_flagged: false,
+        include: Vec::new(),
     };
     let long = format!(
         "{{\"id\":\"big\",\"text\":\"{}\"}}\n{{\"id\":\"small\",\"text\":\"s\"}}\n",

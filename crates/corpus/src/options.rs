@@ -55,6 +55,10 @@ pub struct ReaderOptions {
     /// When true, pages flagged `redirect_stub` / `index_page` are read as
     /// documents instead of being skipped.
     pub keep_flagged: bool,
+    /// HTML corpora: read only pages whose path under the root starts with one of these
+    /// prefixes (e.g. `postgresql-15/`); empty reads every page. Lets one downloaded corpus
+    /// give smaller snapshots (the quickstart's dense subset) without copying files.
+    pub include: Vec<String>,
 }
 
 impl Default for ReaderOptions {
@@ -62,6 +66,7 @@ impl Default for ReaderOptions {
         ReaderOptions {
             max_page_bytes: 16 * 1024 * 1024,
             keep_flagged: false,
+            include: Vec::new(),
         }
     }
 }

@@ -144,6 +144,7 @@ fn debian_shaped_tree_reads_with_site_rules() -> TestResult {
     let options = ReaderOptions {
         max_page_bytes: 4000,
         keep_flagged: false,
+        include: Vec::new(),
     };
     let corpus = open_corpus(tmp.path(), Format::Auto, &options)?;
     assert_eq!(corpus.format(), Format::Html);
@@ -258,6 +259,39 @@ fn pointing_at_a_site_directory_gives_the_same_ids() -> TestResult {
         d.metadata.get("path").map(String::as_str),
         Some("sql-createindex.html")
     );
+    Ok(())
+}
+
+#[test]
+fn include_prefixes_restrict_an_html_corpus() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    build_tree(tmp.path())?;
+    let (all, all_skips) = read_all(tmp.path(), &ReaderOptions::default())?;
+    let options = ReaderOptions {
+        include: vec!["postgresql-doc-15/".into()],
+        ..ReaderOptions::default()
+    };
+    let (some, some_skips) = read_all(tmp.path(), &options)?;
+    assert!(!some.is_empty() && some.len() < all.len());
+    assert!(
+        some.keys()
+            .all(|path| path.starts_with("postgresql-doc-15/"))
+    );
+    assert!(
+        some_skips
+            .keys()
+            .all(|path| path.starts_with("postgresql-doc-15/"))
+    );
+    assert!(some_skips.len() <= all_skips.len());
+    // The included pages read exactly as they do in the whole corpus.
+    for (path, doc) in &some {
+        assert_eq!(all.get(path).map(|d| &d.text), Some(&doc.text));
+    }
+    // A JSONL corpus cannot be filtered by path: a clear error, not a silent no-op.
+    let jsonl = tmp.path().join("c.jsonl");
+    std::fs::write(&jsonl, "{\"id\":\"a\",\"contents\":\"x\"}\n")?;
+    let error = open_corpus(&jsonl, Format::Auto, &options).unwrap_err();
+    assert!(error.to_string().contains("--include"), "{error}");
     Ok(())
 }
 

@@ -131,6 +131,7 @@ pub(crate) fn finalize(
         passage_max_tokens: options.passage_max_tokens,
         splitter: SPLITTER_VERSION.to_string(),
         keep_flagged: options.reader.keep_flagged,
+        include: options.reader.include.clone(),
         dense: match &written.dense {
             Some(config) => {
                 Some(serde_json::to_value(config).map_err(|e| IngestError::Dense(e.to_string()))?)
