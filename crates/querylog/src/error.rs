@@ -48,6 +48,9 @@ pub enum QueryLogError {
         /// What is wrong with it.
         message: String,
     },
+    /// The Parquet writer refused the data or the output failed.
+    #[error("Parquet export failed: {0}")]
+    Parquet(String),
     /// A configuration value is out of range.
     #[error("invalid query-log configuration: {0}")]
     Config(String),

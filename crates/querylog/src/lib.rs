@@ -7,7 +7,9 @@
 //!                        └────────────▶ spill file ◀───────┘        ▲
 //!                                            └──── replay ──────────┘
 //! LogStore::read_all ─▶ sessionize ─▶ analysis::analyse ─▶ serde reports
-//!                  └──▶ export_jsonl (salted client hashes)   import_jsonl ─▶ LogRecord
+//!                  └──▶ export_jsonl / export_parquet (salted client hashes)
+//! import_jsonl / import_lenient (JSONL, TSV, CSV, column map) ─▶ LogRecord
+//! overlap::{jaccard_at_k, rbo_ext}: ranking agreement, for replays
 //! ```
 //!
 //! - [`Capture::start`] gives a [`CaptureHandle`]: `record` never waits, `shutdown` flushes.
@@ -21,6 +23,9 @@ pub mod analysis;
 mod capture;
 mod error;
 mod export;
+mod export_parquet;
+mod import;
+pub mod overlap;
 mod record;
 mod session;
 mod spill;
@@ -30,7 +35,12 @@ mod writer;
 
 pub use capture::{Capture, CaptureConfig, CaptureHandle, CaptureStats, ShutdownReport};
 pub use error::{QueryLogError, Result};
-pub use export::{anonymize_client, export_jsonl, import_jsonl};
+pub use export::{anonymize_client, export_jsonl};
+pub use export_parquet::{PARQUET_SCHEMA, export_parquet};
+pub use import::{
+    ColumnMap, ImportFormat, ImportIssue, ImportReport, import_jsonl, import_lenient,
+};
 pub use record::{LogRecord, LoggedResult, RecordFilter, sort_canonical};
 pub use session::{DEFAULT_SESSION_GAP, Session, SessionKind, sessionize};
 pub use store::{Backend, LogStore, PostgresStore, SqliteStore, StoreOptions};
+pub use timestamp::parse_time;

@@ -28,6 +28,18 @@ pub(crate) fn parse_timestamp(value: &Value) -> Result<i64, String> {
     }
 }
 
+/// Unix milliseconds of a time given on a command line (`--since`, `--until`): Unix seconds
+/// or milliseconds, or RFC 3339 (`2026-06-01`, a bare date, means its midnight UTC).
+pub fn parse_time(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let full = if text.len() == 10 && text.as_bytes().get(4) == Some(&b'-') {
+        format!("{text}T00:00:00Z")
+    } else {
+        text.to_string()
+    };
+    parse_timestamp(&Value::String(full))
+}
+
 fn from_number(n: f64) -> Result<i64, String> {
     if !n.is_finite() || n < 0.0 {
         return Err(format!("timestamp {n} is not a non-negative number"));
@@ -158,5 +170,7 @@ mod tests {
         assert!(parse_timestamp(&json!("yesterday")).is_err());
         assert!(parse_timestamp(&json!(null)).is_err());
         assert!(parse_timestamp(&json!("2023-13-01T00:00:00Z")).is_err());
+        assert_eq!(parse_time("1970-01-02"), Ok(86_400_000));
+        assert_eq!(parse_time("1700000000"), Ok(1_700_000_000_000));
     }
 }

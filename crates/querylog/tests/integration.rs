@@ -4,7 +4,9 @@
 mod integration {
     pub mod capture;
     pub mod fixtures;
+    pub mod import;
     pub mod metrics;
+    pub mod parquet_export;
     pub mod portability;
     pub mod store_suite;
     pub mod support;

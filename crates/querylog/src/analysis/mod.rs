@@ -34,9 +34,9 @@ pub use text::{
     tokenize,
 };
 pub use traffic::{
-    EndpointReport, EndpointShare, KReport, QueryLengthReport, SessionReport, TopQuery,
-    endpoint_report, inter_step_intervals, k_distribution, query_length, session_report,
-    top_queries,
+    EndpointReport, EndpointShare, INTERVAL_BOUNDS_MS, IntervalBucket, KReport, QueryLengthReport,
+    SessionReport, TopQuery, endpoint_report, inter_step_intervals, interval_buckets,
+    k_distribution, query_length, session_report, top_queries,
 };
 
 /// Parameters of [`analyse`].
@@ -70,6 +70,8 @@ pub struct Report {
     pub sessions: SessionReport,
     /// Inter-step intervals, milliseconds.
     pub inter_step_ms: Distribution,
+    /// Inter-step intervals bucketed (share under 1 s, 1 min, …).
+    pub inter_step_buckets: Vec<IntervalBucket>,
     /// Query length.
     pub query_length: QueryLengthReport,
     /// `k` distribution.
@@ -98,6 +100,7 @@ pub fn analyse(records: &[LogRecord], config: &AnalysisConfig) -> Report {
         gap_ms: u64::try_from(config.gap.as_millis()).unwrap_or(u64::MAX),
         sessions: session_report(&sessions),
         inter_step_ms: inter_step_intervals(&sessions),
+        inter_step_buckets: interval_buckets(&sessions),
         query_length: query_length(records),
         k: k_distribution(records),
         repetition,

@@ -51,18 +51,63 @@ pub fn session_report(sessions: &[Session]) -> SessionReport {
     }
 }
 
-/// Milliseconds between consecutive steps of the same session (all records, any endpoint).
-/// A session of n steps contributes n − 1 intervals.
-pub fn inter_step_intervals(sessions: &[Session]) -> Distribution {
-    let gaps: Vec<u64> = sessions
+fn intervals(sessions: &[Session]) -> Vec<u64> {
+    sessions
         .iter()
         .flat_map(|s| {
             s.records
                 .windows(2)
                 .map(|w| (w[1].ts_ms - w[0].ts_ms).unsigned_abs())
         })
-        .collect();
-    Distribution::of(&gaps)
+        .collect()
+}
+
+/// Milliseconds between consecutive steps of the same session (all records, any endpoint).
+/// A session of n steps contributes n − 1 intervals.
+pub fn inter_step_intervals(sessions: &[Session]) -> Distribution {
+    Distribution::of(&intervals(sessions))
+}
+
+/// Upper bounds (inclusive, ms) of the interval buckets: 1 s, 5 s, 10 s, 30 s, 1 min, 5 min
+/// (the default session gap) and 30 min; a last bucket holds everything longer.
+pub const INTERVAL_BOUNDS_MS: [u64; 7] = [1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 1_800_000];
+
+/// Inter-step intervals in `(previous bound, le_ms]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalBucket {
+    /// Inclusive upper bound, ms; `None` for the open-ended last bucket.
+    pub le_ms: Option<u64>,
+    /// Intervals in the bucket.
+    pub count: u64,
+    /// `count` / all intervals.
+    pub share: f64,
+    /// Share of intervals ≤ `le_ms` (this bucket and all shorter ones).
+    pub cumulative_share: f64,
+}
+
+/// The interval histogram over [`INTERVAL_BOUNDS_MS`]; empty when there is no interval.
+pub fn interval_buckets(sessions: &[Session]) -> Vec<IntervalBucket> {
+    let values = intervals(sessions);
+    if values.is_empty() {
+        return Vec::new();
+    }
+    let total = values.len() as u64;
+    let bounds = INTERVAL_BOUNDS_MS.iter().map(|&b| Some(b)).chain([None]);
+    let (mut lower, mut cumulative) = (None::<u64>, 0u64);
+    bounds
+        .map(|le_ms| {
+            let inside = |v: &&u64| lower.is_none_or(|l| **v > l) && le_ms.is_none_or(|u| **v <= u);
+            let count = values.iter().filter(inside).count() as u64;
+            cumulative += count;
+            lower = le_ms;
+            IntervalBucket {
+                le_ms,
+                count,
+                share: ratio(count, total).unwrap_or(0.0),
+                cumulative_share: ratio(cumulative, total).unwrap_or(0.0),
+            }
+        })
+        .collect()
 }
 
 /// Query length over every record with a query.

@@ -1,5 +1,8 @@
 //! Postgres backend: one store for several server replicas.
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use std::str::FromStr;
+
+use sqlx::ConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::row::{RowValues, raw_row};
 use super::{StoreOptions, redact};
@@ -31,15 +34,20 @@ impl PostgresStore {
     /// Connects to `url` and migrates the database. sqlx holds an advisory lock while
     /// migrating, so replicas starting at once do not race.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
+        let connect_error = |source| QueryLogError::Connect {
+            target: redact(url),
+            source,
+        };
+        // See `SqliteStore::connect`: no per-statement log lines.
+        let connect_options = PgConnectOptions::from_str(url)
+            .map_err(connect_error)?
+            .disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
-            .connect(url)
+            .connect_with(connect_options)
             .await
-            .map_err(|source| QueryLogError::Connect {
-                target: redact(url),
-                source,
-            })?;
+            .map_err(connect_error)?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool })
     }

@@ -1,6 +1,7 @@
 //! SQLite backend: the embedded default, one file next to the server.
 use std::path::{Path, PathBuf};
 
+use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::StoreOptions;
@@ -40,7 +41,10 @@ impl SqliteStore {
             .filename(&path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Delete)
-            .busy_timeout(options.acquire_timeout);
+            .busy_timeout(options.acquire_timeout)
+            // Full-log reads for analysis are slow by nature; sqlx's per-statement and
+            // slow-statement lines would only flood the terminal of `driftless logs`.
+            .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)

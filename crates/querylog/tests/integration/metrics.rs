@@ -101,6 +101,28 @@ fn traffic_metrics_by_hand() {
     assert_eq!((i.count, i.min, i.max), (8, 500, 995_000));
     assert_eq!(i.mean, 1_098_500.0 / 8.0);
     assert_eq!((i.p50, i.p90, i.p95), (1_000, 995_000, 995_000));
+    // Buckets (upper bound inclusive): ≤1 s: 500, 1 000 ×3; ≤10 s: 10 000; ≤30 s: 30 000;
+    // ≤1 min: 60 000; ≤30 min: 995 000. Seven of eight intervals are at most a minute.
+    let buckets: Vec<(Option<u64>, u64)> = report
+        .inter_step_buckets
+        .iter()
+        .map(|b| (b.le_ms, b.count))
+        .collect();
+    assert_eq!(
+        buckets,
+        vec![
+            (Some(1_000), 4),
+            (Some(5_000), 0),
+            (Some(10_000), 1),
+            (Some(30_000), 1),
+            (Some(60_000), 1),
+            (Some(300_000), 0),
+            (Some(1_800_000), 1),
+            (None, 0)
+        ]
+    );
+    assert_eq!(report.inter_step_buckets[4].cumulative_share, 0.875);
+    assert_eq!(report.inter_step_buckets[7].cumulative_share, 1.0);
 
     // Query tokens: 3 2 3 3 3 2 4 4 5 4 3 (eleven queries; the fetch has none).
     let q = &report.query_length.tokens;

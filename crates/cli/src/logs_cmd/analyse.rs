@@ -1,0 +1,141 @@
+//! `driftless logs analyse`: the analysis report as tables, JSON or CSV.
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use driftless_querylog::analysis::{AnalysisConfig, analyse};
+use driftless_querylog::sessionize;
+
+use super::report_tables::table;
+use super::table::{Table, write_tidy_csv};
+use super::{ClientDisplay, LogSelection};
+
+/// Section names, in output order, with the keys of the JSON report each one covers.
+static SECTIONS: [(&str, &[&str]); 12] = [
+    ("overview", &["records", "clients", "gap_ms"]),
+    ("steps", &["sessions"]),
+    ("intervals", &["inter_step_ms", "inter_step_buckets"]),
+    ("query_length", &["query_length"]),
+    ("k", &["k"]),
+    ("repetition", &["repetition"]),
+    ("reformulation", &["reformulation"]),
+    ("ctar_steps", &["ctar"]),
+    ("ctar_sessions", &["ctar"]),
+    ("top_queries", &["top_queries"]),
+    ("endpoints", &["endpoints"]),
+    ("statuses", &["endpoints"]),
+];
+
+/// Arguments of `driftless logs analyse`.
+#[derive(Debug, Args)]
+pub struct AnalyseArgs {
+    #[command(flatten)]
+    pub selection: LogSelection,
+    #[command(flatten)]
+    pub display: ClientDisplay,
+    /// table (aligned text), json (the full serde report) or csv (tidy: section,row,column,value).
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
+    pub format: String,
+    /// Only these sections (comma-separated): overview, steps, intervals, query_length, k,
+    /// repetition, reformulation, ctar_steps, ctar_sessions, top_queries, endpoints, statuses
+    /// (also: sessions = steps, ctar = both CTAR sections, latency = endpoints).
+    #[arg(long, value_delimiter = ',')]
+    pub section: Vec<String>,
+    /// Length of the top-queries list.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Rows shown per table in text output (CSV and JSON always have all).
+    #[arg(long, default_value_t = 30)]
+    pub max_rows: usize,
+    /// Also write one wide CSV per section into this directory (`<section>.csv`).
+    #[arg(long)]
+    pub csv_dir: Option<PathBuf>,
+}
+
+fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
+    if args.section.is_empty() {
+        return Ok(SECTIONS.iter().map(|(name, _)| *name).collect());
+    }
+    let mut wanted = Vec::new();
+    for name in &args.section {
+        let names: &[&str] = match name.trim() {
+            "sessions" => &["steps"],
+            "ctar" => &["ctar_steps", "ctar_sessions"],
+            "latency" => &["endpoints"],
+            other => match SECTIONS.iter().find(|(n, _)| *n == other) {
+                Some((n, _)) => std::slice::from_ref(n),
+                None => anyhow::bail!(
+                    "unknown section {other:?}; choose from: {}",
+                    SECTIONS.map(|(n, _)| n).join(", ")
+                ),
+            },
+        };
+        wanted.extend_from_slice(names);
+    }
+    // Report order, each once.
+    Ok(SECTIONS
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| wanted.contains(n))
+        .collect())
+}
+
+pub async fn run(args: &AnalyseArgs) -> Result<()> {
+    let sections = selected(args)?;
+    let records = args.selection.read().await?;
+    let config = AnalysisConfig {
+        gap: args.selection.gap,
+        top_n: args.top,
+    };
+    let mut report = analyse(&records, &config);
+    if !args.display.clear_clients {
+        // Session ids start with the client; show them as the other outputs do. The owner
+        // comes from the sessions themselves, not from parsing ids (clients may contain `|`).
+        let owners: HashMap<String, String> = sessionize(&records, config.gap)
+            .into_iter()
+            .map(|s| (s.id, s.client))
+            .collect();
+        for row in &mut report.ctar.by_session {
+            if let Some(client) = owners.get(&row.session_id) {
+                row.session_id = args.display.session_id(&row.session_id, client);
+            }
+        }
+    }
+    let tables: Vec<Table> = sections.iter().map(|s| table(s, &report)).collect();
+    if let Some(dir) = &args.csv_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        for t in &tables {
+            let path = dir.join(format!("{}.csv", t.section));
+            let mut file = std::fs::File::create(&path)
+                .with_context(|| format!("writing {}", path.display()))?;
+            t.write_csv(&mut file)?;
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format.as_str() {
+        "json" => {
+            let mut value = serde_json::to_value(&report)?;
+            if !args.section.is_empty()
+                && let Some(object) = value.as_object_mut()
+            {
+                let keys: Vec<&str> = SECTIONS
+                    .iter()
+                    .filter(|(n, _)| sections.contains(n))
+                    .flat_map(|(_, keys)| keys.iter().copied())
+                    .collect();
+                object.retain(|k, _| keys.contains(&k.as_str()));
+            }
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            writeln!(out)?;
+        }
+        "csv" => write_tidy_csv(&tables, &mut out)?,
+        _ => {
+            for t in &tables {
+                t.render(&mut out, args.max_rows)?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! What `driftless replay` reports, and its text rendering.
+use std::io::Write;
+
+use driftless_api::{Mode, Unit};
+use serde::Serialize;
+
+use crate::logs_cmd::Table;
+
+/// One replayed query.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayedQuery {
+    pub session: String,
+    pub step: usize,
+    pub query: String,
+    pub logged: Vec<String>,
+    pub replayed: Vec<String>,
+    pub jaccard: f64,
+    pub rbo: f64,
+}
+
+/// Averages at one query step index.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepAverage {
+    pub step: usize,
+    pub queries: u64,
+    pub mean_jaccard: f64,
+    pub mean_rbo: f64,
+}
+
+/// The whole replay.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplayReport {
+    pub snapshot: String,
+    pub mode: Mode,
+    pub unit: Unit,
+    pub k: u32,
+    pub rbo_p: f64,
+    pub sessions: usize,
+    pub queries: usize,
+    /// Logged queries not replayed: not answered (status ≠ 200) at the time.
+    pub skipped: usize,
+    pub mean_jaccard: Option<f64>,
+    pub mean_rbo: Option<f64>,
+    pub seconds: f64,
+    pub queries_per_second: f64,
+    pub by_step: Vec<StepAverage>,
+    pub rows: Vec<ReplayedQuery>,
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.4}"))
+}
+
+/// The report as aligned tables.
+pub fn render(report: &ReplayReport, max_rows: usize, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Replayed {} queries of {} sessions against {} (mode {}, unit {}, k {}) in {:.2} s ({:.0} queries/s); {} not replayed (not answered when logged)",
+        report.queries,
+        report.sessions,
+        report.snapshot,
+        report.mode,
+        report.unit,
+        report.k,
+        report.seconds,
+        report.queries_per_second,
+        report.skipped
+    )?;
+    writeln!(
+        out,
+        "Mean Jaccard@{} {}, mean RBO_ext (p = {}) {}\n",
+        report.k,
+        opt(report.mean_jaccard),
+        report.rbo_p,
+        opt(report.mean_rbo)
+    )?;
+    let mut steps = Table::new(
+        "by_step",
+        "Overlap by query step",
+        &["step", "queries", "jaccard", "rbo"],
+    );
+    for s in &report.by_step {
+        steps.row(vec![
+            s.step.to_string(),
+            s.queries.to_string(),
+            format!("{:.4}", s.mean_jaccard),
+            format!("{:.4}", s.mean_rbo),
+        ]);
+    }
+    steps.render(out, usize::MAX)?;
+    let headers = [
+        "session", "step", "query", "logged", "replayed", "jaccard", "rbo",
+    ];
+    let mut rows = Table::new("queries", "Per query", &headers);
+    for r in &report.rows {
+        let mut query: String = r.query.chars().take(40).collect();
+        if r.query.chars().count() > 40 {
+            query.push('…');
+        }
+        rows.row(vec![
+            r.session.clone(),
+            r.step.to_string(),
+            query,
+            r.logged.len().to_string(),
+            r.replayed.len().to_string(),
+            format!("{:.4}", r.jaccard),
+            format!("{:.4}", r.rbo),
+        ]);
+    }
+    rows.render(out, max_rows)
+}
