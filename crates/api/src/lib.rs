@@ -10,10 +10,18 @@
 //! ```
 #![warn(missing_docs)]
 
+mod compat;
 mod error;
 mod manifest;
 mod search;
 
+pub use compat::{
+    BatchItem, BatchSearchRequest, BatchSearchResponse, DEFAULT_RETRIEVE_TOPK,
+    DEFAULT_TAVILY_RESULTS, MAX_BATCH_REQUESTS, MAX_RETRIEVE_QUERIES, MAX_TAVILY_RESULTS,
+    RetrieveItem, RetrieveRequest, RetrieveResponse, RetrievedDocument, SEARXNG_PAGE_SIZE,
+    ScoredDocument, SearxngResponse, SearxngResult, TavilyOption, TavilyRequest, TavilyResponse,
+    TavilyResult,
+};
 pub use error::{ErrorBody, ErrorDetail};
 pub use manifest::{BuildConfig, CanaryRecord, FileChecksum, Manifest, SnapshotCounts};
 pub use search::{

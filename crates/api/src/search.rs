@@ -98,6 +98,7 @@ keyword_enum!(Highlight, "highlight", "markdown" => Highlight::Markdown,
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SearchRequest {
     /// The query. BM25 syntax: bare terms, `"exact phrase"`, `-excluded`, `OR`, `site:host`.
+    #[schema(min_length = 1, max_length = 1000)]
     pub q: String,
     /// Number of results, 1..=100.
     #[serde(default = "default_k")]

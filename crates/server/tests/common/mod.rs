@@ -107,6 +107,26 @@ pub fn ready_app() -> Router {
     app(READY_STATE.clone())
 }
 
+/// The test snapshot served with a query log in a SQLite file under `dir`: the state and the
+/// capture (flush it before reading the store back).
+pub async fn logged_state(dir: &Path) -> (AppState, driftless_querylog::CaptureHandle) {
+    use driftless_querylog::{Capture, CaptureConfig, LogStore};
+    let db = dir.join("querylog.sqlite");
+    let store = LogStore::connect(db.to_str().expect("UTF-8 path"))
+        .await
+        .expect("open the SQLite log");
+    let config = CaptureConfig {
+        spill_path: dir.join("spill.jsonl"),
+        ..CaptureConfig::default()
+    };
+    let capture = Capture::start(store, config).expect("start the capture");
+    let snapshot =
+        driftless_index::Snapshot::open(&FIXTURE.snapshot_dir).expect("open the test snapshot");
+    let state = AppState::with_snapshot(snapshot, &ServerConfig::with_workers(2))
+        .with_capture(capture.clone());
+    (state, capture)
+}
+
 /// A router whose snapshot has not been loaded (needs no engine).
 pub fn loading_app() -> Router {
     app(AppState::new(&ServerConfig::with_workers(1)))

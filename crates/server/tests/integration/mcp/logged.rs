@@ -1,26 +1,16 @@
 //! MCP calls land in the query log under `mcp:*` endpoints with the usual client hints.
-use driftless_querylog::{Capture, CaptureConfig, LogStore, RecordFilter};
-use driftless_server::{AppState, ServerConfig, app};
+use driftless_querylog::{LogStore, RecordFilter};
+use driftless_server::app;
 use serde_json::json;
 
 use super::McpServer;
-use crate::common::FIXTURE;
 
 #[tokio::test]
 async fn calls_are_logged_under_mcp_endpoints() {
     let dir = tempfile::tempdir().expect("temporary directory");
+    let (state, capture) = crate::common::logged_state(dir.path()).await;
     let db = dir.path().join("querylog.sqlite");
     let db = db.to_str().expect("UTF-8 path");
-    let store = LogStore::connect(db).await.expect("open the SQLite log");
-    let config = CaptureConfig {
-        spill_path: dir.path().join("spill.jsonl"),
-        ..CaptureConfig::default()
-    };
-    let capture = Capture::start(store, config).expect("start the capture");
-    let snapshot =
-        driftless_index::Snapshot::open(&FIXTURE.snapshot_dir).expect("open the test snapshot");
-    let state = AppState::with_snapshot(snapshot, &ServerConfig::with_workers(2))
-        .with_capture(capture.clone());
     let server = McpServer::start(app(state)).await;
     let hints = [
         ("x-client-id", "agent-7"),

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Client tests: real, unmodified client libraries from PyPI (tavily-python, LangChain's
+# SearxSearchWrapper, requests as Search-R1 uses it) against a real `driftless serve`.
+#
+#   clients/run.sh [pytest args…]
+#
+# 1. a venv in the ignored .cache/venv-clients (DRIFTLESS_CLIENTS_VENV), reinstalled only
+#    when clients/requirements.txt or constraints.txt change;
+# 2. a snapshot of the PostgreSQL 15 docs from the test corpus (DRIFTLESS_TEST_CORPUS,
+#    fetched from Debian's packages when missing) built with the already-built binary
+#    (DRIFTLESS_BIN, else $CARGO_TARGET_DIR/debug/driftless, else target/debug/driftless);
+# 3. `driftless serve` on a free port with a SQLite query log, then pytest with
+#    DRIFTLESS_URL and DRIFTLESS_LOG_DB exported; the server is stopped on exit.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+
+BIN=${DRIFTLESS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/driftless}
+if [ ! -x "$BIN" ]; then
+  echo "error: no driftless binary at $BIN; build it first (cargo build -p driftless) or set DRIFTLESS_BIN" >&2
+  exit 1
+fi
+
+VENV=${DRIFTLESS_CLIENTS_VENV:-$ROOT/.cache/venv-clients}
+STAMP="$VENV/.requirements-$(cat clients/requirements.txt clients/constraints.txt | sha256sum | cut -c1-16)"
+if [ ! -f "$STAMP" ]; then
+  echo "clients: installing the pinned client libraries into $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    -r clients/requirements.txt -c clients/constraints.txt
+  touch "$STAMP"
+fi
+
+CORPUS=${DRIFTLESS_TEST_CORPUS:-$ROOT/.cache/corpus/default}
+PAGES="$CORPUS/postgresql-doc-15/usr/share/doc/postgresql-doc-15/html"
+if [ ! -d "$PAGES" ]; then
+  bash corpus-tools/fetch-default-corpus.sh "$CORPUS"
+fi
+
+WORK=$(mktemp -d)
+source "$ROOT/scripts/serve-lib.sh"
+cleanup() {
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "clients: building a snapshot of $PAGES"
+"$BIN" build --no-dense --progress lines --corpus "$PAGES" --out "$WORK/snapshot" > "$WORK/build.json" 2> "$WORK/build.log" || {
+  cat "$WORK/build.log" >&2
+  exit 1
+}
+
+serve_snapshot "$BIN" "$WORK/snapshot" "$WORK"
+
+export DRIFTLESS_URL="http://$ADDR"
+export DRIFTLESS_LOG_DB="$WORK/querylog.sqlite"
+# For tests that start their own process on the same snapshot (MCP over stdio).
+export DRIFTLESS_SNAPSHOT="$WORK/snapshot" DRIFTLESS_BIN="$BIN"
+echo "clients: server at $DRIFTLESS_URL, query log $DRIFTLESS_LOG_DB"
+status=0
+"$VENV/bin/python" -m pytest -q clients "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- server log (last 15 lines) ---" >&2
+  tail -n 15 "$WORK/serve.log" >&2
+fi
+exit "$status"

@@ -1,0 +1,136 @@
+//! `POST /v1/search/batch`: many searches in one round trip, each answered as if it had been
+//! sent alone to `POST /v1/search`.
+//!
+//! Shape decisions:
+//! - the envelope `{"requests":[…]}` is strict like `/v1` (unknown fields, a non-array,
+//!   more than 256 requests: 400 for the whole call);
+//! - each item is decoded and run on its own: a bad item gets, in its slot, exactly the
+//!   error body `/v1/search` would have sent (`{"error":{"code","message"}}`) and the rest
+//!   are answered, with status 200; the status of each item is in the query log;
+//! - the whole call is refused with 503 only while the snapshot is not loaded, since then
+//!   every item would be refused alike and clients retry on that status;
+//! - an empty list is answered with an empty list.
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use driftless_api::{BatchItem, BatchSearchResponse, ErrorBody, MAX_BATCH_REQUESTS};
+use serde_json::Value;
+
+use super::{MAX_MULTI_BODY_BYTES, bounded, json_value};
+use crate::error::{ApiError, json_response};
+use crate::log_capture::LogContext;
+use crate::request_params::search_from_json;
+use crate::server_timing::EngineTime;
+use crate::state::AppState;
+
+/// The endpoint name in the query log.
+pub const ENDPOINT: &str = "/v1/search/batch";
+
+/// Several searches, answered in order.
+#[utoipa::path(
+    post,
+    path = "/v1/search/batch",
+    tag = "search",
+    request_body(content = driftless_api::BatchSearchRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One item per request, in order: the `/v1/search` response, or the error body `/v1/search` would have sent for that request. Deterministic like `/v1/search`.", body = BatchSearchResponse),
+        (status = 400, description = "Malformed JSON, no `requests` array, unknown envelope field, more than 256 requests.", body = ErrorBody),
+        (status = 413, description = "Body larger than 1 MiB.", body = ErrorBody),
+        (status = 415, description = "Missing `Content-Type: application/json`.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet; see `Retry-After`.", body = ErrorBody),
+    )
+)]
+pub async fn search_batch(
+    State(state): State<AppState>,
+    log: LogContext,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let items = envelope(json_value(&headers, body, MAX_MULTI_BODY_BYTES)?)?;
+    state.snapshot()?;
+    let answers = bounded(items, |index, item| {
+        let state = state.clone();
+        let log = log.item(index);
+        async move {
+            let request = search_from_json(item)?;
+            state.search_logged(request, &log, ENDPOINT).await
+        }
+    })
+    .await?;
+    let mut engine = Duration::ZERO;
+    let responses = answers
+        .into_iter()
+        .map(|answer| match answer {
+            Ok(answer) => {
+                engine += answer.engine;
+                BatchItem::Ok(answer.body)
+            }
+            Err(error) => BatchItem::Err(ErrorBody::new(error.code, error.message)),
+        })
+        .collect();
+    let mut response = json_response(StatusCode::OK, &BatchSearchResponse { responses });
+    response.extensions_mut().insert(EngineTime(engine));
+    Ok(response)
+}
+
+/// The items of `{"requests":[…]}`, undecoded so that each can fail on its own.
+fn envelope(body: Value) -> Result<Vec<Value>, ApiError> {
+    let Value::Object(mut object) = body else {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            r#"the body must be a JSON object such as {"requests":[{"q":"..."}]}"#,
+        ));
+    };
+    if let Some(unknown) = object.keys().find(|key| key.as_str() != "requests") {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("unknown field {unknown:?}; this route accepts: requests"),
+        ));
+    }
+    let Some(Value::Array(items)) = object.remove("requests") else {
+        return Err(ApiError::invalid_parameter(
+            "requests",
+            "is required and must be an array of search requests",
+        ));
+    };
+    if items.len() > MAX_BATCH_REQUESTS {
+        return Err(ApiError::invalid_parameter(
+            "requests",
+            format!(
+                "at most {MAX_BATCH_REQUESTS} requests per batch, got {}; split it",
+                items.len()
+            ),
+        ));
+    }
+    Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn envelope_errors() {
+        assert!(envelope(json!({"requests": []})).unwrap().is_empty());
+        assert_eq!(envelope(json!([])).unwrap_err().code, "invalid_json");
+        assert_eq!(envelope(json!({})).unwrap_err().code, "invalid_parameter");
+        assert_eq!(
+            envelope(json!({"requests": {"q": "a"}})).unwrap_err().code,
+            "invalid_parameter"
+        );
+        assert_eq!(
+            envelope(json!({"requests": [], "k": 3})).unwrap_err().code,
+            "unknown_parameter"
+        );
+        let many = vec![json!({"q": "a"}); MAX_BATCH_REQUESTS + 1];
+        assert_eq!(
+            envelope(json!({"requests": many})).unwrap_err().code,
+            "invalid_parameter"
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! Search-R1's retrieval server: `POST /retrieve`.
+//!
+//! Search-R1 (`search_r1/search/retrieval_server.py`) answers
+//! `{"queries":[…],"topk":3,"return_scores":true}` with one list per query of
+//! `{"document":{"id","contents"},"score"}`, where `contents` is a wiki-18 passage record:
+//! `"Title"` (in double quotes) on the first line, the passage text after it. Its trainers
+//! split `contents` on the first newline into title and text and put both in the prompt.
+//!
+//! So the unit here is always the passage and `contents` is the passage's whole plain text
+//! (not the 320-character snippet, no highlight marks): that is what a policy trained on
+//! wiki-18 passages expects to read. `return_scores: false` gives the bare documents (what
+//! Search-R1's code builds for that case). Field defaults follow Search-R1: `topk` absent
+//! or 0 means 3, `return_scores` defaults to false, unknown fields are ignored (pydantic).
+//!
+//! One rollout's unusable query (empty, only exclusions, too long) must not fail the whole
+//! training batch, and the shape has no per-query error slot: such a query gets `[]` and its
+//! refusal is in the query log with its 4xx status. Faults (5xx, overload) fail the request.
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use driftless_api::{
+    DEFAULT_RETRIEVE_TOPK, FetchRequest, Highlight, MAX_RETRIEVE_QUERIES, RetrieveItem,
+    RetrieveRequest, RetrieveResponse, RetrievedDocument, ScoredDocument, SearchRequest,
+    SearchResponse, Unit,
+};
+
+use super::{MAX_MULTI_BODY_BYTES, bounded, decode, json_value, read_texts};
+use crate::error::{ApiError, json_response};
+use crate::log_capture::LogContext;
+use crate::server_timing::EngineTime;
+use crate::state::AppState;
+
+/// The endpoint name in the query log.
+pub const ENDPOINT: &str = "/retrieve";
+
+/// Search-R1's retrieval endpoint.
+#[utoipa::path(
+    post,
+    path = "/retrieve",
+    tag = "compat",
+    request_body(content = RetrieveRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One ranked passage list per query, in query order; `[]` for a query the engine refused (logged with its 4xx status). Items are `{document, score}` with `return_scores: true`, bare documents otherwise.", body = RetrieveResponse),
+        (status = 400, description = "Malformed JSON, a known field of the wrong type, `topk` over 100, more than 4,096 queries.", body = driftless_api::ErrorBody),
+        (status = 413, description = "Body larger than 1 MiB.", body = driftless_api::ErrorBody),
+        (status = 415, description = "Missing `Content-Type: application/json`.", body = driftless_api::ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet or queue full; see `Retry-After`.", body = driftless_api::ErrorBody),
+    )
+)]
+pub async fn retrieve(
+    State(state): State<AppState>,
+    log: LogContext,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let value = json_value(&headers, body, MAX_MULTI_BODY_BYTES)?;
+    let request: RetrieveRequest = decode(
+        value,
+        r#"{"queries":["..."],"topk":3,"return_scores":true}"#,
+    )?;
+    if request.queries.len() > MAX_RETRIEVE_QUERIES {
+        return Err(ApiError::invalid_parameter(
+            "queries",
+            format!(
+                "at most {MAX_RETRIEVE_QUERIES} queries per request, got {}; split the batch",
+                request.queries.len()
+            ),
+        ));
+    }
+    let topk = match request.topk {
+        None | Some(0) => DEFAULT_RETRIEVE_TOPK,
+        Some(topk) => topk,
+    };
+    // Checked here so that a bad `topk` is one 400, not an empty list for every query.
+    if topk > driftless_api::MAX_K {
+        return Err(ApiError::invalid_parameter(
+            "topk",
+            format!("must be at most {}, got {topk}", driftless_api::MAX_K),
+        ));
+    }
+    let searches = request.queries.into_iter().map(|query| {
+        let mut search = SearchRequest::new(query);
+        search.k = topk;
+        search.mode = request.mode;
+        search.unit = Unit::Passage;
+        search.highlight = Highlight::None;
+        search
+    });
+    let answers = bounded(searches.collect(), |index, search| {
+        let state = state.clone();
+        let log = log.item(index);
+        async move { answer_query(&state, &log, search).await }
+    })
+    .await?;
+    let mut result = Vec::with_capacity(answers.len());
+    let mut engine = Duration::ZERO;
+    for answer in answers {
+        let (passages, time) = answer?;
+        engine += time;
+        result.push(
+            passages
+                .into_iter()
+                .map(|(document, score)| {
+                    if request.return_scores {
+                        RetrieveItem::Scored(ScoredDocument { document, score })
+                    } else {
+                        RetrieveItem::Plain(document)
+                    }
+                })
+                .collect(),
+        );
+    }
+    let mut response = json_response(StatusCode::OK, &RetrieveResponse { result });
+    response.extensions_mut().insert(EngineTime(engine));
+    Ok(response)
+}
+
+/// One query's passages with their scores, and the engine time spent on them. A refusal
+/// of the query itself (4xx) is an empty list; faults are errors.
+async fn answer_query(
+    state: &AppState,
+    log: &LogContext,
+    search: SearchRequest,
+) -> Result<(Vec<(RetrievedDocument, f64)>, Duration), ApiError> {
+    let answer = match state.search_logged(search, log, ENDPOINT).await {
+        Ok(answer) => answer,
+        Err(error) if error.status.is_client_error() => return Ok((Vec::new(), Duration::ZERO)),
+        Err(error) => return Err(error),
+    };
+    let (texts, read) = read_texts(state, passage_windows(&answer.body)).await?;
+    let passages = answer
+        .body
+        .results
+        .iter()
+        .zip(texts)
+        .map(|(hit, text)| {
+            let document = RetrievedDocument {
+                id: hit.passage_id.clone().unwrap_or_else(|| hit.doc_id.clone()),
+                contents: contents(&hit.title, &text),
+            };
+            (document, hit.score)
+        })
+        .collect();
+    Ok((passages, answer.engine + read))
+}
+
+/// The text window of every passage hit.
+fn passage_windows(response: &SearchResponse) -> Vec<FetchRequest> {
+    response
+        .results
+        .iter()
+        .map(|hit| {
+            let start = hit.char_start.unwrap_or(0);
+            let end = hit.char_end.unwrap_or(start);
+            FetchRequest {
+                doc_id: Some(hit.doc_id.clone()),
+                url: None,
+                offset: start,
+                max_chars: Some(end.saturating_sub(start).max(1)),
+            }
+        })
+        .collect()
+}
+
+/// A wiki-18 record: the title in double quotes on the first line, then the text. A title
+/// never spans lines, so trainers that split on the first newline get it back whole.
+pub(crate) fn contents(title: &str, text: &str) -> String {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("\"{title}\"\n{}", text.trim())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contents_is_a_wiki18_record() {
+        assert_eq!(contents("SELECT", " rows \n"), "\"SELECT\"\nrows");
+        assert_eq!(contents("a\nb  c", "t"), "\"a b c\"\nt");
+    }
+}

@@ -1,0 +1,40 @@
+# Sourced by clients/run.sh and scripts/schemathesis.sh: starts `driftless serve` in the
+# background on a free loopback port, waits until it is ready and stops it on exit.
+#
+#   serve_snapshot BIN SNAPSHOT WORK   sets SERVER_PID and ADDR (host:port); the query log
+#                                      goes to WORK/querylog.sqlite, server logs to WORK/serve.log
+# The caller's EXIT trap must call stop_server (then remove WORK).
+
+SERVER_PID=""
+ADDR=""
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+}
+
+serve_snapshot() {
+  local bin=$1 snapshot=$2 work=$3
+  # Created here: the background job opens its redirections only once it has forked.
+  : > "$work/serve.log"
+  "$bin" serve --snapshot "$snapshot" --addr 127.0.0.1:0 \
+    --log-db "$work/querylog.sqlite" --log-spill "$work/querylog.spill.jsonl" \
+    > "$work/serve.out" 2> "$work/serve.log" &
+  SERVER_PID=$!
+  # `serve` prints "serving snapshot <id> on http://ADDR" once the snapshot is verified.
+  for _ in $(seq 1 600); do
+    ADDR=$(sed -n 's/.* on http:\/\/\([0-9.:]*\).*/\1/p' "$work/serve.log" | head -n 1)
+    [ -n "$ADDR" ] && return 0
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      cat "$work/serve.log" >&2
+      echo "error: driftless serve exited before it was ready" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  cat "$work/serve.log" >&2
+  echo "error: driftless serve did not become ready within 60 s" >&2
+  return 1
+}
