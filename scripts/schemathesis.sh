@@ -63,7 +63,7 @@ if [ ! -f "$SNAPSHOT/manifest.json" ] || [ "$(cat "$CACHE/snapshot.key" 2>/dev/n
   else
     SOURCE=(--corpus "$PAGES")
   fi
-  "$BIN" build --progress lines "${SOURCE[@]}" --out "$SNAPSHOT" \
+  "$BIN" build --no-dense --progress lines "${SOURCE[@]}" --out "$SNAPSHOT" \
     > "$CACHE/build.json" 2> "$CACHE/build.log" || {
     cat "$CACHE/build.log" >&2
     exit 1
@@ -72,40 +72,14 @@ if [ ! -f "$SNAPSHOT/manifest.json" ] || [ "$(cat "$CACHE/snapshot.key" 2>/dev/n
 fi
 
 WORK=$(mktemp -d)
-SERVER_PID=""
+source "$ROOT/scripts/serve-lib.sh"
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  stop_server
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# Created here: the background job opens its redirections only once it has forked.
-: > "$WORK/serve.log"
-"$BIN" serve --snapshot "$SNAPSHOT" --addr 127.0.0.1:0 \
-  --log-db "$WORK/querylog.sqlite" --log-spill "$WORK/querylog.spill.jsonl" \
-  > "$WORK/serve.out" 2> "$WORK/serve.log" &
-SERVER_PID=$!
-
-# `serve` prints "serving snapshot <id> on http://ADDR" once the snapshot is verified.
-ADDR=""
-for _ in $(seq 1 600); do
-  ADDR=$(sed -n 's/.* on http:\/\/\([0-9.:]*\).*/\1/p' "$WORK/serve.log" | head -n 1)
-  [ -n "$ADDR" ] && break
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    cat "$WORK/serve.log" >&2
-    echo "error: driftless serve exited before it was ready" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-if [ -z "$ADDR" ]; then
-  cat "$WORK/serve.log" >&2
-  echo "error: driftless serve did not become ready within 60 s" >&2
-  exit 1
-fi
+serve_snapshot "$BIN" "$SNAPSHOT" "$WORK"
 URL="http://$ADDR"
 
 # The committed openapi.yaml is the contract; the served one is generated from the code and

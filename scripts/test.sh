@@ -15,6 +15,9 @@ bash corpus-tools/fetch-model.sh "$(dirname "$DRIFTLESS_MODEL_DIR")"
 
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked --no-fail-fast -- --test-threads="${DRIFTLESS_TEST_THREADS:-2}"
+# Real, unmodified client libraries from PyPI (Search-R1's requests code, LangChain's
+# SearxSearchWrapper, tavily-python) against the binary just built: see clients/run.sh.
+bash clients/run.sh
 # Schema conformance of the binary just built against the committed openapi.yaml
 # (schemathesis from PyPI, bounded examples, fixed seed): see scripts/schemathesis.sh.
 bash scripts/schemathesis.sh

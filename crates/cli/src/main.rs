@@ -3,8 +3,11 @@ mod build_cmd;
 mod corpus_cmd;
 mod eval_cmd;
 mod eval_run;
+mod keys_cmd;
+mod logs_cmd;
 mod mcp_cmd;
 mod quickstart;
+mod replay_cmd;
 mod serve_cmd;
 
 use std::path::PathBuf;
@@ -44,6 +47,19 @@ enum Command {
     },
     /// Evaluations: judged sets (`--topics … --qrels … --snapshot …`), ANN recall.
     Eval(eval_cmd::EvalArgs),
+    /// Query logs: analyse, list sessions, export (JSONL, Parquet), import.
+    Logs {
+        #[command(subcommand)]
+        command: logs_cmd::LogsCommand,
+    },
+    /// Re-issue logged sessions against a snapshot with another mode/unit/k and measure
+    /// ranking overlap (Jaccard@k, RBO).
+    Replay(replay_cmd::ReplayArgs),
+    /// API keys for `serve --keys`: create one (stored hashed), hash one.
+    Keys {
+        #[command(subcommand)]
+        command: keys_cmd::KeysCommand,
+    },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
 }
@@ -93,6 +109,9 @@ fn main() -> std::process::ExitCode {
             command: CorpusCommand::ExportJsonl(args),
         } => corpus_cmd::export_jsonl(&args),
         Command::Eval(args) => eval_cmd::run(&args),
+        Command::Logs { command } => logs_cmd::run(&command),
+        Command::Replay(args) => replay_cmd::run(&args),
+        Command::Keys { command } => keys_cmd::run(&command),
         Command::Openapi => {
             print!("{}", driftless_server::openapi_yaml());
             Ok(())

@@ -7,6 +7,7 @@ use clap::Args;
 use driftless_api::{Highlight, Mode, SearchRequest, Unit};
 use driftless_index::Snapshot;
 use driftless_querylog::{Capture, CaptureConfig, LogStore};
+use driftless_server::access::{API_KEYS_ENV, Access, AccessPolicy, AnonymousAccess, KeysFile};
 use driftless_server::{AppState, ServerConfig, app, serve};
 
 /// Arguments of `driftless serve`.
@@ -37,6 +38,54 @@ pub struct ServeArgs {
     /// Serve without logging requests.
     #[arg(long)]
     pub no_log: bool,
+    /// ONNX Runtime library for query embedding (dense snapshots); default: $ORT_DYLIB_PATH,
+    /// else the one corpus-tools/fetch-model.sh put under .cache/models.
+    #[arg(long)]
+    pub ort_library: Option<PathBuf>,
+    /// API keys and quotas (JSON; see `driftless keys add`). Reloaded on SIGHUP. Without it
+    /// every request is admitted, with no quota.
+    #[arg(long, env = "DRIFTLESS_KEYS_FILE")]
+    pub keys: Option<PathBuf>,
+    /// Longest a request may wait for and use the engine, in milliseconds, before a 503.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub request_timeout_ms: u64,
+}
+
+impl ServeArgs {
+    /// Server tuning from the flags.
+    pub fn server_config(&self) -> ServerConfig {
+        let mut config = self
+            .workers
+            .map(ServerConfig::with_workers)
+            .unwrap_or_default();
+        if let Some(queue) = self.queue {
+            config.queue_capacity = queue;
+        }
+        config.request_timeout = std::time::Duration::from_millis(self.request_timeout_ms);
+        config
+    }
+
+    /// The access policy: the keys file and `DRIFTLESS_API_KEYS`, or open access.
+    pub fn access(&self) -> Result<Access> {
+        let env = std::env::var(API_KEYS_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        match (&self.keys, env) {
+            (Some(path), env) => Access::from_file(path.clone(), env).map_err(anyhow::Error::msg),
+            (None, Some(env)) => {
+                let file = KeysFile {
+                    anonymous: AnonymousAccess {
+                        allow: false,
+                        quota: None,
+                    },
+                    keys: Vec::new(),
+                };
+                let policy = AccessPolicy::new(file, Some(&env)).map_err(anyhow::Error::msg)?;
+                Ok(Access::with_policy(policy))
+            }
+            (None, None) => Ok(Access::default()),
+        }
+    }
 }
 
 /// Query-log settings of `serve`.
@@ -64,27 +113,36 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let log = args.log_settings();
+    let access = args.access()?;
     runtime.block_on(serve_snapshot(
         &args.snapshot,
         args.addr,
-        args.workers,
-        args.queue,
+        args.server_config(),
         &log,
+        open_options(args.ort_library.as_deref()),
+        access,
     ))
+}
+
+/// Open options with the given ONNX Runtime library, or the default lookup.
+pub fn open_options(ort_library: Option<&Path>) -> driftless_index::OpenOptions {
+    let mut options = driftless_index::OpenOptions::default();
+    if let Some(library) = ort_library {
+        options.ort_library = library.to_path_buf();
+    }
+    options
 }
 
 pub async fn serve_snapshot(
     snapshot: &Path,
     addr: SocketAddr,
-    workers: Option<usize>,
-    queue: Option<usize>,
+    config: ServerConfig,
     log: &LogSettings,
+    open: driftless_index::OpenOptions,
+    access: Access,
 ) -> Result<()> {
-    let mut config = workers.map(ServerConfig::with_workers).unwrap_or_default();
-    if let Some(queue) = queue {
-        config.queue_capacity = queue;
-    }
-    let mut state = AppState::new(&config);
+    let mut state = AppState::new(&config).with_access(access);
+    reload_keys_on_sighup(state.clone());
     let mut capture = None;
     if let Some(db) = &log.db {
         let store = LogStore::connect(db).await.with_context(|| {
@@ -114,7 +172,7 @@ pub async fn serve_snapshot(
     };
     let server = tokio::spawn(serve(listener, app(state.clone()), shutdown));
     tracing::info!(%local, snapshot = %snapshot.display(), "listening; verifying snapshot");
-    if let Err(error) = state.load_snapshot(snapshot.to_path_buf()).await {
+    if let Err(error) = state.load_snapshot_with(snapshot.to_path_buf(), open).await {
         let _ = stop_tx.send(());
         let _ = server.await;
         return Err(anyhow::anyhow!(
@@ -145,6 +203,27 @@ pub async fn serve_snapshot(
     served?;
     tracing::info!("shut down");
     Ok(())
+}
+
+/// `kill -HUP <pid>` re-reads the keys file; a broken file keeps the keys in force.
+fn reload_keys_on_sighup(state: AppState) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match state.access().reload() {
+                Ok(keys) => tracing::info!(keys, "keys file reloaded"),
+                Err(error) => {
+                    tracing::error!(%error, "keys file not reloaded; the previous keys stay in force")
+                }
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = state;
 }
 
 async fn shutdown_signal() {

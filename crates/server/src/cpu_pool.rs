@@ -16,6 +16,7 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct CpuPool {
     permits: Arc<Semaphore>,
+    workers: usize,
     waiting: Arc<AtomicUsize>,
     queue_capacity: usize,
 }
@@ -36,6 +37,7 @@ impl CpuPool {
     pub fn new(workers: usize, queue_capacity: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(workers.max(1))),
+            workers: workers.max(1),
             waiting: Arc::new(AtomicUsize::new(0)),
             queue_capacity,
         }
@@ -82,6 +84,17 @@ impl CpuPool {
     /// Jobs currently waiting for a permit.
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::Acquire)
+    }
+
+    /// Most jobs allowed to wait.
+    pub fn queue_capacity(&self) -> usize {
+        self.queue_capacity
+    }
+
+    /// Jobs running now.
+    pub fn running(&self) -> usize {
+        self.workers
+            .saturating_sub(self.permits.available_permits())
     }
 }
 

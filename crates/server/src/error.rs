@@ -62,6 +62,19 @@ impl ApiError {
         .with_retry_after(1)
     }
 
+    /// 503 `timeout`: the request waited and ran longer than the server's request timeout.
+    pub fn timed_out(limit: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "the server could not answer within {} ms; retry after a short pause",
+                limit.as_millis()
+            ),
+        )
+        .with_retry_after(1)
+    }
+
     /// 500 `internal` with a generic message. The detail goes to the log, never to the
     /// client: it may name files on the server and it would make bodies differ between runs.
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {

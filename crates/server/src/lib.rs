@@ -17,11 +17,15 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod access;
+mod compat;
 mod cpu_pool;
+mod docs_page;
 mod error;
 mod json_body;
 mod log_capture;
 pub mod mcp;
+mod metrics;
 mod openapi;
 mod probe_routes;
 mod query_string;
@@ -47,6 +51,7 @@ pub use cpu_pool::CpuPool;
 pub use error::ApiError;
 pub use json_body::MAX_BODY_BYTES;
 pub use log_capture::{LogContext, X_CLIENT_ID, X_SESSION_ID, X_STEP};
+pub use metrics::Metrics;
 pub use openapi::{openapi, openapi_yaml};
 pub use probe_routes::{HealthStatus, ReadyStatus};
 pub use query_string::{DecodeError, QueryParams, decode as decode_query_string};
@@ -62,7 +67,8 @@ pub use state::{AppState, ServerConfig};
 /// The router with every route and middleware.
 ///
 /// Layers, outermost first: request id (so every response carries one, even a 413 or a
-/// panic), trace, panic catcher, body limit; `Server-Timing` wraps the engine routes only.
+/// panic), trace, panic catcher, body limit, metrics, access (keys and quotas);
+/// `Server-Timing` wraps the engine routes only.
 pub fn app(state: AppState) -> Router {
     let engine_routes = Router::new()
         .route(
@@ -78,11 +84,17 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(probe_routes::health))
         .route("/ready", get(probe_routes::ready))
         .route("/openapi.yaml", get(probe_routes::openapi_document))
+        .route("/metrics", get(metrics::metrics))
+        .route("/docs", get(docs_page::docs))
+        .merge(compat::routes())
         .nest_service("/mcp", mcp::http_service(state.clone()))
         // Must come after every route: it only applies to the routes already added.
         .method_not_allowed_fallback(probe_routes::method_not_allowed)
         .fallback(probe_routes::not_found)
-        .with_state(state)
+        .with_state(state.clone())
+        // Router-level layers run after routing, so both see the route template.
+        .layer(middleware::from_fn_with_state(state.clone(), access::guard))
+        .layer(middleware::from_fn_with_state(state, metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(probe_routes::panic_response))
         .layer(

@@ -12,6 +12,7 @@ use driftless_api::{FetchRequest, SearchRequest, SearchResponse};
 use driftless_querylog::{LogRecord, LoggedResult};
 use serde_json::json;
 
+use crate::access::Caller;
 use crate::request_id::X_REQUEST_ID;
 
 /// Header naming the client when there is no API key (agents set it per rollout/worker).
@@ -45,9 +46,17 @@ impl<S: Send + Sync> FromRequestParts<S> for LogContext {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_string());
-        let client = header(parts, X_CLIENT_ID)
-            .or(peer)
-            .unwrap_or_else(|| "unknown".to_string());
+        // An API key names the client; `x-client-id` then tells its rollouts/workers apart.
+        let key_id = match parts.extensions.get::<Caller>() {
+            Some(Caller::Key(id)) => Some(id.as_str()),
+            _ => None,
+        };
+        let client = match (key_id, header(parts, X_CLIENT_ID)) {
+            (Some(id), Some(sub)) => format!("key:{id}/{sub}"),
+            (Some(id), None) => format!("key:{id}"),
+            (None, Some(client)) => client,
+            (None, None) => peer.unwrap_or_else(|| "unknown".to_string()),
+        };
         let ts_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);

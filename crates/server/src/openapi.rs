@@ -3,6 +3,11 @@
 use std::sync::LazyLock;
 
 use driftless_api::{
+    BatchItem, BatchSearchRequest, BatchSearchResponse, RetrieveItem, RetrieveRequest,
+    RetrieveResponse, RetrievedDocument, ScoredDocument, SearxngResponse, SearxngResult,
+    TavilyOption, TavilyRequest, TavilyResponse, TavilyResult,
+};
+use driftless_api::{
     BuildConfig, CanaryRecord, ErrorBody, ErrorDetail, FetchRequest, FetchResponse, FileChecksum,
     Highlight, Hit, Manifest, Mode, SearchRequest, SearchResponse, SnapshotCounts, TermStat,
     TermStatsResponse, Unit,
@@ -28,11 +33,20 @@ use crate::probe_routes::{HealthStatus, ReadyStatus};
         crate::probe_routes::health,
         crate::probe_routes::ready,
         crate::probe_routes::openapi_document,
+        crate::metrics::metrics,
+        crate::docs_page::docs,
+        crate::compat::batch::search_batch,
+        crate::compat::search_r1::retrieve,
+        crate::compat::searxng::search_get,
+        crate::compat::tavily::search_post,
     ),
     components(schemas(
         SearchRequest, SearchResponse, Hit, Mode, Unit, Highlight, FetchRequest, FetchResponse,
         TermStatsResponse, TermStat, Manifest, SnapshotCounts, BuildConfig, FileChecksum,
         CanaryRecord, ErrorBody, ErrorDetail, HealthStatus, ReadyStatus,
+        BatchSearchRequest, BatchSearchResponse, BatchItem, RetrieveRequest, RetrieveResponse,
+        RetrieveItem, RetrievedDocument, ScoredDocument, SearxngResponse, SearxngResult,
+        TavilyRequest, TavilyResponse, TavilyResult, TavilyOption,
     )),
     tags(
         (name = "search", description = "Ranked retrieval over the snapshot."),
@@ -40,6 +54,7 @@ use crate::probe_routes::{HealthStatus, ReadyStatus};
         (name = "stats", description = "Corpus statistics."),
         (name = "snapshot", description = "The snapshot being served."),
         (name = "probes", description = "Liveness, readiness and this document."),
+        (name = "compat", description = "Other servers' shapes over the same search: Search-R1 `/retrieve`, SearXNG `GET /search`, Tavily `POST /search`. Each is logged under its own endpoint name."),
     )
 )]
 struct ApiDoc;

@@ -67,7 +67,7 @@ pub async fn ready(State(state): State<AppState>) -> Result<Response, ApiError> 
     get,
     path = "/openapi.yaml",
     tag = "probes",
-    responses((status = 200, description = "OpenAPI 3.1 document.", body = String, content_type = "application/yaml"))
+    responses((status = 200, description = "OpenAPI 3.1 document (a YAML mapping).", body = Object, content_type = "application/yaml"))
 )]
 pub async fn openapi_document() -> Response {
     (

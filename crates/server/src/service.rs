@@ -40,7 +40,9 @@ impl AppState {
         };
         let snapshot_id = snapshot.id().to_string();
         let job_request = request.clone();
-        let (outcome, engine) = match self.pool().run(move || snapshot.search(&job_request)).await
+        let (outcome, engine) = match self
+            .run_bounded(move || snapshot.search(&job_request))
+            .await
         {
             Ok(done) => done,
             Err(error) => {
@@ -61,6 +63,18 @@ impl AppState {
                 Err(error)
             }
         }
+    }
+
+    /// Runs `job` on the CPU pool within the request timeout.
+    pub(crate) async fn run_bounded<T, F>(&self, job: F) -> Result<(T, Duration), ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let limit = self.request_timeout();
+        tokio::time::timeout(limit, self.pool().run(job))
+            .await
+            .unwrap_or_else(|_| Err(ApiError::timed_out(limit)))
     }
 
     /// Logs a search that got no results: its status says why.
@@ -93,7 +107,9 @@ impl AppState {
             };
             capture.record(log.fetch(endpoint, snapshot_id, &request, fetched, status));
         }
-        outcome.map(|(_, answer)| answer).map_err(|(_, error)| error)
+        outcome
+            .map(|(_, answer)| answer)
+            .map_err(|(_, error)| error)
     }
 
     /// The fetch itself; errors carry the snapshot id known so far for the log record.
@@ -105,8 +121,7 @@ impl AppState {
         let snapshot_id = snapshot.id().to_string();
         let job_request = request.clone();
         let (outcome, engine) = self
-            .pool()
-            .run(move || snapshot.fetch(&job_request))
+            .run_bounded(move || snapshot.fetch(&job_request))
             .await
             .map_err(|e| (snapshot_id.clone(), e))?;
         match outcome {

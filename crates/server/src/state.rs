@@ -5,13 +5,16 @@
 //! ready, instead of a port that refuses connections.
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use driftless_index::{OpenError, Snapshot};
+use driftless_index::{OpenError, OpenOptions, Snapshot};
 
 use driftless_querylog::CaptureHandle;
 
+use crate::access::Access;
 use crate::cpu_pool::CpuPool;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 
 /// Tuning of the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +23,14 @@ pub struct ServerConfig {
     pub cpu_workers: usize,
     /// Requests allowed to wait for a permit; past this the server answers 503 `overloaded`.
     pub queue_capacity: usize,
+    /// Longest a request may wait for and use the engine before it is answered 503
+    /// `timeout` (the engine job itself still finishes and frees its permit).
+    pub request_timeout: Duration,
 }
+
+/// Default [`ServerConfig::request_timeout`]: far above any healthy answer (milliseconds),
+/// low enough that a client stuck behind a flood hears back.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl ServerConfig {
     /// `workers` permits and a queue of 64 requests per permit.
@@ -29,6 +39,7 @@ impl ServerConfig {
         Self {
             cpu_workers: workers,
             queue_capacity: workers.saturating_mul(64),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
         }
     }
 }
@@ -53,6 +64,9 @@ pub struct AppState {
     snapshot: Arc<OnceLock<Loaded>>,
     pool: CpuPool,
     capture: Option<CaptureHandle>,
+    request_timeout: Duration,
+    metrics: Arc<Metrics>,
+    access: Arc<Access>,
 }
 
 impl AppState {
@@ -63,7 +77,33 @@ impl AppState {
             snapshot: Arc::new(OnceLock::new()),
             pool: CpuPool::new(config.cpu_workers, config.queue_capacity),
             capture: None,
+            request_timeout: config.request_timeout,
+            metrics: Arc::new(Metrics::default()),
+            access: Arc::new(Access::default()),
         }
+    }
+
+    /// Admits requests by `access` (API keys, anonymous policy, quotas) instead of letting
+    /// everyone in.
+    #[must_use]
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.access = Arc::new(access);
+        self
+    }
+
+    /// The access policy in force (reload it with [`Access::reload`]).
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// Request and queue counters for `/metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// See [`ServerConfig::request_timeout`].
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
     }
 
     /// Logs every answered search and fetch to `capture`.
@@ -96,7 +136,17 @@ impl AppState {
     /// Opens and verifies the snapshot at `dir` on the blocking pool, then installs it.
     /// On failure `/ready` reports the error until the process exits.
     pub async fn load_snapshot(&self, dir: PathBuf) -> Result<(), OpenError> {
-        let opened = tokio::task::spawn_blocking(move || Snapshot::open(&dir)).await;
+        self.load_snapshot_with(dir, OpenOptions::default()).await
+    }
+
+    /// [`AppState::load_snapshot`] with explicit open options (e.g. the ONNX Runtime
+    /// library of a dense snapshot).
+    pub async fn load_snapshot_with(
+        &self,
+        dir: PathBuf,
+        options: OpenOptions,
+    ) -> Result<(), OpenError> {
+        let opened = tokio::task::spawn_blocking(move || Snapshot::open_with(&dir, &options)).await;
         let opened = match opened {
             Ok(opened) => opened,
             Err(join_error) => Err(OpenError::Io {

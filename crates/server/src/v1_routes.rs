@@ -2,11 +2,9 @@
 //!
 //! Each handler decodes the transport, takes the snapshot (503 until it is loaded), runs the
 //! engine call on the bounded CPU pool and serializes the answer as compact JSON.
-use std::time::Duration;
-
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use driftless_api::{
     ErrorBody, FetchResponse, Manifest, SearchRequest, SearchResponse, TermStatsResponse,
 };
@@ -44,7 +42,7 @@ async fn run_search(
     path = "/v1/search",
     tag = "search",
     params(
-        ("q" = String, Query, max_length = 1000, description = "The query. BM25 syntax: bare terms, `\"exact phrase\"`, `-excluded`, `OR`, `site:host`; unbalanced quotes are literal text."),
+        ("q" = String, Query, min_length = 1, max_length = 1000, description = "The query. BM25 syntax: bare terms, `\"exact phrase\"`, `-excluded`, `OR`, `site:host`; unbalanced quotes are literal text."),
         ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Number of results (default 10)."),
         ("offset" = Option<u32>, Query, description = "Ranked results to skip (default 0); `offset + k` ≤ 10000."),
         ("mode" = Option<driftless_api::Mode>, Query, description = "Retrieval mode; the snapshot's default when absent."),
@@ -101,7 +99,7 @@ pub async fn search_post(
     path = "/v1/fetch",
     tag = "fetch",
     params(
-        ("doc_id" = Option<String>, Query, description = "Document id; give exactly one of `doc_id` and `url`."),
+        ("doc_id" = Option<String>, Query, min_length = 1, max_length = 4096, description = "Document id; give exactly one of `doc_id` and `url`."),
         ("url" = Option<String>, Query, description = "Canonical URL; give exactly one of `doc_id` and `url`."),
         ("offset" = Option<u64>, Query, description = "First character to return (default 0)."),
         ("max_chars" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "Most characters to return (default 20000)."),
@@ -131,7 +129,7 @@ pub async fn fetch(
     path = "/v1/stats/terms",
     tag = "stats",
     params(
-        ("terms" = String, Query, description = "1 to 32 comma-separated terms of at most 100 characters each."),
+        ("terms" = String, Query, min_length = 1, description = "1 to 32 comma-separated terms of at most 100 characters each."),
     ),
     responses(
         (status = 200, description = "One entry per term, in request order.", body = TermStatsResponse,
@@ -148,8 +146,7 @@ pub async fn term_stats(
     let terms = terms_from_query(raw.as_deref())?;
     let snapshot = state.snapshot()?;
     let (outcome, engine) = state
-        .pool()
-        .run(move || snapshot.term_stats(&terms))
+        .run_bounded(move || snapshot.term_stats(&terms))
         .await?;
     let body = outcome.map_err(ApiError::from)?;
     Ok(answer_response(&Answer { body, engine }))

@@ -5,11 +5,13 @@ mod common;
 
 mod integration {
     mod bad_input;
+    mod compat;
     mod fetch;
     mod headers;
     mod live_server;
     mod mcp;
     mod openapi;
+    mod operations;
     mod probes;
     mod search;
 }

@@ -1,0 +1,112 @@
+//! Token buckets: a per-client request quota that refills continuously.
+use std::time::{Duration, Instant};
+
+/// Quota of one client: `rate_per_sec` sustained, bursts up to `burst` requests.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+pub struct Quota {
+    /// Requests per second refilled into the bucket.
+    pub rate_per_sec: f64,
+    /// Bucket size: requests a client may make at once after being idle.
+    pub burst: f64,
+}
+
+impl Quota {
+    /// Rejects quotas that would never admit a request or overflow the arithmetic.
+    pub fn validate(&self) -> Result<(), String> {
+        let ok = |v: f64| v.is_finite() && v > 0.0 && v <= 1e9;
+        if !ok(self.rate_per_sec) || !ok(self.burst) || self.burst < 1.0 {
+            return Err(format!(
+                "quota rate_per_sec {} / burst {} must be positive finite numbers with burst >= 1",
+                self.rate_per_sec, self.burst
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One client's bucket.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl Bucket {
+    /// A full bucket.
+    pub fn full(quota: &Quota, now: Instant) -> Self {
+        Self {
+            tokens: quota.burst,
+            refilled: now,
+        }
+    }
+
+    /// Takes one token, or says how long until one is available.
+    pub fn take(&mut self, quota: &Quota, now: Instant) -> Result<(), Duration> {
+        let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * quota.rate_per_sec).min(quota.burst);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - self.tokens) / quota.rate_per_sec;
+            Err(Duration::from_secs_f64(wait))
+        }
+    }
+
+    /// True when the bucket has refilled completely (it can be forgotten without changing
+    /// what its client may do next).
+    pub fn is_full(&self, quota: &Quota, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
+        self.tokens + elapsed * quota.rate_per_sec >= quota.burst
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUOTA: Quota = Quota {
+        rate_per_sec: 10.0,
+        burst: 3.0,
+    };
+
+    #[test]
+    fn a_burst_then_the_sustained_rate() {
+        let start = Instant::now();
+        let mut bucket = Bucket::full(&QUOTA, start);
+        for _ in 0..3 {
+            assert!(bucket.take(&QUOTA, start).is_ok());
+        }
+        let wait = bucket.take(&QUOTA, start).unwrap_err();
+        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-9, "{wait:?}");
+        // 100 ms later exactly one more request fits.
+        let later = start + Duration::from_millis(100);
+        assert!(bucket.take(&QUOTA, later).is_ok());
+        assert!(bucket.take(&QUOTA, later).is_err());
+        // After a long pause the bucket holds `burst`, not more.
+        let much_later = later + Duration::from_secs(60);
+        assert!(bucket.is_full(&QUOTA, much_later));
+        for _ in 0..3 {
+            assert!(bucket.take(&QUOTA, much_later).is_ok());
+        }
+        assert!(bucket.take(&QUOTA, much_later).is_err());
+    }
+
+    #[test]
+    fn invalid_quotas_are_refused() {
+        for (rate, burst) in [
+            (0.0, 1.0),
+            (1.0, 0.5),
+            (f64::NAN, 2.0),
+            (1.0, f64::INFINITY),
+        ] {
+            let quota = Quota {
+                rate_per_sec: rate,
+                burst,
+            };
+            assert!(quota.validate().is_err(), "{rate} {burst}");
+        }
+        assert!(QUOTA.validate().is_ok());
+    }
+}

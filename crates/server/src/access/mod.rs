@@ -1,0 +1,230 @@
+//! Optional API keys and per-client quotas.
+//!
+//! A request names its key with `Authorization: Bearer <key>` or `x-api-key: <key>`; the key
+//! is hashed at once and only its id travels further (request extensions, query log,
+//! metrics). Quotas are token buckets per key, or per peer address for anonymous requests,
+//! and an exhausted bucket is a 429 with `Retry-After`. `SIGHUP` reloads the keys file:
+//! buckets survive a reload, so a reload never hands a client a fresh burst.
+mod bucket;
+mod config;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use axum::http::{HeaderMap, StatusCode, header};
+
+pub use bucket::{Bucket, Quota};
+pub use config::{API_KEYS_ENV, AccessPolicy, AnonymousAccess, KeyEntry, KeysFile, hash_key};
+
+use crate::error::ApiError;
+
+/// Header carrying an API key (the alternative to `Authorization: Bearer`).
+pub const X_API_KEY: &str = "x-api-key";
+
+/// Anonymous buckets kept before full ones are forgotten: bounds memory under a scan from
+/// many addresses (a forgotten full bucket changes nothing for its client).
+const MAX_ANONYMOUS_BUCKETS: usize = 100_000;
+
+/// Who a request is, once admitted: put into request extensions for the log and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// A request with a valid key: the key's id.
+    Key(String),
+    /// A request without a key.
+    Anonymous,
+}
+
+/// The access policy in force, where it came from, and the buckets.
+#[derive(Debug)]
+pub struct Access {
+    policy: RwLock<Arc<AccessPolicy>>,
+    source: Option<PathBuf>,
+    env: Option<String>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+impl Default for Access {
+    /// Open access: no keys, anonymous requests unlimited.
+    fn default() -> Self {
+        Self::with_policy(AccessPolicy::new(KeysFile::default(), None).unwrap_or_default())
+    }
+}
+
+impl Access {
+    /// Fixed policy (tests, or keys from the environment only).
+    pub fn with_policy(policy: AccessPolicy) -> Self {
+        Self {
+            policy: RwLock::new(Arc::new(policy)),
+            source: None,
+            env: None,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Policy from a keys file (plus `DRIFTLESS_API_KEYS`), reloadable with [`Access::reload`].
+    pub fn from_file(path: PathBuf, env: Option<String>) -> Result<Self, String> {
+        let policy = AccessPolicy::load(&path, env.as_deref())?;
+        Ok(Self {
+            policy: RwLock::new(Arc::new(policy)),
+            source: Some(path),
+            env,
+            buckets: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Re-reads the keys file. A broken file keeps the policy in force (and says why), so a
+    /// typo during an edit never locks every client out or lets everyone in.
+    pub fn reload(&self) -> Result<usize, String> {
+        let Some(path) = &self.source else {
+            return Err("no keys file to reload (start with --keys FILE)".into());
+        };
+        let policy = AccessPolicy::load(path, self.env.as_deref())?;
+        let count = policy.keys.len();
+        if let Ok(mut current) = self.policy.write() {
+            *current = Arc::new(policy);
+        }
+        Ok(count)
+    }
+
+    fn policy(&self) -> Arc<AccessPolicy> {
+        match self.policy.read() {
+            Ok(policy) => Arc::clone(&policy),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Admits or refuses a request from its headers and peer address.
+    pub fn admit(&self, headers: &HeaderMap, peer: Option<IpAddr>) -> Result<Caller, ApiError> {
+        let policy = self.policy();
+        // With no keys configured, a presented key means nothing (clients such as
+        // tavily-python always send one): such requests are anonymous.
+        let key = presented_key(headers)?.filter(|_| !policy.keys.is_empty());
+        let (caller, quota, bucket_key) = match key {
+            Some(key) => {
+                let entry = policy.keys.get(&hash_key(&key)).ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_api_key",
+                        "the API key is not known to this server; check it, or ask the operator for one",
+                    )
+                })?;
+                (
+                    Caller::Key(entry.id.clone()),
+                    entry.quota,
+                    format!("key:{}", entry.id),
+                )
+            }
+            None => {
+                let anonymous = policy.anonymous.as_ref().ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "missing_api_key",
+                        "this server requires an API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`",
+                    )
+                })?;
+                let peer = peer.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+                (Caller::Anonymous, anonymous.quota, format!("peer:{peer}"))
+            }
+        };
+        if let Some(quota) = quota {
+            self.take(&bucket_key, &quota, matches!(caller, Caller::Anonymous))?;
+        }
+        Ok(caller)
+    }
+
+    fn take(&self, bucket_key: &str, quota: &Quota, anonymous: bool) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        if anonymous && buckets.len() >= MAX_ANONYMOUS_BUCKETS {
+            buckets.retain(|key, bucket| key.starts_with("key:") || !bucket.is_full(quota, now));
+        }
+        let bucket = buckets
+            .entry(bucket_key.to_string())
+            .or_insert_with(|| Bucket::full(quota, now));
+        bucket.take(quota, now).map_err(|wait| {
+            let seconds = u32::try_from(wait.as_secs())
+                .unwrap_or(u32::MAX)
+                .saturating_add(1);
+            ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!(
+                    "quota of {} requests/s (bursts of {}) used up; retry after {seconds} s",
+                    quota.rate_per_sec, quota.burst
+                ),
+            )
+            .with_retry_after(seconds)
+        })
+    }
+}
+
+/// The key a request presents, if any; a malformed `Authorization` header is a 401 rather
+/// than silently anonymous, so a client with a broken header learns at once.
+fn presented_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let malformed = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_api_key",
+            "malformed credentials: send `Authorization: Bearer <key>` or `x-api-key: <key>`",
+        )
+    };
+    if let Some(value) = headers.get(X_API_KEY) {
+        let key = value.to_str().map_err(|_| malformed())?.trim();
+        return if key.is_empty() {
+            Err(malformed())
+        } else {
+            Ok(Some(key.to_string()))
+        };
+    }
+    match headers.get(header::AUTHORIZATION) {
+        None => Ok(None),
+        Some(value) => {
+            let value = value.to_str().map_err(|_| malformed())?.trim();
+            let (scheme, key) = value.split_once(' ').ok_or_else(malformed)?;
+            if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
+                return Err(malformed());
+            }
+            Ok(Some(key.trim().to_string()))
+        }
+    }
+}
+
+/// Paths served to everyone: probes, metrics and documentation carry no corpus content and
+/// must answer an orchestrator or scraper that holds no key.
+fn is_open_path(path: &str) -> bool {
+    matches!(
+        path,
+        "/health" | "/ready" | "/metrics" | "/openapi.yaml" | "/docs"
+    )
+}
+
+/// Middleware: admits the request (key, anonymous policy, quota) or answers 401/429, and
+/// leaves the [`Caller`] in the request extensions for the query log.
+pub async fn guard(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if is_open_path(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    match state.access().admit(request.headers(), peer) {
+        Ok(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        Err(error) => error.into_response(),
+    }
+}
