@@ -21,16 +21,26 @@ if [ ! -x "$BIN" ]; then
   exit 1
 fi
 
+# venv DIR REQUIREMENTS_DIR: a venv with REQUIREMENTS_DIR's pinned set, rebuilt only when
+# its requirements.txt or constraints.txt change.
+venv() {
+  local dir=$1 reqs=$2
+  local stamp
+  stamp="$dir/.requirements-$(cat "$reqs/requirements.txt" "$reqs/constraints.txt" | sha256sum | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "clients: installing the pinned client libraries of $reqs into $dir"
+    rm -rf "$dir"
+    python3 -m venv "$dir"
+    "$dir/bin/python" -m pip install -q --disable-pip-version-check \
+      -r "$reqs/requirements.txt" -c "$reqs/constraints.txt"
+    touch "$stamp"
+  fi
+}
 VENV=${DRIFTLESS_CLIENTS_VENV:-$ROOT/.cache/venv-clients}
-STAMP="$VENV/.requirements-$(cat clients/requirements.txt clients/constraints.txt | sha256sum | cut -c1-16)"
-if [ ! -f "$STAMP" ]; then
-  echo "clients: installing the pinned client libraries into $VENV"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-    -r clients/requirements.txt -c clients/constraints.txt
-  touch "$STAMP"
-fi
+venv "$VENV" clients
+# The OpenAI Agents SDK cannot share the main set's websockets pin: its own venv.
+AGENTS_VENV=${DRIFTLESS_AGENTS_VENV:-$ROOT/.cache/venv-openai-agents}
+venv "$AGENTS_VENV" clients/openai_agents
 
 CORPUS=${DRIFTLESS_TEST_CORPUS:-$ROOT/.cache/corpus/default}
 PAGES="$CORPUS/postgresql-doc-15/usr/share/doc/postgresql-doc-15/html"
@@ -60,7 +70,8 @@ export DRIFTLESS_LOG_DB="$WORK/querylog.sqlite"
 export DRIFTLESS_SNAPSHOT="$WORK/snapshot" DRIFTLESS_BIN="$BIN"
 echo "clients: server at $DRIFTLESS_URL, query log $DRIFTLESS_LOG_DB"
 status=0
-"$VENV/bin/python" -m pytest -q clients "$@" || status=$?
+"$VENV/bin/python" -m pytest -q clients --ignore=clients/openai_agents "$@" || status=$?
+"$AGENTS_VENV/bin/python" -m pytest -q clients/openai_agents "$@" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- server log (last 15 lines) ---" >&2
   tail -n 15 "$WORK/serve.log" >&2

@@ -1,8 +1,8 @@
 """The MCP recipes in examples/ run as written with the frameworks' real MCP clients
 (langchain-mcp-adapters, smolagents' MCPClient): tool discovery and one search each, no LLM.
 
-The OpenAI Agents SDK recipe is not run here: openai-agents pins websockets<17, which the
-other pinned clients' set cannot share (see examples/README.md for how it was checked).
+The OpenAI Agents SDK recipe runs in its own venv (clients/openai_agents/): openai-agents
+pins websockets<17, which the other pinned clients' set cannot share.
 """
 
 import json
@@ -46,7 +46,3 @@ def test_claude_desktop_config_runs_stdio_mode():
     server = config["mcpServers"]["driftless"]
     assert server["args"][:2] == ["mcp", "--snapshot"] and "--log-db" in server["args"]
 
-
-def test_openai_agents_recipe_uses_streamable_http():
-    text = (EXAMPLES / "mcp_openai_agents.py").read_text()
-    assert "MCPServerStreamableHttp" in text and '/mcp"' in text
