@@ -123,6 +123,12 @@ impl std::fmt::Debug for Snapshot {
 }
 
 impl Snapshot {
+    /// The dense index, when the snapshot was built with `--dense` (benchmarks and tools
+    /// that measure the vector search alone, without embedding or fusion).
+    pub fn dense_index(&self) -> Option<&DenseIndex> {
+        self.dense.as_ref()
+    }
+
     /// Reads the manifest of `dir` without opening the indexes.
     pub fn read_manifest(dir: &Path) -> Result<Manifest, OpenError> {
         let path = dir.join(MANIFEST_FILE);

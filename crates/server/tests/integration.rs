@@ -6,6 +6,7 @@ mod common;
 mod integration {
     mod bad_input;
     mod compat;
+    mod dense;
     mod fetch;
     mod headers;
     mod live_server;

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Overload run (issue 7's must-show): `driftless serve` with a SQLite query log, offered twice
+# its measured capacity, open loop, for 60 s; during the run the log store goes away for 15 s
+# (file and directory read-only, journal blocked, as in the CLI outage test); after the run
+# the server gets SIGTERM. Reported by crates/server/examples/overload.rs: admitted p50/p99,
+# 503/429 counts, Retry-After on every refusal, other 5xx, peak RSS; then this script checks
+# that every admitted (200) search has its row in the query log.
+#
+# Usage: benches/overload.sh          (about 80 s)
+#   DRIFTLESS_BENCH_SNAPSHOT  snapshot dir (default .cache/snapshots/default-bm25: `driftless
+#                             quickstart --no-dense --no-serve` builds it)
+#   SECONDS_LOADED / FACTOR   length of the overload phase and load factor (60 / 2)
+#   SERVE_ARGS                extra `driftless serve` arguments (e.g. "--workers 1 --queue 64")
+# Needs release builds: cargo build --release -p driftless -p driftless-server --example overload
+#
+# The load generator shares the 2 cores with the server, so capacity here is a floor.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SNAP="${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}"
+[[ "$SNAP" = /* ]] || SNAP="$ROOT/$SNAP"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="${DRIFTLESS_BIN:-$TARGET/release/driftless}"
+LOADGEN="${DRIFTLESS_OVERLOAD_BIN:-$TARGET/release/examples/overload}"
+SECONDS_LOADED="${SECONDS_LOADED:-60}"
+FACTOR="${FACTOR:-2}"
+
+for f in "$BIN" "$LOADGEN"; do
+  if [[ ! -x "$f" ]]; then
+    echo "overload: $f missing; run: cargo build --release -p driftless -p driftless-server --example overload" >&2
+    exit 1
+  fi
+done
+if [[ ! -f "$SNAP/manifest.json" ]]; then
+  echo "overload: no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve" >&2
+  exit 1
+fi
+
+source "$ROOT/scripts/serve-lib.sh"
+WORK=$(mktemp -d)
+DB_DIR="$WORK/log"
+DB="$DB_DIR/querylog.sqlite"
+mkdir -p "$DB_DIR"
+restore_store() {
+  chmod 755 "$DB_DIR" 2>/dev/null || true
+  chmod 644 "$DB" 2>/dev/null || true
+  rmdir "$DB-journal" 2>/dev/null || true
+}
+cleanup() {
+  restore_store
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# serve-lib's serve_snapshot puts the log in $WORK; this run wants it in a directory of its
+# own so that the directory can be made read-only.
+: > "$WORK/serve.log"
+# shellcheck disable=SC2086
+"$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:0 --log-db "$DB" \
+  --log-spill "$WORK/querylog.spill.jsonl" ${SERVE_ARGS:-} \
+  > "$WORK/serve.out" 2> "$WORK/serve.log" &
+SERVER_PID=$!
+for _ in $(seq 1 600); do
+  ADDR=$(sed -n 's/.* on http:\/\/\([0-9.:]*\).*/\1/p' "$WORK/serve.log" | head -n 1)
+  [[ -n "$ADDR" ]] && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
+  sleep 0.1
+done
+[[ -n "$ADDR" ]] || { echo "overload: server not ready in 60 s" >&2; exit 1; }
+echo "overload: server $SERVER_PID on $ADDR, snapshot $SNAP"
+
+"$LOADGEN" "http://$ADDR" --pid "$SERVER_PID" --seconds "$SECONDS_LOADED" --factor "$FACTOR" \
+  > "$WORK/loadgen.out" 2>&1 &
+LOAD_PID=$!
+
+# Capacity is measured for 10 s first; the store goes away 15 s into the overload phase.
+sleep 25
+# SQLite's rollback journal exists only during a transaction: block its path once it is gone.
+until mkdir "$DB-journal" 2>/dev/null; do sleep 0.001; done
+chmod 444 "$DB"
+chmod 555 "$DB_DIR"
+echo "overload: query-log store unwritable at $(date +%T)"
+sleep 15
+restore_store
+echo "overload: query-log store back at $(date +%T)"
+
+load_status=0
+wait "$LOAD_PID" || load_status=$?
+cat "$WORK/loadgen.out"
+kill -TERM "$SERVER_PID"
+wait "$SERVER_PID" || { echo "overload: server exited non-zero after SIGTERM" >&2; load_status=1; }
+SERVER_PID=""
+
+admitted=$(sed -n 's/.*: 200 \([0-9]*\) .*/\1/p' "$WORK/loadgen.out")
+logged=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from query_log where status = 200").fetchone()[0])' "$DB")
+# Phase 1 (capacity) answers are logged too: compare this run's 200s with the whole log.
+capacity_answered=$(sed -n 's/^capacity-answered \([0-9]*\)$/\1/p' "$WORK/loadgen.out")
+expected=$(( admitted + ${capacity_answered:-0} ))
+echo "overload: query log has $logged status-200 rows; the load generator got $expected 200s (capacity phase ${capacity_answered:-0} + overload $admitted)"
+if [[ "$logged" -ne "$expected" ]]; then
+  echo "overload: FAIL: $(( expected - logged )) answered searches missing from the query log" >&2
+  exit 1
+fi
+exit "$load_status"

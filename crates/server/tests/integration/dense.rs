@@ -1,0 +1,99 @@
+//! Dense and hybrid answers through the server are the same bytes whatever the number of
+//! worker threads and however many requests run at once (the real model and ONNX Runtime,
+//! fetched by corpus-tools/fetch-model.sh, which scripts/test.sh runs).
+use std::path::Path;
+
+use driftless_ingest::DenseOptions;
+use driftless_server::{AppState, ServerConfig, app};
+
+use crate::common::{FIXTURE, get};
+
+/// The fetched model (env, else the workspace's .cache/models), or `None` outside CI.
+fn dense_options() -> Option<DenseOptions> {
+    let mut options = DenseOptions {
+        workers: 2,
+        ..DenseOptions::default()
+    };
+    if std::env::var_os("DRIFTLESS_MODEL_DIR").is_none() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models");
+        options.model_dir = root.join("all-MiniLM-L6-v2-int8");
+        options.ort_library = root.join("onnxruntime/libonnxruntime.so.1.31.1");
+    }
+    if options.model_dir.join("model.onnx").is_file() && options.ort_library.is_file() {
+        return Some(options);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must fetch the model first: run scripts/test.sh"
+    );
+    eprintln!("note: model missing; run corpus-tools/fetch-model.sh to run the dense tests");
+    None
+}
+
+const URIS: [&str; 6] = [
+    "/v1/search?q=how+are+references+checked&mode=dense",
+    "/v1/search?q=how+are+references+checked&mode=dense_exact&unit=passage",
+    "/v1/search?q=release+notes&mode=hybrid",
+    "/v1/search?q=release+notes&mode=hybrid&unit=passage&k=3",
+    "/v1/search?q=index+a+table+without+blocking&mode=dense",
+    "/v1/search?q=index+a+table+without+blocking&mode=hybrid&fusion_k=10",
+];
+
+/// Every URI answered by a server with `workers` threads, all requests in flight at once,
+/// three rounds; each body must be the same in every round.
+async fn bodies(snapshot_dir: &Path, ort_library: &Path, workers: usize) -> Vec<Vec<u8>> {
+    let options = driftless_index::OpenOptions {
+        ort_library: ort_library.to_path_buf(),
+        ..Default::default()
+    };
+    let snapshot = driftless_index::Snapshot::open_with(snapshot_dir, &options).expect("open");
+    let state = AppState::with_snapshot(snapshot, &ServerConfig::with_workers(workers));
+    let mut rounds = Vec::new();
+    for _ in 0..3 {
+        let calls = URIS.iter().map(|uri| get(app(state.clone()), uri));
+        let answers = futures_join_all(calls).await;
+        let round: Vec<Vec<u8>> = answers
+            .into_iter()
+            .map(|r| {
+                assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+                r.body
+            })
+            .collect();
+        rounds.push(round);
+    }
+    assert!(rounds.windows(2).all(|w| w[0] == w[1]), "concurrent rounds differ");
+    rounds.swap_remove(0)
+}
+
+/// `join_all` without a futures dependency: spawn every call, await them in order.
+async fn futures_join_all<F>(calls: impl Iterator<Item = F>) -> Vec<crate::common::TestResponse>
+where
+    F: std::future::Future<Output = crate::common::TestResponse> + Send + 'static,
+{
+    let handles: Vec<_> = calls.map(tokio::spawn).collect();
+    let mut out = Vec::with_capacity(handles.len());
+    for handle in handles {
+        out.push(handle.await.expect("request task"));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dense_and_hybrid_bodies_do_not_depend_on_worker_threads() {
+    let Some(dense) = dense_options() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("dense");
+    // The HTML pages of the shared BM25 fixture, rebuilt with dense vectors.
+    let corpus = FIXTURE.snapshot_dir.parent().expect("fixture root").join("corpus");
+    let mut options = driftless_ingest::BuildOptions::new(&corpus, &out);
+    options.progress = driftless_ingest::Progress::Hidden;
+    options.dense = Some(dense.clone());
+    driftless_ingest::build(&options).expect("dense build");
+
+    let one = bodies(&out, &dense.ort_library, 1).await;
+    let two = bodies(&out, &dense.ort_library, 2).await;
+    assert_eq!(one, two, "1 vs 2 worker threads");
+    let hybrid: serde_json::Value = serde_json::from_slice(&one[2]).expect("json");
+    assert_eq!(hybrid["mode"], "hybrid");
+    assert!(!hybrid["results"].as_array().expect("results").is_empty());
+}
