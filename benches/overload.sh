@@ -10,7 +10,9 @@
 #   DRIFTLESS_BENCH_SNAPSHOT  snapshot dir (default .cache/snapshots/default-bm25: `driftless
 #                             quickstart --no-dense --no-serve` builds it)
 #   SECONDS_LOADED / FACTOR   length of the overload phase and load factor (60 / 2)
-#   SERVE_ARGS                extra `driftless serve` arguments (e.g. "--workers 1 --queue 64")
+#   SERVE_ARGS                extra `driftless serve` arguments (e.g. "--max-queue-wait-ms 20")
+#   CAPACITY                  skip the capacity phase and use this many req/s (to compare
+#                             server settings at the same offered load)
 # Needs release builds: cargo build --release -p driftless -p driftless-server --example overload
 #
 # The load generator shares the 2 cores with the server, so capacity here is a floor.
@@ -71,11 +73,12 @@ done
 echo "overload: server $SERVER_PID on $ADDR, snapshot $SNAP"
 
 "$LOADGEN" "http://$ADDR" --pid "$SERVER_PID" --seconds "$SECONDS_LOADED" --factor "$FACTOR" \
+  ${CAPACITY:+--capacity "$CAPACITY"} \
   > "$WORK/loadgen.out" 2>&1 &
 LOAD_PID=$!
 
 # Capacity is measured for 10 s first; the store goes away 15 s into the overload phase.
-sleep 25
+if [[ -n "${CAPACITY:-}" ]]; then sleep 15; else sleep 25; fi
 # SQLite's rollback journal exists only during a transaction: block its path once it is gone.
 until mkdir "$DB-journal" 2>/dev/null; do sleep 0.001; done
 chmod 444 "$DB"

@@ -49,6 +49,10 @@ pub struct ServeArgs {
     /// Longest a request may wait for and use the engine, in milliseconds, before a 503.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub request_timeout_ms: u64,
+    /// Longest expected queue wait, in milliseconds, at which a request is still queued;
+    /// above it (or with the queue full) the server answers 503 + Retry-After at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub max_queue_wait_ms: u64,
 }
 
 impl ServeArgs {
@@ -62,6 +66,7 @@ impl ServeArgs {
             config.queue_capacity = queue;
         }
         config.request_timeout = std::time::Duration::from_millis(self.request_timeout_ms);
+        config.max_queue_wait = std::time::Duration::from_millis(self.max_queue_wait_ms);
         config
     }
 

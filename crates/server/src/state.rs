@@ -26,7 +26,14 @@ pub struct ServerConfig {
     /// Longest a request may wait for and use the engine before it is answered 503
     /// `timeout` (the engine job itself still finishes and frees its permit).
     pub request_timeout: Duration,
+    /// Longest expected wait for a permit (queue length × recent job time ÷ workers) at
+    /// which a request is still queued; above it the server answers 503 `overloaded` at once.
+    pub max_queue_wait: Duration,
 }
+
+/// Default [`ServerConfig::max_queue_wait`]: keeps admitted requests' p99 within ~50 ms at
+/// twice capacity on 2 cores (benches/overload.sh), with room for HTTP and JSON.
+pub const DEFAULT_MAX_QUEUE_WAIT: Duration = Duration::from_millis(10);
 
 /// Default [`ServerConfig::request_timeout`]: far above any healthy answer (milliseconds),
 /// low enough that a client stuck behind a flood hears back.
@@ -40,6 +47,7 @@ impl ServerConfig {
             cpu_workers: workers,
             queue_capacity: workers.saturating_mul(64),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_queue_wait: DEFAULT_MAX_QUEUE_WAIT,
         }
     }
 }
@@ -75,7 +83,11 @@ impl AppState {
     pub fn new(config: &ServerConfig) -> Self {
         Self {
             snapshot: Arc::new(OnceLock::new()),
-            pool: CpuPool::new(config.cpu_workers, config.queue_capacity),
+            pool: CpuPool::new(
+                config.cpu_workers,
+                config.queue_capacity,
+                config.max_queue_wait,
+            ),
             capture: None,
             request_timeout: config.request_timeout,
             metrics: Arc::new(Metrics::default()),
