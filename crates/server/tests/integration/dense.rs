@@ -47,7 +47,13 @@ async fn bodies(snapshot_dir: &Path, ort_library: &Path, workers: usize) -> Vec<
         ..Default::default()
     };
     let snapshot = driftless_index::Snapshot::open_with(snapshot_dir, &options).expect("open");
-    let state = AppState::with_snapshot(snapshot, &ServerConfig::with_workers(workers));
+    // All six requests queue at once on purpose; the default 10 ms wait budget would shed
+    // some of them in a debug build (a hybrid job takes longer there).
+    let config = ServerConfig {
+        max_queue_wait: std::time::Duration::from_secs(60),
+        ..ServerConfig::with_workers(workers)
+    };
+    let state = AppState::with_snapshot(snapshot, &config);
     let mut rounds = Vec::new();
     for _ in 0..3 {
         let calls = URIS.iter().map(|uri| get(app(state.clone()), uri));
