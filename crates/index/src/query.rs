@@ -91,7 +91,10 @@ fn lex(query: &str) -> Result<Vec<Item>, UserError> {
         rest = &rest[end..];
         if word == "OR" && !negated {
             items.push(Item::Or);
-        } else if word.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("site:")) {
+        } else if word
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("site:"))
+        {
             let host = normalize_site(&word[5..]);
             if host.is_empty() {
                 return Err(UserError::QuerySyntax(

@@ -75,7 +75,11 @@ async fn one(client: &reqwest::Client, base: &str, i: u64, tally: &Tally) {
             .await
             .push(started.elapsed().as_micros() as u64),
         503 | 429 => {
-            let counter = if status == 503 { &tally.shed } else { &tally.limited };
+            let counter = if status == 503 {
+                &tally.shed
+            } else {
+                &tally.limited
+            };
             counter.fetch_add(1, Ordering::Relaxed);
             if !retry_after {
                 tally.missing_retry_after.fetch_add(1, Ordering::Relaxed);
@@ -129,8 +133,12 @@ async fn main() {
         .cloned()
         .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
     let pid: Option<u32> = arg(&args, "--pid").and_then(|p| p.parse().ok());
-    let seconds: u64 = arg(&args, "--seconds").and_then(|s| s.parse().ok()).unwrap_or(60);
-    let factor: f64 = arg(&args, "--factor").and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    let seconds: u64 = arg(&args, "--seconds")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let factor: f64 = arg(&args, "--factor")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2.0);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .build()
@@ -146,7 +154,9 @@ async fn main() {
         }
     };
     let rate = capacity * factor;
-    println!("capacity {capacity:.0} req/s (closed loop, 32 connections); offering {rate:.0} req/s for {seconds} s");
+    println!(
+        "capacity {capacity:.0} req/s (closed loop, 32 connections); offering {rate:.0} req/s for {seconds} s"
+    );
 
     let tally = Arc::new(Tally::default());
     let peak_rss = Arc::new(AtomicU64::new(0));

@@ -223,7 +223,11 @@ mod tests {
     #[test]
     fn the_job_time_is_a_moving_average() {
         let pool = CpuPool::new(2, 10, Duration::from_millis(20));
-        assert_eq!(pool.expected_wait(5), Duration::ZERO, "no job seen yet: admit");
+        assert_eq!(
+            pool.expected_wait(5),
+            Duration::ZERO,
+            "no job seen yet: admit"
+        );
         pool.record(Duration::from_micros(800));
         pool.record(Duration::from_micros(1600));
         assert_eq!(pool.job_micros.load(Ordering::Relaxed), 800 - 100 + 200);

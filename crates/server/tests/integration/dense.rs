@@ -67,7 +67,10 @@ async fn bodies(snapshot_dir: &Path, ort_library: &Path, workers: usize) -> Vec<
             .collect();
         rounds.push(round);
     }
-    assert!(rounds.windows(2).all(|w| w[0] == w[1]), "concurrent rounds differ");
+    assert!(
+        rounds.windows(2).all(|w| w[0] == w[1]),
+        "concurrent rounds differ"
+    );
     rounds.swap_remove(0)
 }
 
@@ -90,7 +93,11 @@ async fn dense_and_hybrid_bodies_do_not_depend_on_worker_threads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("dense");
     // The HTML pages of the shared BM25 fixture, rebuilt with dense vectors.
-    let corpus = FIXTURE.snapshot_dir.parent().expect("fixture root").join("corpus");
+    let corpus = FIXTURE
+        .snapshot_dir
+        .parent()
+        .expect("fixture root")
+        .join("corpus");
     let mut options = driftless_ingest::BuildOptions::new(&corpus, &out);
     options.progress = driftless_ingest::Progress::Hidden;
     options.dense = Some(dense.clone());

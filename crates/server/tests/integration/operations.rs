@@ -78,7 +78,12 @@ async fn keys_quota_and_open_probes() {
 #[tokio::test]
 async fn metrics_count_routes_not_raw_paths() {
     let state = state(&ServerConfig::with_workers(1));
-    for uri in ["/v1/search?q=index", "/v1/search?q=", "/wp-login.php", "/.env"] {
+    for uri in [
+        "/v1/search?q=index",
+        "/v1/search?q=",
+        "/wp-login.php",
+        "/.env",
+    ] {
         let _ = get(app(state.clone()), uri).await;
     }
     let metrics = get(app(state), "/metrics").await;
@@ -89,8 +94,15 @@ async fn metrics_count_routes_not_raw_paths() {
     let text = String::from_utf8(metrics.body).expect("UTF-8 metrics");
     assert!(text.contains("driftless_requests_total{route=\"/v1/search\",status=\"400\"} 1"));
     assert!(text.contains("driftless_requests_total{route=\"unmatched\",status=\"404\"} 2"));
-    assert!(!text.contains("wp-login"), "raw paths must not become labels");
-    assert!(text.contains("driftless_request_duration_seconds_bucket{route=\"/v1/search\",le=\"+Inf\"} 2"));
+    assert!(
+        !text.contains("wp-login"),
+        "raw paths must not become labels"
+    );
+    assert!(
+        text.contains(
+            "driftless_request_duration_seconds_bucket{route=\"/v1/search\",le=\"+Inf\"} 2"
+        )
+    );
     assert!(text.contains("# TYPE driftless_queue_depth gauge"));
 }
 
