@@ -55,21 +55,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# serve-lib's serve_snapshot puts the log in $WORK; this run wants it in a directory of its
-# own so that the directory can be made read-only.
-: > "$WORK/serve.log"
+# The log goes in a directory of its own, so that the directory can be made read-only.
 # shellcheck disable=SC2086
-"$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:0 --log-db "$DB" \
-  --log-spill "$WORK/querylog.spill.jsonl" ${SERVE_ARGS:-} \
-  > "$WORK/serve.out" 2> "$WORK/serve.log" &
-SERVER_PID=$!
-for _ in $(seq 1 600); do
-  ADDR=$(sed -n 's/.* on http:\/\/\([0-9.:]*\).*/\1/p' "$WORK/serve.log" | head -n 1)
-  [[ -n "$ADDR" ]] && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
-  sleep 0.1
-done
-[[ -n "$ADDR" ]] || { echo "overload: server not ready in 60 s" >&2; exit 1; }
+serve_snapshot "$BIN" "$SNAP" "$WORK" "$DB" ${SERVE_ARGS:-}
 echo "overload: server $SERVER_PID on $ADDR, snapshot $SNAP"
 
 "$LOADGEN" "http://$ADDR" --pid "$SERVER_PID" --seconds "$SECONDS_LOADED" --factor "$FACTOR" \

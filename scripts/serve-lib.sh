@@ -1,8 +1,9 @@
 # Sourced by clients/run.sh and scripts/schemathesis.sh: starts `driftless serve` in the
 # background on a free loopback port, waits until it is ready and stops it on exit.
 #
-#   serve_snapshot BIN SNAPSHOT WORK   sets SERVER_PID and ADDR (host:port); the query log
-#                                      goes to WORK/querylog.sqlite, server logs to WORK/serve.log
+#   serve_snapshot BIN SNAPSHOT WORK [LOG_DB [SERVE_ARGS...]]
+#       sets SERVER_PID and ADDR (host:port); the query log goes to LOG_DB (default
+#       WORK/querylog.sqlite), server logs to WORK/serve.log; SERVE_ARGS go to `serve`
 # The caller's EXIT trap must call stop_server (then remove WORK).
 
 SERVER_PID=""
@@ -16,11 +17,12 @@ stop_server() {
 }
 
 serve_snapshot() {
-  local bin=$1 snapshot=$2 work=$3
+  local bin=$1 snapshot=$2 work=$3 log_db=${4:-$3/querylog.sqlite}
+  shift $(( $# < 4 ? $# : 4 ))
   # Created here: the background job opens its redirections only once it has forked.
   : > "$work/serve.log"
   "$bin" serve --snapshot "$snapshot" --addr 127.0.0.1:0 \
-    --log-db "$work/querylog.sqlite" --log-spill "$work/querylog.spill.jsonl" \
+    --log-db "$log_db" --log-spill "$work/querylog.spill.jsonl" "$@" \
     > "$work/serve.out" 2> "$work/serve.log" &
   SERVER_PID=$!
   # `serve` prints "serving snapshot <id> on http://ADDR" once the snapshot is verified.
