@@ -10,17 +10,17 @@
 //! with `dl` from tantivy's one-byte field norms (lossy, like Lucene's). `ln` comes from the
 //! pure-Rust `libm` so that every machine computes the same bits.
 use std::cell::RefCell;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 use tantivy::BitSet;
 use tantivy::postings::Postings;
+use tantivy::postings::TermInfo;
 use tantivy::query::{EnableScoring, PhraseQuery, Query};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
-use tantivy::{DocId, DocSet, SegmentReader, TERMINATED, Term};
+use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
 
 use crate::error::InternalError;
 use crate::query::{Clause, ParsedQuery};
+use crate::topk::TopK;
 
 /// BM25 parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,36 +42,16 @@ pub struct Scored {
     pub score: f32,
 }
 
-impl Scored {
-    /// Ranking key: the score as shown in bodies (4 decimals), so that what a client sees
-    /// is consistently ordered by (score desc, doc_id asc); then the ordinal.
-    fn key(&self) -> (i64, std::cmp::Reverse<u32>) {
-        (quantize(self.score), std::cmp::Reverse(self.ord))
-    }
+/// One term's share of a document's score: `weight · tf / (tf + norm)`, in f32 and in this
+/// order of operations everywhere, so that pruned and exhaustive scoring agree to the bit.
+#[inline]
+pub(crate) fn contribution(weight: f32, tf: f32, norm: f32) -> f32 {
+    weight * tf / (tf + norm)
 }
 
 /// Score rounded to 4 decimals, as an integer of 1e-4 units.
 pub fn quantize(score: f32) -> i64 {
     (f64::from(score) * 10_000.0).round() as i64
-}
-
-/// Heap entry ordered so that the *worst* result is on top.
-struct Worst(Scored);
-impl PartialEq for Worst {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Worst {}
-impl PartialOrd for Worst {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Worst {
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.0.key().cmp(&self.0.key())
-    }
 }
 
 thread_local! {
@@ -86,7 +66,7 @@ pub struct Bm25Index {
     /// The segment.
     pub segment: SegmentReader,
     schema: Schema,
-    content: Field,
+    pub(crate) content: Field,
     site: Field,
     /// tantivy doc id → ordinal.
     pub ord_of: Vec<u32>,
@@ -144,6 +124,24 @@ impl Bm25Index {
         libm::log(1.0 + (n - df + 0.5) / (df + 0.5)) as f32
     }
 
+    /// The postings info of a query token and its weight (idf × times asked), if the
+    /// token is in the index.
+    pub(crate) fn weighted_term(
+        &self,
+        inverted: &InvertedIndexReader,
+        token: &str,
+        count: u32,
+    ) -> Result<Option<(TermInfo, f32)>, InternalError> {
+        let term = Term::from_field_text(self.content, token);
+        let info = inverted
+            .get_term_info(&term)
+            .map_err(tantivy::TantivyError::from)?;
+        Ok(info.map(|info| {
+            let weight = self.idf(u64::from(info.doc_freq)) * count as f32;
+            (info, weight)
+        }))
+    }
+
     /// `k1 · (1 − b + b · dl / avgdl)` for each of the 256 field-norm codes.
     pub fn norm_table(&self, params: Bm25Params) -> [f32; 256] {
         let mut table = [0f32; 256];
@@ -166,12 +164,34 @@ impl Bm25Index {
             .fieldnorm_id(doc))
     }
 
-    /// The best `limit` documents for `query`, ranked by (score desc, ordinal asc).
+    /// The best `limit` documents for `query`, ranked by (score desc, ordinal asc), with
+    /// MaxScore pruning (maxscore.rs): the same list and scores as [`Bm25Index::top_exhaustive`].
     pub fn top(
         &self,
         query: &ParsedQuery,
         params: Bm25Params,
         limit: usize,
+    ) -> Result<Vec<Scored>, InternalError> {
+        self.top_with(query, params, limit, true)
+    }
+
+    /// [`Bm25Index::top`] scoring every posting of every query term (term at a time): the
+    /// reference the pruned ranking is tested and benchmarked against.
+    pub fn top_exhaustive(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        limit: usize,
+    ) -> Result<Vec<Scored>, InternalError> {
+        self.top_with(query, params, limit, false)
+    }
+
+    fn top_with(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        limit: usize,
+        prune: bool,
     ) -> Result<Vec<Scored>, InternalError> {
         if limit == 0 || query.matches_nothing() {
             return Ok(Vec::new());
@@ -202,24 +222,13 @@ impl Bm25Index {
                 && sites.as_ref().is_none_or(|set| set.contains(doc))
                 && excluded_sites.as_ref().is_none_or(|set| !set.contains(doc))
         };
-        let mut heap = BinaryHeap::with_capacity(limit + 1);
-        let mut offer = |scored: Scored| {
-            if heap.len() < limit {
-                heap.push(Worst(scored));
-            } else if heap
-                .peek()
-                .is_some_and(|worst| scored.key() > worst.0.key())
-            {
-                heap.pop();
-                heap.push(Worst(scored));
-            }
-        };
+        let mut top = TopK::new(limit);
         if query.scored.is_empty() {
             // Only a site: filter: every document of the site, in doc_id order, score 0.
             if let Some(set) = &sites {
                 for doc in 0..self.segment.max_doc() {
                     if set.contains(doc) && admits(doc) {
-                        offer(Scored {
+                        top.offer(Scored {
                             doc,
                             ord: self.ord_of[doc as usize],
                             score: 0.0,
@@ -227,6 +236,8 @@ impl Bm25Index {
                     }
                 }
             }
+        } else if prune {
+            self.max_score(query, params, &admits, &mut top)?;
         } else {
             SCRATCH.with(|cell| -> Result<(), InternalError> {
                 let mut scores = cell.borrow_mut();
@@ -242,7 +253,7 @@ impl Bm25Index {
                     let score = scores[doc as usize];
                     scores[doc as usize] = 0.0;
                     if admits(doc) {
-                        offer(Scored {
+                        top.offer(Scored {
                             doc,
                             ord: self.ord_of[doc as usize],
                             score,
@@ -252,9 +263,7 @@ impl Bm25Index {
                 Ok(())
             })?;
         }
-        let mut ranked: Vec<Scored> = heap.into_iter().map(|w| w.0).collect();
-        ranked.sort_by_key(|s| std::cmp::Reverse(s.key()));
-        Ok(ranked)
+        Ok(top.into_sorted())
     }
 
     /// Adds every scored token's BM25 contribution into `scores`; returns the touched docs.
@@ -273,14 +282,9 @@ impl Bm25Index {
         let table = self.norm_table(params);
         let mut touched = Vec::new();
         for (token, count) in &query.scored {
-            let term = Term::from_field_text(self.content, token);
-            let Some(info) = inverted
-                .get_term_info(&term)
-                .map_err(tantivy::TantivyError::from)?
-            else {
+            let Some((info, weight)) = self.weighted_term(&inverted, token, *count)? else {
                 continue;
             };
-            let weight = self.idf(u64::from(info.doc_freq)) * *count as f32;
             let mut block = inverted
                 .read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
                 .map_err(tantivy::TantivyError::from)?;
@@ -296,7 +300,7 @@ impl Bm25Index {
                     if *slot == 0.0 {
                         touched.push(doc);
                     }
-                    *slot += weight * tf / (tf + norm);
+                    *slot += contribution(weight, tf, norm);
                 }
                 block.advance();
             }
@@ -317,14 +321,9 @@ impl Bm25Index {
         let norms = self.segment.get_fieldnorms_reader(self.content)?;
         let table = self.norm_table(params);
         for (token, count) in &query.scored {
-            let term = Term::from_field_text(self.content, token);
-            let Some(info) = inverted
-                .get_term_info(&term)
-                .map_err(tantivy::TantivyError::from)?
-            else {
+            let Some((info, weight)) = self.weighted_term(&inverted, token, *count)? else {
                 continue;
             };
-            let weight = self.idf(u64::from(info.doc_freq)) * *count as f32;
             let mut postings = inverted
                 .read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
                 .map_err(tantivy::TantivyError::from)?;
@@ -334,7 +333,7 @@ impl Bm25Index {
                 }
                 if postings.seek(doc) == doc {
                     let tf = postings.term_freq() as f32;
-                    *slot += weight * tf / (tf + table[norms.fieldnorm_id(doc) as usize]);
+                    *slot += contribution(weight, tf, table[norms.fieldnorm_id(doc) as usize]);
                 }
             }
         }

@@ -22,11 +22,15 @@ pub mod dense_config;
 mod error;
 mod fetch;
 pub mod fusion;
+mod hits;
+mod maxscore;
 pub mod query;
 pub mod schema;
 mod search;
 mod snapshot;
 pub mod snippet;
+pub mod term_filter;
+mod topk;
 mod verify;
 
 use std::path::Path;

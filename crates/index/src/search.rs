@@ -5,24 +5,12 @@ use driftless_api::{
     Hit, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, Mode, SearchRequest,
     SearchResponse, Unit,
 };
-use tantivy::DocId;
-use tantivy::schema::{TantivyDocument, Value};
 
 use crate::bm25::{Bm25Params, Scored};
-use crate::error::{IndexError, InternalError, UserError};
+use crate::error::{IndexError, UserError};
 use crate::fusion::{self, Ranked};
 use crate::query::{ParsedQuery, parse};
 use crate::snapshot::Snapshot;
-use crate::snippet::snippet;
-
-/// Stored fields of one document.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredDoc {
-    pub doc_id: String,
-    pub url: String,
-    pub title: String,
-    pub text: String,
-}
 
 /// Checks `q`: non-empty, at most [`MAX_QUERY_CHARS`], no control characters but tab/newline.
 pub(crate) fn validate_query(q: &str) -> Result<(), UserError> {
@@ -98,6 +86,26 @@ const FUSION_DEPTH: usize = 100;
 impl Snapshot {
     /// Ranked search. CPU-bound: call it off the async reactor.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, IndexError> {
+        self.search_texts(request, false)
+            .map(|(response, _)| response)
+    }
+
+    /// [`Snapshot::search`] plus the whole text of each hit's unit, in hit order: the
+    /// passage's text (`unit=passage`) or the document's (`unit=doc`). The text is read with
+    /// the hit's stored document, which the search loads anyway, so shapes that answer with
+    /// whole texts (Search-R1's `contents`) need no second read of each document.
+    pub fn search_with_texts(
+        &self,
+        request: &SearchRequest,
+    ) -> Result<(SearchResponse, Vec<String>), IndexError> {
+        self.search_texts(request, true)
+    }
+
+    fn search_texts(
+        &self,
+        request: &SearchRequest,
+        want_texts: bool,
+    ) -> Result<(SearchResponse, Vec<String>), IndexError> {
         validate_query(&request.q)?;
         let params = validate_params(request, self.default_bm25())?;
         let mode = request.mode.unwrap_or_else(|| self.default_mode());
@@ -108,23 +116,30 @@ impl Snapshot {
         let ranked = self.rank(mode, request, &query, params, limit)?;
         let quantum = fusion::quantum(mode == Mode::Hybrid);
         let mut results = Vec::with_capacity(request.k as usize);
+        let mut texts = Vec::with_capacity(if want_texts { request.k as usize } else { 0 });
         for (i, item) in ranked
             .iter()
             .enumerate()
             .take(limit)
             .skip(request.offset as usize)
         {
-            let hit = match request.unit {
-                Unit::Doc => self.doc_hit(item, &query, params, &terms, request, &mut analyzer)?,
-                Unit::Passage => self.passage_hit(item.ord, &terms, request, &mut analyzer)?,
+            let (hit, text) = match request.unit {
+                Unit::Doc => {
+                    let doc = (item, &query, params);
+                    self.doc_hit(doc, &terms, request, &mut analyzer, want_texts)?
+                }
+                Unit::Passage => {
+                    self.passage_hit(item.ord, &terms, request, &mut analyzer, want_texts)?
+                }
             };
+            texts.extend(text);
             results.push(Hit {
                 rank: i as u32 + 1,
                 score: (item.score * quantum).round() / quantum,
                 ..hit
             });
         }
-        Ok(SearchResponse {
+        let response = SearchResponse {
             snapshot: self.id().to_string(),
             query: request.q.clone(),
             mode,
@@ -132,7 +147,8 @@ impl Snapshot {
             k: request.k,
             offset: request.offset,
             results,
-        })
+        };
+        Ok((response, texts))
     }
 
     /// The ranking of `mode` for the request's unit, best first, at least `limit` long
@@ -217,133 +233,5 @@ impl Snapshot {
                 best_passage: None,
             })
             .collect())
-    }
-
-    /// tantivy doc id of a passage ordinal.
-    fn passage_doc(&self, ord: u32) -> usize {
-        self.passage_table.doc_of_ord[ord as usize] as usize
-    }
-
-    pub(crate) fn stored_doc(&self, doc: DocId) -> Result<StoredDoc, InternalError> {
-        let stored: TantivyDocument = self.doc_searcher.doc(tantivy::DocAddress::new(0, doc))?;
-        let field = |f, name: &str| -> Result<String, InternalError> {
-            stored
-                .get_first(f)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-                .ok_or_else(|| {
-                    InternalError::Corrupt(format!("document {doc} has no stored {name}"))
-                })
-        };
-        Ok(StoredDoc {
-            doc_id: field(self.doc_fields.doc_id, "doc_id")?,
-            url: field(self.doc_fields.url, "url")?,
-            title: field(self.doc_fields.title, "title")?,
-            text: field(self.doc_fields.text, "text")?,
-        })
-    }
-
-    fn passage_text<'t>(&self, text: &'t str, passage: DocId) -> Result<&'t str, InternalError> {
-        let table = &self.passage_table;
-        let (start, end) = (
-            table.byte_start[passage as usize] as usize,
-            table.byte_end[passage as usize] as usize,
-        );
-        text.get(start..end).ok_or_else(|| {
-            InternalError::Corrupt(format!(
-                "passage {passage} span {start}..{end} is outside its document"
-            ))
-        })
-    }
-
-    fn doc_hit(
-        &self,
-        item: &Ranked,
-        query: &ParsedQuery,
-        params: Bm25Params,
-        terms: &HashSet<&str>,
-        request: &SearchRequest,
-        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
-    ) -> Result<Hit, InternalError> {
-        let ord = item.ord as usize;
-        let doc_id = *self.doc_table.doc_of_ord.get(ord).ok_or_else(|| {
-            InternalError::Corrupt(format!("document ordinal {ord} out of range"))
-        })?;
-        let doc = self.stored_doc(doc_id)?;
-        let best = match item.best_passage {
-            Some(passage) => Some(self.passage_doc(passage) as DocId),
-            None => self.best_bm25_passage(ord, query, params)?,
-        };
-        let source = match best {
-            Some(passage) => self.passage_text(&doc.text, passage)?,
-            None => doc.text.as_str(),
-        };
-        Ok(Hit {
-            rank: 0,
-            snippet: snippet(source, terms, analyzer, request.highlight),
-            score: 0.0,
-            doc_id: doc.doc_id,
-            url: doc.url,
-            title: doc.title,
-            passage_id: None,
-            char_start: None,
-            char_end: None,
-        })
-    }
-
-    /// The document's passage that scores best under the query (ties: earliest), for its
-    /// snippet.
-    fn best_bm25_passage(
-        &self,
-        doc_ord: usize,
-        query: &ParsedQuery,
-        params: Bm25Params,
-    ) -> Result<Option<DocId>, InternalError> {
-        let first = self.doc_table.first_passage[doc_ord] as usize;
-        let count = self.doc_table.passage_count[doc_ord] as usize;
-        let mut passages: Vec<DocId> = (first..first + count)
-            .filter_map(|p| self.passage_table.doc_of_ord.get(p).copied())
-            .collect();
-        passages.sort_unstable();
-        let scores = self.passages.score_docs(query, params, &passages)?;
-        Ok(passages
-            .iter()
-            .zip(&scores)
-            .max_by(|(a, sa), (b, sb)| {
-                sa.total_cmp(sb).then_with(|| {
-                    self.passages.ord_of[**b as usize].cmp(&self.passages.ord_of[**a as usize])
-                })
-            })
-            .map(|(p, _)| *p))
-    }
-
-    fn passage_hit(
-        &self,
-        ord: u32,
-        terms: &HashSet<&str>,
-        request: &SearchRequest,
-        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
-    ) -> Result<Hit, InternalError> {
-        let passage = self.passage_doc(ord);
-        let table = &self.passage_table;
-        let doc_ord = table.doc_ord[passage] as usize;
-        let doc_id = *self.doc_table.doc_of_ord.get(doc_ord).ok_or_else(|| {
-            InternalError::Corrupt(format!(
-                "passage {passage} points at missing document {doc_ord}"
-            ))
-        })?;
-        let doc = self.stored_doc(doc_id)?;
-        let text = self.passage_text(&doc.text, passage as DocId)?;
-        Ok(Hit {
-            rank: 0,
-            snippet: snippet(text, terms, analyzer, request.highlight),
-            score: 0.0,
-            passage_id: Some(format!("{}#{}", doc.doc_id, table.ordinal[passage])),
-            char_start: Some(u64::from(table.char_start[passage])),
-            char_end: Some(u64::from(table.char_end[passage])),
-            doc_id: doc.doc_id,
-            url: doc.url,
-            title: doc.title,
-        })
     }
 }

@@ -129,6 +129,15 @@ impl Snapshot {
         self.dense.as_ref()
     }
 
+    /// The BM25 index of `unit` (benchmarks and tests that compare ranking strategies on
+    /// the snapshot's own segments).
+    pub fn bm25_index(&self, unit: driftless_api::Unit) -> &crate::bm25::Bm25Index {
+        match unit {
+            driftless_api::Unit::Doc => &self.docs,
+            driftless_api::Unit::Passage => &self.passages,
+        }
+    }
+
     /// Reads the manifest of `dir` without opening the indexes.
     pub fn read_manifest(dir: &Path) -> Result<Manifest, OpenError> {
         let path = dir.join(MANIFEST_FILE);

@@ -8,25 +8,20 @@ use std::collections::HashSet;
 use driftless_api::Highlight;
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::analyzer::analyze;
-
 /// Longest snippet, in characters (excluding marks and ellipses).
 pub const SNIPPET_CHARS: usize = 320;
 /// Characters of context kept before the first match of a window.
 const LEAD_CHARS: usize = 60;
 
-/// Builds the snippet of `passage` for the query tokens `terms`.
+/// Builds the snippet of `passage` for the query tokens `terms`; `analyzer` is the query
+/// analyzer (see [`crate::term_filter`] for how matches are found).
 pub fn snippet(
     passage: &str,
     terms: &HashSet<&str>,
     analyzer: &mut TextAnalyzer,
     highlight: Highlight,
 ) -> String {
-    let matches: Vec<(usize, usize, String)> = analyze(analyzer, passage)
-        .into_iter()
-        .filter(|t| terms.contains(t.text.as_str()))
-        .map(|t| (t.from, t.to, t.text))
-        .collect();
+    let matches = crate::term_filter::matches(analyzer, passage, terms);
     let (start, end) = best_window(passage, &matches);
     let mut out = String::new();
     if start > 0 {
@@ -86,10 +81,13 @@ fn best_window(text: &str, matches: &[(usize, usize, String)]) -> (usize, usize)
         let start = snap_start(text, back_chars(text, *first, LEAD_CHARS));
         let end = snap_end(text, forward_chars(text, start, SNIPPET_CHARS));
         let inside = matches[i..].iter().take_while(|(_, to, _)| *to <= end);
-        let mut distinct = HashSet::new();
+        // A query has a handful of terms: a short list beats hashing per window.
+        let mut distinct: Vec<&str> = Vec::new();
         let mut count = 0;
         for (_, _, term) in inside {
-            distinct.insert(term.as_str());
+            if !distinct.contains(&term.as_str()) {
+                distinct.push(term.as_str());
+            }
             count += 1;
         }
         let rank = (distinct.len(), count);

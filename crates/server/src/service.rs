@@ -31,6 +31,31 @@ impl AppState {
         log: &LogContext,
         endpoint: &str,
     ) -> Result<Answer<SearchResponse>, ApiError> {
+        let answer = self.search_job(request, log, endpoint, false).await?;
+        Ok(Answer {
+            body: answer.body.0,
+            engine: answer.engine,
+        })
+    }
+
+    /// [`AppState::search_logged`] plus the whole text of each hit's unit (see
+    /// `Snapshot::search_with_texts`), read in the same CPU-pool job.
+    pub async fn search_logged_with_texts(
+        &self,
+        request: SearchRequest,
+        log: &LogContext,
+        endpoint: &str,
+    ) -> Result<Answer<(SearchResponse, Vec<String>)>, ApiError> {
+        self.search_job(request, log, endpoint, true).await
+    }
+
+    async fn search_job(
+        &self,
+        request: SearchRequest,
+        log: &LogContext,
+        endpoint: &str,
+        want_texts: bool,
+    ) -> Result<Answer<(SearchResponse, Vec<String>)>, ApiError> {
         let snapshot = match self.snapshot() {
             Ok(snapshot) => snapshot,
             Err(error) => {
@@ -40,10 +65,14 @@ impl AppState {
         };
         let snapshot_id = snapshot.id().to_string();
         let job_request = request.clone();
-        let (outcome, engine) = match self
-            .run_bounded(move || snapshot.search(&job_request))
-            .await
-        {
+        let job = move || {
+            if want_texts {
+                snapshot.search_with_texts(&job_request)
+            } else {
+                snapshot.search(&job_request).map(|body| (body, Vec::new()))
+            }
+        };
+        let (outcome, engine) = match self.run_bounded(job).await {
             Ok(done) => done,
             Err(error) => {
                 self.log_refused(log, endpoint, &snapshot_id, &request, &error);
@@ -53,7 +82,8 @@ impl AppState {
         match outcome {
             Ok(body) => {
                 if let Some(capture) = self.capture() {
-                    capture.record(log.search(endpoint, &snapshot_id, &request, Some(&body), 200));
+                    let record = log.search(endpoint, &snapshot_id, &request, Some(&body.0), 200);
+                    capture.record(record);
                 }
                 Ok(Answer { body, engine })
             }

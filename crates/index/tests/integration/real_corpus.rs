@@ -85,6 +85,41 @@ fn answers(s: &Snapshot, queries: &[String]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// MaxScore pruning (`Bm25Index::top`) gives exactly the exhaustive ranking: same
+/// documents, same order, same f32 scores, for every query form, both units, several
+/// depths and BM25 parameters (k1 = 0 makes every share equal its upper bound).
+fn pruned_ranking_is_the_exhaustive_one(snapshot: &Snapshot, queries: &[String]) {
+    let mut analyzer = driftless_index::analyzer::analyzer();
+    let settings = [
+        (0.9, 0.4, 3),
+        (1.2, 0.75, 10),
+        (0.0, 0.0, 1),
+        (3.0, 1.0, 100),
+    ];
+    let mut compared = 0;
+    for (i, q) in queries.iter().enumerate() {
+        let Ok(parsed) = driftless_index::query::parse(q, &mut analyzer) else {
+            continue;
+        };
+        let (k1, b, limit) = settings[i % settings.len()];
+        let params = driftless_index::bm25::Bm25Params { k1, b };
+        for unit in [Unit::Doc, Unit::Passage] {
+            let index = snapshot.bm25_index(unit);
+            let pruned = index.top(&parsed, params, limit).expect("top");
+            let exhaustive = index.top_exhaustive(&parsed, params, limit).expect("top");
+            assert_eq!(
+                pruned, exhaustive,
+                "{q:?} k1={k1} b={b} limit={limit} {unit:?}"
+            );
+            compared += usize::from(!exhaustive.is_empty());
+        }
+    }
+    assert!(
+        compared > 1500,
+        "only {compared} non-empty rankings compared"
+    );
+}
+
 #[test]
 fn postgres_pages_search_fetch_and_determinism() {
     let Some(html) = postgres_html() else { return };
@@ -124,6 +159,7 @@ fn postgres_pages_search_fetch_and_determinism() {
 
     let queries = queries(&html);
     assert_eq!(queries.len(), 1000);
+    pruned_ranking_is_the_exhaustive_one(&one, &queries);
     let first = answers(&one, &queries);
     assert_eq!(first, answers(&one, &queries), "asked twice");
     let two = build_at(&html, &dir.path().join("two"));
@@ -137,4 +173,26 @@ fn postgres_pages_search_fetch_and_determinism() {
         .filter(|b| !String::from_utf8_lossy(b).contains("\"results\":[]"))
         .count();
     assert!(non_empty > 900, "only {non_empty} queries found anything");
+}
+
+/// Snippets skip words whose first character starts no query term (term_filter.rs): sound
+/// only if every term starts with its word's lower-cased first character. Checked on every
+/// word of the real pages.
+#[test]
+fn every_term_of_the_real_pages_starts_with_its_words_first_character() {
+    let Some(html) = postgres_html() else { return };
+    let mut analyzer = driftless_index::analyzer::analyzer();
+    let mut pages = 0;
+    for item in open_corpus(&html, Format::Html, &ReaderOptions::default()).expect("open") {
+        if let ReadItem::Document(doc) = item {
+            let text = format!("{}\n{}", doc.title, doc.text);
+            assert!(
+                driftless_index::term_filter::terms_keep_first_char(&mut analyzer, &text),
+                "{}",
+                doc.url
+            );
+            pages += 1;
+        }
+    }
+    assert!(pages > 1000, "{pages} pages");
 }

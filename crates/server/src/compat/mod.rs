@@ -139,6 +139,11 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     let total = items.len();
+    if total == 1 {
+        // The common agent call (one query): no task to spawn and join.
+        let item = items.into_iter().next().expect("one item");
+        return Ok(vec![job(0, item).await]);
+    }
     let mut outputs: Vec<Option<T>> = (0..total).map(|_| None).collect();
     let mut pending = items.into_iter().enumerate();
     let mut running = JoinSet::new();

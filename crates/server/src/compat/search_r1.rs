@@ -23,12 +23,11 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use driftless_api::{
-    DEFAULT_RETRIEVE_TOPK, FetchRequest, Highlight, MAX_RETRIEVE_QUERIES, RetrieveItem,
-    RetrieveRequest, RetrieveResponse, RetrievedDocument, ScoredDocument, SearchRequest,
-    SearchResponse, Unit,
+    DEFAULT_RETRIEVE_TOPK, Highlight, MAX_RETRIEVE_QUERIES, RetrieveItem, RetrieveRequest,
+    RetrieveResponse, RetrievedDocument, ScoredDocument, SearchRequest, Unit,
 };
 
-use super::{MAX_MULTI_BODY_BYTES, bounded, decode, json_value, read_texts};
+use super::{MAX_MULTI_BODY_BYTES, bounded, decode, json_value};
 use crate::error::{ApiError, json_response};
 use crate::log_capture::LogContext;
 use crate::server_timing::EngineTime;
@@ -126,44 +125,27 @@ async fn answer_query(
     log: &LogContext,
     search: SearchRequest,
 ) -> Result<(Vec<(RetrievedDocument, f64)>, Duration), ApiError> {
-    let answer = match state.search_logged(search, log, ENDPOINT).await {
+    // The passage texts come from the search job itself (the engine has each hit's document
+    // loaded to build the hit): one CPU-pool job and one document read per hit.
+    let answer = match state.search_logged_with_texts(search, log, ENDPOINT).await {
         Ok(answer) => answer,
         Err(error) if error.status.is_client_error() => return Ok((Vec::new(), Duration::ZERO)),
         Err(error) => return Err(error),
     };
-    let (texts, read) = read_texts(state, passage_windows(&answer.body)).await?;
-    let passages = answer
-        .body
+    let (response, texts) = answer.body;
+    let passages = response
         .results
-        .iter()
+        .into_iter()
         .zip(texts)
         .map(|(hit, text)| {
             let document = RetrievedDocument {
-                id: hit.passage_id.clone().unwrap_or_else(|| hit.doc_id.clone()),
                 contents: contents(&hit.title, &text),
+                id: hit.passage_id.unwrap_or(hit.doc_id),
             };
             (document, hit.score)
         })
         .collect();
-    Ok((passages, answer.engine + read))
-}
-
-/// The text window of every passage hit.
-fn passage_windows(response: &SearchResponse) -> Vec<FetchRequest> {
-    response
-        .results
-        .iter()
-        .map(|hit| {
-            let start = hit.char_start.unwrap_or(0);
-            let end = hit.char_end.unwrap_or(start);
-            FetchRequest {
-                doc_id: Some(hit.doc_id.clone()),
-                url: None,
-                offset: start,
-                max_chars: Some(end.saturating_sub(start).max(1)),
-            }
-        })
-        .collect()
+    Ok((passages, answer.engine))
 }
 
 /// A wiki-18 record: the title in double quotes on the first line, then the text. A title

@@ -1,0 +1,158 @@
+//! Hits: the stored fields of a ranked document or passage, with its snippet and, for the
+//! shapes that answer with whole texts, the text of the unit itself.
+use std::collections::HashSet;
+
+use driftless_api::{Hit, SearchRequest};
+use tantivy::DocId;
+use tantivy::schema::{TantivyDocument, Value};
+
+use crate::bm25::Bm25Params;
+use crate::error::InternalError;
+use crate::fusion::Ranked;
+use crate::query::ParsedQuery;
+use crate::snapshot::Snapshot;
+use crate::snippet::snippet;
+
+/// Stored fields of one document.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredDoc {
+    pub doc_id: String,
+    pub url: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl Snapshot {
+    /// tantivy doc id of a passage ordinal.
+    pub(crate) fn passage_doc(&self, ord: u32) -> usize {
+        self.passage_table.doc_of_ord[ord as usize] as usize
+    }
+
+    pub(crate) fn stored_doc(&self, doc: DocId) -> Result<StoredDoc, InternalError> {
+        let stored: TantivyDocument = self.doc_searcher.doc(tantivy::DocAddress::new(0, doc))?;
+        let field = |f, name: &str| -> Result<String, InternalError> {
+            stored
+                .get_first(f)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    InternalError::Corrupt(format!("document {doc} has no stored {name}"))
+                })
+        };
+        Ok(StoredDoc {
+            doc_id: field(self.doc_fields.doc_id, "doc_id")?,
+            url: field(self.doc_fields.url, "url")?,
+            title: field(self.doc_fields.title, "title")?,
+            text: field(self.doc_fields.text, "text")?,
+        })
+    }
+
+    fn passage_text<'t>(&self, text: &'t str, passage: DocId) -> Result<&'t str, InternalError> {
+        let table = &self.passage_table;
+        let (start, end) = (
+            table.byte_start[passage as usize] as usize,
+            table.byte_end[passage as usize] as usize,
+        );
+        text.get(start..end).ok_or_else(|| {
+            InternalError::Corrupt(format!(
+                "passage {passage} span {start}..{end} is outside its document"
+            ))
+        })
+    }
+
+    /// The hit of a ranked document (with the query and BM25 parameters that ranked it);
+    /// with `want_text`, the document's whole text too.
+    pub(crate) fn doc_hit(
+        &self,
+        (item, query, params): (&Ranked, &ParsedQuery, Bm25Params),
+        terms: &HashSet<&str>,
+        request: &SearchRequest,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+        want_text: bool,
+    ) -> Result<(Hit, Option<String>), InternalError> {
+        let ord = item.ord as usize;
+        let doc_id = *self.doc_table.doc_of_ord.get(ord).ok_or_else(|| {
+            InternalError::Corrupt(format!("document ordinal {ord} out of range"))
+        })?;
+        let doc = self.stored_doc(doc_id)?;
+        let best = match item.best_passage {
+            Some(passage) => Some(self.passage_doc(passage) as DocId),
+            None => self.best_bm25_passage(ord, query, params)?,
+        };
+        let source = match best {
+            Some(passage) => self.passage_text(&doc.text, passage)?,
+            None => doc.text.as_str(),
+        };
+        let hit = Hit {
+            rank: 0,
+            snippet: snippet(source, terms, analyzer, request.highlight),
+            score: 0.0,
+            doc_id: doc.doc_id,
+            url: doc.url,
+            title: doc.title,
+            passage_id: None,
+            char_start: None,
+            char_end: None,
+        };
+        Ok((hit, want_text.then_some(doc.text)))
+    }
+
+    /// The document's passage that scores best under the query (ties: earliest), for its
+    /// snippet.
+    fn best_bm25_passage(
+        &self,
+        doc_ord: usize,
+        query: &ParsedQuery,
+        params: Bm25Params,
+    ) -> Result<Option<DocId>, InternalError> {
+        let first = self.doc_table.first_passage[doc_ord] as usize;
+        let count = self.doc_table.passage_count[doc_ord] as usize;
+        let mut passages: Vec<DocId> = (first..first + count)
+            .filter_map(|p| self.passage_table.doc_of_ord.get(p).copied())
+            .collect();
+        passages.sort_unstable();
+        let scores = self.passages.score_docs(query, params, &passages)?;
+        Ok(passages
+            .iter()
+            .zip(&scores)
+            .max_by(|(a, sa), (b, sb)| {
+                sa.total_cmp(sb).then_with(|| {
+                    self.passages.ord_of[**b as usize].cmp(&self.passages.ord_of[**a as usize])
+                })
+            })
+            .map(|(p, _)| *p))
+    }
+
+    /// The hit of a ranked passage; with `want_text`, the passage's whole text too.
+    pub(crate) fn passage_hit(
+        &self,
+        ord: u32,
+        terms: &HashSet<&str>,
+        request: &SearchRequest,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+        want_text: bool,
+    ) -> Result<(Hit, Option<String>), InternalError> {
+        let passage = self.passage_doc(ord);
+        let table = &self.passage_table;
+        let doc_ord = table.doc_ord[passage] as usize;
+        let doc_id = *self.doc_table.doc_of_ord.get(doc_ord).ok_or_else(|| {
+            InternalError::Corrupt(format!(
+                "passage {passage} points at missing document {doc_ord}"
+            ))
+        })?;
+        let doc = self.stored_doc(doc_id)?;
+        let text = self.passage_text(&doc.text, passage as DocId)?;
+        let hit = Hit {
+            rank: 0,
+            snippet: snippet(text, terms, analyzer, request.highlight),
+            score: 0.0,
+            passage_id: Some(format!("{}#{}", doc.doc_id, table.ordinal[passage])),
+            char_start: Some(u64::from(table.char_start[passage])),
+            char_end: Some(u64::from(table.char_end[passage])),
+            doc_id: doc.doc_id,
+            url: doc.url,
+            title: doc.title,
+        };
+        Ok((hit, want_text.then(|| text.to_string())))
+    }
+}

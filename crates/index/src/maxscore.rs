@@ -1,0 +1,128 @@
+//! MaxScore (Turtle & Flood, 1995): rank-safe pruning for [`Bm25Index::top`].
+//!
+//! Exhaustive term-at-a-time scoring reads every posting of every query term; with common
+//! words ("python", "index") that was a third of a `/retrieve` request's CPU. A term's
+//! share of any score is at most its weight (`tf / (tf + norm) ≤ 1`), so once the top-k is
+//! full, the terms whose summed weights cannot lift a document into it are non-essential:
+//! candidates come from the essential terms' postings only, and the other terms are
+//! looked up (seek) for a candidate only while it can still enter.
+//!
+//! Shares are summed in query-term order with the exhaustive path's f32 expression, so both
+//! give the same scores to the bit (tests compare them over the real corpus); comparisons
+//! against the entry bar carry a relative slack for the f64/f32 difference.
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocId, DocSet, TERMINATED};
+
+use crate::bm25::{Bm25Index, Bm25Params, Scored, contribution};
+use crate::error::InternalError;
+use crate::query::ParsedQuery;
+use crate::topk::TopK;
+
+/// Relative slack on upper bounds: summing f32 shares may round above their f64 sum.
+const SLACK: f64 = 1e-5;
+
+/// One query term's postings.
+struct Cursor {
+    postings: SegmentPostings,
+    weight: f32,
+    /// Position of the term among the query's scored terms: the summation order.
+    order: usize,
+}
+
+/// Whether a document whose score is at most `upper` may still enter a top-k whose entry
+/// score is `entry`.
+fn may_enter(upper: f64, entry: f64) -> bool {
+    upper * (1.0 + SLACK) + 1e-9 >= entry
+}
+
+impl Bm25Index {
+    /// Offers to `top` every admitted document that can make it, with its exact score.
+    pub(crate) fn max_score(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        admits: impl Fn(DocId) -> bool,
+        top: &mut TopK,
+    ) -> Result<(), InternalError> {
+        let inverted = self.segment.inverted_index(self.content)?;
+        let norms = self.segment.get_fieldnorms_reader(self.content)?;
+        let table = self.norm_table(params);
+        let mut cursors = Vec::with_capacity(query.scored.len());
+        for (order, (token, count)) in query.scored.iter().enumerate() {
+            let Some((info, weight)) = self.weighted_term(&inverted, token, *count)? else {
+                continue;
+            };
+            let postings = inverted
+                .read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
+                .map_err(tantivy::TantivyError::from)?;
+            cursors.push(Cursor {
+                postings,
+                weight,
+                order,
+            });
+        }
+        // Ascending weights: the least useful terms turn non-essential first.
+        cursors.sort_by(|a, b| a.weight.total_cmp(&b.weight).then(a.order.cmp(&b.order)));
+        // bounds[i]: summed weights of cursors[..i].
+        let mut bounds = vec![0.0f64; cursors.len() + 1];
+        for (i, cursor) in cursors.iter().enumerate() {
+            bounds[i + 1] = bounds[i] + f64::from(cursor.weight);
+        }
+        let mut shares: Vec<Option<f32>> = vec![None; query.scored.len()];
+        // cursors[essential..] are the essential terms.
+        let mut essential = 0;
+        loop {
+            let entry = top.entry_score();
+            while essential < cursors.len() && !may_enter(bounds[essential + 1], entry) {
+                essential += 1;
+            }
+            let Some(doc) = cursors[essential..]
+                .iter()
+                .map(|c| c.postings.doc())
+                .min()
+                .filter(|doc| *doc != TERMINATED)
+            else {
+                break;
+            };
+            let norm = table[norms.fieldnorm_id(doc) as usize];
+            let mut upper = bounds[essential];
+            for cursor in &mut cursors[essential..] {
+                if cursor.postings.doc() == doc {
+                    let tf = cursor.postings.term_freq() as f32;
+                    let share = contribution(cursor.weight, tf, norm);
+                    shares[cursor.order] = Some(share);
+                    upper += f64::from(share);
+                    cursor.postings.advance();
+                }
+            }
+            // Non-essential terms, heaviest first, while the document can still enter.
+            for cursor in cursors[..essential].iter_mut().rev() {
+                if !may_enter(upper, entry) {
+                    break;
+                }
+                upper -= f64::from(cursor.weight);
+                if cursor.postings.doc() <= doc && cursor.postings.seek(doc) == doc {
+                    let tf = cursor.postings.term_freq() as f32;
+                    let share = contribution(cursor.weight, tf, norm);
+                    shares[cursor.order] = Some(share);
+                    upper += f64::from(share);
+                }
+            }
+            if may_enter(upper, entry) && admits(doc) {
+                // Query-term order, from 0.0: the exhaustive accumulator's sum.
+                let score = shares
+                    .iter()
+                    .flatten()
+                    .fold(0.0f32, |sum, share| sum + share);
+                top.offer(Scored {
+                    doc,
+                    ord: self.ord_of[doc as usize],
+                    score,
+                });
+            }
+            shares.iter_mut().for_each(|share| *share = None);
+        }
+        Ok(())
+    }
+}
