@@ -1,9 +1,11 @@
 //! BM25 with configurable k1/b over tantivy's postings and field norms.
 //!
 //! tantivy 0.27 hard-codes k1 = 1.2, b = 0.75. We keep tantivy for indexing, postings,
-//! positions (phrases) and the store, and score ourselves, term-at-a-time into a dense
-//! accumulator: exhaustive (no block-max pruning), which on corpora of this size costs tens
-//! of microseconds per query term and makes every k1/b an exact ablation (see benches/).
+//! positions (phrases) and the store, and score ourselves, so that every k1/b is an exact
+//! ablation. [`Bm25Index::top`] prunes with MaxScore (maxscore.rs), which needs only the
+//! query terms' weights as bounds, so it holds for any k1/b; [`Bm25Index::top_exhaustive`]
+//! scores every posting term-at-a-time into a dense accumulator and is the reference the
+//! pruned ranking is tested and benchmarked against (benches/README.md).
 //!
 //! The formula is Lucene's (what Pyserini runs):
 //! `idf · tf / (tf + k1 · (1 − b + b · dl / avgdl))`, `idf = ln(1 + (N − df + 0.5)/(df + 0.5))`,

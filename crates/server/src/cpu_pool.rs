@@ -1,21 +1,39 @@
-//! Bounded CPU work: a permit per core, a bounded wait queue, then `spawn_blocking`.
+//! Bounded CPU work: a permit per core, a bounded wait queue, then the job.
 //!
-//! Searches are CPU-bound; running them on the reactor would stall every connection, and an
-//! unbounded queue would turn a burst into minutes of latency for everyone. A request is
+//! An unbounded queue would turn a burst into minutes of latency for everyone. A request is
 //! answered 503 `overloaded` at once, so clients back off (as meilisearch's search queue
 //! does), when the queue is full or when its expected wait is over the wait budget.
+//!
+//! Where the job runs depends on its weight ([`Job`]). A light job (BM25 search, fetch,
+//! term statistics: 0.1-0.5 ms) runs on the runtime worker that holds its permit: handing
+//! it to `spawn_blocking` and back cost two thread wake-ups, and on two cores the blocking
+//! threads competed with the workers; BM25 `/retrieve` at c=8 went from 4,390 to 7,120
+//! req/s inline (benches/README.md). Permits never outnumber the cores by default, so
+//! light jobs hold at most that many workers for a fraction of a millisecond. A heavy job
+//! (query embedding, dense and hybrid search: 4-10 ms) goes to `spawn_blocking`, so it
+//! never keeps a worker from accepting and answering other connections for that long.
 //!
 //! Why a wait budget and not only a count: a count bounds memory but not latency, since a job
 //! costs 0.3 ms (BM25) to 10 ms (hybrid). Measured at twice capacity with a 128-slot queue,
 //! admitted BM25 searches waited ~50 ms (p99 83 ms). The expected wait is the number of
 //! requests ahead divided by the workers, times a moving average of recent job times.
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Semaphore, TryAcquireError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
 use crate::error::ApiError;
+
+/// Where a job runs (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    /// Sub-millisecond CPU work (BM25, fetch, term statistics): on the runtime worker.
+    Light,
+    /// Milliseconds of CPU work (query embedding, dense, hybrid): on `spawn_blocking`.
+    Heavy,
+}
 
 /// A semaphore of `workers` permits plus a count of requests waiting for one.
 #[derive(Debug, Clone)]
@@ -73,15 +91,42 @@ impl CpuPool {
         self.job_micros.store(new, Ordering::Relaxed);
     }
 
-    /// Runs `job` on the blocking pool once a permit is free and returns its output with the
-    /// time it took to run (queue wait excluded: that is the engine's share of `Server-Timing`).
-    pub async fn run<T, F>(&self, job: F) -> Result<(T, Duration), ApiError>
+    /// Runs `job` once a permit is free, where its weight says, and returns its output
+    /// with the time it took to run (queue wait excluded: that is the engine's share of
+    /// `Server-Timing`).
+    pub async fn run<T, F>(&self, weight: Job, job: F) -> Result<(T, Duration), ApiError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => permit,
+        let permit = self.admit().await?;
+        match weight {
+            Job::Light => {
+                let _permit = permit;
+                // Like a panicking blocking task: a fault on our side, not a dropped
+                // connection (the engine holds no lock a panic could poison).
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.timed(job)))
+                    .map_err(|_| ApiError::internal(&"the search engine panicked"))
+            }
+            Job::Heavy => {
+                let pool = self.clone();
+                let joined = tokio::task::spawn_blocking(move || {
+                    // The permit lives as long as the job, even if the request is cancelled.
+                    let _permit = permit;
+                    pool.timed(job)
+                })
+                .await;
+                // A panic in the engine is a fault on our side; it must not take the
+                // connection down.
+                joined.map_err(|join_error| ApiError::internal(&join_error))
+            }
+        }
+    }
+
+    /// A permit now, one after a wait the budget allows, or 503 `overloaded`.
+    async fn admit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+        match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => Ok(permit),
             Err(TryAcquireError::NoPermits) => {
                 let slot = QueueSlot(Arc::clone(&self.waiting));
                 let ahead = self.waiting.fetch_add(1, Ordering::AcqRel);
@@ -98,25 +143,21 @@ impl CpuPool {
                     .await
                     .map_err(|closed| ApiError::internal(&closed))?;
                 drop(slot);
-                permit
+                Ok(permit)
             }
             Err(TryAcquireError::Closed) => {
-                return Err(ApiError::internal(&"the CPU pool's semaphore is closed"));
+                Err(ApiError::internal(&"the CPU pool's semaphore is closed"))
             }
-        };
-        let pool = self.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            // The permit lives as long as the job, even if the request is cancelled meanwhile.
-            let _permit = permit;
-            let started = Instant::now();
-            let output = job();
-            let took = started.elapsed();
-            pool.record(took);
-            (output, took)
-        })
-        .await;
-        // A panic in the engine is a fault on our side; it must not take the connection down.
-        joined.map_err(|join_error| ApiError::internal(&join_error))
+        }
+    }
+
+    /// Runs `job` here, timing it into the moving average.
+    fn timed<T>(&self, job: impl FnOnce() -> T) -> (T, Duration) {
+        let started = Instant::now();
+        let output = job();
+        let took = started.elapsed();
+        self.record(took);
+        (output, took)
     }
 
     /// Jobs currently waiting for a permit.
@@ -144,7 +185,7 @@ mod tests {
     #[tokio::test]
     async fn runs_jobs_and_reports_their_time() {
         let pool = CpuPool::new(2, 4, Duration::from_secs(1));
-        let (value, took) = pool.run(|| 6 * 7).await.unwrap();
+        let (value, took) = pool.run(Job::Light, || 6 * 7).await.unwrap();
         assert_eq!(value, 42);
         assert!(took < Duration::from_secs(5));
     }
@@ -152,13 +193,31 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_job_is_an_internal_error() {
         let pool = CpuPool::new(1, 1, Duration::from_secs(1));
-        let error = pool
-            .run(|| -> u32 { panic!("engine bug") })
+        for weight in [Job::Light, Job::Heavy] {
+            let error = pool
+                .run(weight, || -> u32 { panic!("engine bug") })
+                .await
+                .unwrap_err();
+            assert_eq!(error.code, "internal");
+            // The permit came back: the next job runs.
+            assert_eq!(pool.run(weight, || 1).await.unwrap().0, 1);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn light_jobs_run_on_the_worker_and_heavy_ones_off_it() {
+        let pool = CpuPool::new(2, 4, Duration::from_secs(1));
+        let here = std::thread::current().id();
+        let (light, _) = pool
+            .run(Job::Light, || std::thread::current().id())
             .await
-            .unwrap_err();
-        assert_eq!(error.code, "internal");
-        // The permit came back: the next job runs.
-        assert_eq!(pool.run(|| 1).await.unwrap().0, 1);
+            .unwrap();
+        let (heavy, _) = pool
+            .run(Job::Heavy, || std::thread::current().id())
+            .await
+            .unwrap();
+        assert_eq!(light, here);
+        assert_ne!(heavy, here);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,7 +226,7 @@ mod tests {
         let (release, blocked) = mpsc::channel::<()>();
         let busy = {
             let pool = pool.clone();
-            tokio::spawn(async move { pool.run(move || blocked.recv().is_ok()).await })
+            tokio::spawn(async move { pool.run(Job::Heavy, move || blocked.recv().is_ok()).await })
         };
         // Wait until the busy job holds the only permit.
         while pool.permits.available_permits() > 0 {
@@ -175,12 +234,12 @@ mod tests {
         }
         let queued = {
             let pool = pool.clone();
-            tokio::spawn(async move { pool.run(|| 2).await })
+            tokio::spawn(async move { pool.run(Job::Light, || 2).await })
         };
         while pool.waiting() == 0 {
             tokio::task::yield_now().await;
         }
-        let rejected = pool.run(|| 3).await.unwrap_err();
+        let rejected = pool.run(Job::Light, || 3).await.unwrap_err();
         assert_eq!(rejected.code, "overloaded");
         assert_eq!(rejected.retry_after, Some(1));
         release.send(()).unwrap();
@@ -201,19 +260,19 @@ mod tests {
         let (release, blocked) = mpsc::channel::<()>();
         let busy = {
             let pool = pool.clone();
-            tokio::spawn(async move { pool.run(move || blocked.recv().is_ok()).await })
+            tokio::spawn(async move { pool.run(Job::Heavy, move || blocked.recv().is_ok()).await })
         };
         while pool.permits.available_permits() > 0 {
             tokio::task::yield_now().await;
         }
         let queued = {
             let pool = pool.clone();
-            tokio::spawn(async move { pool.run(|| 2).await })
+            tokio::spawn(async move { pool.run(Job::Light, || 2).await })
         };
         while pool.waiting() == 0 {
             tokio::task::yield_now().await;
         }
-        let rejected = pool.run(|| 3).await.unwrap_err();
+        let rejected = pool.run(Job::Light, || 3).await.unwrap_err();
         assert_eq!(rejected.code, "overloaded");
         release.send(()).unwrap();
         assert!(busy.await.unwrap().unwrap().0);

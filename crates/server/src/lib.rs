@@ -47,7 +47,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
-pub use cpu_pool::CpuPool;
+pub use cpu_pool::{CpuPool, Job};
 pub use error::ApiError;
 pub use json_body::MAX_BODY_BYTES;
 pub use log_capture::{LogContext, X_CLIENT_ID, X_SESSION_ID, X_STEP};

@@ -7,8 +7,9 @@
 //! (the `endpoint` the caller passes). Shapes only translate requests and bodies.
 use std::time::Duration;
 
-use driftless_api::{FetchRequest, FetchResponse, SearchRequest, SearchResponse};
+use driftless_api::{FetchRequest, FetchResponse, Mode, SearchRequest, SearchResponse};
 
+use crate::cpu_pool::Job;
 use crate::error::ApiError;
 use crate::log_capture::LogContext;
 use crate::state::AppState;
@@ -64,6 +65,11 @@ impl AppState {
             }
         };
         let snapshot_id = snapshot.id().to_string();
+        // Only BM25 is light: dense and hybrid embed the query first (milliseconds).
+        let weight = match request.mode.unwrap_or_else(|| snapshot.default_mode()) {
+            Mode::Bm25 => Job::Light,
+            _ => Job::Heavy,
+        };
         let job_request = request.clone();
         let job = move || {
             if want_texts {
@@ -72,7 +78,7 @@ impl AppState {
                 snapshot.search(&job_request).map(|body| (body, Vec::new()))
             }
         };
-        let (outcome, engine) = match self.run_bounded(job).await {
+        let (outcome, engine) = match self.run_bounded(weight, job).await {
             Ok(done) => done,
             Err(error) => {
                 self.log_refused(log, endpoint, &snapshot_id, &request, &error);
@@ -96,13 +102,17 @@ impl AppState {
     }
 
     /// Runs `job` on the CPU pool within the request timeout.
-    pub(crate) async fn run_bounded<T, F>(&self, job: F) -> Result<(T, Duration), ApiError>
+    pub(crate) async fn run_bounded<T, F>(
+        &self,
+        weight: Job,
+        job: F,
+    ) -> Result<(T, Duration), ApiError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
         let limit = self.request_timeout();
-        tokio::time::timeout(limit, self.pool().run(job))
+        tokio::time::timeout(limit, self.pool().run(weight, job))
             .await
             .unwrap_or_else(|_| Err(ApiError::timed_out(limit)))
     }
@@ -151,7 +161,7 @@ impl AppState {
         let snapshot_id = snapshot.id().to_string();
         let job_request = request.clone();
         let (outcome, engine) = self
-            .run_bounded(move || snapshot.fetch(&job_request))
+            .run_bounded(Job::Light, move || snapshot.fetch(&job_request))
             .await
             .map_err(|e| (snapshot_id.clone(), e))?;
         match outcome {

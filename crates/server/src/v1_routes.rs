@@ -10,6 +10,7 @@ use driftless_api::{
 };
 use serde_json::Value;
 
+use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
 use crate::json_body::JsonBody;
 use crate::log_capture::LogContext;
@@ -146,7 +147,7 @@ pub async fn term_stats(
     let terms = terms_from_query(raw.as_deref())?;
     let snapshot = state.snapshot()?;
     let (outcome, engine) = state
-        .run_bounded(move || snapshot.term_stats(&terms))
+        .run_bounded(Job::Light, move || snapshot.term_stats(&terms))
         .await?;
     let body = outcome.map_err(ApiError::from)?;
     Ok(answer_response(&Answer { body, engine }))

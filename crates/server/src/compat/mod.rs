@@ -33,6 +33,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::task::JoinSet;
 
+use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
 use crate::server_timing;
 use crate::state::AppState;
@@ -182,7 +183,7 @@ pub(crate) async fn read_texts(
     let snapshot = state.snapshot()?;
     let (outcome, engine) = state
         .pool()
-        .run(move || {
+        .run(Job::Light, move || {
             windows
                 .iter()
                 .map(|window| snapshot.fetch(window).map(|answer| answer.text))

@@ -114,7 +114,10 @@ async fn a_request_over_the_timeout_is_a_503_with_retry_after() {
     // Hold the only permit so the request can only wait, past its timeout.
     let pool = state.pool().clone();
     let (release, hold) = std::sync::mpsc::channel::<()>();
-    let busy = tokio::spawn(async move { pool.run(move || hold.recv().is_ok()).await });
+    let busy = tokio::spawn(async move {
+        pool.run(driftless_server::Job::Heavy, move || hold.recv().is_ok())
+            .await
+    });
     while state.pool().running() == 0 {
         tokio::task::yield_now().await;
     }
