@@ -160,6 +160,11 @@ impl CpuPool {
         (output, took)
     }
 
+    /// Jobs that may run at once.
+    pub fn workers(&self) -> usize {
+        self.workers
+    }
+
     /// Jobs currently waiting for a permit.
     pub fn waiting(&self) -> usize {
         self.waiting.load(Ordering::Acquire)

@@ -52,7 +52,7 @@ pub async fn search_batch(
 ) -> Result<Response, ApiError> {
     let items = envelope(json_value(&headers, body, MAX_MULTI_BODY_BYTES)?)?;
     state.snapshot()?;
-    let answers = bounded(items, |index, item| {
+    let answers = bounded(items, state.pool().workers(), |index, item| {
         let state = state.clone();
         let log = log.item(index);
         async move {

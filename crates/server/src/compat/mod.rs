@@ -42,10 +42,6 @@ use crate::state::AppState;
 /// thousand queries is far above the 64 KiB of the single-query routes.
 pub const MAX_MULTI_BODY_BYTES: usize = 1024 * 1024;
 
-/// Searches of one multi-query request in flight at once: enough to keep a few cores busy,
-/// far below the CPU pool's queue (64 per worker), so one batch never fills the queue alone.
-const CONCURRENCY: usize = 4;
-
 /// The routes of every shape, with `Server-Timing` like the `/v1` engine routes.
 pub(crate) fn routes() -> Router<AppState> {
     let multi = Router::new()
@@ -129,10 +125,16 @@ pub(crate) fn decode<T: DeserializeOwned>(value: Value, shape: &str) -> Result<T
     })
 }
 
-/// Runs `job(index, item)` on every item with at most [`CONCURRENCY`] in flight; outputs in
-/// item order. A multi-query request thus gets the parallelism of separate requests without
-/// being able to overflow the CPU pool's queue on its own.
-pub(crate) async fn bounded<I, T, F, Fut>(items: Vec<I>, job: F) -> Result<Vec<T>, ApiError>
+/// Runs `job(index, item)` on every item with at most `in_flight` at once (the CPU pool's
+/// workers); outputs in item order. A multi-query request thus keeps every core busy but
+/// never queues behind itself: with more items in flight than workers, its own items
+/// would wait for each other, and on a one-worker server with slow (hybrid) jobs their
+/// expected wait could exceed the queue-wait budget and shed them on an idle server.
+pub(crate) async fn bounded<I, T, F, Fut>(
+    items: Vec<I>,
+    in_flight: usize,
+    job: F,
+) -> Result<Vec<T>, ApiError>
 where
     I: Send + 'static,
     T: Send + 'static,
@@ -149,7 +151,7 @@ where
     let mut pending = items.into_iter().enumerate();
     let mut running = JoinSet::new();
     loop {
-        while running.len() < CONCURRENCY {
+        while running.len() < in_flight.max(1) {
             let Some((index, item)) = pending.next() else {
                 break;
             };

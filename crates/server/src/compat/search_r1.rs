@@ -89,11 +89,15 @@ pub async fn retrieve(
         search.highlight = Highlight::None;
         search
     });
-    let answers = bounded(searches.collect(), |index, search| {
-        let state = state.clone();
-        let log = log.item(index);
-        async move { answer_query(&state, &log, search).await }
-    })
+    let answers = bounded(
+        searches.collect(),
+        state.pool().workers(),
+        |index, search| {
+            let state = state.clone();
+            let log = log.item(index);
+            async move { answer_query(&state, &log, search).await }
+        },
+    )
     .await?;
     let mut result = Vec::with_capacity(answers.len());
     let mut engine = Duration::ZERO;
