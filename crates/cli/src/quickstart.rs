@@ -164,9 +164,8 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let config = driftless_server::ServerConfig::default();
+    let runtime = crate::serve_cmd::server_runtime(&config)?;
     let log = crate::serve_cmd::LogSettings {
         db: Some(args.cache.join("querylog.sqlite").display().to_string()),
         spill: args.cache.join("querylog.spill.jsonl"),
@@ -178,7 +177,7 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     runtime.block_on(crate::serve_cmd::serve_snapshot(
         &snapshot,
         args.addr,
-        driftless_server::ServerConfig::default(),
+        config,
         &log,
         open,
         driftless_server::access::Access::default(),

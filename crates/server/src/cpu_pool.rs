@@ -8,10 +8,14 @@
 //! term statistics: 0.1-0.5 ms) runs on the runtime worker that holds its permit: handing
 //! it to `spawn_blocking` and back cost two thread wake-ups, and on two cores the blocking
 //! threads competed with the workers; BM25 `/retrieve` at c=8 went from 4,390 to 7,120
-//! req/s inline (benches/README.md). Permits never outnumber the cores by default, so
-//! light jobs hold at most that many workers for a fraction of a millisecond. A heavy job
-//! (query embedding, dense and hybrid search: 4-10 ms) goes to `spawn_blocking`, so it
-//! never keeps a worker from accepting and answering other connections for that long.
+//! req/s inline (benches/README.md). A heavy job (query embedding, dense and hybrid
+//! search: 4-10 ms) goes to `spawn_blocking`, so it never keeps a worker for that long.
+//!
+//! Inline jobs need a runtime with more workers than permits (`driftless serve` gives it a
+//! worker per permit plus one per core): with every permit busy, the other workers still
+//! read requests, queue them here where the wait budget sees them, and answer 503. With a
+//! worker per core only, requests piled up unseen in the runtime's own queues: at twice
+//! capacity that measured no 503s, admitted p99 14 s and 889 MiB RSS.
 //!
 //! Why a wait budget and not only a count: a count bounds memory but not latency, since a job
 //! costs 0.3 ms (BM25) to 10 ms (hybrid). Measured at twice capacity with a 128-slot queue,
