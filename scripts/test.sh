@@ -13,6 +13,20 @@ bash corpus-tools/fetch-default-corpus.sh "$DRIFTLESS_TEST_CORPUS"
 export DRIFTLESS_MODEL_DIR="${DRIFTLESS_MODEL_DIR:-$PWD/.cache/models/all-MiniLM-L6-v2-int8}"
 bash corpus-tools/fetch-model.sh "$(dirname "$DRIFTLESS_MODEL_DIR")"
 
+# Supply chain (deny.toml): licences, banned and duplicated crates, sources. cargo-deny is
+# pinned and built once into ~/.cache/driftless-tools, without LTO (its release profile's
+# fat LTO doubles a cold build on 2 cores). Advisories are not checked: the RustSec
+# database is a git repository and CI reaches package registries only (deny.toml).
+DENY_VERSION=0.20.2
+DENY_ROOT="${DRIFTLESS_TOOLS_DIR:-$HOME/.cache/driftless-tools}"
+if [ "$("$DENY_ROOT/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $DENY_VERSION" ]; then
+  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install --locked --force "cargo-deny@$DENY_VERSION" --root "$DENY_ROOT" \
+    --target-dir "$DENY_ROOT/build"
+  rm -rf "$DENY_ROOT/build"
+fi
+"$DENY_ROOT/bin/cargo-deny" check --hide-inclusion-graph licenses bans sources
+
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked --no-fail-fast -- --test-threads="${DRIFTLESS_TEST_THREADS:-2}"
 # Real, unmodified client libraries from PyPI (Search-R1's requests code, LangChain's
