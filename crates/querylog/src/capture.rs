@@ -1,8 +1,9 @@
 //! Capture: the request path hands records to a bounded channel and never waits; one
 //! writer task batches them into the store. Whatever the store cannot take goes to the
 //! spill file (see `spill.rs`) and is replayed when the store is back. Nothing answered is
-//! lost: every recorded record ends up written, spilled (then replayed) or — only if even the
-//! spill file fails — counted as dropped and logged as an error.
+//! lost: every recorded record ends up written, spilled (then replayed), set aside in the
+//! rejected file when the store refuses that record as data (see `rejected.rs`) or — only if
+//! even those files fail — counted as dropped and logged as an error.
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::error::{QueryLogError, Result};
 use crate::record::LogRecord;
+use crate::rejected::{Rejected, rejected_path_for};
 use crate::spill::Spill;
 use crate::store::LogStore;
 use crate::writer::Writer;
@@ -29,7 +31,8 @@ pub struct CaptureConfig {
     /// A partial batch is written after at most this long (default 200 ms).
     pub flush_interval: Duration,
     /// The spill file; `<spill_path>.replaying` is used next to it. Records left there by a
-    /// previous process are replayed after start.
+    /// previous process are replayed after start. Records the store refuses as data go to
+    /// the rejected file beside it (`x.spill.jsonl` → `x.rejected.jsonl`).
     pub spill_path: PathBuf,
     /// How often the writer retries the spill file against the store (default 1 s).
     pub replay_interval: Duration,
@@ -49,8 +52,9 @@ impl Default for CaptureConfig {
 
 /// Counters of a capture, all monotonic since `Capture::start`.
 ///
-/// At rest (after `shutdown` with a healthy store), `recorded = written + spilled + dropped`
-/// and `spilled = replayed` (plus any records replayed from a previous process's spill file).
+/// At rest (after `shutdown` with a healthy store), every recorded record was written,
+/// spilled, rejected or dropped, and every spilled one was later replayed or rejected (plus
+/// any records of a previous process's spill file).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct CaptureStats {
     /// Records handed to `record`.
@@ -61,6 +65,9 @@ pub struct CaptureStats {
     pub spilled: u64,
     /// Spilled records later stored by replay.
     pub replayed: u64,
+    /// Records the store refused as data (a value or size it cannot hold), live or during
+    /// replay; each is a line of the rejected file with the store's reason.
+    pub rejected: u64,
     /// Records lost: the spill file itself failed, or a spilled line was unreadable. Should
     /// stay 0; every increment is also logged at `error` level.
     pub dropped: u64,
@@ -84,6 +91,7 @@ pub(crate) struct Counters {
     pub(crate) written: AtomicU64,
     pub(crate) spilled: AtomicU64,
     pub(crate) replayed: AtomicU64,
+    pub(crate) rejected: AtomicU64,
     pub(crate) dropped: AtomicU64,
     pub(crate) duplicates: AtomicU64,
 }
@@ -100,6 +108,7 @@ impl Counters {
             written: get(&self.written),
             spilled: get(&self.spilled),
             replayed: get(&self.replayed),
+            rejected: get(&self.rejected),
             dropped: get(&self.dropped),
             duplicates: get(&self.duplicates),
         }
@@ -111,12 +120,40 @@ impl Counters {
 pub(crate) struct Shared {
     pub(crate) counters: Counters,
     pub(crate) spill: Spill,
+    pub(crate) rejected: Rejected,
     /// Set while the store rejects writes: `record` then spills directly instead of
     /// queueing records for a writer that would only spill them after a timeout.
     pub(crate) failing: AtomicBool,
 }
 
 impl Shared {
+    /// Sets `record` aside with the store's reason; counted as rejected, or as dropped if
+    /// the rejected file fails too.
+    pub(crate) fn reject(&self, record: &LogRecord, reason: &QueryLogError) {
+        let reason = reason.to_string();
+        match self.rejected.append(record, &reason) {
+            Ok(()) => {
+                Counters::add(&self.counters.rejected, 1);
+                tracing::warn!(
+                    path = %self.rejected.path().display(),
+                    log_id = %record.log_key(),
+                    endpoint = %record.endpoint,
+                    reason = %reason,
+                    "query-log store refused a record; kept in the rejected file"
+                );
+            }
+            Err(e) => {
+                Counters::add(&self.counters.dropped, 1);
+                tracing::error!(
+                    path = %self.rejected.path().display(),
+                    error = %e,
+                    reason = %reason,
+                    "query-log rejected file failed: record lost"
+                );
+            }
+        }
+    }
+
     /// Spills `records`, counting them as spilled or, if the file fails too, as dropped.
     pub(crate) fn spill(&self, records: &[LogRecord], sync: bool) {
         match self.spill.append(records, sync) {
@@ -163,6 +200,7 @@ impl Capture {
             counters: Counters::default(),
             spill: Spill::open(config.spill_path.clone())
                 .map_err(|e| QueryLogError::io(config.spill_path.clone(), e))?,
+            rejected: Rejected::new(rejected_path_for(&config.spill_path)),
             failing: AtomicBool::new(false),
         });
         let writer = Writer::new(store, Arc::clone(&shared), &config);
@@ -188,7 +226,11 @@ pub struct CaptureHandle {
 impl CaptureHandle {
     /// Records one answered request without waiting: a channel slot, or else one line
     /// appended to the spill file (a single `write(2)`, no fsync).
-    pub fn record(&self, record: LogRecord) {
+    pub fn record(&self, mut record: LogRecord) {
+        // The store's key is ours, never the client's: whatever produced the record.
+        if record.log_id.is_empty() {
+            record.log_id = crate::record::new_log_id();
+        }
         Counters::add(&self.shared.counters.recorded, 1);
         if self.shared.failing.load(Ordering::Relaxed) {
             self.shared.spill(std::slice::from_ref(&record), false);
@@ -206,6 +248,11 @@ impl CaptureHandle {
     /// Current counters.
     pub fn stats(&self) -> CaptureStats {
         self.shared.counters.snapshot()
+    }
+
+    /// The rejected file (it exists only once a record was rejected).
+    pub fn rejected_path(&self) -> &std::path::Path {
+        self.shared.rejected.path()
     }
 
     /// Whether the writer currently considers the store down.

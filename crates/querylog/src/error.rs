@@ -15,6 +15,18 @@ pub enum QueryLogError {
         /// What the driver reported.
         source: sqlx::Error,
     },
+    /// TLS to Postgres failed (`sslmode=require`, `verify-ca` or `verify-full` in the URL).
+    #[error(
+        "cannot open query-log store {target} over TLS: {source}. The URL's sslmode demands \
+         TLS: enable ssl on the Postgres server (and pass its CA with sslrootcert=… for \
+         verify-ca/verify-full), or use sslmode=prefer or sslmode=disable on a trusted network"
+    )]
+    Tls {
+        /// The URL given, with any password removed.
+        target: String,
+        /// What the driver reported.
+        source: sqlx::Error,
+    },
     /// The embedded schema migrations could not be applied.
     #[error("query-log schema migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -57,6 +69,37 @@ pub enum QueryLogError {
 }
 
 impl QueryLogError {
+    /// Whether the store refused *this record* rather than being unreachable or broken: a
+    /// value it cannot hold, a constraint, a size limit. Retrying the same record later
+    /// cannot help, and other records are unaffected, so the capture writer sets such a
+    /// record aside (the rejected file) and keeps writing instead of spilling everything.
+    ///
+    /// Anything else — connection, TLS, pool timeout, disk full, read-only file, missing
+    /// table — is treated as an outage: records spill and are replayed once it is over.
+    /// When unsure, outage is the safe answer: a spilled record is retried, a rejected one
+    /// is not.
+    pub fn is_data_error(&self) -> bool {
+        match self {
+            Self::Corrupt { .. } => true,
+            Self::Database(sqlx::Error::Encode(_)) => true,
+            Self::Database(sqlx::Error::Database(db)) => {
+                let code = db.code().unwrap_or_default();
+                match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                    // SQLSTATE classes 22 (data exception: bad encoding, value out of
+                    // range), 23 (integrity constraint), 54 (program limit: row or index
+                    // entry too large). Not 53 (disk full) nor 08 (connection).
+                    Some(_) => ["22", "23", "54"].iter().any(|c| code.starts_with(c)),
+                    // SQLite's extended code; the primary code is its low byte:
+                    // 18 TOOBIG, 19 CONSTRAINT, 20 MISMATCH. Not 8 READONLY, 13 FULL, 10 IOERR.
+                    None => code
+                        .parse::<i32>()
+                        .is_ok_and(|c| matches!(c & 0xff, 18..=20)),
+                }
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),

@@ -21,7 +21,8 @@ use crate::record::LogRecord;
 
 /// The file's schema. `ts` is `ts_ms` as a UTC timestamp so readers get a datetime column
 /// without conversion; `result_doc_ids` is the ranked list of result ids; `results` and
-/// `params` are the full JSON (with scores, titles, snippets) for anything else.
+/// `params` are the full JSON (with scores, titles, snippets) for anything else; `log_id` is
+/// the store's key (`request_id` is the client's own id and may repeat).
 pub const PARQUET_SCHEMA: &str = "
 message query_log {
   required binary request_id (STRING);
@@ -44,6 +45,7 @@ message query_log {
   optional binary fetched_doc_id (STRING);
   required int32 status;
   required int64 latency_us;
+  required binary log_id (STRING);
 }";
 
 /// Rows per row group: large enough for good compression, small enough that one group of
@@ -108,7 +110,8 @@ fn write_group<W: Write + Send>(
     let status = rows.iter().map(|r| i32::from(r.status)).collect::<Vec<_>>();
     column::<Int32Type, W>(g, &status, None, None)?;
     let latency = |r: &LogRecord| Some(i64::try_from(r.latency_us).unwrap_or(i64::MAX));
-    int64(g, rows.iter().map(latency), false)
+    int64(g, rows.iter().map(latency), false)?;
+    strings(g, rows.iter().map(|r| Some(r.log_key().to_string())), false)
 }
 
 /// Writes the next column. Definition levels are given for optional and list columns,

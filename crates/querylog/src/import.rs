@@ -261,6 +261,7 @@ fn minimal(
         params.insert("k".into(), k.clone());
     }
     let digest = hex::encode(Sha256::digest(text.as_bytes()));
+    let id = format!("import:{line}:{}", &digest[..12]);
     Ok(LogRecord {
         ts_ms,
         client,
@@ -278,6 +279,7 @@ fn minimal(
         fetched_doc_id: None,
         status: 200,
         latency_us: 0,
-        request_id: format!("import:{line}:{}", &digest[..12]),
+        request_id: id.clone(),
+        log_id: id,
     })
 }

@@ -27,6 +27,7 @@ mod export_parquet;
 mod import;
 pub mod overlap;
 mod record;
+mod rejected;
 mod session;
 mod spill;
 mod store;
@@ -40,7 +41,8 @@ pub use export_parquet::{PARQUET_SCHEMA, export_parquet};
 pub use import::{
     ColumnMap, ImportFormat, ImportIssue, ImportReport, import_jsonl, import_lenient,
 };
-pub use record::{LogRecord, LoggedResult, RecordFilter, sort_canonical};
+pub use record::{LogRecord, LoggedResult, RecordFilter, new_log_id, sort_canonical};
+pub use rejected::read_rejected;
 pub use session::{DEFAULT_SESSION_GAP, Session, SessionKind, sessionize};
 pub use store::{Backend, LogStore, PostgresStore, SqliteStore, StoreOptions};
 pub use timestamp::parse_time;

@@ -1,4 +1,9 @@
 //! What one logged request looks like, in memory, in the store and in JSONL exports.
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::{Deserialize, Serialize};
 
 /// One answered request to a search or fetch endpoint.
@@ -42,9 +47,16 @@ pub struct LogRecord {
     /// Time spent answering, microseconds.
     #[serde(default)]
     pub latency_us: u64,
-    /// Unique id of the request (the `x-request-id` header). The store keys on it, so
-    /// re-inserting a record (spill replay, re-import) never duplicates it.
+    /// The request id the client saw: its own `x-request-id` when it sent a valid one, else
+    /// the server's. Chosen by the client, so it is *not* unique and never the store's key
+    /// (two clients may send the same id; neither can hide or replace the other's row).
     pub request_id: String,
+    /// The store's key, made by the server when the record is captured ([`new_log_id`]), so
+    /// re-inserting a record (spill replay, re-import of an export) never duplicates it.
+    /// Empty in records written before it existed: [`LogRecord::log_key`] then falls back to
+    /// `request_id`, the key those versions used.
+    #[serde(default)]
+    pub log_id: String,
 }
 
 /// One ranked result as the client saw it. Title and snippet are kept because CTAR asks
@@ -72,6 +84,15 @@ fn ok_status() -> u16 {
 }
 
 impl LogRecord {
+    /// The key the store uses: `log_id`, or `request_id` for records from before `log_id`.
+    pub fn log_key(&self) -> &str {
+        if self.log_id.is_empty() {
+            &self.request_id
+        } else {
+            &self.log_id
+        }
+    }
+
     /// `params.k` when it is a non-negative integer (the `k` distribution reads it).
     pub fn k(&self) -> Option<u64> {
         self.params.get("k").and_then(serde_json::Value::as_u64)
@@ -103,7 +124,28 @@ impl RecordFilter {
     }
 }
 
-/// Sorts records into the canonical analysis order: `(ts_ms, request_id)`.
+/// Sorts records into the canonical analysis order: `(ts_ms, request_id, log key)`. The
+/// log key only breaks ties between records that share a client-chosen request id.
 pub fn sort_canonical(records: &mut [LogRecord]) {
-    records.sort_by(|a, b| (a.ts_ms, &a.request_id).cmp(&(b.ts_ms, &b.request_id)));
+    records.sort_by(|a, b| {
+        (a.ts_ms, &a.request_id, a.log_key()).cmp(&(b.ts_ms, &b.request_id, b.log_key()))
+    });
+}
+
+/// 128 random bits drawn once per process (`RandomState` is seeded by the OS, which spares
+/// a random-number dependency), so replicas sharing one store never mint the same key.
+static LOG_ID_PREFIX: LazyLock<String> = LazyLock::new(|| {
+    let state = RandomState::new();
+    format!(
+        "{:016x}{:016x}",
+        state.hash_one("driftless-log-id-a"),
+        state.hash_one("driftless-log-id-b")
+    )
+});
+static LOG_ID_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh store key: the process's random prefix and a counter, e.g. `3f2a…9c-42`.
+pub fn new_log_id() -> String {
+    let n = LOG_ID_COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{}-{n}", *LOG_ID_PREFIX)
 }

@@ -36,7 +36,7 @@ impl Spill {
     /// Opens (creating) the append file now, so that an unusable spill path is reported at
     /// start-up rather than discovered during the first store outage.
     pub(crate) fn open(path: PathBuf) -> io::Result<Self> {
-        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let file = open_append(&path)?;
         let mut replay = path.clone().into_os_string();
         replay.push(".replaying");
         Ok(Self {
@@ -68,21 +68,17 @@ impl Spill {
     pub(crate) fn append(&self, records: &[LogRecord], sync: bool) -> io::Result<()> {
         let mut active = self.lock();
         if active.file.is_none() {
-            active.file = Some(
-                OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)?,
-            );
+            active.file = Some(open_append(&self.path)?);
         }
         let Some(file) = active.file.as_mut() else {
             return Err(io::Error::other("spill file not open"));
         };
+        let mut lines = Vec::with_capacity(records.len() * 512);
         for record in records {
-            let mut line = serde_json::to_vec(record).map_err(io::Error::other)?;
-            line.push(b'\n');
-            file.write_all(&line)?;
+            serde_json::to_writer(&mut lines, record).map_err(io::Error::other)?;
+            lines.push(b'\n');
         }
+        append_lines(file, &lines)?;
         if sync {
             file.sync_data()?;
             active.dirty = false;
@@ -125,6 +121,10 @@ impl Spill {
         }
         active.dirty = false;
         std::fs::rename(&self.path, &self.replay_path)?;
+        // The rename lives in the directory: without syncing it, a power loss could bring
+        // back the old name, and records already replayed would be replayed again (harmless,
+        // keyed) or, worse, a later spill file could be renamed over a kept replay file.
+        sync_dir(&self.path)?;
         Ok(true)
     }
 
@@ -143,10 +143,11 @@ impl Spill {
         [&self.replay_path, &self.path]
             .iter()
             .map(|p| match File::open(p) {
+                // Bytes, not `lines()`: a torn multi-byte character must not end the count.
                 Ok(f) => BufReader::new(f)
-                    .lines()
+                    .split(b'\n')
                     .map_while(Result::ok)
-                    .filter(|l| !l.trim().is_empty())
+                    .filter(|l| !l.trim_ascii().is_empty())
                     .count() as u64,
                 Err(_) => 0,
             })
@@ -163,7 +164,59 @@ pub(crate) struct ReplayCursor {
     line: usize,
 }
 
-/// One unreadable spill line (a write torn by a crash).
+/// Opens `path` for appending, creating it (and syncing its directory so the new name
+/// survives a power loss), and makes sure the next append starts a line: a file whose last
+/// line was torn (a crash or a full disk mid-write) gets a newline first, so the torn bytes
+/// stay one unreadable line instead of corrupting the next, complete record.
+pub(crate) fn open_append(path: &Path) -> io::Result<File> {
+    let existed = path.exists();
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)?;
+    if !existed {
+        sync_dir(path)?;
+    }
+    end_torn_line(&mut file)?;
+    Ok(file)
+}
+
+/// Writes a newline if the file is non-empty and does not end with one.
+fn end_torn_line(file: &mut File) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata()?.len();
+    let mut last = [0u8; 1];
+    if len > 0 && file.read_at(&mut last, len - 1)? == 1 && last[0] != b'\n' {
+        file.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Appends whole lines. A write that fails part-way (disk full, file size limit) is cut
+/// back to where it started, so a partial line never precedes the next append; if even the
+/// cut fails, [`end_torn_line`] closes the torn line before the next append.
+pub(crate) fn append_lines(file: &mut File, lines: &[u8]) -> io::Result<()> {
+    let before = file.metadata()?.len();
+    if let Err(e) = file.write_all(lines) {
+        if file.set_len(before).is_err() {
+            let _ = end_torn_line(file);
+        }
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// fsyncs the directory holding `path`, which makes a create or rename in it durable.
+fn sync_dir(path: &Path) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(dir)?.sync_all()
+}
+
+/// One unreadable spill line (a write torn by a crash or a full disk).
 #[derive(Debug)]
 pub(crate) struct CorruptLine {
     pub(crate) line: usize,
@@ -182,25 +235,36 @@ impl ReplayCursor {
     /// Fills `pending` with up to `max` records; returns the lines that did not parse.
     pub(crate) fn fill(&mut self, max: usize) -> io::Result<Vec<CorruptLine>> {
         let mut corrupt = Vec::new();
-        let mut buf = String::new();
+        // Bytes, not `read_line`: a line torn inside a multi-byte character is invalid
+        // UTF-8, and `read_line` would fail on it every tick, stalling the replay for good.
+        let mut buf = Vec::new();
         while self.pending.len() < max {
             buf.clear();
-            if self.reader.read_line(&mut buf)? == 0 {
+            if self.reader.read_until(b'\n', &mut buf)? == 0 {
                 break;
             }
             self.line += 1;
-            let text = buf.trim();
+            let complete = buf.last() == Some(&b'\n');
+            let text = buf.trim_ascii();
             if text.is_empty() {
                 continue;
             }
-            match serde_json::from_str::<LogRecord>(text) {
+            match serde_json::from_slice::<LogRecord>(text) {
                 Ok(record) => self.pending.push(record),
                 Err(e) => corrupt.push(CorruptLine {
                     line: self.line,
-                    message: e.to_string(),
+                    message: if complete {
+                        e.to_string()
+                    } else {
+                        format!("torn last line ({} bytes, no newline): {e}", text.len())
+                    },
                 }),
             }
         }
         Ok(corrupt)
     }
 }
+
+#[cfg(test)]
+#[path = "spill_tests.rs"]
+mod tests;

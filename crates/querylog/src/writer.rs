@@ -1,5 +1,6 @@
 //! The writer task behind a `CaptureHandle`: batches the channel into the store, spills
-//! batches the store rejects, and replays the spill file when the store accepts writes again.
+//! batches the store cannot take (an outage), sets aside records it refuses as data (after
+//! retrying their batch row by row), and replays the spill file when the store is back.
 //!
 //! Writing and replaying happen in this one task, so the store never sees two capture
 //! transactions at once and the replay cursor needs no locking.
@@ -11,6 +12,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{MissedTickBehavior, interval};
 
 use crate::capture::{CaptureConfig, Counters, Shared};
+use crate::error::QueryLogError;
 use crate::record::LogRecord;
 use crate::spill::ReplayCursor;
 use crate::store::LogStore;
@@ -27,6 +29,28 @@ enum Replay {
     Progress,
     /// The store refused; try again next tick.
     Failed,
+}
+
+/// What one [`Writer::insert`] did.
+#[derive(Default)]
+struct Inserted {
+    /// Records handled from the front of the slice: stored or rejected.
+    done: usize,
+    /// Of those, stored (new or already there).
+    stored: usize,
+    /// Of those, new rows.
+    inserted: u64,
+    /// The outage that stopped it; `records[done..]` were not handled.
+    outage: Option<QueryLogError>,
+}
+
+impl Inserted {
+    fn duplicates(&self) -> usize {
+        self.stored
+            - usize::try_from(self.inserted)
+                .unwrap_or(self.stored)
+                .min(self.stored)
+    }
 }
 
 pub(crate) struct Writer {
@@ -113,29 +137,64 @@ impl Writer {
         }
     }
 
-    /// Stores `batch` (emptying it); on failure spills it with an fsync.
+    /// Stores `batch` (emptying it). Records the store refuses as data are rejected one by
+    /// one; on an outage the records not yet stored are spilled with an fsync.
     async fn write(&mut self, batch: &mut Vec<LogRecord>) {
         if batch.is_empty() {
             return;
         }
-        match self.store.insert_batch(batch).await {
-            Ok(inserted) => {
-                let counters = &self.shared.counters;
-                Counters::add(&counters.written, batch.len());
-                counters.duplicates.fetch_add(
-                    batch.len() as u64 - inserted.min(batch.len() as u64),
-                    Ordering::Relaxed,
-                );
-                self.shared.failing.store(false, Ordering::Relaxed);
-            }
-            Err(e) => {
+        let outcome = self.insert(batch).await;
+        let counters = &self.shared.counters;
+        Counters::add(&counters.written, outcome.stored);
+        Counters::add(&counters.duplicates, outcome.duplicates());
+        match outcome.outage {
+            None => self.shared.failing.store(false, Ordering::Relaxed),
+            Some(e) => {
                 if !self.shared.failing.swap(true, Ordering::Relaxed) {
                     tracing::warn!(error = %e, "query-log store failing; spilling records until it recovers");
                 }
-                self.shared.spill(batch, true);
+                self.shared.spill(&batch[outcome.done..], true);
             }
         }
         batch.clear();
+    }
+
+    /// Inserts `records` as one transaction; if the store refuses it as data, row by row,
+    /// rejecting the rows it still refuses. Stops at the first outage error.
+    async fn insert(&self, records: &[LogRecord]) -> Inserted {
+        let mut out = Inserted::default();
+        match self.store.insert_batch(records).await {
+            Ok(inserted) => {
+                out.stored = records.len();
+                out.done = records.len();
+                out.inserted = inserted;
+                return out;
+            }
+            Err(e) if !e.is_data_error() => {
+                out.outage = Some(e);
+                return out;
+            }
+            Err(e) => tracing::info!(
+                error = %e,
+                records = records.len(),
+                "query-log store refused a batch as data; retrying it row by row"
+            ),
+        }
+        for record in records {
+            match self.store.insert_one(record).await {
+                Ok(inserted) => {
+                    out.stored += 1;
+                    out.inserted += inserted;
+                }
+                Err(e) if e.is_data_error() => self.shared.reject(record, &e),
+                Err(e) => {
+                    out.outage = Some(e);
+                    return out;
+                }
+            }
+            out.done += 1;
+        }
+        out
     }
 
     /// Re-inserts up to `max_batches` batches from the spill file.
@@ -178,24 +237,21 @@ impl Writer {
                 }
                 continue;
             }
-            match self.store.insert_batch(&cursor.pending).await {
-                Ok(inserted) => {
-                    let n = cursor.pending.len();
-                    Counters::add(&self.shared.counters.replayed, n);
-                    Counters::add(
-                        &self.shared.counters.duplicates,
-                        n - usize::try_from(inserted).unwrap_or(n).min(n),
-                    );
-                    cursor.pending.clear();
-                    self.shared.failing.store(false, Ordering::Relaxed);
-                    done += 1;
-                }
-                Err(e) => {
-                    tracing::debug!(error = %e, "query-log replay deferred: store still failing");
-                    self.shared.failing.store(true, Ordering::Relaxed);
-                    return Replay::Failed;
-                }
+            let pending = std::mem::take(&mut cursor.pending);
+            let outcome = self.insert(&pending).await;
+            Counters::add(&self.shared.counters.replayed, outcome.stored);
+            Counters::add(&self.shared.counters.duplicates, outcome.duplicates());
+            if let Some(cursor) = self.cursor.as_mut() {
+                // What was not handled (an outage part-way) is retried first next tick.
+                cursor.pending = pending[outcome.done..].to_vec();
             }
+            if let Some(e) = outcome.outage {
+                tracing::debug!(error = %e, "query-log replay deferred: store still failing");
+                self.shared.failing.store(true, Ordering::Relaxed);
+                return Replay::Failed;
+            }
+            self.shared.failing.store(false, Ordering::Relaxed);
+            done += 1;
         }
         Replay::Progress
     }

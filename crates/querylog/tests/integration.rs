@@ -7,7 +7,11 @@ mod integration {
     pub mod import;
     pub mod metrics;
     pub mod parquet_export;
+    pub mod poison;
     pub mod portability;
+    pub mod rejected;
     pub mod store_suite;
     pub mod support;
+    pub mod tls;
+    pub mod upgrade;
 }

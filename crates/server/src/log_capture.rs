@@ -33,9 +33,32 @@ pub struct LogContext {
     ts_ms: i64,
 }
 
+/// Prefix given to an anonymous `x-client-id` that starts with `key:`, the prefix of
+/// clients authenticated by an API key: without it, anyone could log requests as a key.
+pub const ANONYMOUS_KEY_PREFIX: &str = "anon:";
+
+/// A header's text as sent: UTF-8 when it is valid UTF-8, otherwise each byte as the
+/// character of the same number (Latin-1, HTTP's historical header charset), so no byte a
+/// client sends is replaced or lost. Trimmed; empty or over 256 bytes counts as absent.
 fn header(parts: &Parts, name: &str) -> Option<String> {
-    let value = parts.headers.get(name)?.to_str().ok()?.trim();
-    (!value.is_empty() && value.len() <= 256).then(|| value.to_string())
+    let bytes = parts.headers.get(name)?.as_bytes().trim_ascii();
+    if bytes.is_empty() || bytes.len() > 256 {
+        return None;
+    }
+    Some(match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    })
+}
+
+/// The client an anonymous caller is logged as: its `x-client-id`, made distinct from
+/// every key-authenticated client.
+fn anonymous_client(id: String) -> String {
+    if id.starts_with("key:") {
+        format!("{ANONYMOUS_KEY_PREFIX}{id}")
+    } else {
+        id
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for LogContext {
@@ -54,7 +77,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LogContext {
         let client = match (key_id, header(parts, X_CLIENT_ID)) {
             (Some(id), Some(sub)) => format!("key:{id}/{sub}"),
             (Some(id), None) => format!("key:{id}"),
-            (None, Some(client)) => client,
+            (None, Some(client)) => anonymous_client(client),
             (None, None) => peer.unwrap_or_else(|| "unknown".to_string()),
         };
         let ts_ms = SystemTime::now()
@@ -92,8 +115,8 @@ impl LogContext {
     }
 
     /// Context of item `index` of a multi-query request (batch, `/retrieve`): same client,
-    /// hints and start, request id `<request id>#<index>`. The request id is the log's
-    /// primary key, so items sharing it would all but the first be dropped as duplicates.
+    /// hints and start, request id `<request id>#<index>` so the client can tell the items'
+    /// rows apart (each row also gets its own server-made log key).
     pub fn item(&self, index: usize) -> Self {
         let mut item = self.clone();
         item.request_id = format!("{}#{index}", self.request_id);
@@ -115,6 +138,8 @@ impl LogContext {
             status,
             latency_us: self.started.elapsed().as_micros() as u64,
             request_id: self.request_id.clone(),
+            // The store's key: always ours, whatever `x-request-id` the client chose.
+            log_id: driftless_querylog::new_log_id(),
         }
     }
 
@@ -165,5 +190,66 @@ impl LogContext {
         record.params = json!({ "doc_id": request.doc_id, "url": request.url, "offset": request.offset, "max_chars": request.max_chars });
         record.fetched_doc_id = fetched.map(str::to_string).or(request.doc_id.clone());
         record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderValue, Request};
+
+    use super::*;
+
+    async fn client_of(caller: Option<Caller>, client_id: &str) -> String {
+        let (mut parts, ()) = Request::builder()
+            .header(X_CLIENT_ID, client_id)
+            .body(())
+            .expect("request")
+            .into_parts();
+        if let Some(caller) = caller {
+            parts.extensions.insert(caller);
+        }
+        let context = LogContext::from_request_parts(&mut parts, &()).await;
+        context.expect("infallible").client
+    }
+
+    #[tokio::test]
+    async fn anonymous_callers_never_look_keyed() {
+        // An anonymous caller claiming a key's name is told apart from the key.
+        assert_eq!(client_of(None, "key:admin").await, "anon:key:admin");
+        assert_eq!(
+            client_of(Some(Caller::Anonymous), "key:x/y").await,
+            "anon:key:x/y"
+        );
+        assert_eq!(client_of(None, "worker-3").await, "worker-3");
+        assert_eq!(
+            client_of(Some(Caller::Key("admin".into())), "w1").await,
+            "key:admin/w1"
+        );
+    }
+
+    #[tokio::test]
+    async fn header_bytes_are_kept_and_log_ids_are_ours() {
+        let (mut parts, ()) = Request::builder()
+            .header(
+                X_SESSION_ID,
+                HeaderValue::from_bytes(b"s\xe9\xff").expect("obs-text"),
+            )
+            .header(X_CLIENT_ID, "agent-\u{e9}")
+            .header(X_REQUEST_ID.as_str(), "client-chosen")
+            .body(())
+            .expect("request")
+            .into_parts();
+        let context = LogContext::from_request_parts(&mut parts, &())
+            .await
+            .expect("infallible");
+        assert_eq!(context.session_hint.as_deref(), Some("s\u{e9}\u{ff}"));
+        assert_eq!(context.client, "agent-\u{e9}");
+        let (a, b) = (
+            context.record("/v1/search", "snap", 200),
+            context.record("/v1/search", "snap", 200),
+        );
+        assert_eq!(a.request_id, "client-chosen");
+        assert_ne!(a.log_id, "client-chosen");
+        assert_ne!(a.log_id, b.log_id);
     }
 }

@@ -12,6 +12,7 @@ mod analyse;
 #[path = "../../../querylog/tests/integration/fixtures.rs"]
 mod fixtures;
 mod outage;
+mod poison;
 mod replay;
 
 /// Runs `driftless <args>`; panics with stderr unless it succeeds.

@@ -2,14 +2,17 @@
 //! default, one file) or Postgres (one store shared by several server replicas).
 //!
 //! Both backends run the embedded migrations of `migrations/<backend>/` on connect, key rows
-//! on `request_id` (`INSERT … ON CONFLICT DO NOTHING`, so spill replays and re-imports are
-//! idempotent) and read back in the canonical `(ts_ms, request_id)` byte order, so the same
-//! rows give the same sessions and reports on either backend.
+//! on the server-made `log_id` (`INSERT … ON CONFLICT DO NOTHING`, so spill replays and
+//! re-imports are idempotent; the client's `x-request-id` is an ordinary column), store every
+//! string through the reversible escape of `codec.rs` (Postgres cannot hold NUL), and read
+//! back in the canonical `(ts_ms, request_id, log_id)` byte order, so the same rows give the
+//! same sessions and reports on either backend.
 use std::time::Duration;
 
 use crate::error::Result;
 use crate::record::{LogRecord, RecordFilter, sort_canonical};
 
+mod codec;
 mod postgres;
 mod row;
 mod sqlite;
@@ -87,8 +90,8 @@ impl LogStore {
         }
     }
 
-    /// Inserts `records` in one transaction (all or none). Records whose `request_id` is
-    /// already stored are skipped; returns how many rows were new.
+    /// Inserts `records` in one transaction (all or none). Records whose log key
+    /// ([`LogRecord::log_key`]) is already stored are skipped; returns how many rows were new.
     pub async fn insert_batch(&self, records: &[LogRecord]) -> Result<u64> {
         if records.is_empty() {
             return Ok(0);
@@ -96,6 +99,16 @@ impl LogStore {
         match self {
             Self::Sqlite(s) => s.insert_batch(records).await,
             Self::Postgres(s) => s.insert_batch(records).await,
+        }
+    }
+
+    /// Inserts one record outside any transaction; returns 1 if new, 0 if already stored.
+    /// The capture writer retries a refused batch row by row with it, so one record the
+    /// store rejects (a data error) does not take the rest of its batch down with it.
+    pub async fn insert_one(&self, record: &LogRecord) -> Result<u64> {
+        match self {
+            Self::Sqlite(s) => s.insert_one(record).await,
+            Self::Postgres(s) => s.insert_one(record).await,
         }
     }
 
@@ -107,7 +120,16 @@ impl LogStore {
         }
     }
 
-    /// Records passing `filter`, ordered by `(ts_ms, request_id)` (byte order of the id),
+    /// Bytes the store takes: the SQLite file with its WAL, or `pg_database_size` of the
+    /// Postgres database (shown by `/metrics` and `logs analyse`: a log on by default grows).
+    pub async fn size_bytes(&self) -> Result<u64> {
+        match self {
+            Self::Sqlite(s) => Ok(s.size_bytes()),
+            Self::Postgres(s) => s.size_bytes().await,
+        }
+    }
+
+    /// Records passing `filter`, ordered by `(ts_ms, request_id, log_id)` (byte order),
     /// the order every analysis assumes.
     pub async fn read_all(&self, filter: &RecordFilter) -> Result<Vec<LogRecord>> {
         let mut records = match self {

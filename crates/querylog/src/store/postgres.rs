@@ -4,6 +4,7 @@ use std::str::FromStr;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+use super::codec::encode;
 use super::row::{RowValues, raw_row};
 use super::{StoreOptions, redact};
 use crate::error::{QueryLogError, Result};
@@ -12,17 +13,17 @@ use crate::record::{LogRecord, RecordFilter};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 const INSERT: &str = "INSERT INTO query_log (request_id, ts_ms, client, session_hint, step_hint, \
-    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, $13) \
-    ON CONFLICT (request_id) DO NOTHING";
+    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, $13, $14) \
+    ON CONFLICT (log_id) DO NOTHING";
 
 // `COLLATE "C"` orders ids by bytes, as SQLite and Rust do, whatever the database's locale.
 const SELECT: &str = "SELECT request_id, ts_ms, client, session_hint, step_hint, endpoint, query, \
-    params::text, snapshot_id, results::text, fetched_doc_id, status::bigint, latency_us \
+    params::text, snapshot_id, results::text, fetched_doc_id, status::bigint, latency_us, log_id \
     FROM query_log \
     WHERE ($1::bigint IS NULL OR ts_ms >= $1) AND ($2::bigint IS NULL OR ts_ms < $2) \
     AND ($3::text IS NULL OR client = $3) AND ($4::text IS NULL OR endpoint = $4) \
-    ORDER BY ts_ms, request_id COLLATE \"C\"";
+    ORDER BY ts_ms, request_id COLLATE \"C\", log_id COLLATE \"C\"";
 
 /// A query log in a Postgres database.
 #[derive(Debug, Clone)]
@@ -32,11 +33,30 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     /// Connects to `url` and migrates the database. sqlx holds an advisory lock while
-    /// migrating, so replicas starting at once do not race.
+    /// migrating, so replicas starting at once do not race. TLS follows libpq's `sslmode`
+    /// (and `sslrootcert`, `sslcert`, `sslkey`) in the URL, through rustls with the system
+    /// trust store; the default, `prefer`, falls back to plain TCP when the server has no TLS.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self> {
-        let connect_error = |source| QueryLogError::Connect {
-            target: redact(url),
-            source,
+        let connect_error = |source| match source {
+            // A refused certificate reaches us as an I/O error of kind InvalidData (rustls's
+            // error inside), a server without TLS as `Error::Tls`.
+            sqlx::Error::Tls(_) => QueryLogError::Tls {
+                target: redact(url),
+                source,
+            },
+            sqlx::Error::Io(ref e)
+                if e.kind() == std::io::ErrorKind::InvalidData
+                    && url.contains("sslmode=verify") =>
+            {
+                QueryLogError::Tls {
+                    target: redact(url),
+                    source,
+                }
+            }
+            source => QueryLogError::Connect {
+                target: redact(url),
+                source,
+            },
         };
         // See `SqliteStore::connect`: no per-statement log lines.
         let connect_options = PgConnectOptions::from_str(url)
@@ -52,31 +72,29 @@ impl PostgresStore {
         Ok(Self { pool })
     }
 
+    /// `pg_database_size` of the database the log lives in (other tables included).
+    pub(crate) async fn size_bytes(&self) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub(crate) async fn insert_batch(&self, records: &[LogRecord]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
         for record in records {
-            let v = RowValues::of(record)?;
-            inserted += sqlx::query(INSERT)
-                .bind(&record.request_id)
-                .bind(record.ts_ms)
-                .bind(&record.client)
-                .bind(&record.session_hint)
-                .bind(record.step_hint)
-                .bind(&record.endpoint)
-                .bind(&record.query)
-                .bind(v.params)
-                .bind(&record.snapshot_id)
-                .bind(v.results)
-                .bind(&record.fetched_doc_id)
-                .bind(i32::try_from(v.status).unwrap_or(i32::MAX))
-                .bind(v.latency_us)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            inserted += insert(&mut *tx, record).await?;
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    /// Inserts one record on its own (no transaction around it): the row-by-row retry of
+    /// a batch the store refused.
+    pub(crate) async fn insert_one(&self, record: &LogRecord) -> Result<u64> {
+        let mut conn = self.pool.acquire().await?;
+        insert(&mut *conn, record).await
     }
 
     pub(crate) async fn count(&self) -> Result<u64> {
@@ -90,8 +108,8 @@ impl PostgresStore {
         let rows = sqlx::query(SELECT)
             .bind(filter.since_ms)
             .bind(filter.until_ms)
-            .bind(&filter.client)
-            .bind(&filter.endpoint)
+            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
+            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -102,4 +120,28 @@ impl PostgresStore {
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// One `INSERT … ON CONFLICT (log_id) DO NOTHING`; returns 1 for a new row, 0 for a
+/// record already stored.
+async fn insert(conn: &mut sqlx::PgConnection, record: &LogRecord) -> Result<u64> {
+    let v = RowValues::of(record)?;
+    Ok(sqlx::query(INSERT)
+        .bind(v.request_id)
+        .bind(v.ts_ms)
+        .bind(v.client)
+        .bind(v.session_hint)
+        .bind(v.step_hint)
+        .bind(v.endpoint)
+        .bind(v.query)
+        .bind(v.params)
+        .bind(v.snapshot_id)
+        .bind(v.results)
+        .bind(v.fetched_doc_id)
+        .bind(i32::try_from(v.status).unwrap_or(i32::MAX))
+        .bind(v.latency_us)
+        .bind(v.log_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }

@@ -1,34 +1,13 @@
 //! Conversions between [`LogRecord`] and the column values both backends store. JSON
-//! columns travel as text so neither backend needs sqlx's `json` feature.
+//! columns travel as text so neither backend needs sqlx's `json` feature; every string goes
+//! through the reversible escape of `codec.rs` on the way in and out.
+use super::codec::{decode, decode_json, decode_opt, encode, encode_json, encode_opt};
 use crate::error::{QueryLogError, Result};
 use crate::record::LogRecord;
 
-/// The values of one row, in column order of the `INSERT` statements.
+/// The values of one row, in column order of the `INSERT` statements, already encoded.
 pub(crate) struct RowValues {
-    pub params: String,
-    pub results: String,
-    pub status: i64,
-    pub latency_us: i64,
-}
-
-impl RowValues {
-    pub(crate) fn of(record: &LogRecord) -> Result<Self> {
-        let corrupt = |e: serde_json::Error| QueryLogError::Corrupt {
-            request_id: record.request_id.clone(),
-            message: e.to_string(),
-        };
-        Ok(Self {
-            params: serde_json::to_string(&record.params).map_err(corrupt)?,
-            results: serde_json::to_string(&record.results).map_err(corrupt)?,
-            status: i64::from(record.status),
-            // Latencies beyond i64::MAX µs (292,000 years) cannot happen; saturate, never fail.
-            latency_us: i64::try_from(record.latency_us).unwrap_or(i64::MAX),
-        })
-    }
-}
-
-/// Raw column values read back from either backend.
-pub(crate) struct RawRow {
+    pub log_id: String,
     pub request_id: String,
     pub ts_ms: i64,
     pub client: String,
@@ -44,40 +23,95 @@ pub(crate) struct RawRow {
     pub latency_us: i64,
 }
 
-impl RawRow {
-    pub(crate) fn into_record(self) -> Result<LogRecord> {
-        let corrupt = |message: String| QueryLogError::Corrupt {
-            request_id: self.request_id.clone(),
-            message,
+impl RowValues {
+    pub(crate) fn of(record: &LogRecord) -> Result<Self> {
+        let corrupt = |e: serde_json::Error| QueryLogError::Corrupt {
+            request_id: record.request_id.clone(),
+            message: e.to_string(),
         };
-        let params =
-            serde_json::from_str(&self.params).map_err(|e| corrupt(format!("params: {e}")))?;
-        let results =
-            serde_json::from_str(&self.results).map_err(|e| corrupt(format!("results: {e}")))?;
-        let status =
-            u16::try_from(self.status).map_err(|_| corrupt(format!("status {}", self.status)))?;
-        let latency_us = u64::try_from(self.latency_us)
-            .map_err(|_| corrupt(format!("latency_us {}", self.latency_us)))?;
-        Ok(LogRecord {
-            ts_ms: self.ts_ms,
-            client: self.client,
-            session_hint: self.session_hint,
-            step_hint: self.step_hint,
-            endpoint: self.endpoint,
-            query: self.query,
-            params,
-            snapshot_id: self.snapshot_id,
-            results,
-            fetched_doc_id: self.fetched_doc_id,
-            status,
-            latency_us,
-            request_id: self.request_id,
+        let results = serde_json::to_value(&record.results).map_err(corrupt)?;
+        let owned = |o: Option<std::borrow::Cow<'_, str>>| o.map(std::borrow::Cow::into_owned);
+        Ok(Self {
+            log_id: encode(record.log_key()).into_owned(),
+            request_id: encode(&record.request_id).into_owned(),
+            ts_ms: record.ts_ms,
+            client: encode(&record.client).into_owned(),
+            session_hint: owned(encode_opt(record.session_hint.as_ref())),
+            step_hint: record.step_hint,
+            endpoint: encode(&record.endpoint).into_owned(),
+            query: owned(encode_opt(record.query.as_ref())),
+            params: serde_json::to_string(&encode_json(&record.params)).map_err(corrupt)?,
+            snapshot_id: encode(&record.snapshot_id).into_owned(),
+            results: serde_json::to_string(&encode_json(&results)).map_err(corrupt)?,
+            fetched_doc_id: owned(encode_opt(record.fetched_doc_id.as_ref())),
+            status: i64::from(record.status),
+            // Latencies beyond i64::MAX µs (292,000 years) cannot happen; saturate, never fail.
+            latency_us: i64::try_from(record.latency_us).unwrap_or(i64::MAX),
         })
     }
 }
 
-/// Decodes a row selected with the column list of `SELECT_COLUMNS` (same order in both
-/// backends). A macro because the two `Row` types share no convenient generic bound.
+/// Raw column values read back from either backend (still encoded).
+pub(crate) struct RawRow {
+    pub request_id: String,
+    pub ts_ms: i64,
+    pub client: String,
+    pub session_hint: Option<String>,
+    pub step_hint: Option<i64>,
+    pub endpoint: String,
+    pub query: Option<String>,
+    pub params: String,
+    pub snapshot_id: String,
+    pub results: String,
+    pub fetched_doc_id: Option<String>,
+    pub status: i64,
+    pub latency_us: i64,
+    pub log_id: String,
+}
+
+impl RawRow {
+    pub(crate) fn into_record(self) -> Result<LogRecord> {
+        let id = self.log_id.clone();
+        let corrupt = |message: String| QueryLogError::Corrupt {
+            request_id: id.clone(),
+            message,
+        };
+        let json = |text: &str, what: &str| {
+            serde_json::from_str(text)
+                .map_err(|e| e.to_string())
+                .and_then(decode_json)
+                .map_err(|e| corrupt(format!("{what}: {e}")))
+        };
+        let params = json(&self.params, "params")?;
+        let results = serde_json::from_value(json(&self.results, "results")?)
+            .map_err(|e| corrupt(format!("results: {e}")))?;
+        let status =
+            u16::try_from(self.status).map_err(|_| corrupt(format!("status {}", self.status)))?;
+        let latency_us = u64::try_from(self.latency_us)
+            .map_err(|_| corrupt(format!("latency_us {}", self.latency_us)))?;
+        let text = |s: String| decode(s).map_err(&corrupt);
+        let opt = |s: Option<String>| decode_opt(s).map_err(&corrupt);
+        Ok(LogRecord {
+            ts_ms: self.ts_ms,
+            client: text(self.client)?,
+            session_hint: opt(self.session_hint)?,
+            step_hint: self.step_hint,
+            endpoint: text(self.endpoint)?,
+            query: opt(self.query)?,
+            params,
+            snapshot_id: text(self.snapshot_id)?,
+            results,
+            fetched_doc_id: opt(self.fetched_doc_id)?,
+            status,
+            latency_us,
+            request_id: text(self.request_id)?,
+            log_id: text(self.log_id)?,
+        })
+    }
+}
+
+/// Decodes a row selected with the column list of the backends' `SELECT` (same order in
+/// both). A macro because the two `Row` types share no convenient generic bound.
 macro_rules! raw_row {
     ($row:expr) => {{
         use sqlx::Row as _;
@@ -96,6 +130,7 @@ macro_rules! raw_row {
             fetched_doc_id: row.try_get(10)?,
             status: row.try_get(11)?,
             latency_us: row.try_get(12)?,
+            log_id: row.try_get(13)?,
         }
     }};
 }

@@ -5,6 +5,7 @@ use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::StoreOptions;
+use super::codec::encode;
 use super::row::{RowValues, raw_row};
 use crate::error::{QueryLogError, Result};
 use crate::record::{LogRecord, RecordFilter};
@@ -12,15 +13,15 @@ use crate::record::{LogRecord, RecordFilter};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 const INSERT: &str = "INSERT INTO query_log (request_id, ts_ms, client, session_hint, step_hint, \
-    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
-    ON CONFLICT (request_id) DO NOTHING";
+    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+    ON CONFLICT (log_id) DO NOTHING";
 
 const SELECT: &str = "SELECT request_id, ts_ms, client, session_hint, step_hint, endpoint, query, \
-    params, snapshot_id, results, fetched_doc_id, status, latency_us FROM query_log \
+    params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id FROM query_log \
     WHERE (?1 IS NULL OR ts_ms >= ?1) AND (?2 IS NULL OR ts_ms < ?2) \
     AND (?3 IS NULL OR client = ?3) AND (?4 IS NULL OR endpoint = ?4) \
-    ORDER BY ts_ms, request_id";
+    ORDER BY ts_ms, request_id, log_id";
 
 /// A query log in one SQLite file.
 #[derive(Debug, Clone)]
@@ -63,31 +64,33 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Bytes of the database file and its `-wal` / `-shm` companions (0 for a missing one).
+    pub(crate) fn size_bytes(&self) -> u64 {
+        ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| {
+                let mut name = self.path.clone().into_os_string();
+                name.push(suffix);
+                std::fs::metadata(name).map_or(0, |m| m.len())
+            })
+            .sum()
+    }
+
     pub(crate) async fn insert_batch(&self, records: &[LogRecord]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
         for record in records {
-            let v = RowValues::of(record)?;
-            inserted += sqlx::query(INSERT)
-                .bind(&record.request_id)
-                .bind(record.ts_ms)
-                .bind(&record.client)
-                .bind(&record.session_hint)
-                .bind(record.step_hint)
-                .bind(&record.endpoint)
-                .bind(&record.query)
-                .bind(v.params)
-                .bind(&record.snapshot_id)
-                .bind(v.results)
-                .bind(&record.fetched_doc_id)
-                .bind(v.status)
-                .bind(v.latency_us)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            inserted += insert(&mut *tx, record).await?;
         }
         tx.commit().await?;
         Ok(inserted)
+    }
+
+    /// Inserts one record on its own (no transaction around it): the row-by-row retry of
+    /// a batch the store refused.
+    pub(crate) async fn insert_one(&self, record: &LogRecord) -> Result<u64> {
+        let mut conn = self.pool.acquire().await?;
+        insert(&mut *conn, record).await
     }
 
     pub(crate) async fn count(&self) -> Result<u64> {
@@ -101,8 +104,8 @@ impl SqliteStore {
         let rows = sqlx::query(SELECT)
             .bind(filter.since_ms)
             .bind(filter.until_ms)
-            .bind(&filter.client)
-            .bind(&filter.endpoint)
+            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
+            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -113,4 +116,28 @@ impl SqliteStore {
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// One `INSERT … ON CONFLICT (log_id) DO NOTHING`; returns 1 for a new row, 0 for a
+/// record already stored.
+async fn insert(conn: &mut sqlx::SqliteConnection, record: &LogRecord) -> Result<u64> {
+    let v = RowValues::of(record)?;
+    Ok(sqlx::query(INSERT)
+        .bind(v.request_id)
+        .bind(v.ts_ms)
+        .bind(v.client)
+        .bind(v.session_hint)
+        .bind(v.step_hint)
+        .bind(v.endpoint)
+        .bind(v.query)
+        .bind(v.params)
+        .bind(v.snapshot_id)
+        .bind(v.results)
+        .bind(v.fetched_doc_id)
+        .bind(v.status)
+        .bind(v.latency_us)
+        .bind(v.log_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }

@@ -55,7 +55,8 @@ fn parquet_export_reads_back_with_every_column() {
             "results",
             "fetched_doc_id",
             "status",
-            "latency_us"
+            "latency_us",
+            "log_id"
         ]
     );
 

@@ -74,6 +74,7 @@ async fn suite(store: &LogStore) {
     // Ties on ts_ms order by request id bytes on both backends, whatever the collation.
     let mut tie = log[1].clone();
     tie.request_id = "R01-upper".into();
+    tie.log_id = "log-tie".into();
     store.insert_batch(&[tie]).await.expect("insert tie");
     let ordered = store
         .read_all(&RecordFilter::default())

@@ -31,6 +31,7 @@ pub fn load_record(i: usize) -> LogRecord {
         status: 200,
         latency_us: 100,
         request_id: format!("load-{i:06}"),
+        log_id: format!("log-{i:06}"),
     }
 }
 
