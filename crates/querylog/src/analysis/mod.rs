@@ -5,7 +5,10 @@
 //! Definitions used throughout:
 //! - **token**: a maximal run of Unicode alphanumeric characters, lowercased ([`tokenize`]);
 //! - **normal form** of a query: its tokens joined by single spaces ([`normalize`]);
-//! - **query step n**: the n-th record with a query in a session, in canonical order;
+//! - **trajectory**: a session, except that each query of a multi-query request without
+//!   `x-session-id` is a trajectory of its own ([`trajectories`]);
+//! - **query step n**: the n-th answered request with a query in a trajectory, in canonical
+//!   order (the queries of one request share a step; refused requests are no step);
 //! - **exact repetition**: same normal form as an earlier query of the session;
 //! - **near-duplicate**: Jaccard similarity of token sets ≥ 0.8 with an earlier query of the
 //!   session ([`NEAR_DUPLICATE_JACCARD`]; exact repetitions are near-duplicates too);
@@ -23,6 +26,9 @@ mod stats;
 mod steps;
 mod text;
 mod traffic;
+mod trajectory;
+#[cfg(test)]
+mod trajectory_tests;
 
 pub use stats::{Distribution, IntHistogram, ratio};
 pub use steps::{
@@ -37,6 +43,10 @@ pub use traffic::{
     EndpointReport, EndpointShare, INTERVAL_BOUNDS_MS, IntervalBucket, KReport, QueryLengthReport,
     SessionReport, TopQuery, endpoint_report, inter_step_intervals, interval_buckets,
     k_distribution, query_length, session_report, top_queries,
+};
+pub use trajectory::{
+    REFUSED_STATUS, RefusedQuery, RefusedReport, is_answered, refused_report, request_groups,
+    request_of, trajectories,
 };
 
 /// Parameters of [`analyse`].
@@ -82,16 +92,24 @@ pub struct Report {
     pub reformulation: ReformulationReport,
     /// CTAR by step and session.
     pub ctar: CtarReport,
-    /// Most frequent queries.
+    /// Most frequent queries (answered requests only).
     pub top_queries: Vec<TopQuery>,
+    /// Requests refused with status ≥ 400, apart from the searches.
+    pub refused: RefusedReport,
     /// Endpoint mix, statuses, latency percentiles.
     pub endpoints: EndpointReport,
 }
 
 /// Sessionizes `records` with `config.gap` and computes every report.
+///
+/// Sessions are split into trajectories first (the queries of one multi-query request are
+/// parallel rollouts, see `trajectory.rs`); query metrics (length, `k`, repetition,
+/// reformulation, CTAR, top queries) cover answered requests only, and refused ones are
+/// reported in `refused`. Endpoints and statuses count every request.
 pub fn analyse(records: &[LogRecord], config: &AnalysisConfig) -> Report {
-    let sessions = sessionize(records, config.gap);
+    let sessions = trajectories(&sessionize(records, config.gap));
     let (repetition, reformulation, ctar) = step_metrics(&sessions);
+    let answered = trajectory::answered(records);
     let clients: std::collections::BTreeSet<&str> =
         records.iter().map(|r| r.client.as_str()).collect();
     Report {
@@ -101,12 +119,13 @@ pub fn analyse(records: &[LogRecord], config: &AnalysisConfig) -> Report {
         sessions: session_report(&sessions),
         inter_step_ms: inter_step_intervals(&sessions),
         inter_step_buckets: interval_buckets(&sessions),
-        query_length: query_length(records),
-        k: k_distribution(records),
+        query_length: query_length(&answered),
+        k: k_distribution(&answered),
         repetition,
         reformulation,
         ctar,
-        top_queries: top_queries(records, config.top_n),
+        top_queries: top_queries(&answered, config.top_n),
+        refused: refused_report(records, config.top_n),
         endpoints: endpoint_report(records),
     }
 }

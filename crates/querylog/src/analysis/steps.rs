@@ -1,13 +1,15 @@
 //! Per-step query metrics: repetition, reformulation type and CTAR.
 //!
-//! "Step n" here is the n-th *query* of a session (records with a `query`; fetches are
-//! steps of the session but not query steps), counted from 1 in canonical order.
+//! "Step n" here is the n-th answered *request with a query* of a trajectory (fetches are
+//! steps of the session but not query steps; the queries of one multi-query request share a
+//! step, and refused requests are none), counted from 1 in canonical order.
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::stats::ratio;
 use super::text::{NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set};
+use super::trajectory::{is_answered, request_groups};
 use crate::session::Session;
 
 /// Repetition at one query step.
@@ -119,10 +121,21 @@ pub fn step_metrics(sessions: &[Session]) -> (RepetitionReport, ReformulationRep
         let mut query_vocab: BTreeSet<String> = BTreeSet::new();
         let mut seen_vocab: BTreeSet<String> = BTreeSet::new();
         let (mut s_new, mut s_adopted) = (0u64, 0u64);
+        let mut query_requests = 0usize;
 
-        for record in &session.records {
-            if let Some(query) = &record.query {
-                let step = earlier_sets.len() + 1;
+        // One request is one step: what a multi-query request returned, and its other
+        // queries, become "earlier" only once the whole request is done (trajectory.rs).
+        let answered: Vec<_> = session
+            .records
+            .iter()
+            .filter(|r| is_answered(r))
+            .cloned()
+            .collect();
+        for group in request_groups(&answered) {
+            let step = query_requests + 1;
+            let mut group_sets = Vec::new();
+            for record in group {
+                let Some(query) = &record.query else { continue };
                 let tokens = token_set(query);
                 let norm = normalize(query);
 
@@ -155,13 +168,16 @@ pub fn step_metrics(sessions: &[Session]) -> (RepetitionReport, ReformulationRep
                     s_new += new_count;
                     s_adopted += adopted;
                 }
-
+                group_sets.push((norm, tokens));
+            }
+            query_requests += usize::from(!group_sets.is_empty());
+            for (norm, tokens) in group_sets {
                 query_vocab.extend(tokens.iter().cloned());
                 earlier_norms.insert(norm);
                 earlier_sets.push(tokens);
             }
-            // Results become "seen" only after the step that returned them.
-            for result in &record.results {
+            // Results become "seen" only after the request that returned them.
+            for result in group.iter().flat_map(|r| &r.results) {
                 seen_vocab.extend(token_set(&result.title));
                 seen_vocab.extend(token_set(&result.snippet));
             }

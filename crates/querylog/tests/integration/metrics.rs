@@ -124,18 +124,19 @@ fn traffic_metrics_by_hand() {
     assert_eq!(report.inter_step_buckets[4].cumulative_share, 0.875);
     assert_eq!(report.inter_step_buckets[7].cumulative_share, 1.0);
 
-    // Query tokens: 3 2 3 3 3 2 4 4 5 4 3 (eleven queries; the fetch has none).
+    // Query tokens: 3 2 3 3 3 2 4 5 4 3 (ten answered queries; the fetch has none and r09,
+    // refused with 400, ran no search).
     let q = &report.query_length.tokens;
     assert_eq!(
         q.histogram,
-        BTreeMap::from([(2, 2), (3, 5), (4, 3), (5, 1)])
+        BTreeMap::from([(2, 2), (3, 5), (4, 2), (5, 1)])
     );
-    assert_eq!((q.summary.count, q.summary.p50, q.summary.p90), (11, 3, 4));
-    assert_eq!(q.summary.mean, 36.0 / 11.0);
+    assert_eq!((q.summary.count, q.summary.p50, q.summary.p90), (10, 3, 4));
+    assert_eq!(q.summary.mean, 32.0 / 10.0);
 
     assert_eq!(
         report.k.k.histogram,
-        BTreeMap::from([(5, 1), (10, 7), (20, 2)])
+        BTreeMap::from([(5, 1), (10, 6), (20, 2)])
     );
     assert_eq!(report.k.missing, 1);
 
@@ -185,9 +186,10 @@ fn repetition_and_reformulation_by_hand() {
         .map(|r| (r.step, r.queries, r.exact, r.near))
         .collect();
     // Step 2: r06 repeats r05 exactly; r11 is a near-duplicate of r10 (Jaccard 4/5 = 0.8).
-    assert_eq!(rep, vec![(1, 4, 0, 0), (2, 4, 1, 2), (3, 3, 0, 0)]);
-    assert_eq!(report.repetition.exact_rate, Some(1.0 / 7.0));
-    assert_eq!(report.repetition.near_rate, Some(2.0 / 7.0));
+    // r09 was refused (400): no query step (issue 20).
+    assert_eq!(rep, vec![(1, 4, 0, 0), (2, 4, 1, 2), (3, 2, 0, 0)]);
+    assert_eq!(report.repetition.exact_rate, Some(1.0 / 6.0));
+    assert_eq!(report.repetition.near_rate, Some(2.0 / 6.0));
 
     use Reformulation::*;
     let step = |n: usize| -> Vec<(Reformulation, u64)> {
@@ -213,16 +215,13 @@ fn repetition_and_reformulation_by_hand() {
             (Other, 1)
         ]
     );
-    // Step 3: r04 specialization, r09 other, r12 exploration.
-    assert_eq!(
-        step(3),
-        vec![(Specialization, 1), (Exploration, 1), (Other, 1)]
-    );
+    // Step 3: r04 specialization, r12 exploration (r09 was refused: no reformulation).
+    assert_eq!(step(3), vec![(Specialization, 1), (Exploration, 1)]);
     let totals: Vec<u64> = Reformulation::ALL
         .iter()
         .map(|c| report.reformulation.totals[c])
         .collect();
-    assert_eq!(totals, vec![1, 2, 1, 1, 2]);
+    assert_eq!(totals, vec![1, 2, 1, 1, 1]);
 }
 
 #[test]
@@ -241,8 +240,9 @@ fn ctar_by_hand() {
             (1, 4, 13, 0, Some(0.0)),
             // r02 adopts "tokio" (title of r01's result); r08 adopts "event", "loop".
             (2, 2, 3, 3, Some(1.0)),
-            // r04 adopts "spawn" (r02's snippet); r09's "loops" ≠ "loop"; r12's terms were never shown in A2.
-            (3, 3, 5, 1, Some(0.2)),
+            // r04 adopts "spawn" (r02's snippet); r12's terms were never shown in A2; r09 was
+            // refused, so it is no step.
+            (3, 2, 4, 1, Some(0.25)),
         ]
     );
     let sessions: Vec<(&str, u64, u64, Option<f64>)> = c
@@ -255,12 +255,12 @@ fn ctar_by_hand() {
         vec![
             ("A|gap:1", 2, 2, Some(1.0)),
             ("B|gap:1", 0, 0, None),
-            ("B|hint:s1", 3, 2, Some(2.0 / 3.0)),
+            ("B|hint:s1", 2, 2, Some(1.0)),
             ("A|gap:2", 3, 0, Some(0.0)),
         ]
     );
-    assert_eq!(c.overall, Some(0.5));
-    assert_eq!(c.session_mean, Some((1.0 + 2.0 / 3.0 + 0.0) / 3.0));
+    assert_eq!(c.overall, Some(4.0 / 7.0));
+    assert_eq!(c.session_mean, Some((1.0 + 1.0 + 0.0) / 3.0));
 }
 
 #[test]

@@ -1,0 +1,176 @@
+//! From sessions to the trajectories the per-step metrics walk, and the requests they skip.
+//!
+//! Two corrections on top of [`crate::session::sessionize`]:
+//! - **Multi-query requests are parallel, not sequential.** A `/retrieve` or
+//!   `/v1/search/batch` call logs one record per query, with request ids `<id>#0`, `<id>#1`, …
+//!   Search-R1 sends one query per rollout in such a call, so two queries of one call are two
+//!   trajectories, never two steps of one. Without `x-session-id`, each query of a call with
+//!   two or more queries is therefore its own trajectory. With `x-session-id` the client says
+//!   they belong together and they stay in that session, but [`request_groups`] keeps them
+//!   one step: nothing one of them returned counts as evidence for another.
+//! - **Refused requests are not steps of a search.** A request answered with status ≥ 400
+//!   (a syntax error such as `-vacuum`, an overload 503) ran no search: its query is not a
+//!   reformulation, not a top query, and its results are empty. The query metrics skip them
+//!   ([`is_answered`]); [`RefusedReport`] counts them apart.
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::record::LogRecord;
+use crate::session::{Session, SessionKind};
+
+/// First status that means "not answered".
+pub const REFUSED_STATUS: u16 = 400;
+
+/// `(request, item index)` of a record: a multi-query item's id is `<request id>#<index>`.
+pub fn request_of(record: &LogRecord) -> (&str, Option<usize>) {
+    match record.request_id.rsplit_once('#') {
+        Some((base, index)) if !base.is_empty() => match index.parse::<usize>() {
+            Ok(i) => (base, Some(i)),
+            Err(_) => (record.request_id.as_str(), None),
+        },
+        _ => (record.request_id.as_str(), None),
+    }
+}
+
+/// True when the record ran (status below 400).
+pub fn is_answered(record: &LogRecord) -> bool {
+    record.status < REFUSED_STATUS
+}
+
+/// The answered records only.
+pub fn answered(records: &[LogRecord]) -> Vec<LogRecord> {
+    records.iter().filter(|r| is_answered(r)).cloned().collect()
+}
+
+/// Splits the items of multi-query requests out of gap sessions (see the module doc).
+/// Refused records stay (they are requests the agent made: steps and intervals count them);
+/// the query metrics skip them. Trajectories are ordered by `(start_ms, id)` like sessions; an
+/// item's trajectory id is `<session id>|batch:<n>#<index>`, n counting the session's
+/// multi-query requests from 1.
+pub fn trajectories(sessions: &[Session]) -> Vec<Session> {
+    let mut out = Vec::with_capacity(sessions.len());
+    for session in sessions {
+        let records = session.records.clone();
+        if session.kind == SessionKind::Explicit {
+            push_session(&mut out, session, session.id.clone(), records);
+            continue;
+        }
+        let mut items: BTreeMap<&str, usize> = BTreeMap::new();
+        for record in &records {
+            if let (base, Some(_)) = request_of(record) {
+                *items.entry(base).or_default() += 1;
+            }
+        }
+        let mut batch_no: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut rest = Vec::new();
+        for record in &records {
+            let (base, index) = request_of(record);
+            match index {
+                Some(i) if items.get(base).copied().unwrap_or(0) >= 2 => {
+                    let next = batch_no.len() + 1;
+                    let n = *batch_no.entry(base).or_insert(next);
+                    let id = format!("{}|batch:{n}#{i}", session.id);
+                    push_session(&mut out, session, id, vec![record.clone()]);
+                }
+                _ => rest.push(record.clone()),
+            }
+        }
+        push_session(&mut out, session, session.id.clone(), rest);
+    }
+    out.sort_by(|a, b| (a.start_ms, &a.id).cmp(&(b.start_ms, &b.id)));
+    out
+}
+
+fn push_session(out: &mut Vec<Session>, from: &Session, id: String, records: Vec<LogRecord>) {
+    let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        return;
+    };
+    out.push(Session {
+        id,
+        client: from.client.clone(),
+        kind: from.kind,
+        start_ms: first.ts_ms,
+        end_ms: last.ts_ms,
+        records,
+    });
+}
+
+/// The records of a trajectory grouped by request: consecutive records of one multi-query
+/// request form one group, every other record a group of its own. A group is one step;
+/// what it returned becomes evidence only for later groups.
+pub fn request_groups(records: &[LogRecord]) -> Vec<&[LogRecord]> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for i in 1..=records.len() {
+        let same = i < records.len() && {
+            let (a, ai) = request_of(&records[i - 1]);
+            let (b, bi) = request_of(&records[i]);
+            ai.is_some() && bi.is_some() && a == b
+        };
+        if !same {
+            groups.push(&records[start..i]);
+            start = i;
+        }
+    }
+    groups
+}
+
+/// Requests that were refused, reported apart from the searches.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RefusedReport {
+    /// Refused requests (status ≥ 400).
+    pub requests: u64,
+    /// Refused requests per status.
+    pub by_status: BTreeMap<u16, u64>,
+    /// The most frequent refused queries **as sent** (`-vacuum` stays `-vacuum`: its normal
+    /// form would read as the opposite query), by count descending then query.
+    pub top_queries: Vec<RefusedQuery>,
+}
+
+/// One frequently refused query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RefusedQuery {
+    /// The query text as received, trimmed.
+    pub query: String,
+    /// Times it was refused.
+    pub count: u64,
+    /// The status of its most recent refusal.
+    pub status: u16,
+}
+
+/// Counts the refused records of `records`.
+pub fn refused_report(records: &[LogRecord], top_n: usize) -> RefusedReport {
+    let mut by_status = BTreeMap::new();
+    let mut queries: BTreeMap<String, (u64, u16, i64)> = BTreeMap::new();
+    let mut requests = 0;
+    for record in records.iter().filter(|r| !is_answered(r)) {
+        requests += 1;
+        *by_status.entry(record.status).or_insert(0) += 1;
+        if let Some(query) = &record.query {
+            let entry =
+                queries
+                    .entry(query.trim().to_string())
+                    .or_insert((0, record.status, record.ts_ms));
+            entry.0 += 1;
+            if record.ts_ms >= entry.2 {
+                (entry.1, entry.2) = (record.status, record.ts_ms);
+            }
+        }
+    }
+    let mut top_queries: Vec<RefusedQuery> = queries
+        .into_iter()
+        .map(|(query, (count, status, _))| RefusedQuery {
+            query,
+            count,
+            status,
+        })
+        .collect();
+    top_queries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.query.cmp(&b.query)));
+    top_queries.truncate(top_n);
+    RefusedReport {
+        requests,
+        by_status,
+        top_queries,
+    }
+}
