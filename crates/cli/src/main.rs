@@ -9,6 +9,7 @@ mod mcp_cmd;
 mod quickstart;
 mod replay_cmd;
 mod serve_cmd;
+mod serve_connections;
 
 use std::path::PathBuf;
 

@@ -181,5 +181,6 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
         &log,
         open,
         driftless_server::access::Access::default(),
+        driftless_server::ConnectionLimits::default(),
     ))
 }

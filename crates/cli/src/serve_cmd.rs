@@ -8,7 +8,7 @@ use driftless_api::{Highlight, Mode, SearchRequest, Unit};
 use driftless_index::Snapshot;
 use driftless_querylog::{Capture, CaptureConfig, LogStore};
 use driftless_server::access::{API_KEYS_ENV, Access, AccessPolicy, AnonymousAccess, KeysFile};
-use driftless_server::{AppState, ServerConfig, app, serve};
+use driftless_server::{AppState, ConnectionLimits, ServerConfig, app, serve_with_limits};
 
 /// Arguments of `driftless serve`.
 #[derive(Debug, Args)]
@@ -53,6 +53,9 @@ pub struct ServeArgs {
     /// above it (or with the queue full) the server answers 503 + Retry-After at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub max_queue_wait_ms: u64,
+    /// Connection timeouts, cap and shutdown grace; `/mcp`'s allowed Hosts and Origins.
+    #[command(flatten)]
+    pub connections: crate::serve_connections::ConnectionArgs,
 }
 
 impl ServeArgs {
@@ -117,7 +120,9 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     let config = args.server_config();
     let runtime = server_runtime(&config)?;
     let log = args.log_settings();
-    let access = args.access()?;
+    let access = args
+        .access()?
+        .with_mcp_origins(args.connections.mcp_origins()?);
     runtime.block_on(serve_snapshot(
         &args.snapshot,
         args.addr,
@@ -125,6 +130,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         &log,
         open_options(args.ort_library.as_deref()),
         access,
+        args.connections.limits(),
     ))
 }
 
@@ -159,6 +165,7 @@ pub async fn serve_snapshot(
     log: &LogSettings,
     open: driftless_index::OpenOptions,
     access: Access,
+    limits: ConnectionLimits,
 ) -> Result<()> {
     let mut state = AppState::new(&config).with_access(access);
     reload_keys_on_sighup(state.clone());
@@ -189,7 +196,12 @@ pub async fn serve_snapshot(
             _ = stop_rx => {}
         }
     };
-    let server = tokio::spawn(serve(listener, app(state.clone()), shutdown));
+    let server = tokio::spawn(serve_with_limits(
+        listener,
+        app(state.clone()),
+        shutdown,
+        limits,
+    ));
     tracing::info!(%local, snapshot = %snapshot.display(), "listening; verifying snapshot");
     if let Err(error) = state.load_snapshot_with(snapshot.to_path_buf(), open).await {
         let _ = stop_tx.send(());

@@ -19,6 +19,7 @@
 
 pub mod access;
 mod compat;
+mod connections;
 mod cpu_pool;
 mod docs_page;
 mod error;
@@ -47,6 +48,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+pub use connections::{ConnectionLimits, serve_with_limits};
 pub use cpu_pool::{CpuPool, Job};
 pub use error::ApiError;
 pub use json_body::MAX_BODY_BYTES;
@@ -125,16 +127,12 @@ fn request_span(request: &Request) -> tracing::Span {
     )
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+/// Serves `app` on `listener` until `shutdown` resolves, then lets in-flight requests finish
+/// (within the default [`ConnectionLimits`]; [`serve_with_limits`] takes others).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    serve_with_limits(listener, app, shutdown, ConnectionLimits::default()).await
 }

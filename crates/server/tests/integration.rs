@@ -6,11 +6,13 @@ mod common;
 mod integration {
     mod bad_input;
     mod compat;
+    mod connections;
     mod dense;
     mod fetch;
     mod headers;
     mod live_server;
     mod mcp;
+    mod mcp_origin;
     mod openapi;
     mod operations;
     mod probes;

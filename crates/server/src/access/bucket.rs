@@ -10,13 +10,21 @@ pub struct Quota {
     pub burst: f64,
 }
 
+/// Slowest quota accepted: one request per ~11.6 days. Far slower rates are typos, and below
+/// ~5e-20/s the wait until the next token no longer fits a `Duration`.
+pub const MIN_RATE_PER_SEC: f64 = 1e-6;
+
+/// Largest rate and burst accepted; far beyond any real client, small enough for `f64`.
+pub const MAX_QUOTA: f64 = 1e9;
+
 impl Quota {
     /// Rejects quotas that would never admit a request or overflow the arithmetic.
     pub fn validate(&self) -> Result<(), String> {
-        let ok = |v: f64| v.is_finite() && v > 0.0 && v <= 1e9;
-        if !ok(self.rate_per_sec) || !ok(self.burst) || self.burst < 1.0 {
+        let in_range = |v: f64, min: f64| v.is_finite() && (min..=MAX_QUOTA).contains(&v);
+        if !in_range(self.rate_per_sec, MIN_RATE_PER_SEC) || !in_range(self.burst, 1.0) {
             return Err(format!(
-                "quota rate_per_sec {} / burst {} must be positive finite numbers with burst >= 1",
+                "quota rate_per_sec {} / burst {}: rate_per_sec must be between {MIN_RATE_PER_SEC} \
+                 and {MAX_QUOTA}, burst between 1 and {MAX_QUOTA}",
                 self.rate_per_sec, self.burst
             ));
         }
@@ -42,15 +50,23 @@ impl Bucket {
 
     /// Takes one token, or says how long until one is available.
     pub fn take(&mut self, quota: &Quota, now: Instant) -> Result<(), Duration> {
+        self.take_n(quota, now, 1.0)
+    }
+
+    /// Takes `cost` tokens at once (a multi-query request costs one per query), or says
+    /// how long until that many are available; takes nothing then.
+    pub fn take_n(&mut self, quota: &Quota, now: Instant, cost: f64) -> Result<(), Duration> {
         let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
         self.tokens = (self.tokens + elapsed * quota.rate_per_sec).min(quota.burst);
         self.refilled = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
+        if self.tokens >= cost {
+            self.tokens -= cost;
             Ok(())
         } else {
-            let wait = (1.0 - self.tokens) / quota.rate_per_sec;
-            Err(Duration::from_secs_f64(wait))
+            let wait = (cost - self.tokens) / quota.rate_per_sec;
+            // Runs under the buckets' lock: a quota that slipped past `validate` must not
+            // panic here (`from_secs_f64` panics past u64::MAX seconds).
+            Err(Duration::try_from_secs_f64(wait).unwrap_or(Duration::MAX))
         }
     }
 
@@ -100,6 +116,11 @@ mod tests {
             (1.0, 0.5),
             (f64::NAN, 2.0),
             (1.0, f64::INFINITY),
+            // Below ~5e-20/s the wait overflowed `Duration` and panicked under the lock.
+            (1e-20, 1.0),
+            (4e-20, 2.0),
+            (MIN_RATE_PER_SEC / 2.0, 1.0),
+            (-1.0, 1.0),
         ] {
             let quota = Quota {
                 rate_per_sec: rate,
@@ -108,5 +129,22 @@ mod tests {
             assert!(quota.validate().is_err(), "{rate} {burst}");
         }
         assert!(QUOTA.validate().is_ok());
+        let slowest = Quota {
+            rate_per_sec: MIN_RATE_PER_SEC,
+            burst: 1.0,
+        };
+        assert!(slowest.validate().is_ok());
+    }
+
+    #[test]
+    fn an_unvalidated_tiny_rate_gives_a_long_wait_not_a_panic() {
+        let quota = Quota {
+            rate_per_sec: 1e-30,
+            burst: 1.0,
+        };
+        let now = Instant::now();
+        let mut bucket = Bucket::full(&quota, now);
+        assert!(bucket.take(&quota, now).is_ok());
+        assert_eq!(bucket.take(&quota, now), Err(Duration::MAX));
     }
 }

@@ -6,6 +6,7 @@
 //! and an exhausted bucket is a 429 with `Retry-After`. `SIGHUP` reloads the keys file:
 //! buckets survive a reload, so a reload never hands a client a fresh burst.
 mod bucket;
+mod charge;
 mod config;
 #[cfg(test)]
 mod tests;
@@ -13,15 +14,17 @@ mod tests;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::http::{HeaderMap, StatusCode, header};
 
 pub use bucket::{Bucket, Quota};
+pub use charge::Payer;
 pub use config::{API_KEYS_ENV, AccessPolicy, AnonymousAccess, KeyEntry, KeysFile, hash_key};
 
 use crate::error::ApiError;
+use crate::mcp::OriginPolicy;
 
 /// Header carrying an API key (the alternative to `Authorization: Bearer`).
 pub const X_API_KEY: &str = "x-api-key";
@@ -46,6 +49,8 @@ pub struct Access {
     source: Option<PathBuf>,
     env: Option<String>,
     buckets: Mutex<HashMap<String, Bucket>>,
+    /// Hosts and origins `/mcp` accepts (flags, not the keys file: a reload keeps them).
+    mcp_origins: OriginPolicy,
 }
 
 impl Default for Access {
@@ -63,6 +68,7 @@ impl Access {
             source: None,
             env: None,
             buckets: Mutex::new(HashMap::new()),
+            mcp_origins: OriginPolicy::default(),
         }
     }
 
@@ -74,7 +80,15 @@ impl Access {
             source: Some(path),
             env,
             buckets: Mutex::new(HashMap::new()),
+            mcp_origins: OriginPolicy::default(),
         })
+    }
+
+    /// Accepts `/mcp` requests by `policy` instead of loopback `Host`s and `Origin`s only.
+    #[must_use]
+    pub fn with_mcp_origins(mut self, policy: OriginPolicy) -> Self {
+        self.mcp_origins = policy;
+        self
     }
 
     /// Re-reads the keys file. A broken file keeps the policy in force (and says why), so a
@@ -132,23 +146,30 @@ impl Access {
             }
         };
         if let Some(quota) = quota {
-            self.take(&bucket_key, &quota, matches!(caller, Caller::Anonymous))?;
+            self.take(&bucket_key, &quota, matches!(caller, Caller::Anonymous), 1)?;
         }
         Ok(caller)
     }
 
-    fn take(&self, bucket_key: &str, quota: &Quota, anonymous: bool) -> Result<(), ApiError> {
+    fn take(
+        &self,
+        bucket_key: &str,
+        quota: &Quota,
+        anonymous: bool,
+        cost: u32,
+    ) -> Result<(), ApiError> {
         let now = Instant::now();
-        let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
-        };
+        // A panic while the lock was held (none is expected: `Bucket::take` cannot panic)
+        // leaves every bucket consistent, since each is written in one assignment; going on
+        // with the map keeps quotas enforced, where giving up would admit every request.
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if anonymous && buckets.len() >= MAX_ANONYMOUS_BUCKETS {
             buckets.retain(|key, bucket| key.starts_with("key:") || !bucket.is_full(quota, now));
         }
         let bucket = buckets
             .entry(bucket_key.to_string())
             .or_insert_with(|| Bucket::full(quota, now));
-        bucket.take(quota, now).map_err(|wait| {
+        bucket.take_n(quota, now, f64::from(cost)).map_err(|wait| {
             let seconds = u32::try_from(wait.as_secs())
                 .unwrap_or(u32::MAX)
                 .saturating_add(1);
@@ -205,16 +226,24 @@ fn is_open_path(path: &str) -> bool {
     )
 }
 
-/// Middleware: admits the request (key, anonymous policy, quota) or answers 401/429, and
-/// leaves the [`Caller`] in the request extensions for the query log.
+/// Middleware: admits the request (`/mcp`'s Host and Origin, key, anonymous policy, quota)
+/// or answers 403/401/429, and leaves the [`Caller`] in the request extensions for the
+/// query log.
 pub async fn guard(
     axum::extract::State(state): axum::extract::State<crate::state::AppState>,
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if is_open_path(request.uri().path()) {
+    let path = request.uri().path();
+    if is_open_path(path) {
         return next.run(request).await;
+    }
+    // Before the key check: a page rebound to this server learns nothing, not even 401.
+    if path == "/mcp" || path.starts_with("/mcp/") {
+        if let Err(error) = state.access().mcp_origins.check(request.headers()) {
+            return error.into_response();
+        }
     }
     let peer = request
         .extensions()

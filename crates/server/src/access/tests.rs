@@ -148,3 +148,66 @@ fn reload_swaps_keys_and_keeps_the_policy_when_the_file_is_broken() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_rate_too_small_for_a_duration_is_refused_when_the_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.json");
+    let mut file = keys_file(true, None);
+    file.keys[0].quota = Some(Quota {
+        rate_per_sec: 1e-20,
+        burst: 1.0,
+    });
+    std::fs::write(&path, serde_json::to_string(&file).unwrap()).unwrap();
+    let error = Access::from_file(path, None).unwrap_err();
+    assert!(
+        error.contains("key `trainer`") && error.contains("rate_per_sec"),
+        "{error}"
+    );
+}
+
+/// The reported bug: a rate below ~5e-20 panicked under the buckets' lock, poisoning it, and
+/// the poisoned lock then admitted every request. A policy built without validation (its
+/// fields are public) must still refuse, and keep refusing.
+#[test]
+fn an_unvalidated_tiny_rate_refuses_without_panicking() {
+    let quota = Quota {
+        rate_per_sec: 1e-30,
+        burst: 1.0,
+    };
+    let policy = AccessPolicy {
+        anonymous: Some(AnonymousAccess {
+            allow: true,
+            quota: Some(quota),
+        }),
+        keys: std::collections::HashMap::new(),
+    };
+    let access = Access::with_policy(policy);
+    assert!(access.admit(&HeaderMap::new(), PEER).is_ok());
+    for _ in 0..3 {
+        let refused = access.admit(&HeaderMap::new(), PEER).unwrap_err();
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    }
+    assert!(!access.buckets.is_poisoned());
+}
+
+#[test]
+fn a_poisoned_bucket_lock_still_enforces_quotas() {
+    let quota = Quota {
+        rate_per_sec: 0.001,
+        burst: 1.0,
+    };
+    let access =
+        Access::with_policy(AccessPolicy::new(keys_file(true, Some(quota)), None).unwrap());
+    assert!(access.admit(&HeaderMap::new(), PEER).is_ok());
+    std::thread::scope(|scope| {
+        let poisoner = scope.spawn(|| {
+            let _held = access.buckets.lock().unwrap();
+            panic!("poison the buckets' lock");
+        });
+        assert!(poisoner.join().is_err());
+    });
+    assert!(access.buckets.is_poisoned());
+    let refused = access.admit(&HeaderMap::new(), PEER).unwrap_err();
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+}

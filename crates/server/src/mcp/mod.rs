@@ -12,6 +12,7 @@
 //! 2026-07-28 requires anyway (rmcp serves that version statelessly whatever the setting).
 //! The Python `mcp` SDK (1.x and 2.x) and the frameworks built on it accept a server that
 //! issues no `Mcp-Session-Id` and answers `GET` with 405.
+mod origin;
 mod schema;
 mod tools;
 
@@ -28,6 +29,7 @@ use crate::json_body::MAX_BODY_BYTES;
 use crate::log_capture::LogContext;
 use crate::state::AppState;
 
+pub use origin::OriginPolicy;
 pub use tools::{FETCH_ENDPOINT, GET_DOCUMENT_ENDPOINT, SEARCH_ENDPOINT};
 
 const INSTRUCTIONS: &str = "\
@@ -99,11 +101,10 @@ pub fn http_service(state: AppState) -> StreamableHttpService<DriftlessMcp, Neve
         .with_json_response(true)
         .with_sse_keep_alive(None)
         .with_max_request_body_bytes(MAX_BODY_BYTES)
-        // rmcp accepts only loopback `Host`s by default (DNS-rebinding defence for local
-        // servers with private data). The REST routes beside it answer any Host and serve the
-        // same public, read-only snapshot, so the check would protect nothing and would refuse
-        // every deployment reached by a real hostname.
-        .disable_allowed_hosts();
+        // Host and Origin are checked before this service (origin.rs, from `access::guard`),
+        // answering in the API's error shape and configured by serve flags.
+        .disable_allowed_hosts()
+        .disable_allowed_origins();
     StreamableHttpService::new(
         move || Ok(server.clone()),
         NeverSessionManager::default().into(),
