@@ -199,7 +199,8 @@ pub struct FetchRequest {
     /// Document id.
     #[serde(default)]
     pub doc_id: Option<String>,
-    /// Canonical URL.
+    /// URL of the page: its canonical form, or the same with a `#fragment`, `http://` for
+    /// `https://` (or the reverse) or surrounding spaces, which are normalised away.
     #[serde(default)]
     pub url: Option<String>,
     /// First character to return.
@@ -227,6 +228,11 @@ pub struct FetchResponse {
     pub offset: u64,
     /// Characters in the whole document.
     pub total_chars: u64,
+    /// Offset of the next window when the text goes on past this one (ask again with
+    /// `offset=next_offset`); absent at the end of the document. Same as MCP `fetch`'s
+    /// `metadata.next_offset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_offset: Option<u64>,
 }
 
 /// Document frequency of one requested term.

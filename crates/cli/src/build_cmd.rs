@@ -24,13 +24,11 @@ pub struct BuildArgs {
     /// Build BM25 only (the default).
     #[arg(long)]
     pub no_dense: bool,
-    /// Model directory for --dense (default: .cache/models/all-MiniLM-L6-v2-int8, from
-    /// corpus-tools/fetch-model.sh). Implies --dense.
+    /// Model directory for --dense (default: ~/.cache/driftless/models/all-MiniLM-L6-v2-int8,
+    /// where quickstart and corpus-tools/fetch-model.sh put it). Implies --dense. The ONNX
+    /// Runtime library is the global --ort-library.
     #[arg(long, env = "DRIFTLESS_MODEL_DIR")]
     pub model: Option<PathBuf>,
-    /// ONNX Runtime shared library (default: .cache/models/onnxruntime/libonnxruntime.so.1.31.1).
-    #[arg(long, env = "DRIFTLESS_ORT_LIB")]
-    pub ort_library: Option<PathBuf>,
     /// Embedding workers (default: one per core).
     #[arg(long)]
     pub embed_workers: Option<usize>,
@@ -91,9 +89,6 @@ impl BuildArgs {
             let mut dense = DenseOptions::default();
             if let Some(model) = &self.model {
                 dense.model_dir.clone_from(model);
-            }
-            if let Some(library) = &self.ort_library {
-                dense.ort_library.clone_from(library);
             }
             if let Some(workers) = self.embed_workers {
                 dense.workers = workers;

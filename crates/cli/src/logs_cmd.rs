@@ -52,8 +52,9 @@ pub fn run(command: &LogsCommand) -> Result<()> {
 /// Which store and which part of it: shared by every command that reads the log.
 #[derive(Debug, Clone, Args)]
 pub struct LogSelection {
-    /// Query-log store: the SQLite file `serve` wrote, or a postgres:// URL.
-    #[arg(long, env = "DRIFTLESS_LOG_DB")]
+    /// Query-log store: the SQLite file `serve` wrote, or a postgres:// URL. Default: the one
+    /// `serve` writes by default, querylog.sqlite in the data directory.
+    #[arg(long, env = "DRIFTLESS_LOG_DB", default_value_t = default_db())]
     pub db: String,
     /// Only requests at or after this time (RFC 3339, a date, or Unix s/ms).
     #[arg(long, value_parser = parse_time)]
@@ -65,6 +66,20 @@ pub struct LogSelection {
     /// no x-session-id): e.g. 300s, 5m, 1h, 1500ms; a bare number is seconds.
     #[arg(long, default_value = "5m", value_parser = parse_gap)]
     pub gap: Duration,
+}
+
+/// Bytes the store at `db` takes (`None` when it cannot be measured; the report goes on).
+pub async fn store_size(db: &str) -> Option<u64> {
+    let store = open_store(db, false).await.ok()?;
+    let size = store.size_bytes().await.ok();
+    store.close().await;
+    size
+}
+
+/// `serve`'s default store, or a placeholder that the "not found" error then names.
+fn default_db() -> String {
+    crate::data_dir::default_log_db_for_reading()
+        .unwrap_or_else(|_| "$DRIFTLESS_DATA_DIR/querylog.sqlite".into())
 }
 
 impl LogSelection {

@@ -1,6 +1,7 @@
 //! The `driftless` command: build snapshots, serve them, and the one-command quickstart.
 mod build_cmd;
 mod corpus_cmd;
+mod data_dir;
 mod eval_cmd;
 mod eval_run;
 mod keys_cmd;
@@ -11,6 +12,7 @@ mod replay_cmd;
 mod serve_cmd;
 mod serve_connections;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +33,11 @@ struct Cli {
     /// Log format on stderr.
     #[arg(long, global = true, default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// ONNX Runtime library (libonnxruntime.so.1.31.1) for dense and hybrid search, for every
+    /// command. Default: beside $DRIFTLESS_MODEL_DIR, else ~/.cache/driftless/models/onnxruntime/
+    /// (where quickstart fetches it), else .cache/models/onnxruntime/. BM25 never needs it.
+    #[arg(long, global = true, env = "DRIFTLESS_ORT_LIB", value_name = "LIB")]
+    ort_library: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,8 +95,12 @@ fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("DRIFTLESS_LOG")
         // hnsw_rs logs every dump/reload step at info: a screenful per build and per start.
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,hnsw_rs=warn"));
+    // Colour only on a terminal: escape codes in a log file or a CI capture are noise, and
+    // NO_COLOR (no-color.org) turns them off on a terminal too.
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
@@ -98,9 +109,30 @@ fn init_logging(format: &str) {
     }
 }
 
+/// The error and its causes joined by ": ", leaving out a cause whose text an outer message
+/// already includes (several error types print their source inline, so `{:#}` repeated
+/// "No such file or directory" twice).
+fn error_message(error: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_format);
+    if let Some(library) = cli.ort_library.clone() {
+        driftless_index::set_ort_library(library);
+    }
     let result = match cli.command {
         Command::Build(args) => build_cmd::run(&args).map(|_| ()),
         Command::Serve(args) => serve_cmd::run(&args),
@@ -128,7 +160,7 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", error_message(&error));
             std::process::ExitCode::FAILURE
         }
     }

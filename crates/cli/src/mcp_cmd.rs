@@ -44,7 +44,8 @@ pub fn run(args: &McpArgs) -> Result<()> {
 
 async fn serve(args: &McpArgs) -> Result<()> {
     let dir = args.snapshot.clone();
-    let snapshot = tokio::task::spawn_blocking(move || Snapshot::open(&dir))
+    let options = crate::serve_cmd::serving_open_options();
+    let snapshot = tokio::task::spawn_blocking(move || Snapshot::open_with(&dir, &options))
         .await
         .context("snapshot loader failed")?
         .with_context(|| format!("refusing to serve {}", args.snapshot.display()))?;

@@ -29,7 +29,7 @@ pub struct QuickstartArgs {
     #[arg(long)]
     pub no_dense: bool,
     /// Dense + BM25 over every page of the default corpus instead of the quickstart subset
-    /// (about 63k passages: ~12-15 min of embedding on 2 cores, see README).
+    /// (about 63k passages: ~19 min of embedding on 2 cores, see README).
     #[arg(long, conflicts_with = "no_dense")]
     pub full: bool,
     /// Compatibility alias: dense is the default now.
@@ -96,9 +96,25 @@ pub fn describe(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The ONNX Runtime library fetch-model.sh puts under `models`.
+/// Where the quickstart fetches the model and ONNX Runtime: beside `$DRIFTLESS_MODEL_DIR`
+/// when set, else the user cache (`~/.cache/driftless/models`), which every command searches
+/// whatever its working directory (so the snapshot works outside this directory too), else
+/// `<cache>/models` on a system without a home directory.
+fn models_dest(args: &QuickstartArgs) -> PathBuf {
+    if let Some(dir) = std::env::var_os("DRIFTLESS_MODEL_DIR").filter(|d| !d.is_empty()) {
+        if let Some(parent) = Path::new(&dir).parent() {
+            return parent.to_path_buf();
+        }
+    }
+    driftless_index::user_models_dir().unwrap_or_else(|| args.cache.join("models"))
+}
+
+/// The ONNX Runtime library: `--ort-library` / `DRIFTLESS_ORT_LIB` when given, else the
+/// one fetch-model.sh put under `models`.
 fn ort_library(models: &Path) -> PathBuf {
-    models.join("onnxruntime/libonnxruntime.so.1.31.1")
+    let chosen = driftless_index::default_ort_library();
+    let fetched = models.join("onnxruntime/libonnxruntime.so.1.31.1");
+    if chosen.is_file() { chosen } else { fetched }
 }
 
 /// Runs the quickstart.
@@ -114,7 +130,7 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
         bail!("fetching the default corpus failed (see above)");
     }
     describe(&corpus)?;
-    let models = args.cache.join("models");
+    let models = models_dest(args);
     if args.wants_dense() {
         let script = fetch_script()?.with_file_name("fetch-model.sh");
         let status = Command::new("bash")
@@ -131,7 +147,7 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     } else {
         let open = driftless_index::OpenOptions {
             ort_library: ort_library(&models),
-            ..driftless_index::OpenOptions::default()
+            ..crate::serve_cmd::serving_open_options()
         };
         Snapshot::open_with(&snapshot, &open).ok()
     };
@@ -166,13 +182,14 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     }
     let config = driftless_server::ServerConfig::default();
     let runtime = crate::serve_cmd::server_runtime(&config)?;
+    // The data directory, as `serve` uses by default: `driftless logs analyse` finds it.
     let log = crate::serve_cmd::LogSettings {
-        db: Some(args.cache.join("querylog.sqlite").display().to_string()),
-        spill: args.cache.join("querylog.spill.jsonl"),
+        db: Some(crate::data_dir::default_log_db()?.display().to_string()),
+        spill: crate::data_dir::default_spill()?,
     };
     let open = driftless_index::OpenOptions {
         ort_library: ort_library(&models),
-        ..driftless_index::OpenOptions::default()
+        ..crate::serve_cmd::serving_open_options()
     };
     runtime.block_on(crate::serve_cmd::serve_snapshot(
         &snapshot,

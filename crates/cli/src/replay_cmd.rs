@@ -72,9 +72,6 @@ pub struct ReplayArgs {
     /// Threads running searches (default: one per core).
     #[arg(long)]
     pub workers: Option<usize>,
-    /// ONNX Runtime library, for snapshots with a dense index.
-    #[arg(long, env = "DRIFTLESS_ORT_LIB")]
-    pub ort_library: Option<PathBuf>,
 }
 
 struct Job<'a> {
@@ -92,11 +89,7 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
         .build()?;
     let records = runtime.block_on(args.selection.read())?;
     let sessions = select(args, sessionize(&records, args.selection.gap))?;
-    let mut options = OpenOptions::default();
-    if let Some(library) = &args.ort_library {
-        options.ort_library.clone_from(library);
-    }
-    let snapshot = Snapshot::open_with(&args.snapshot, &options)
+    let snapshot = Snapshot::open_with(&args.snapshot, &OpenOptions::default())
         .with_context(|| format!("opening snapshot {}", args.snapshot.display()))?;
     let report = replay(args, &snapshot, &sessions)?;
     let mut out = std::io::stdout().lock();
@@ -265,7 +258,12 @@ fn replay_one(args: &ReplayArgs, snapshot: &Snapshot, job: &Job<'_>) -> Result<R
             job.session, job.step
         )
     })?;
-    let depth = args.k as usize;
+    // Compare at the shallower of the two rankings (report.rs, `depth`): the logged k, or
+    // the number of logged results for records that carry no k.
+    let logged_k = job.record.k().map_or(job.record.results.len(), |k| {
+        usize::try_from(k).unwrap_or(usize::MAX)
+    });
+    let depth = (args.k as usize).min(logged_k);
     let logged: Vec<String> = job
         .record
         .results
@@ -285,6 +283,7 @@ fn replay_one(args: &ReplayArgs, snapshot: &Snapshot, job: &Job<'_>) -> Result<R
     Ok(ReplayedQuery {
         session: job.session.clone(),
         step: job.step,
+        depth,
         jaccard: jaccard_at_k(&logged, &replayed, depth),
         rbo: rbo_ext(&logged, &replayed, args.rbo_p),
         query,

@@ -26,22 +26,17 @@ pub struct ServeArgs {
     #[arg(long)]
     pub queue: Option<usize>,
     /// Query-log store: an SQLite file path (created if missing) or a postgres:// URL.
-    #[arg(
-        long,
-        default_value = "driftless-querylog.sqlite",
-        env = "DRIFTLESS_LOG_DB"
-    )]
-    pub log_db: String,
+    /// Default: querylog.sqlite in the data directory ($DRIFTLESS_DATA_DIR, else
+    /// $XDG_DATA_HOME/driftless, else ~/.local/share/driftless), named at start-up.
+    #[arg(long, env = "DRIFTLESS_LOG_DB")]
+    pub log_db: Option<String>,
     /// Where records go while the store is unreachable (replayed when it is back).
-    #[arg(long, default_value = "driftless-querylog.spill.jsonl")]
-    pub log_spill: PathBuf,
+    /// Default: querylog.spill.jsonl in the data directory.
+    #[arg(long)]
+    pub log_spill: Option<PathBuf>,
     /// Serve without logging requests.
     #[arg(long)]
     pub no_log: bool,
-    /// ONNX Runtime library for query embedding (dense snapshots); default: $ORT_DYLIB_PATH,
-    /// else the one corpus-tools/fetch-model.sh put under .cache/models.
-    #[arg(long)]
-    pub ort_library: Option<PathBuf>,
     /// API keys and quotas (JSON; see `driftless keys add`). Reloaded on SIGHUP. Without it
     /// every request is admitted, with no quota.
     #[arg(long, env = "DRIFTLESS_KEYS_FILE")]
@@ -106,11 +101,18 @@ pub struct LogSettings {
 }
 
 impl ServeArgs {
-    fn log_settings(&self) -> LogSettings {
-        LogSettings {
-            db: (!self.no_log).then(|| self.log_db.clone()),
-            spill: self.log_spill.clone(),
-        }
+    fn log_settings(&self) -> Result<LogSettings> {
+        let spill = match &self.log_spill {
+            Some(path) => path.clone(),
+            None if self.no_log => PathBuf::new(),
+            None => crate::data_dir::default_spill()?,
+        };
+        let db = match (&self.log_db, self.no_log) {
+            (_, true) => None,
+            (Some(db), false) => Some(db.clone()),
+            (None, false) => Some(crate::data_dir::default_log_db()?.display().to_string()),
+        };
+        Ok(LogSettings { db, spill })
     }
 }
 
@@ -119,7 +121,7 @@ impl ServeArgs {
 pub fn run(args: &ServeArgs) -> Result<()> {
     let config = args.server_config();
     let runtime = server_runtime(&config)?;
-    let log = args.log_settings();
+    let log = args.log_settings()?;
     let access = args
         .access()?
         .with_mcp_origins(args.connections.mcp_origins()?);
@@ -128,7 +130,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         args.addr,
         config,
         &log,
-        open_options(args.ort_library.as_deref()),
+        serving_open_options(),
         access,
         args.connections.limits(),
     ))
@@ -149,13 +151,14 @@ pub fn server_runtime(config: &ServerConfig) -> std::io::Result<tokio::runtime::
         .build()
 }
 
-/// Open options with the given ONNX Runtime library, or the default lookup.
-pub fn open_options(ort_library: Option<&Path>) -> driftless_index::OpenOptions {
-    let mut options = driftless_index::OpenOptions::default();
-    if let Some(library) = ort_library {
-        options.ort_library = library.to_path_buf();
+/// Open options of a server: the ONNX Runtime library from the global `--ort-library` /
+/// `DRIFTLESS_ORT_LIB` / default lookup (driftless_embed::default_ort_library), started while
+/// opening, so a dense snapshot without its runtime is refused before /ready says yes.
+pub fn serving_open_options() -> driftless_index::OpenOptions {
+    driftless_index::OpenOptions {
+        start_dense_encoder: true,
+        ..driftless_index::OpenOptions::default()
     }
-    options
 }
 
 pub async fn serve_snapshot(
@@ -170,6 +173,7 @@ pub async fn serve_snapshot(
     let mut state = AppState::new(&config).with_access(access);
     reload_keys_on_sighup(state.clone());
     let mut capture = None;
+    let mut log_line = String::from("; query log: off");
     if let Some(db) = &log.db {
         let store = LogStore::connect(db).await.with_context(|| {
             format!(
@@ -180,10 +184,18 @@ pub async fn serve_snapshot(
             spill_path: log.spill.clone(),
             ..CaptureConfig::default()
         };
-        let handle = Capture::start(store, config).context("cannot start query-log capture")?;
+        let size = store.size_bytes().await.unwrap_or(0);
+        let handle =
+            Capture::start(store.clone(), config).context("cannot start query-log capture")?;
         state = state.with_capture(handle.clone());
+        crate::data_dir::watch_store_size(store, state.clone());
         capture = Some(handle);
-        tracing::info!(store = %db, "logging every search and fetch");
+        tracing::info!(store = %crate::logs_cmd::shown(db), "logging every search and fetch");
+        log_line = format!(
+            "; query log: {} ({}; --log-db to move it, --no-log to stop)",
+            crate::logs_cmd::shown(db),
+            crate::data_dir::human_bytes(size)
+        );
     }
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!("cannot listen on {addr}; is another server using it? pick another with --addr")
@@ -218,7 +230,7 @@ pub async fn serve_snapshot(
             "ready"
         );
         eprintln!(
-            "driftless: serving snapshot {} on http://{local} (try: curl 'http://{local}/v1/search?q=create+index+concurrently')",
+            "driftless: serving snapshot {} on http://{local} (try: curl 'http://{local}/v1/search?q=create+index+concurrently'){log_line}",
             loaded.id()
         );
     }

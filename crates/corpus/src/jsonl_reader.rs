@@ -176,8 +176,12 @@ pub(crate) fn parse_record(
     };
     let (title, text) = match (field("title")?, field("text")?, field("contents")?) {
         (title, Some(text), _) => (title.unwrap_or("").to_string(), text.to_string()),
-        (Some(title), None, Some(contents)) => (title.to_string(), contents.to_string()),
-        (None, None, Some(contents)) => split_quoted_title(contents),
+        // A blank `title` (exporters write `"title": ""`) says nothing: the quoted first line
+        // of `contents` still names the page, as in Search-R1's wiki-18.
+        (Some(title), None, Some(contents)) if !title.trim().is_empty() => {
+            (title.to_string(), contents.to_string())
+        }
+        (_, None, Some(contents)) => split_quoted_title(contents),
         (_, None, None) => return Err(invalid("needs \"text\" or \"contents\"".into())),
     };
     let text = text.trim().to_string();

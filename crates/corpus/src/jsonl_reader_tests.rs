@@ -162,3 +162,19 @@ fn quoted_title_needs_both_quotes() {
         ("T".to_string(), String::new())
     );
 }
+
+#[test]
+fn blank_title_falls_back_to_the_quoted_first_line() {
+    let items = read_all(
+        b"{\"id\":\"1\",\"title\":\" \",\"contents\":\"\\\"Aaron\\\"\\nAaron is a prophet.\"}\n",
+        &ReaderOptions::default(),
+    );
+    let one = doc(&items[0])
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    assert_eq!(
+        (one.title.as_str(), one.text.as_str()),
+        ("Aaron", "Aaron is a prophet.")
+    );
+    assert_eq!(one.url, "urn:driftless:1");
+}

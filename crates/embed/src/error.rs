@@ -62,8 +62,11 @@ pub enum EmbedError {
 
     /// The ONNX Runtime shared library is not at the given path.
     #[error(
-        "ONNX Runtime library not found at {path}: run corpus-tools/fetch-model.sh \
-         (or set ORT_DYLIB_PATH to a libonnxruntime.so of version 1.31 or newer)"
+        "ONNX Runtime library not found at {path} (looked for: {searched}): pass \
+         --ort-library <libonnxruntime.so> or set DRIFTLESS_ORT_LIB, or run \
+         corpus-tools/fetch-model.sh ~/.cache/driftless/models (what `driftless quickstart` does); \
+         only dense and hybrid searches need it",
+        searched = crate::locate::searched_description()
     )]
     OrtLibraryMissing {
         /// The path that was tried.

@@ -22,6 +22,7 @@
 
 mod embedder;
 mod error;
+mod locate;
 mod model_files;
 mod pool;
 mod pooling;
@@ -30,9 +31,11 @@ mod tokenize;
 
 pub use embedder::{Embedder, Embedding};
 pub use error::EmbedError;
-pub use model_files::{
-    MODEL_DIR_ENV, ModelFiles, ORT_DYLIB_ENV, ORT_LIB_ENV, default_model_dir, default_ort_library,
+pub use locate::{
+    MODEL_DIR_ENV, ORT_FILE, ORT_LIB_ENV, default_model_dir, default_ort_library,
+    ort_library_candidates, set_ort_library, user_models_dir,
 };
+pub use model_files::ModelFiles;
 pub use pool::EmbedPool;
 pub use pooling::cosine;
 pub use runtime::ort_environment;

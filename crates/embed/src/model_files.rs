@@ -2,7 +2,8 @@
 //!
 //! `corpus-tools/fetch-model.sh` lays out
 //! `DEST/all-MiniLM-L6-v2-int8/{model.onnx,tokenizer.json,model.json}` and
-//! `DEST/onnxruntime/libonnxruntime.so.1.31.1`; this module reads that layout back.
+//! `DEST/onnxruntime/libonnxruntime.so.1.31.1`; this module reads that layout back (where
+//! DEST is looked for: `locate.rs`).
 
 use std::path::{Path, PathBuf};
 
@@ -10,20 +11,6 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::EmbedError;
-
-/// Environment variable naming the model directory (the one holding `model.json`).
-pub const MODEL_DIR_ENV: &str = "DRIFTLESS_MODEL_DIR";
-/// Environment variable naming the ONNX Runtime library (the name `ort` itself uses).
-pub const ORT_DYLIB_ENV: &str = "ORT_DYLIB_PATH";
-/// This project's own name for the same setting; `ORT_DYLIB_PATH` wins when both are set.
-pub const ORT_LIB_ENV: &str = "DRIFTLESS_ORT_LIB";
-
-/// The model directory name below the fetch destination.
-const MODEL_SUBDIR: &str = "all-MiniLM-L6-v2-int8";
-/// The library path below the fetch destination.
-const ORT_SUBPATH: &str = "onnxruntime/libonnxruntime.so.1.31.1";
-/// The fetch script's default destination, relative to the working directory.
-const DEFAULT_DEST: &str = ".cache/models";
 
 /// File names inside a model directory.
 pub(crate) const ONNX_FILE: &str = "model.onnx";
@@ -122,39 +109,6 @@ impl ModelFiles {
     pub(crate) fn read_tokenizer(&self) -> Result<Vec<u8>, EmbedError> {
         read_verified(&self.tokenizer_path(), &self.tokenizer_sha256)
     }
-}
-
-/// The model directory: `$DRIFTLESS_MODEL_DIR`, else `.cache/models/all-MiniLM-L6-v2-int8`
-/// relative to the working directory (where corpus-tools/fetch-model.sh puts it by default).
-pub fn default_model_dir() -> PathBuf {
-    match non_empty_env(MODEL_DIR_ENV) {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(DEFAULT_DEST).join(MODEL_SUBDIR),
-    }
-}
-
-/// The ONNX Runtime library: `$ORT_DYLIB_PATH`, else `$DRIFTLESS_ORT_LIB`, else the one
-/// fetch-model.sh puts beside the model directory when `$DRIFTLESS_MODEL_DIR` is set (the script
-/// writes both under one destination), else `.cache/models/onnxruntime/libonnxruntime.so.1.31.1`.
-pub fn default_ort_library() -> PathBuf {
-    if let Some(path) = non_empty_env(ORT_DYLIB_ENV).or_else(|| non_empty_env(ORT_LIB_ENV)) {
-        return PathBuf::from(path);
-    }
-    match non_empty_env(MODEL_DIR_ENV) {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            let dest = dir
-                .parent()
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-            dest.join(ORT_SUBPATH)
-        }
-        None => Path::new(DEFAULT_DEST).join(ORT_SUBPATH),
-    }
-}
-
-/// An environment variable, treating "set but empty" as unset (as shells often leave it).
-fn non_empty_env(name: &str) -> Option<std::ffi::OsString> {
-    std::env::var_os(name).filter(|v| !v.is_empty())
 }
 
 /// Reads a whole file, turning "not found" into the error that points at the fetch script.

@@ -1,6 +1,7 @@
 //! Dense retrieval: query embedding, HNSW (hnsw_rs) and the exact scan it is measured
 //! against. Vectors are L2-normalised, so the score is the dot product (cosine).
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use driftless_embed::{Embedder, ModelFiles};
 use hnsw_rs::hnswio::HnswIo;
@@ -29,7 +30,13 @@ pub struct DenseIndex {
     pub config: DenseConfig,
     vectors: Vec<f32>,
     hnsw: Hnsw<'static, f32, UnitDot>,
-    embedder: Embedder,
+    /// The query encoder, started on the first dense query (or by [`DenseIndex::encoder`]):
+    /// BM25-only users of a dense snapshot never need ONNX Runtime.
+    embedder: OnceLock<Embedder>,
+    /// Serialises the first start, so two concurrent first queries build one session.
+    embedder_start: Mutex<()>,
+    model: ModelFiles,
+    ort_library: PathBuf,
 }
 
 impl std::fmt::Debug for DenseIndex {
@@ -131,8 +138,6 @@ impl DenseIndex {
                 "model digest differs from the manifest".into(),
             ));
         }
-        let embedder =
-            Embedder::new(&model, ort_library, 1).map_err(|e| fail(MODEL_DIR, e.to_string()))?;
         // hnsw_rs returns a graph that borrows its loader; the loader lives as long as the
         // process (one per opened snapshot), which is what a server does anyway.
         let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(
@@ -146,13 +151,34 @@ impl DenseIndex {
             config,
             vectors,
             hnsw,
-            embedder,
+            embedder: OnceLock::new(),
+            embedder_start: Mutex::new(()),
+            model,
+            ort_library: ort_library.to_path_buf(),
         })
+    }
+
+    /// The query encoder, loading ONNX Runtime on first use. A server calls it at start-up
+    /// so that a missing runtime stops it there instead of failing its first dense query.
+    pub fn encoder(&self) -> Result<&Embedder, InternalError> {
+        if let Some(embedder) = self.embedder.get() {
+            return Ok(embedder);
+        }
+        let _start = self
+            .embedder_start
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(embedder) = self.embedder.get() {
+            return Ok(embedder);
+        }
+        let embedder = Embedder::new(&self.model, &self.ort_library, 1)
+            .map_err(|e| InternalError::Setup(format!("the query encoder cannot start: {e}")))?;
+        Ok(self.embedder.get_or_init(|| embedder))
     }
 
     /// Embeds a query (alone, one intra-op thread: the same bits every time).
     pub fn embed(&self, text: &str) -> Result<Vec<f32>, InternalError> {
-        self.embedder
+        self.encoder()?
             .embed(text)
             .map(|e| e.vector)
             .map_err(|e| InternalError::Corrupt(format!("query embedding failed: {e}")))

@@ -63,6 +63,9 @@ pub enum InternalError {
     /// A stored document or field was not what the snapshot format promises.
     #[error("snapshot data is inconsistent: {0}")]
     Corrupt(String),
+    /// Something the process needs is not set up (ONNX Runtime for a dense query).
+    #[error("{0}")]
+    Setup(String),
 }
 
 /// Why a snapshot could not be opened. Every message names the file or query at fault.

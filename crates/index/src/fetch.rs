@@ -9,6 +9,42 @@ use crate::analyzer::analyze;
 use crate::error::{IndexError, InternalError, UserError};
 use crate::snapshot::Snapshot;
 
+/// The forms of a URL to look up, in order: as given, then without surrounding spaces and
+/// `#fragment` (canonical URLs never have one), then with the other of `https://` and
+/// `http://` (canonical URLs are https when the site serves it; a few corpora keep http).
+/// Scheme and host compare case-insensitively, as URLs do.
+pub fn url_candidates(url: &str) -> Vec<String> {
+    let mut candidates = vec![url.to_string()];
+    let trimmed = url.trim();
+    let trimmed = trimmed.split_once('#').map_or(trimmed, |(base, _)| base);
+    let (scheme, rest) = match trimmed.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => (String::new(), trimmed),
+    };
+    let (host, path) = rest.split_once('/').map_or((rest, ""), |(h, p)| (h, p));
+    let host = host.to_ascii_lowercase();
+    let join = |scheme: &str| {
+        if path.is_empty() && !rest.contains('/') {
+            format!("{scheme}://{host}")
+        } else {
+            format!("{scheme}://{host}/{path}")
+        }
+    };
+    let normal = match scheme.as_str() {
+        "https" | "http" => vec![
+            join(&scheme),
+            join(if scheme == "https" { "http" } else { "https" }),
+        ],
+        _ => vec![trimmed.to_string()],
+    };
+    for candidate in normal {
+        if !candidates.contains(&candidate) {
+            candidates.push(candidate);
+        }
+    }
+    candidates
+}
+
 /// Most terms one `term_stats` call may ask for.
 pub const MAX_STATS_TERMS: usize = 32;
 /// Longest term accepted by `term_stats`, in characters.
@@ -38,7 +74,12 @@ impl Snapshot {
             )
             .into());
         }
-        let doc = self.lookup(field, key)?.ok_or_else(|| {
+        let found = if what == "url" {
+            self.lookup_url(key)?
+        } else {
+            self.lookup(field, key)?
+        };
+        let doc = found.ok_or_else(|| {
             UserError::NotFound(format!(
                 "no document with {what} {key:?} in snapshot {}",
                 self.id()
@@ -59,6 +100,7 @@ impl Snapshot {
             .skip(request.offset as usize)
             .take(max_chars as usize)
             .collect();
+        let end = request.offset + text.chars().count() as u64;
         Ok(FetchResponse {
             snapshot: self.id().to_string(),
             doc_id: stored.doc_id,
@@ -67,7 +109,19 @@ impl Snapshot {
             text,
             offset: request.offset,
             total_chars,
+            next_offset: Some(end).filter(|end| *end < total_chars),
         })
+    }
+
+    /// The document at `url`, or at its normal form: what a client copied from a page
+    /// (`…#section`, `http://…`) names the same page as the canonical `https://` URL.
+    fn lookup_url(&self, url: &str) -> Result<Option<DocId>, InternalError> {
+        for candidate in url_candidates(url) {
+            if let Some(doc) = self.lookup(self.doc_fields.url, &candidate)? {
+                return Ok(Some(doc));
+            }
+        }
+        Ok(None)
     }
 
     /// tantivy doc id of the document whose raw `field` equals `key`.
@@ -163,5 +217,29 @@ impl Snapshot {
             candidate = lists[0].advance();
         }
         Ok(count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_candidates;
+
+    #[test]
+    fn urls_normalise_like_canonical_ones() {
+        let canonical = "https://www.postgresql.org/docs/15/sql-select.html";
+        for form in [
+            "https://www.postgresql.org/docs/15/sql-select.html#SQL-WITH",
+            "http://www.postgresql.org/docs/15/sql-select.html",
+            " HTTP://WWW.PostgreSQL.org/docs/15/sql-select.html#x ",
+        ] {
+            assert!(
+                url_candidates(form).contains(&canonical.to_string()),
+                "{form}"
+            );
+        }
+        // The path keeps its case (servers treat it as case-sensitive).
+        assert!(!url_candidates("https://e.org/A.html").contains(&"https://e.org/a.html".into()));
+        // Non-web ids (urn:driftless:…) only lose a fragment.
+        assert_eq!(url_candidates("urn:driftless:7"), vec!["urn:driftless:7"]);
     }
 }

@@ -36,6 +36,11 @@ mod verify;
 use std::path::Path;
 
 pub use ann_recall::AnnRecallReport;
+/// Where ONNX Runtime and the model are looked for (one lookup for every command); re-exported
+/// so that callers of this crate need no direct dependency on the embedder.
+pub use driftless_embed::{
+    ORT_LIB_ENV, default_model_dir, default_ort_library, set_ort_library, user_models_dir,
+};
 pub use error::{IndexError, InternalError, OpenError, UserError};
 pub use fetch::{MAX_STATS_TERM_CHARS, MAX_STATS_TERMS};
 pub use snapshot::Snapshot;
@@ -50,6 +55,10 @@ pub struct OpenOptions {
     pub verify_checksums: bool,
     /// Re-run the canary queries and compare with the answers recorded at build time.
     pub verify_canaries: bool,
+    /// Start a dense snapshot's query encoder (ONNX Runtime) while opening, so that a server
+    /// refuses to become ready without it. Off by default: the encoder then starts on the
+    /// first dense or hybrid query, and BM25-only use never needs the runtime.
+    pub start_dense_encoder: bool,
 }
 
 impl Default for OpenOptions {
@@ -58,6 +67,7 @@ impl Default for OpenOptions {
             ort_library: driftless_embed::default_ort_library(),
             verify_checksums: true,
             verify_canaries: true,
+            start_dense_encoder: false,
         }
     }
 }
@@ -78,6 +88,14 @@ impl Snapshot {
         let snapshot = Self::load(dir, &options.ort_library)?;
         if options.verify_canaries {
             snapshot.verify_canaries()?;
+        }
+        if options.start_dense_encoder {
+            snapshot
+                .start_dense_encoder()
+                .map_err(|e| OpenError::Index {
+                    path: dir.join(dense_config::MODEL_DIR).display().to_string(),
+                    message: e.to_string(),
+                })?;
         }
         Ok(snapshot)
     }

@@ -264,6 +264,16 @@ impl Snapshot {
         }
     }
 
+    /// Starts the query encoder of a dense snapshot now (a no-op without a dense index), so
+    /// that a server with no ONNX Runtime stops at start-up with the fix in the message
+    /// rather than failing its first dense or hybrid query. BM25-only callers skip it.
+    pub fn start_dense_encoder(&self) -> Result<(), InternalError> {
+        match &self.dense {
+            Some(dense) => dense.encoder().map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     /// The snapshot's default BM25 parameters.
     pub fn default_bm25(&self) -> Bm25Params {
         Bm25Params {

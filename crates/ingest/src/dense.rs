@@ -70,6 +70,16 @@ impl DenseOptions {
     }
 }
 
+impl DenseOptions {
+    /// Verifies the model files and starts ONNX Runtime once (the process keeps it for the
+    /// embedding workers), so a build with `--dense` fails at once when either is missing.
+    pub(crate) fn check_model(&self) -> Result<(), IngestError> {
+        ModelFiles::load(&self.model_dir).map_err(dense_error)?;
+        driftless_embed::ort_environment(&self.ort_library).map_err(dense_error)?;
+        Ok(())
+    }
+}
+
 fn dense_error(message: impl std::fmt::Display) -> IngestError {
     IngestError::Dense(message.to_string())
 }

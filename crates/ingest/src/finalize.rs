@@ -174,6 +174,8 @@ pub(crate) fn finalize(
             Some(dense) => dense.ort_library.clone(),
             None => OpenOptions::default().ort_library,
         },
+        // The canaries are BM25 only: the builder never needs the query encoder.
+        start_dense_encoder: false,
     };
     let snapshot = Snapshot::open_with(dir, &unverified)?;
     let (answers, digest) = snapshot.canary_digests(&queries);

@@ -161,6 +161,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
     }
     if let Some(dense) = &options.dense {
         dense.validate()?;
+        // Before reading the corpus: a missing model or runtime must not surface only after
+        // minutes of BM25 indexing.
+        dense.check_model()?;
     }
     if options.out.exists() && !options.overwrite {
         return Err(IngestError::OutputExists(options.out.display().to_string()));
@@ -170,20 +173,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
         std::fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
     }
     std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
-
-    let collected = collect::collect(options)?;
-    tracing::info!(documents = collected.documents.len(), skipped = ?collected.skipped, "corpus read");
-    let mut written = write::write_indexes(&staging, &collected.documents, options)?;
-    if let Some(dense) = &options.dense {
-        written.dense = Some(dense::build_dense(
-            &staging,
-            &collected.documents,
-            &written.spans,
-            dense,
-            options.progress,
-        )?);
+    let built = build_into(&staging, options);
+    if built.is_err() {
+        // A failed build leaves nothing behind: no empty or half `<out>.building/`.
+        let _ = std::fs::remove_dir_all(&staging);
     }
-    let snapshot_id = finalize::finalize(&staging, &collected, &written, options)?;
+    let (snapshot_id, collected, passages) = built?;
 
     if options.out.exists() {
         std::fs::remove_dir_all(&options.out).map_err(io_error(&options.out))?;
@@ -194,13 +189,35 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
         snapshot_id,
         read: collected.read,
         documents: collected.documents.len() as u64,
-        passages: written.passages,
+        passages,
         skipped: collected.skipped.clone(),
         skipped_examples: collected.skipped_examples.clone(),
         text_bytes: collected.text_bytes,
         snapshot_bytes,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Reads, indexes and finalizes into `staging`; the snapshot id, what was read and the
+/// passage count.
+fn build_into(
+    staging: &Path,
+    options: &BuildOptions,
+) -> Result<(String, collect::Collected, u64), IngestError> {
+    let collected = collect::collect(options)?;
+    tracing::info!(documents = collected.documents.len(), skipped = ?collected.skipped, "corpus read");
+    let mut written = write::write_indexes(staging, &collected.documents, options)?;
+    if let Some(dense) = &options.dense {
+        written.dense = Some(dense::build_dense(
+            staging,
+            &collected.documents,
+            &written.spans,
+            dense,
+            options.progress,
+        )?);
+    }
+    let snapshot_id = finalize::finalize(staging, &collected, &written, options)?;
+    Ok((snapshot_id, collected, written.passages))
 }
 
 fn staging_dir(out: &Path) -> PathBuf {

@@ -51,6 +51,8 @@ pub struct Metrics {
     latency: Mutex<BTreeMap<String, Arc<Histogram>>>,
     shed: AtomicU64,
     rate_limited: AtomicU64,
+    /// Bytes of the query-log store, as last measured by the serving process (0 = unknown).
+    querylog_store_bytes: AtomicU64,
 }
 
 impl Metrics {
@@ -70,6 +72,12 @@ impl Metrics {
         } else if status == StatusCode::TOO_MANY_REQUESTS {
             self.rate_limited.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Records the query-log store's size (`LogStore::size_bytes`): measured by whoever owns
+    /// the store (serve refreshes it every minute), since a scrape must not wait on Postgres.
+    pub fn set_querylog_store_bytes(&self, bytes: u64) {
+        self.querylog_store_bytes.store(bytes, Ordering::Relaxed);
     }
 
     /// Requests answered 503 (queue full, not ready, timed out) so far.
@@ -218,6 +226,16 @@ fn render(state: &AppState) -> String {
         u64::from(state.snapshot().is_ok()),
     );
     if let Some(capture) = state.capture() {
+        let store_bytes = metrics.querylog_store_bytes.load(Ordering::Relaxed);
+        if store_bytes > 0 {
+            gauge(
+                &mut out,
+                "driftless_querylog_store_bytes",
+                "gauge",
+                "Bytes of the query-log store (SQLite file + WAL, or the Postgres database).",
+                store_bytes,
+            );
+        }
         let stats = capture.stats();
         // At rest recorded = written + spilled + dropped; the difference is in the channel.
         let backlog = stats

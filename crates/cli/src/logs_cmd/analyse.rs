@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_querylog::analysis::{AnalysisConfig, analyse};
+use driftless_querylog::analysis::{AnalysisConfig, analyse, trajectories};
 use driftless_querylog::sessionize;
 
 use super::report_tables::table;
@@ -13,8 +13,8 @@ use super::table::{Table, write_tidy_csv};
 use super::{ClientDisplay, LogSelection};
 
 /// Section names, in output order, with the keys of the JSON report each one covers.
-static SECTIONS: [(&str, &[&str]); 12] = [
-    ("overview", &["records", "clients", "gap_ms"]),
+static SECTIONS: [(&str, &[&str]); 13] = [
+    ("overview", &["records", "clients", "gap_ms", "store_bytes"]),
     ("steps", &["sessions"]),
     ("intervals", &["inter_step_ms", "inter_step_buckets"]),
     ("query_length", &["query_length"]),
@@ -24,6 +24,7 @@ static SECTIONS: [(&str, &[&str]); 12] = [
     ("ctar_steps", &["ctar"]),
     ("ctar_sessions", &["ctar"]),
     ("top_queries", &["top_queries"]),
+    ("refused", &["refused"]),
     ("endpoints", &["endpoints"]),
     ("statuses", &["endpoints"]),
 ];
@@ -39,7 +40,8 @@ pub struct AnalyseArgs {
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
     pub format: String,
     /// Only these sections (comma-separated): overview, steps, intervals, query_length, k,
-    /// repetition, reformulation, ctar_steps, ctar_sessions, top_queries, endpoints, statuses
+    /// repetition, reformulation, ctar_steps, ctar_sessions, top_queries, refused, endpoints,
+    /// statuses
     /// (also: sessions = steps, ctar = both CTAR sections, latency = endpoints).
     #[arg(long, value_delimiter = ',')]
     pub section: Vec<String>,
@@ -93,7 +95,8 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
     if !args.display.clear_clients {
         // Session ids start with the client; show them as the other outputs do. The owner
         // comes from the sessions themselves, not from parsing ids (clients may contain `|`).
-        let owners: HashMap<String, String> = sessionize(&records, config.gap)
+        // Trajectories, as the report's ids are (a batch item's id extends its session's).
+        let owners: HashMap<String, String> = trajectories(&sessionize(&records, config.gap))
             .into_iter()
             .map(|s| (s.id, s.client))
             .collect();
@@ -103,7 +106,18 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
             }
         }
     }
-    let tables: Vec<Table> = sections.iter().map(|s| table(s, &report)).collect();
+    // The store's size on disk: a log on by default grows without bound (issue 20).
+    let store_bytes = super::store_size(&args.selection.db).await;
+    let mut tables: Vec<Table> = sections.iter().map(|s| table(s, &report)).collect();
+    if let (Some(t), Some(bytes)) = (
+        tables.iter_mut().find(|t| t.section == "overview"),
+        store_bytes,
+    ) {
+        t.row(vec![
+            "store size".into(),
+            crate::data_dir::human_bytes(bytes),
+        ]);
+    }
     if let Some(dir) = &args.csv_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         for t in &tables {
@@ -126,6 +140,11 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
                     .flat_map(|(_, keys)| keys.iter().copied())
                     .collect();
                 object.retain(|k, _| keys.contains(&k.as_str()));
+            }
+            if sections.contains(&"overview")
+                && let (Some(object), Some(bytes)) = (value.as_object_mut(), store_bytes)
+            {
+                object.insert("store_bytes".into(), bytes.into());
             }
             serde_json::to_writer_pretty(&mut out, &value)?;
             writeln!(out)?;

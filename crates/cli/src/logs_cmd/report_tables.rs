@@ -206,6 +206,21 @@ pub fn table(section: &'static str, r: &Report) -> Table {
             }
             t
         }
+        "refused" => {
+            let title = format!(
+                "Refused requests (status >= 400; not counted as searches): {}",
+                r.refused.requests
+            );
+            let mut t = Table::new(section, title, &["query (as sent)", "count", "status"]);
+            for q in &r.refused.top_queries {
+                t.row(vec![
+                    q.query.clone(),
+                    q.count.to_string(),
+                    q.status.to_string(),
+                ]);
+            }
+            t
+        }
         "endpoints" => {
             let e = &r.endpoints;
             let ms = |us: u64| format!("{:.2}", us as f64 / 1000.0);

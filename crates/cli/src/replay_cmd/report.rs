@@ -14,6 +14,10 @@ pub struct ReplayedQuery {
     pub query: String,
     pub logged: Vec<String>,
     pub replayed: Vec<String>,
+    /// Depth both lists were compared at: min(k logged, k replayed). A ranking logged at
+    /// k = 3 says nothing about ranks 4-5, so comparing at the replay's k would count the
+    /// replay's extra results as disagreement (Jaccard 0.6 for identical top 3s).
+    pub depth: usize,
     pub jaccard: f64,
     pub rbo: f64,
 }
@@ -68,7 +72,7 @@ pub fn render(report: &ReplayReport, max_rows: usize, out: &mut impl Write) -> s
     )?;
     writeln!(
         out,
-        "Mean Jaccard@{} {}, mean RBO_ext (p = {}) {}\n",
+        "Mean Jaccard@{} {}, mean RBO_ext (p = {}) {} (each query compared at min(k logged, k))\n",
         report.k,
         opt(report.mean_jaccard),
         report.rbo_p,

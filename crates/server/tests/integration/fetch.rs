@@ -64,3 +64,46 @@ async fn unknown_documents_are_404() {
         assert_eq!(response.error_code(), "not_found");
     }
 }
+
+/// Issue 20: a page's URL as a client copies it (`#fragment`, `http://`) fetches the page.
+#[tokio::test]
+async fn fetch_by_url_normalises_fragment_and_scheme() {
+    let by_id = get(ready_app(), "/v1/fetch?doc_id=git/rebase").await;
+    assert_eq!(by_id.status, 200);
+    for url in [
+        "https%3A%2F%2Fgit-scm.com%2Fdocs%2Fgit-rebase%23_interactive_mode",
+        "http%3A%2F%2Fgit-scm.com%2Fdocs%2Fgit-rebase",
+        "HTTP%3A%2F%2FGit-SCM.com%2Fdocs%2Fgit-rebase%23x",
+    ] {
+        let by_url = get(ready_app(), &format!("/v1/fetch?url={url}")).await;
+        assert_eq!(by_url.status, 200, "{url}");
+        assert_eq!(by_id.body, by_url.body, "{url}");
+    }
+}
+
+/// REST fetch has MCP fetch's `next_offset`: present while text remains, absent at the end,
+/// and following it tiles the document.
+#[tokio::test]
+async fn next_offset_walks_the_document() {
+    let whole = get(ready_app(), "/v1/fetch?doc_id=python/os").await.json();
+    assert!(whole.get("next_offset").is_none(), "{whole}");
+    let total = whole["total_chars"].as_u64().unwrap_or_default();
+    let mut offset = 0;
+    let mut text = String::new();
+    let mut windows = 0;
+    loop {
+        let uri = format!("/v1/fetch?doc_id=python/os&offset={offset}&max_chars=700");
+        let window = get(ready_app(), &uri).await.json();
+        text.push_str(window["text"].as_str().unwrap_or_default());
+        windows += 1;
+        match window
+            .get("next_offset")
+            .and_then(serde_json::Value::as_u64)
+        {
+            Some(next) => offset = next,
+            None => break,
+        }
+    }
+    assert_eq!(text, whole["text"].as_str().unwrap_or_default());
+    assert_eq!(windows, total.div_ceil(700).max(1));
+}

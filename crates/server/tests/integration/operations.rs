@@ -128,3 +128,32 @@ async fn a_request_over_the_timeout_is_a_503_with_retry_after() {
     release.send(()).expect("the busy job waits");
     assert!(busy.await.expect("join").expect("ran").0);
 }
+
+/// Issue 20: the query-log store's size is in `/metrics` once the owner measured it (serve
+/// does every minute), and it is the SQLite file's real size.
+#[tokio::test]
+async fn metrics_report_the_query_log_store_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (state, capture) = crate::common::logged_state(dir.path()).await;
+    let before = String::from_utf8(get(app(state.clone()), "/metrics").await.body).expect("UTF-8");
+    assert!(
+        !before.contains("driftless_querylog_store_bytes"),
+        "unmeasured yet"
+    );
+    let search = get(app(state.clone()), "/v1/search?q=vacuum").await;
+    assert_eq!(search.status, 200);
+    capture.shutdown().await;
+
+    let db = dir.path().join("querylog.sqlite");
+    let store = driftless_querylog::LogStore::connect(db.to_str().expect("UTF-8"))
+        .await
+        .expect("store");
+    let bytes = store.size_bytes().await.expect("size");
+    assert!(bytes >= std::fs::metadata(&db).expect("file").len() && bytes > 0);
+    state.metrics().set_querylog_store_bytes(bytes);
+    let after = String::from_utf8(get(app(state), "/metrics").await.body).expect("UTF-8");
+    assert!(
+        after.contains(&format!("driftless_querylog_store_bytes {bytes}\n")),
+        "{after}"
+    );
+}

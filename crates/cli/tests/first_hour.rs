@@ -1,0 +1,11 @@
+//! Issue 20, "papercuts a new user hits in the first hour", end to end through the binary:
+//! ONNX Runtime lookup from any directory (and the Docker image's layout), builds, the
+//! query log's default place and size, plain log lines off a terminal.
+mod first_hour {
+    mod builds;
+    pub mod common;
+    mod docker_layout;
+    mod logs_default;
+    mod ort_lookup;
+    mod replay_depth;
+}

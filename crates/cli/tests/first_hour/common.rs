@@ -1,0 +1,152 @@
+//! Shared by the issue-20 tests: the binary, a tiny corpus, the fetched model and runtime,
+//! a server on an ephemeral port and a one-shot HTTP GET.
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_driftless");
+
+/// Three small pages, enough for BM25 and a dense index (embedding them takes a second).
+pub fn corpus(dir: &Path) -> PathBuf {
+    let path = dir.join("c.jsonl");
+    let lines = [
+        r#"{"id":"pg-createindex","url":"https://www.postgresql.org/docs/15/sql-createindex.html","title":"CREATE INDEX","text":"CREATE INDEX constructs an index. CONCURRENTLY builds it without blocking writes."}"#,
+        r#"{"id":"pg-vacuum","url":"https://www.postgresql.org/docs/15/sql-vacuum.html","title":"VACUUM","text":"VACUUM reclaims storage occupied by dead tuples."}"#,
+        r#"{"id":"pg-analyze","url":"https://www.postgresql.org/docs/15/sql-analyze.html","title":"ANALYZE","text":"ANALYZE collects statistics about the contents of tables."}"#,
+    ];
+    std::fs::write(&path, lines.join("\n")).expect("write corpus");
+    path
+}
+
+/// The model directory and the ONNX Runtime library fetched by corpus-tools/fetch-model.sh
+/// (CI exports DRIFTLESS_MODEL_DIR), or `None` with a note outside CI.
+pub fn model() -> Option<(PathBuf, PathBuf)> {
+    let dir = std::env::var_os("DRIFTLESS_MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/all-MiniLM-L6-v2-int8")
+        });
+    let lib = dir
+        .parent()
+        .map(|p| p.join("onnxruntime/libonnxruntime.so.1.31.1"))
+        .unwrap_or_default();
+    if dir.join("model.json").is_file() && lib.is_file() {
+        return Some((dir, lib));
+    }
+    let note = format!("model or runtime missing under {}", dir.display());
+    assert!(std::env::var_os("CI").is_none(), "{note}");
+    eprintln!("note: skipping: {note}: run corpus-tools/fetch-model.sh");
+    None
+}
+
+/// The binary with an environment that finds no model, runtime or data directory by
+/// accident: HOME is `home`, the lookup variables are unset.
+pub fn driftless(home: &Path) -> Command {
+    let mut command = Command::new(BIN);
+    for var in [
+        "DRIFTLESS_MODEL_DIR",
+        "DRIFTLESS_ORT_LIB",
+        "ORT_DYLIB_PATH",
+        "DRIFTLESS_LOG_DB",
+        "DRIFTLESS_DATA_DIR",
+        "XDG_CACHE_HOME",
+        "XDG_DATA_HOME",
+    ] {
+        command.env_remove(var);
+    }
+    command.env("HOME", home).current_dir(home);
+    command
+}
+
+/// Builds a dense snapshot of [`corpus`] at `out` with the fetched model.
+pub fn build_dense(dir: &Path, out: &Path, model: &Path, lib: &Path) {
+    let output = driftless(dir)
+        .args(["--ort-library"])
+        .arg(lib)
+        .args(["build", "--progress", "none", "--dense", "--model"])
+        .arg(model)
+        .arg("--corpus")
+        .arg(corpus(dir))
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("run build");
+    assert_success(&output);
+}
+
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstderr: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Spawns `command` (a `serve`), waits for its "serving … on http://ADDR" line and returns
+/// the child, the address and that line.
+pub fn spawn_server(mut command: Command) -> (Child, String, String, BufReader<ChildStderr>) {
+    let mut child = command
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen = String::new();
+    let mut line = String::new();
+    while Instant::now() < deadline {
+        line.clear();
+        if stderr.read_line(&mut line).expect("read stderr") == 0 {
+            break;
+        }
+        seen.push_str(&line);
+        if let Some(rest) = line.split("on http://").nth(1) {
+            let addr = rest.split_whitespace().next().expect("address").to_string();
+            return (child, addr, line.clone(), stderr);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("server did not report its address; stderr:\n{seen}");
+}
+
+pub fn stop(mut child: Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `GET path` on `addr`: status and body.
+pub fn get(addr: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("http response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, body.to_string())
+}
