@@ -15,6 +15,10 @@ use crate::search::{Mode, SearchRequest, SearchResponse};
 pub const MAX_BATCH_REQUESTS: usize = 256;
 /// Most queries one `/retrieve` call may carry: a trainer sends one query per live rollout.
 pub const MAX_RETRIEVE_QUERIES: usize = 4_096;
+/// Most hits one multi-query request may ask for (queries × topk for `/retrieve`, the sum of
+/// the items' `k` for `/v1/search/batch`): a trainer's 4,096 rollouts × topk 3 fit four
+/// times over, while one call can no longer ask for 409,600 passages (~150 MB of JSON).
+pub const MAX_REQUEST_HITS: usize = 50_000;
 /// `topk` of `/retrieve` when absent or 0, as Search-R1's server (`--topk 3`).
 pub const DEFAULT_RETRIEVE_TOPK: u32 = 3;
 /// Results per SearXNG page (`pageno` counts pages of this size).

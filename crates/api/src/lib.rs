@@ -17,15 +17,15 @@ mod search;
 
 pub use compat::{
     BatchItem, BatchSearchRequest, BatchSearchResponse, DEFAULT_RETRIEVE_TOPK,
-    DEFAULT_TAVILY_RESULTS, MAX_BATCH_REQUESTS, MAX_RETRIEVE_QUERIES, MAX_TAVILY_RESULTS,
-    RetrieveItem, RetrieveRequest, RetrieveResponse, RetrievedDocument, SEARXNG_PAGE_SIZE,
-    ScoredDocument, SearxngResponse, SearxngResult, TavilyOption, TavilyRequest, TavilyResponse,
-    TavilyResult,
+    DEFAULT_TAVILY_RESULTS, MAX_BATCH_REQUESTS, MAX_REQUEST_HITS, MAX_RETRIEVE_QUERIES,
+    MAX_TAVILY_RESULTS, RetrieveItem, RetrieveRequest, RetrieveResponse, RetrievedDocument,
+    SEARXNG_PAGE_SIZE, ScoredDocument, SearxngResponse, SearxngResult, TavilyOption, TavilyRequest,
+    TavilyResponse, TavilyResult,
 };
 pub use error::{ErrorBody, ErrorDetail};
 pub use manifest::{BuildConfig, CanaryRecord, FileChecksum, Manifest, SnapshotCounts};
 pub use search::{
-    DEFAULT_FETCH_CHARS, DEFAULT_K, FetchRequest, FetchResponse, Highlight, Hit, MAX_FETCH_CHARS,
-    MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, Mode, SearchRequest, SearchResponse,
-    TermStat, TermStatsResponse, Unit,
+    DEFAULT_FETCH_CHARS, DEFAULT_K, FetchRequest, FetchResponse, Highlight, Hit, MAX_DENSE_WINDOW,
+    MAX_FETCH_CHARS, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS, MAX_QUERY_CLAUSES, MAX_RESULT_WINDOW,
+    Mode, SearchRequest, SearchResponse, TermStat, TermStatsResponse, Unit,
 };

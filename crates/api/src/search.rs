@@ -14,6 +14,12 @@ pub const MAX_QUERY_CHARS: usize = 1_000;
 pub const MAX_RESULT_WINDOW: u32 = 10_000;
 /// Largest `fusion_k` a request may ask for: beyond it RRF is rank-insensitive anyway.
 pub const MAX_FUSION_K: u32 = 10_000;
+/// Most phrase and exclusion clauses (`"a b"`, `-word`, `-"a b"`, and the alternatives of
+/// a group holding a phrase) in one query: each is a scan of its terms' postings.
+pub const MAX_QUERY_CLAUSES: usize = 16;
+/// Largest `offset + k` of the dense and hybrid modes: the ANN search's `ef` grows with
+/// it, and past a thousand an approximate ranking's tail means little.
+pub const MAX_DENSE_WINDOW: u32 = 1_000;
 /// Characters `/v1/fetch` returns when `max_chars` is absent.
 pub const DEFAULT_FETCH_CHARS: u64 = 20_000;
 /// Largest `max_chars` a fetch may ask for.
@@ -97,13 +103,15 @@ keyword_enum!(Highlight, "highlight", "markdown" => Highlight::Markdown,
 /// Range checks happen in the engine so that every transport gets the same errors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SearchRequest {
-    /// The query. BM25 syntax: bare terms, `"exact phrase"`, `-excluded`, `OR`, `site:host`.
+    /// The query. BM25 syntax: bare terms, `"exact phrase"`, `-excluded`, `OR`, `site:host`;
+    /// at most 16 phrase and exclusion clauses.
     #[schema(min_length = 1, max_length = 1000)]
     pub q: String,
     /// Number of results, 1..=100.
     #[serde(default = "default_k")]
     pub k: u32,
-    /// Number of ranked results to skip.
+    /// Number of ranked results to skip: `offset + k` ≤ 10,000 in mode `bm25`, ≤ 1,000 in
+    /// `dense`, `dense_exact` and `hybrid`.
     #[serde(default)]
     pub offset: u32,
     /// Retrieval mode; the snapshot's default when absent.

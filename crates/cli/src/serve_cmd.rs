@@ -22,7 +22,8 @@ pub struct ServeArgs {
     /// Searches computed at once (default: one per core).
     #[arg(long)]
     pub workers: Option<usize>,
-    /// Requests that may wait for a worker before the server answers 503.
+    /// Requests that may wait for a worker before the server answers 503: a memory bound
+    /// (default 4,096, or 1,024 per worker on larger machines).
     #[arg(long)]
     pub queue: Option<usize>,
     /// Query-log store: an SQLite file path (created if missing) or a postgres:// URL.
@@ -41,13 +42,19 @@ pub struct ServeArgs {
     /// every request is admitted, with no quota.
     #[arg(long, env = "DRIFTLESS_KEYS_FILE")]
     pub keys: Option<PathBuf>,
-    /// Longest a request may wait for and use the engine, in milliseconds, before a 503.
+    /// Every request's deadline in milliseconds, from its arrival (a client may ask for less
+    /// with `x-request-timeout-ms`). A request predicted to finish later is refused at once
+    /// with 503 `overloaded` + Retry-After; one still waiting at its deadline gets 503 `timeout`.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     pub request_timeout_ms: u64,
-    /// Longest expected queue wait, in milliseconds, at which a request is still queued;
-    /// above it (or with the queue full) the server answers 503 + Retry-After at once.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600_000))]
-    pub max_queue_wait_ms: u64,
+    /// Optional cap, in milliseconds, on the predicted queue wait, below the deadline (an
+    /// operator's latency target). Unset: only the deadline and the queue bound refuse.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub max_queue_wait_ms: Option<u64>,
+    /// Largest dense index (vectors) that `mode=dense_exact` may scan per query; over it
+    /// the mode is refused with a 400 (one exact scan of 10M vectors holds a core for ~1 s).
+    #[arg(long, default_value_t = driftless_server::DEFAULT_MAX_EXACT_SCAN)]
+    pub max_exact_scan: usize,
     /// Connection timeouts, cap and shutdown grace; `/mcp`'s allowed Hosts and Origins.
     #[command(flatten)]
     pub connections: crate::serve_connections::ConnectionArgs,
@@ -64,7 +71,10 @@ impl ServeArgs {
             config.queue_capacity = queue;
         }
         config.request_timeout = std::time::Duration::from_millis(self.request_timeout_ms);
-        config.max_queue_wait = std::time::Duration::from_millis(self.max_queue_wait_ms);
+        config.max_exact_scan = self.max_exact_scan;
+        config.max_queue_wait = self
+            .max_queue_wait_ms
+            .map(std::time::Duration::from_millis);
         config
     }
 

@@ -8,6 +8,7 @@
 //! - `-word` / `-"a phrase"` / `-site:host` exclude;
 //! - several `site:` operands are alternatives (any of them);
 //! - an unbalanced quote is literal text, never an error.
+use driftless_api::MAX_QUERY_CLAUSES;
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analyzer::analyze;
@@ -185,6 +186,12 @@ pub fn parse(query: &str, analyzer: &mut TextAnalyzer) -> Result<ParsedQuery, Us
             parsed.required.push(alternatives);
         }
     }
+    let clauses = parsed.required.iter().map(Vec::len).sum::<usize>() + parsed.excluded.len();
+    if clauses > MAX_QUERY_CLAUSES {
+        return Err(UserError::QuerySyntax(format!(
+            "the query has {clauses} phrase and exclusion clauses; at most {MAX_QUERY_CLAUSES} are allowed: drop some quotes or -exclusions"
+        )));
+    }
     // Only a query with nothing positive at all is an error; positive words that are all
     // stop words simply match nothing.
     if had_exclusion && !had_positive {
@@ -295,5 +302,21 @@ mod tests {
         ));
         assert!(parse("-", &mut analyzer()).is_ok());
         assert!(parse("the with -foo", &mut analyzer()).is_ok_and(|q| q.matches_nothing()));
+    }
+
+    #[test]
+    fn phrase_and_exclusion_clauses_are_capped() {
+        let at_cap: Vec<String> = (0..MAX_QUERY_CLAUSES)
+            .map(|i| format!("\"table{i} index\""))
+            .collect();
+        assert!(parse(&at_cap.join(" "), &mut analyzer()).is_ok());
+        let over = format!("{} -vacuum", at_cap.join(" "));
+        let Err(UserError::QuerySyntax(message)) = parse(&over, &mut analyzer()) else {
+            panic!("{over} was accepted");
+        };
+        assert!(message.contains("at most 16"), "{message}");
+        // Bare terms are not clauses: a long plain query stays fine.
+        let plain: Vec<String> = (0..100).map(|i| format!("word{i}")).collect();
+        assert!(parse(&plain.join(" "), &mut analyzer()).is_ok());
     }
 }

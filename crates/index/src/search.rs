@@ -2,8 +2,8 @@
 use std::collections::HashSet;
 
 use driftless_api::{
-    Hit, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, Mode, SearchRequest,
-    SearchResponse, Unit,
+    Hit, MAX_DENSE_WINDOW, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, Mode,
+    SearchRequest, SearchResponse, Unit,
 };
 
 use crate::bm25::{Bm25Params, Scored};
@@ -109,6 +109,16 @@ impl Snapshot {
         validate_query(&request.q)?;
         let params = validate_params(request, self.default_bm25())?;
         let mode = request.mode.unwrap_or_else(|| self.default_mode());
+        let window = u64::from(request.offset) + u64::from(request.k);
+        if mode != Mode::Bm25 && window > u64::from(MAX_DENSE_WINDOW) {
+            return Err(UserError::invalid(
+                "offset",
+                format!(
+                    "offset + k must be at most {MAX_DENSE_WINDOW} in mode `{mode}` (an approximate ranking's tail), got {window}; use mode=bm25 to page deeper"
+                ),
+            )
+            .into());
+        }
         let mut analyzer = self.analyzer.clone();
         let query = parse(&request.q, &mut analyzer)?;
         let limit = (request.offset + request.k) as usize;

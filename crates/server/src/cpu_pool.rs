@@ -1,26 +1,30 @@
-//! Bounded CPU work: a permit per core, a bounded wait queue, then the job.
+//! Bounded CPU work: a permit per core, a bounded wait queue, admission by deadline.
 //!
-//! An unbounded queue would turn a burst into minutes of latency for everyone. A request is
-//! answered 503 `overloaded` at once, so clients back off (as meilisearch's search queue
-//! does), when the queue is full or when its expected wait is over the wait budget.
+//! A request waits for a permit unless its predicted completion lies past its deadline
+//! (deadline.rs), or the queue holds `queue_capacity` requests (a memory bound): only then
+//! is it answered 503 `overloaded` + `Retry-After` at once, so clients back off.
 //!
-//! Where the job runs depends on its weight ([`Job`]). A light job (BM25 search, fetch,
-//! term statistics: 0.1-0.5 ms) runs on the runtime worker that holds its permit: handing
-//! it to `spawn_blocking` and back cost two thread wake-ups, and on two cores the blocking
-//! threads competed with the workers; BM25 `/retrieve` at c=8 went from 4,390 to 7,120
-//! req/s inline (benches/README.md). A heavy job (query embedding, dense and hybrid
-//! search: 4-10 ms) goes to `spawn_blocking`, so it never keeps a worker for that long.
+//! Why a deadline and not a fixed wait budget: a fixed population of clients is a closed
+//! loop whose queue is never longer than the clients, and it drains at the rate it fills.
+//! With a 10 ms budget, 8 closed-loop clients sending hybrid searches (~8 ms a job) were
+//! refused on 94% of requests although nothing was overloaded. Under open-loop overload
+//! (arrivals above capacity) the queue grows until the predicted wait reaches the
+//! deadline, and from then on only the excess is refused: admitted requests finish within
+//! their deadline and the workers never idle.
 //!
-//! Inline jobs need a runtime with more workers than permits (`driftless serve` gives it a
-//! worker per permit plus one per core): with every permit busy, the other workers still
-//! read requests, queue them here where the wait budget sees them, and answer 503. With a
-//! worker per core only, requests piled up unseen in the runtime's own queues: at twice
-//! capacity that measured no 503s, admitted p99 14 s and 889 MiB RSS.
+//! The prediction: the work queued ahead (the sum of each queued job's expected run time,
+//! from moving averages kept per [`Job`] weight, since a BM25 job costs ~0.3 ms and a
+//! hybrid one ~8 ms) divided by the workers, plus half a job for the ones running, plus
+//! this request's own job.
 //!
-//! Why a wait budget and not only a count: a count bounds memory but not latency, since a job
-//! costs 0.3 ms (BM25) to 10 ms (hybrid). Measured at twice capacity with a 128-slot queue,
-//! admitted BM25 searches waited ~50 ms (p99 83 ms). The expected wait is the number of
-//! requests ahead divided by the workers, times a moving average of recent job times.
+//! Where a job runs depends on its weight. A light job (BM25 search, fetch, term
+//! statistics) runs on the runtime worker that holds its permit: handing it to
+//! `spawn_blocking` and back cost two thread wake-ups (BM25 `/retrieve` at c=8: 4,390 ->
+//! 7,120 req/s inline, benches/README.md). A heavy job (query embedding, dense, hybrid)
+//! goes to `spawn_blocking`. Inline jobs need a runtime with more workers than permits
+//! (`driftless serve` gives it a worker per permit plus one per core), so that requests are
+//! read and queued here, where admission sees them, rather than in the runtime's queues.
+//! A job whose deadline passed while it waited is not started: nobody would read it.
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -28,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
+use crate::deadline::Budget;
 use crate::error::ApiError;
 
 /// Where a job runs (see the module documentation).
@@ -39,77 +44,112 @@ pub enum Job {
     Heavy,
 }
 
-/// A semaphore of `workers` permits plus a count of requests waiting for one.
+impl Job {
+    fn slot(self) -> usize {
+        match self {
+            Self::Light => 0,
+            Self::Heavy => 1,
+        }
+    }
+}
+
+/// A semaphore of `workers` permits, the queue in front of it and what it predicts.
 #[derive(Debug, Clone)]
 pub struct CpuPool {
     permits: Arc<Semaphore>,
     workers: usize,
     waiting: Arc<AtomicUsize>,
     queue_capacity: usize,
-    max_wait: Duration,
-    /// Exponential moving average (weight 1/8) of job run times, in microseconds.
-    job_micros: Arc<AtomicU64>,
+    /// An operator's cap on the predicted queue wait, on top of each request's deadline.
+    max_wait: Option<Duration>,
+    /// Exponential moving averages (weight 1/8) of job run times per [`Job`], in µs.
+    job_micros: Arc<[AtomicU64; 2]>,
+    /// Sum of the expected run times of the queued jobs, in µs.
+    queued_micros: Arc<AtomicU64>,
 }
 
-/// Decrements the waiting count when a queued request gets its permit or is cancelled
-/// (the client hung up), so abandoned requests never leak queue slots.
-struct QueueSlot(Arc<AtomicUsize>);
+/// A place in the queue: gives back its count and its expected work when the request gets
+/// its permit or is cancelled (the client hung up, the deadline passed), so abandoned
+/// requests never leak queue slots.
+struct QueueSlot {
+    waiting: Arc<AtomicUsize>,
+    queued_micros: Arc<AtomicU64>,
+    micros: u64,
+}
 
 impl Drop for QueueSlot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        self.queued_micros.fetch_sub(self.micros, Ordering::AcqRel);
     }
 }
 
 impl CpuPool {
     /// A pool running at most `workers` jobs at once (at least one) with at most
-    /// `queue_capacity` jobs waiting, and no more than `max_wait` of expected wait.
-    pub fn new(workers: usize, queue_capacity: usize, max_wait: Duration) -> Self {
+    /// `queue_capacity` jobs waiting and, when `max_wait` is set, no more predicted wait.
+    pub fn new(workers: usize, queue_capacity: usize, max_wait: Option<Duration>) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(workers.max(1))),
             workers: workers.max(1),
             waiting: Arc::new(AtomicUsize::new(0)),
             queue_capacity,
             max_wait,
-            job_micros: Arc::new(AtomicU64::new(0)),
+            job_micros: Arc::new([AtomicU64::new(0), AtomicU64::new(0)]),
+            queued_micros: Arc::new(AtomicU64::new(0)),
         }
     }
 
-    /// Expected wait of a request joining the queue behind `ahead` others.
-    fn expected_wait(&self, ahead: usize) -> Duration {
-        let job = self.job_micros.load(Ordering::Relaxed);
-        let rounds = (ahead as u64 + 1).div_ceil(self.workers as u64);
-        Duration::from_micros(job.saturating_mul(rounds))
+    /// Expected run time of a job of `weight` (zero until one has run).
+    fn expected_job(&self, weight: Job) -> Duration {
+        Duration::from_micros(self.job_micros[weight.slot()].load(Ordering::Relaxed))
     }
 
-    /// Folds one job's run time into the moving average.
-    fn record(&self, took: Duration) {
+    /// Predicted wait for a permit of a request joining the queue now: the queued work
+    /// shared by the workers, plus half a job for those running.
+    fn predicted_wait(&self, weight: Job) -> Duration {
+        let queued = self.queued_micros.load(Ordering::Acquire);
+        let own = self.job_micros[weight.slot()].load(Ordering::Relaxed);
+        Duration::from_micros(queued / self.workers as u64 + own / 2)
+    }
+
+    /// Folds one job's run time into its weight's moving average.
+    fn record(&self, weight: Job, took: Duration) {
         let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let average = &self.job_micros[weight.slot()];
         // Races between workers may drop an update; an average does not need every sample.
-        let old = self.job_micros.load(Ordering::Relaxed);
+        let old = average.load(Ordering::Relaxed);
         let new = if old == 0 {
-            micros
+            micros.max(1)
         } else {
             old - old / 8 + micros / 8
         };
-        self.job_micros.store(new, Ordering::Relaxed);
+        average.store(new, Ordering::Relaxed);
     }
 
     /// Runs `job` once a permit is free, where its weight says, and returns its output
     /// with the time it took to run (queue wait excluded: that is the engine's share of
-    /// `Server-Timing`).
-    pub async fn run<T, F>(&self, weight: Job, job: F) -> Result<(T, Duration), ApiError>
+    /// `Server-Timing`). Refused with 503 `overloaded` when it cannot finish within
+    /// `budget`, and with 503 `timeout` when the deadline passed before it could start.
+    pub async fn run<T, F>(
+        &self,
+        weight: Job,
+        budget: Budget,
+        job: F,
+    ) -> Result<(T, Duration), ApiError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let permit = self.admit().await?;
+        let permit = self.admit(weight, budget).await?;
+        if Instant::now() >= budget.deadline {
+            return Err(ApiError::deadline_passed());
+        }
         match weight {
             Job::Light => {
                 let _permit = permit;
                 // Like a panicking blocking task: a fault on our side, not a dropped
                 // connection (the engine holds no lock a panic could poison).
-                std::panic::catch_unwind(AssertUnwindSafe(|| self.timed(job)))
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.timed(weight, job)))
                     .map_err(|_| ApiError::internal(&"the search engine panicked"))
             }
             Job::Heavy => {
@@ -117,7 +157,7 @@ impl CpuPool {
                 let joined = tokio::task::spawn_blocking(move || {
                     // The permit lives as long as the job, even if the request is cancelled.
                     let _permit = permit;
-                    pool.timed(job)
+                    pool.timed(weight, job)
                 })
                 .await;
                 // A panic in the engine is a fault on our side; it must not take the
@@ -127,27 +167,42 @@ impl CpuPool {
         }
     }
 
-    /// A permit now, one after a wait the budget allows, or 503 `overloaded`.
-    async fn admit(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+    /// A permit now, one after a wait that fits the budget, or 503 `overloaded`.
+    async fn admit(&self, weight: Job, budget: Budget) -> Result<OwnedSemaphorePermit, ApiError> {
         match Arc::clone(&self.permits).try_acquire_owned() {
             Ok(permit) => Ok(permit),
             Err(TryAcquireError::NoPermits) => {
-                let slot = QueueSlot(Arc::clone(&self.waiting));
-                let ahead = self.waiting.fetch_add(1, Ordering::AcqRel);
-                // One round of waiting (a request per worker) is always allowed, so slow
-                // modes (hybrid: ~8 ms a job) keep a queue even under a small budget.
-                let over_budget =
-                    ahead >= self.workers && self.expected_wait(ahead) > self.max_wait;
-                if ahead >= self.queue_capacity || over_budget {
-                    drop(slot);
-                    return Err(ApiError::overloaded());
+                let own = self.expected_job(weight);
+                let wait = self.predicted_wait(weight);
+                let ahead = self.waiting.load(Ordering::Acquire);
+                if ahead >= self.queue_capacity {
+                    return Err(ApiError::queue_full(self.queue_capacity, wait));
                 }
-                let permit = Arc::clone(&self.permits)
+                // Items of an admitted multi-query request skip the prediction: the
+                // request as a whole was admitted, and its deadline still bounds them.
+                if !budget.admitted {
+                    let remaining = budget.remaining();
+                    if wait + own > remaining {
+                        return Err(ApiError::past_deadline(wait + own, remaining));
+                    }
+                    if let Some(max_wait) = self.max_wait
+                        && wait > max_wait
+                    {
+                        return Err(ApiError::past_deadline(wait, max_wait));
+                    }
+                }
+                let micros = u64::try_from(own.as_micros()).unwrap_or(u64::MAX);
+                self.waiting.fetch_add(1, Ordering::AcqRel);
+                self.queued_micros.fetch_add(micros, Ordering::AcqRel);
+                let _slot = QueueSlot {
+                    waiting: Arc::clone(&self.waiting),
+                    queued_micros: Arc::clone(&self.queued_micros),
+                    micros,
+                };
+                Arc::clone(&self.permits)
                     .acquire_owned()
                     .await
-                    .map_err(|closed| ApiError::internal(&closed))?;
-                drop(slot);
-                Ok(permit)
+                    .map_err(|closed| ApiError::internal(&closed))
             }
             Err(TryAcquireError::Closed) => {
                 Err(ApiError::internal(&"the CPU pool's semaphore is closed"))
@@ -155,12 +210,31 @@ impl CpuPool {
         }
     }
 
-    /// Runs `job` here, timing it into the moving average.
-    fn timed<T>(&self, job: impl FnOnce() -> T) -> (T, Duration) {
+    /// Whether a job of `weight` would be admitted now with `budget`: multi-query requests
+    /// ask once, then run their items as admitted ([`Budget::admitted`]). It predicts the
+    /// first item only: a request whose own items outlast the deadline is stopped by the
+    /// deadline, not refused on a guess.
+    pub fn check(&self, weight: Job, budget: Budget) -> Result<(), ApiError> {
+        if self.permits.available_permits() > 0 {
+            return Ok(());
+        }
+        let wait = self.predicted_wait(weight) + self.expected_job(weight);
+        let remaining = budget.remaining();
+        if self.waiting() >= self.queue_capacity {
+            return Err(ApiError::queue_full(self.queue_capacity, wait));
+        }
+        if wait > remaining {
+            return Err(ApiError::past_deadline(wait, remaining));
+        }
+        Ok(())
+    }
+
+    /// Runs `job` here, timing it into its weight's moving average.
+    fn timed<T>(&self, weight: Job, job: impl FnOnce() -> T) -> (T, Duration) {
         let started = Instant::now();
         let output = job();
         let took = started.elapsed();
-        self.record(took);
+        self.record(weight, took);
         (output, took)
     }
 
@@ -184,122 +258,13 @@ impl CpuPool {
         self.workers
             .saturating_sub(self.permits.available_permits())
     }
+
+    /// Predicted wait for a permit now, for `/metrics`.
+    pub fn predicted_queue_wait(&self) -> Duration {
+        Duration::from_micros(self.queued_micros.load(Ordering::Acquire) / self.workers as u64)
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::mpsc;
-
-    #[tokio::test]
-    async fn runs_jobs_and_reports_their_time() {
-        let pool = CpuPool::new(2, 4, Duration::from_secs(1));
-        let (value, took) = pool.run(Job::Light, || 6 * 7).await.unwrap();
-        assert_eq!(value, 42);
-        assert!(took < Duration::from_secs(5));
-    }
-
-    #[tokio::test]
-    async fn a_panicking_job_is_an_internal_error() {
-        let pool = CpuPool::new(1, 1, Duration::from_secs(1));
-        for weight in [Job::Light, Job::Heavy] {
-            let error = pool
-                .run(weight, || -> u32 { panic!("engine bug") })
-                .await
-                .unwrap_err();
-            assert_eq!(error.code, "internal");
-            // The permit came back: the next job runs.
-            assert_eq!(pool.run(weight, || 1).await.unwrap().0, 1);
-        }
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn light_jobs_run_on_the_worker_and_heavy_ones_off_it() {
-        let pool = CpuPool::new(2, 4, Duration::from_secs(1));
-        let here = std::thread::current().id();
-        let (light, _) = pool
-            .run(Job::Light, || std::thread::current().id())
-            .await
-            .unwrap();
-        let (heavy, _) = pool
-            .run(Job::Heavy, || std::thread::current().id())
-            .await
-            .unwrap();
-        assert_eq!(light, here);
-        assert_ne!(heavy, here);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_full_queue_is_overloaded() {
-        let pool = CpuPool::new(1, 1, Duration::from_secs(1));
-        let (release, blocked) = mpsc::channel::<()>();
-        let busy = {
-            let pool = pool.clone();
-            tokio::spawn(async move { pool.run(Job::Heavy, move || blocked.recv().is_ok()).await })
-        };
-        // Wait until the busy job holds the only permit.
-        while pool.permits.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
-        let queued = {
-            let pool = pool.clone();
-            tokio::spawn(async move { pool.run(Job::Light, || 2).await })
-        };
-        while pool.waiting() == 0 {
-            tokio::task::yield_now().await;
-        }
-        let rejected = pool.run(Job::Light, || 3).await.unwrap_err();
-        assert_eq!(rejected.code, "overloaded");
-        assert_eq!(rejected.retry_after, Some(1));
-        release.send(()).unwrap();
-        assert!(busy.await.unwrap().unwrap().0);
-        assert_eq!(queued.await.unwrap().unwrap().0, 2);
-        assert_eq!(pool.waiting(), 0);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_queue_whose_wait_exceeds_the_budget_is_overloaded() {
-        // Room for 100 waiting, but jobs take ~30 ms and the budget is 50 ms: with one
-        // worker, the first request in line expects 30 ms (queued), the second 60 ms (shed).
-        // (The first would be queued even over budget: one round is always allowed.)
-        let pool = CpuPool::new(1, 100, Duration::from_millis(50));
-        pool.record(Duration::from_millis(30));
-        assert_eq!(pool.expected_wait(0), Duration::from_millis(30));
-        assert_eq!(pool.expected_wait(1), Duration::from_millis(60));
-        let (release, blocked) = mpsc::channel::<()>();
-        let busy = {
-            let pool = pool.clone();
-            tokio::spawn(async move { pool.run(Job::Heavy, move || blocked.recv().is_ok()).await })
-        };
-        while pool.permits.available_permits() > 0 {
-            tokio::task::yield_now().await;
-        }
-        let queued = {
-            let pool = pool.clone();
-            tokio::spawn(async move { pool.run(Job::Light, || 2).await })
-        };
-        while pool.waiting() == 0 {
-            tokio::task::yield_now().await;
-        }
-        let rejected = pool.run(Job::Light, || 3).await.unwrap_err();
-        assert_eq!(rejected.code, "overloaded");
-        release.send(()).unwrap();
-        assert!(busy.await.unwrap().unwrap().0);
-        assert_eq!(queued.await.unwrap().unwrap().0, 2);
-    }
-
-    #[test]
-    fn the_job_time_is_a_moving_average() {
-        let pool = CpuPool::new(2, 10, Duration::from_millis(20));
-        assert_eq!(
-            pool.expected_wait(5),
-            Duration::ZERO,
-            "no job seen yet: admit"
-        );
-        pool.record(Duration::from_micros(800));
-        pool.record(Duration::from_micros(1600));
-        assert_eq!(pool.job_micros.load(Ordering::Relaxed), 800 - 100 + 200);
-        // Two workers: 3 ahead + this one is two rounds.
-        assert_eq!(pool.expected_wait(3), Duration::from_micros(1800));
-    }
-}
+#[path = "cpu_pool_tests.rs"]
+mod tests;

@@ -52,25 +52,40 @@ impl ApiError {
         .with_retry_after(1)
     }
 
-    /// 503 `overloaded`: the CPU pool's wait queue is full.
-    pub fn overloaded() -> Self {
+    /// 503 `overloaded`: the CPU pool's wait queue holds `capacity` requests (its memory
+    /// bound). `Retry-After` is the predicted wait, at least a second.
+    pub fn queue_full(capacity: usize, wait: std::time::Duration) -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
-            "the server is at capacity and its queue is full; retry after a short pause",
+            format!(
+                "the server is at capacity: {capacity} requests are already waiting; retry after a short pause"
+            ),
         )
-        .with_retry_after(1)
+        .with_retry_after(retry_seconds(wait))
     }
 
-    /// 503 `timeout`: the request waited and ran longer than the server's request timeout.
-    pub fn timed_out(limit: std::time::Duration) -> Self {
+    /// 503 `overloaded`: arrivals outpace the server, and this request's predicted
+    /// completion lies past its deadline (or past the operator's `--max-queue-wait-ms`).
+    pub fn past_deadline(predicted: std::time::Duration, allowed: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            format!(
+                "the server is at capacity: this request would be answered in ~{} ms, past its deadline of {} ms from now (x-request-timeout-ms / --request-timeout-ms); retry after a short pause",
+                predicted.as_millis(),
+                allowed.as_millis()
+            ),
+        )
+        .with_retry_after(retry_seconds(predicted))
+    }
+
+    /// 503 `timeout`: the request's deadline passed before it could be answered.
+    pub fn deadline_passed() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
-            format!(
-                "the server could not answer within {} ms; retry after a short pause",
-                limit.as_millis()
-            ),
+            "the request's deadline (x-request-timeout-ms, or the server's --request-timeout-ms) passed before it could be answered; retry after a short pause",
         )
         .with_retry_after(1)
     }
@@ -91,6 +106,12 @@ impl ApiError {
         self.retry_after = Some(seconds);
         self
     }
+}
+
+/// Whole seconds for `Retry-After`, rounded up, at least one.
+fn retry_seconds(wait: std::time::Duration) -> u32 {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    u32::try_from(seconds.max(1)).unwrap_or(u32::MAX)
 }
 
 impl From<IndexError> for ApiError {

@@ -21,6 +21,7 @@ pub mod access;
 mod compat;
 mod connections;
 mod cpu_pool;
+mod deadline;
 mod docs_page;
 mod error;
 mod json_body;
@@ -50,6 +51,7 @@ use tracing::Level;
 
 pub use connections::{ConnectionLimits, serve_with_limits};
 pub use cpu_pool::{CpuPool, Job};
+pub use deadline::{Budget, X_REQUEST_TIMEOUT_MS};
 pub use error::ApiError;
 pub use json_body::MAX_BODY_BYTES;
 pub use log_capture::{LogContext, X_CLIENT_ID, X_SESSION_ID, X_STEP};
@@ -64,7 +66,7 @@ pub use request_params::{
 };
 pub use server_timing::SERVER_TIMING;
 pub use service::Answer;
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, DEFAULT_MAX_EXACT_SCAN, ServerConfig};
 
 /// The router with every route and middleware.
 ///
@@ -95,6 +97,8 @@ pub fn app(state: AppState) -> Router {
         .fallback(probe_routes::not_found)
         .with_state(state.clone())
         // Router-level layers run after routing, so both see the route template.
+        // Inside access: a refused caller costs no budget; the deadline starts here.
+        .layer(middleware::from_fn_with_state(state.clone(), deadline::budget))
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn_with_state(state, metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -199,6 +199,13 @@ fn render(state: &AppState) -> String {
     );
     gauge(
         &mut out,
+        "driftless_queue_predicted_wait_microseconds",
+        "gauge",
+        "Predicted wait for a CPU permit of a request arriving now (admission compares it with the request's deadline).",
+        u64::try_from(pool.predicted_queue_wait().as_micros()).unwrap_or(u64::MAX),
+    );
+    gauge(
+        &mut out,
         "driftless_in_flight",
         "gauge",
         "Engine jobs running now.",

@@ -12,7 +12,7 @@ use driftless_api::{
     Highlight, Hit, Manifest, Mode, SearchRequest, SearchResponse, SnapshotCounts, TermStat,
     TermStatsResponse, Unit,
 };
-use utoipa::OpenApi;
+use utoipa::{Modify, OpenApi};
 
 use crate::probe_routes::{HealthStatus, ReadyStatus};
 
@@ -48,6 +48,7 @@ use crate::probe_routes::{HealthStatus, ReadyStatus};
         RetrieveItem, RetrievedDocument, ScoredDocument, SearxngResponse, SearxngResult,
         TavilyRequest, TavilyResponse, TavilyResult, TavilyOption,
     )),
+    modifiers(&DeadlineHeader),
     tags(
         (name = "search", description = "Ranked retrieval over the snapshot."),
         (name = "fetch", description = "Document text by id or URL."),
@@ -58,6 +59,48 @@ use crate::probe_routes::{HealthStatus, ReadyStatus};
     )
 )]
 struct ApiDoc;
+
+/// Adds the optional `x-request-timeout-ms` header (deadline.rs) to every operation that
+/// runs the engine: one description instead of one per `#[utoipa::path]`.
+struct DeadlineHeader;
+
+impl Modify for DeadlineHeader {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::Required;
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let header = ParameterBuilder::new()
+            .name(crate::deadline::X_REQUEST_TIMEOUT_MS.as_str())
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "The most milliseconds this client will wait (default and maximum: the server's \
+                 --request-timeout-ms, 10000 unless set). A request predicted to finish later is \
+                 answered 503 `overloaded` at once; one still waiting at its deadline gets 503 `timeout`.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))))
+            .build();
+        let engine = [
+            "/v1/search",
+            "/v1/fetch",
+            "/v1/stats/terms",
+            "/v1/search/batch",
+            "/retrieve",
+            "/search",
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !engine.contains(&path.as_str()) {
+                continue;
+            }
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                operation
+                    .parameters
+                    .get_or_insert_with(Vec::new)
+                    .push(header.clone().into());
+            }
+        }
+    }
+}
 
 /// The OpenAPI document of every route this server answers.
 pub fn openapi() -> utoipa::openapi::OpenApi {

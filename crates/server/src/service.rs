@@ -8,8 +8,10 @@
 use std::time::Duration;
 
 use driftless_api::{FetchRequest, FetchResponse, Mode, SearchRequest, SearchResponse};
+use driftless_index::Snapshot;
 
 use crate::cpu_pool::Job;
+use crate::deadline::Budget;
 use crate::error::ApiError;
 use crate::log_capture::LogContext;
 use crate::state::AppState;
@@ -65,8 +67,13 @@ impl AppState {
             }
         };
         let snapshot_id = snapshot.id().to_string();
+        let mode = request.mode.unwrap_or_else(|| snapshot.default_mode());
+        if let Err(error) = self.check_exact_scan(mode, &snapshot) {
+            self.log_refused(log, endpoint, &snapshot_id, &request, &error);
+            return Err(error);
+        }
         // Only BM25 is light: dense and hybrid embed the query first (milliseconds).
-        let weight = match request.mode.unwrap_or_else(|| snapshot.default_mode()) {
+        let weight = match mode {
             Mode::Bm25 => Job::Light,
             _ => Job::Heavy,
         };
@@ -101,7 +108,8 @@ impl AppState {
         }
     }
 
-    /// Runs `job` on the CPU pool within the request timeout.
+    /// Runs `job` on the CPU pool within the request's deadline (deadline.rs; the server's
+    /// request timeout when the request has no budget, e.g. MCP over stdio).
     pub(crate) async fn run_bounded<T, F>(
         &self,
         weight: Job,
@@ -111,10 +119,31 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let limit = self.request_timeout();
-        tokio::time::timeout(limit, self.pool().run(weight, job))
+        let budget = self.budget();
+        let deadline = tokio::time::Instant::from_std(budget.deadline);
+        tokio::time::timeout_at(deadline, self.pool().run(weight, budget, job))
             .await
-            .unwrap_or_else(|_| Err(ApiError::timed_out(limit)))
+            .unwrap_or_else(|_| Err(ApiError::deadline_passed()))
+    }
+
+    /// The budget of the request being served, or the server's timeout from now.
+    pub(crate) fn budget(&self) -> Budget {
+        Budget::current().unwrap_or_else(|| Budget::from_now(self.request_timeout()))
+    }
+
+    /// `dense_exact` scans every vector: refused past the server's bound.
+    fn check_exact_scan(&self, mode: Mode, snapshot: &Snapshot) -> Result<(), ApiError> {
+        let vectors = snapshot.dense_index().map_or(0, |dense| dense.len());
+        if mode == Mode::DenseExact && vectors > self.max_exact_scan() {
+            return Err(ApiError::bad_request(
+                "mode_unavailable",
+                format!(
+                    "mode `dense_exact` scans all {vectors} vectors of this snapshot, over this server's bound of {} (serve --max-exact-scan); use mode=dense",
+                    self.max_exact_scan()
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Logs a search that got no results: its status says why.

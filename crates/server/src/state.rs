@@ -21,33 +21,46 @@ use crate::metrics::Metrics;
 pub struct ServerConfig {
     /// Searches, fetches and stats computed at once (CPU permits).
     pub cpu_workers: usize,
-    /// Requests allowed to wait for a permit; past this the server answers 503 `overloaded`.
+    /// Requests allowed to wait for a permit: a memory bound, not a latency one (the
+    /// deadline is that); past it the server answers 503 `overloaded`.
     pub queue_capacity: usize,
-    /// Longest a request may wait for and use the engine before it is answered 503
-    /// `timeout` (the engine job itself still finishes and frees its permit).
+    /// Every request's deadline, counted from its arrival: a client may ask for less
+    /// (`x-request-timeout-ms`). A request predicted to finish later is refused with 503
+    /// `overloaded`; one still waiting at its deadline is answered 503 `timeout`.
     pub request_timeout: Duration,
-    /// Longest expected wait for a permit (queue length × recent job time ÷ workers) at
-    /// which a request is still queued; above it the server answers 503 `overloaded` at once.
-    pub max_queue_wait: Duration,
+    /// An operator's optional cap on the predicted queue wait, below the deadline.
+    pub max_queue_wait: Option<Duration>,
+    /// Largest dense index that `mode=dense_exact` may scan (every vector, per query):
+    /// over it the mode is a 400, so one request cannot hold a core for seconds.
+    pub max_exact_scan: usize,
 }
 
-/// Default [`ServerConfig::max_queue_wait`]: keeps admitted requests' p99 within ~50 ms at
-/// twice capacity on 2 cores (benches/overload.sh), with room for HTTP and JSON.
-pub const DEFAULT_MAX_QUEUE_WAIT: Duration = Duration::from_millis(10);
+/// Default [`ServerConfig::max_exact_scan`]: 250,000 vectors of 384 floats, ~25 ms a scan
+/// on one core here: an exact reference for recall on test-sized snapshots.
+pub const DEFAULT_MAX_EXACT_SCAN: usize = 250_000;
 
 /// Default [`ServerConfig::request_timeout`]: far above any healthy answer (milliseconds),
 /// low enough that a client stuck behind a flood hears back.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default [`ServerConfig::queue_capacity`]: 4,096 waiting requests, or 1,024 per permit
+/// on larger machines. A queued request holds its parsed parameters and a socket: a few
+/// KiB, so the bound is a few tens of MiB, while 4,096 closed-loop clients are never
+/// refused by it.
+pub fn default_queue_capacity(workers: usize) -> usize {
+    workers.saturating_mul(1024).max(4096)
+}
+
 impl ServerConfig {
-    /// `workers` permits and a queue of 64 requests per permit.
+    /// `workers` permits and the default queue.
     pub fn with_workers(workers: usize) -> Self {
         let workers = workers.max(1);
         Self {
             cpu_workers: workers,
-            queue_capacity: workers.saturating_mul(64),
+            queue_capacity: default_queue_capacity(workers),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            max_queue_wait: DEFAULT_MAX_QUEUE_WAIT,
+            max_queue_wait: None,
+            max_exact_scan: DEFAULT_MAX_EXACT_SCAN,
         }
     }
 }
@@ -73,6 +86,7 @@ pub struct AppState {
     pool: CpuPool,
     capture: Option<CaptureHandle>,
     request_timeout: Duration,
+    max_exact_scan: usize,
     metrics: Arc<Metrics>,
     access: Arc<Access>,
 }
@@ -90,6 +104,7 @@ impl AppState {
             ),
             capture: None,
             request_timeout: config.request_timeout,
+            max_exact_scan: config.max_exact_scan,
             metrics: Arc::new(Metrics::default()),
             access: Arc::new(Access::default()),
         }
@@ -116,6 +131,11 @@ impl AppState {
     /// See [`ServerConfig::request_timeout`].
     pub fn request_timeout(&self) -> Duration {
         self.request_timeout
+    }
+
+    /// See [`ServerConfig::max_exact_scan`].
+    pub fn max_exact_scan(&self) -> usize {
+        self.max_exact_scan
     }
 
     /// Logs every answered search and fetch to `capture`.

@@ -43,13 +43,14 @@ async fn run_search(
     path = "/v1/search",
     tag = "search",
     params(
-        ("q" = String, Query, min_length = 1, max_length = 1000, description = "The query. BM25 syntax: bare terms, `\"exact phrase\"`, `-excluded`, `OR`, `site:host`; unbalanced quotes are literal text."),
+        ("q" = String, Query, min_length = 1, max_length = 1000, description = "The query. BM25 syntax: bare terms, `\"exact phrase\"`, `-excluded`, `OR`, `site:host`; unbalanced quotes are literal text; at most 16 phrase and exclusion clauses."),
         ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Number of results (default 10)."),
-        ("offset" = Option<u32>, Query, description = "Ranked results to skip (default 0); `offset + k` ≤ 10000."),
+        ("offset" = Option<u32>, Query, description = "Ranked results to skip (default 0); `offset + k` ≤ 10000 in mode `bm25`, ≤ 1000 in `dense`, `dense_exact` and `hybrid`."),
         ("mode" = Option<driftless_api::Mode>, Query, description = "Retrieval mode; the snapshot's default when absent."),
         ("unit" = Option<driftless_api::Unit>, Query, description = "Retrieval unit (default `doc`)."),
         ("k1" = Option<f32>, Query, description = "BM25 k1 for this request (ablations)."),
         ("b" = Option<f32>, Query, description = "BM25 b for this request (ablations)."),
+        ("fusion_k" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "RRF constant of mode `hybrid` for this request (ablations)."),
         ("highlight" = Option<driftless_api::Highlight>, Query, description = "How query terms are marked in snippets (default `markdown`)."),
     ),
     responses(
@@ -57,7 +58,7 @@ async fn run_search(
             headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
         (status = 400, description = "Malformed or out-of-range parameter, bad encoding, query syntax error.", body = ErrorBody),
         (status = 500, description = "Fault on the server's side.", body = ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet (`not_ready`) or queue full (`overloaded`); see `Retry-After`.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet (`not_ready`), or the request cannot be answered within its deadline (`overloaded`: predicted at arrival; `timeout`: passed while waiting); see `Retry-After`.", body = ErrorBody),
     )
 )]
 pub async fn search_get(
@@ -82,7 +83,7 @@ pub async fn search_get(
         (status = 413, description = "Body larger than 64 KiB.", body = ErrorBody),
         (status = 415, description = "Missing `Content-Type: application/json`.", body = ErrorBody),
         (status = 500, description = "Fault on the server's side.", body = ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet (`not_ready`) or queue full (`overloaded`); see `Retry-After`.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet (`not_ready`), or the request cannot be answered within its deadline (`overloaded`: predicted at arrival; `timeout`: passed while waiting); see `Retry-After`.", body = ErrorBody),
     )
 )]
 pub async fn search_post(

@@ -4,6 +4,7 @@
 mod common;
 
 mod integration {
+    mod admission;
     mod bad_input;
     mod compat;
     mod connections;

@@ -7,8 +7,9 @@
 //! - each item is decoded and run on its own: a bad item gets, in its slot, exactly the
 //!   error body `/v1/search` would have sent (`{"error":{"code","message"}}`) and the rest
 //!   are answered, with status 200; the status of each item is in the query log;
-//! - the whole call is refused with 503 only while the snapshot is not loaded, since then
-//!   every item would be refused alike and clients retry on that status;
+//! - the whole call is refused with 503 only while the snapshot is not loaded, or when it is
+//!   predicted to miss its deadline (admission is for the batch as a whole, so no item is
+//!   refused on a prediction once the first has been answered);
 //! - an empty list is answered with an empty list.
 use std::time::Duration;
 
@@ -17,10 +18,12 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use driftless_api::{BatchItem, BatchSearchResponse, ErrorBody, MAX_BATCH_REQUESTS};
+use driftless_api::{BatchItem, BatchSearchResponse, ErrorBody, MAX_BATCH_REQUESTS, Mode};
 use serde_json::Value;
 
-use super::{MAX_MULTI_BODY_BYTES, bounded, json_value};
+use super::{MAX_MULTI_BODY_BYTES, admit_request, bounded, json_value};
+use crate::access::Payer;
+use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
 use crate::log_capture::LogContext;
 use crate::request_params::search_from_json;
@@ -41,18 +44,28 @@ pub const ENDPOINT: &str = "/v1/search/batch";
         (status = 400, description = "Malformed JSON, no `requests` array, unknown envelope field, more than 256 requests.", body = ErrorBody),
         (status = 413, description = "Body larger than 1 MiB.", body = ErrorBody),
         (status = 415, description = "Missing `Content-Type: application/json`.", body = ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet; see `Retry-After`.", body = ErrorBody),
+        (status = 429, description = "Quota used up: a batch costs one token per request in it; see `Retry-After`.", body = ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet, or the batch cannot be answered within its deadline (`overloaded`); see `Retry-After`. An item whose deadline passes gets the `timeout` error body in its slot.", body = ErrorBody),
     )
 )]
 pub async fn search_batch(
     State(state): State<AppState>,
     log: LogContext,
+    payer: Payer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let items = envelope(json_value(&headers, body, MAX_MULTI_BODY_BYTES)?)?;
-    state.snapshot()?;
-    let answers = bounded(items, state.pool().workers(), |index, item| {
+    let snapshot = state.snapshot()?;
+    // One quota token per request in the batch (the access guard took the first).
+    state.access().charge_queries(&payer, items.len())?;
+    // 256 items × k 100 stay under MAX_REQUEST_HITS, so the envelope's limit is the cap.
+    let weight = match snapshot.default_mode() {
+        Mode::Bm25 => Job::Light,
+        _ => Job::Heavy,
+    };
+    let budget = admit_request(&state, weight)?;
+    let answers = bounded(items, state.pool().workers(), budget, |index, item| {
         let state = state.clone();
         let log = log.item(index);
         async move {

@@ -12,6 +12,7 @@
 //! but refuse malformed values of the fields they know; the native batch is as strict as
 //! `/v1/search`.
 pub(crate) mod batch;
+mod retrieve_stream;
 pub(crate) mod search_r1;
 pub(crate) mod searxng;
 pub(crate) mod tavily;
@@ -34,6 +35,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::cpu_pool::Job;
+use crate::deadline::Budget;
 use crate::error::{ApiError, json_response};
 use crate::server_timing;
 use crate::state::AppState;
@@ -125,14 +127,22 @@ pub(crate) fn decode<T: DeserializeOwned>(value: Value, shape: &str) -> Result<T
     })
 }
 
+/// Admits a multi-query request as a whole (one prediction against its deadline, like a
+/// single search) and returns the budget its items run under: admitted, with the
+/// request's deadline. Refusing item 17 of 32 on a prediction would discard 16 answers.
+pub(crate) fn admit_request(state: &AppState, weight: Job) -> Result<Budget, ApiError> {
+    let budget = state.budget();
+    state.pool().check(weight, budget)?;
+    Ok(budget.admitted())
+}
+
 /// Runs `job(index, item)` on every item with at most `in_flight` at once (the CPU pool's
-/// workers); outputs in item order. A multi-query request thus keeps every core busy but
-/// never queues behind itself: with more items in flight than workers, its own items
-/// would wait for each other, and on a one-worker server with slow (hybrid) jobs their
-/// expected wait could exceed the queue-wait budget and shed them on an idle server.
+/// workers), each under `budget`; outputs in item order. A multi-query request thus keeps
+/// every core busy but never queues behind itself.
 pub(crate) async fn bounded<I, T, F, Fut>(
     items: Vec<I>,
     in_flight: usize,
+    budget: Budget,
     job: F,
 ) -> Result<Vec<T>, ApiError>
 where
@@ -145,7 +155,7 @@ where
     if total == 1 {
         // The common agent call (one query): no task to spawn and join.
         let item = items.into_iter().next().expect("one item");
-        return Ok(vec![job(0, item).await]);
+        return Ok(vec![budget.scope(job(0, item)).await]);
     }
     let mut outputs: Vec<Option<T>> = (0..total).map(|_| None).collect();
     let mut pending = items.into_iter().enumerate();
@@ -155,7 +165,8 @@ where
             let Some((index, item)) = pending.next() else {
                 break;
             };
-            let future = job(index, item);
+            // Spawned tasks do not inherit the task-local budget: carry it over.
+            let future = budget.scope(job(index, item));
             running.spawn(async move { (index, future.await) });
         }
         let Some(joined) = running.join_next().await else {
@@ -184,8 +195,7 @@ pub(crate) async fn read_texts(
     }
     let snapshot = state.snapshot()?;
     let (outcome, engine) = state
-        .pool()
-        .run(Job::Light, move || {
+        .run_bounded(Job::Light, move || {
             windows
                 .iter()
                 .map(|window| snapshot.fetch(window).map(|answer| answer.text))

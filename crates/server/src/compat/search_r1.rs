@@ -23,11 +23,14 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use driftless_api::{
-    DEFAULT_RETRIEVE_TOPK, Highlight, MAX_RETRIEVE_QUERIES, RetrieveItem, RetrieveRequest,
-    RetrieveResponse, RetrievedDocument, ScoredDocument, SearchRequest, Unit,
+    DEFAULT_RETRIEVE_TOPK, Highlight, MAX_REQUEST_HITS, MAX_RETRIEVE_QUERIES, Mode, RetrieveItem,
+    RetrieveRequest, RetrieveResponse, RetrievedDocument, ScoredDocument, SearchRequest, Unit,
 };
 
-use super::{MAX_MULTI_BODY_BYTES, bounded, decode, json_value};
+use super::retrieve_stream::{STREAM_ABOVE_HITS, streamed};
+use super::{MAX_MULTI_BODY_BYTES, admit_request, bounded, decode, json_value};
+use crate::access::Payer;
+use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
 use crate::log_capture::LogContext;
 use crate::server_timing::EngineTime;
@@ -44,15 +47,17 @@ pub const ENDPOINT: &str = "/retrieve";
     request_body(content = RetrieveRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "One ranked passage list per query, in query order; `[]` for a query the engine refused (logged with its 4xx status). Items are `{document, score}` with `return_scores: true`, bare documents otherwise.", body = RetrieveResponse),
-        (status = 400, description = "Malformed JSON, a known field of the wrong type, `topk` over 100, more than 4,096 queries.", body = driftless_api::ErrorBody),
+        (status = 400, description = "Malformed JSON, a known field of the wrong type, `topk` over 100, more than 4,096 queries, or more than 50,000 hits (queries × topk). Answers over 4,096 hits are streamed (chunked) in query order; a fault after the first byte aborts the stream, so a truncated body is never taken for a whole one.", body = driftless_api::ErrorBody),
         (status = 413, description = "Body larger than 1 MiB.", body = driftless_api::ErrorBody),
         (status = 415, description = "Missing `Content-Type: application/json`.", body = driftless_api::ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet or queue full; see `Retry-After`.", body = driftless_api::ErrorBody),
+        (status = 429, description = "Quota used up: a call costs one token per query; see `Retry-After`.", body = driftless_api::ErrorBody),
+        (status = 503, description = "Snapshot not loaded yet, or the request cannot be answered within its deadline (`overloaded`, `timeout`); see `Retry-After`.", body = driftless_api::ErrorBody),
     )
 )]
 pub async fn retrieve(
     State(state): State<AppState>,
     log: LogContext,
+    payer: Payer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -81,50 +86,85 @@ pub async fn retrieve(
             format!("must be at most {}, got {topk}", driftless_api::MAX_K),
         ));
     }
-    let searches = request.queries.into_iter().map(|query| {
-        let mut search = SearchRequest::new(query);
-        search.k = topk;
-        search.mode = request.mode;
-        search.unit = Unit::Passage;
-        search.highlight = Highlight::None;
-        search
-    });
-    let answers = bounded(
-        searches.collect(),
-        state.pool().workers(),
-        |index, search| {
-            let state = state.clone();
-            let log = log.item(index);
-            async move { answer_query(&state, &log, search).await }
-        },
-    )
+    let hits = request.queries.len() * topk as usize;
+    if hits > MAX_REQUEST_HITS {
+        return Err(ApiError::invalid_parameter(
+            "queries",
+            format!(
+                "{} queries × topk {topk} = {hits} hits; at most {MAX_REQUEST_HITS} hits per request: split the batch or lower topk",
+                request.queries.len()
+            ),
+        ));
+    }
+    // One quota token per query (the access guard took the first).
+    state
+        .access()
+        .charge_queries(&payer, request.queries.len())?;
+    let weight = weight_of(&state, request.mode);
+    let budget = admit_request(&state, weight)?;
+    let return_scores = request.return_scores;
+    let searches: Vec<SearchRequest> = request
+        .queries
+        .into_iter()
+        .map(|query| {
+            let mut search = SearchRequest::new(query);
+            search.k = topk;
+            search.mode = request.mode;
+            search.unit = Unit::Passage;
+            search.highlight = Highlight::None;
+            search
+        })
+        .collect();
+    if hits > STREAM_ABOVE_HITS {
+        return Ok(streamed(state, log, searches, return_scores, budget));
+    }
+    let answers = bounded(searches, state.pool().workers(), budget, |index, search| {
+        let state = state.clone();
+        let log = log.item(index);
+        async move { answer_query(&state, &log, search).await }
+    })
     .await?;
     let mut result = Vec::with_capacity(answers.len());
     let mut engine = Duration::ZERO;
     for answer in answers {
         let (passages, time) = answer?;
         engine += time;
-        result.push(
-            passages
-                .into_iter()
-                .map(|(document, score)| {
-                    if request.return_scores {
-                        RetrieveItem::Scored(ScoredDocument { document, score })
-                    } else {
-                        RetrieveItem::Plain(document)
-                    }
-                })
-                .collect(),
-        );
+        result.push(items(passages, return_scores));
     }
     let mut response = json_response(StatusCode::OK, &RetrieveResponse { result });
     response.extensions_mut().insert(EngineTime(engine));
     Ok(response)
 }
 
+/// One query's ranked list in the shape `return_scores` asks for.
+pub(super) fn items(
+    passages: Vec<(RetrievedDocument, f64)>,
+    return_scores: bool,
+) -> Vec<RetrieveItem> {
+    passages
+        .into_iter()
+        .map(|(document, score)| {
+            if return_scores {
+                RetrieveItem::Scored(ScoredDocument { document, score })
+            } else {
+                RetrieveItem::Plain(document)
+            }
+        })
+        .collect()
+}
+
+/// Dense and hybrid embed each query first (milliseconds); BM25 is light.
+fn weight_of(state: &AppState, mode: Option<Mode>) -> Job {
+    let mode = mode.or_else(|| state.snapshot().ok().map(|s| s.default_mode()));
+    match mode {
+        Some(Mode::Bm25) | None => Job::Light,
+        Some(_) => Job::Heavy,
+    }
+}
+
 /// One query's passages with their scores, and the engine time spent on them. A refusal
 /// of the query itself (4xx) is an empty list; faults are errors.
-async fn answer_query(
+pub(super) async fn answer_query(
     state: &AppState,
     log: &LogContext,
     search: SearchRequest,

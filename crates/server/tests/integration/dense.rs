@@ -47,12 +47,9 @@ async fn bodies(snapshot_dir: &Path, ort_library: &Path, workers: usize) -> Vec<
         ..Default::default()
     };
     let snapshot = driftless_index::Snapshot::open_with(snapshot_dir, &options).expect("open");
-    // All six requests queue at once on purpose; the default 10 ms wait budget would shed
-    // some of them in a debug build (a hybrid job takes longer there).
-    let config = ServerConfig {
-        max_queue_wait: std::time::Duration::from_secs(60),
-        ..ServerConfig::with_workers(workers)
-    };
+    // All six requests queue at once on purpose: a closed loop, which admission by
+    // deadline never sheds (cpu_pool.rs), even with a debug build's slow hybrid jobs.
+    let config = ServerConfig::with_workers(workers);
     let state = AppState::with_snapshot(snapshot, &config);
     let mut rounds = Vec::new();
     for _ in 0..3 {
@@ -109,4 +106,47 @@ async fn dense_and_hybrid_bodies_do_not_depend_on_worker_threads() {
     let hybrid: serde_json::Value = serde_json::from_slice(&one[2]).expect("json");
     assert_eq!(hybrid["mode"], "hybrid");
     assert!(!hybrid["results"].as_array().expect("results").is_empty());
+    bounded_costs(&out, &dense.ort_library).await;
+}
+
+/// The caps that keep a dense request's cost bounded: the result window of the
+/// approximate modes and the exact scan's size.
+async fn bounded_costs(snapshot_dir: &Path, ort_library: &Path) {
+    let options = driftless_index::OpenOptions {
+        ort_library: ort_library.to_path_buf(),
+        ..Default::default()
+    };
+    let snapshot = driftless_index::Snapshot::open_with(snapshot_dir, &options).expect("open");
+    let mut config = ServerConfig::with_workers(1);
+    config.max_exact_scan = 1;
+    let state = AppState::with_snapshot(snapshot, &config);
+    let deep = get(
+        app(state.clone()),
+        "/v1/search?q=release&mode=dense&offset=995&k=10",
+    )
+    .await;
+    assert_eq!(deep.status, 400);
+    assert!(
+        deep.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 1000")
+    );
+    let bm25_deep = get(
+        app(state.clone()),
+        "/v1/search?q=release&mode=bm25&offset=995&k=10",
+    )
+    .await;
+    assert_eq!(bm25_deep.status, 200, "BM25 pages deeper");
+    let exact = get(app(state.clone()), "/v1/search?q=release&mode=dense_exact").await;
+    assert_eq!(exact.status, 400);
+    assert_eq!(exact.error_code(), "mode_unavailable");
+    assert!(
+        exact.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--max-exact-scan")
+    );
+    let approximate = get(app(state), "/v1/search?q=release&mode=dense").await;
+    assert_eq!(approximate.status, 200);
 }

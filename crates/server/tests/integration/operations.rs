@@ -115,8 +115,11 @@ async fn a_request_over_the_timeout_is_a_503_with_retry_after() {
     let pool = state.pool().clone();
     let (release, hold) = std::sync::mpsc::channel::<()>();
     let busy = tokio::spawn(async move {
-        pool.run(driftless_server::Job::Heavy, move || hold.recv().is_ok())
-            .await
+        let budget = driftless_server::Budget::from_now(std::time::Duration::from_secs(30));
+        pool.run(driftless_server::Job::Heavy, budget, move || {
+            hold.recv().is_ok()
+        })
+        .await
     });
     while state.pool().running() == 0 {
         tokio::task::yield_now().await;

@@ -1,0 +1,177 @@
+//! Tallies and the report of the loadmix example.
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// The kinds of request in the mix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Bm25K10,
+    Bm25K100,
+    HybridK10,
+    Fetch,
+    Retrieve32,
+}
+
+impl Kind {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "bm25" => Self::Bm25K10,
+            "bm25_k100" => Self::Bm25K100,
+            "hybrid" => Self::HybridK10,
+            "fetch" => Self::Fetch,
+            "retrieve32" => Self::Retrieve32,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Bm25K10 => "bm25 k=10",
+            Self::Bm25K100 => "bm25 k=100 doc",
+            Self::HybridK10 => "hybrid k=10",
+            Self::Fetch => "fetch",
+            Self::Retrieve32 => "/retrieve 32×3",
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct PerKind {
+    latencies_us: Vec<u64>,
+    statuses: BTreeMap<u16, u64>,
+}
+
+/// Everything the load saw.
+#[derive(Debug, Default)]
+pub struct Tally {
+    kinds: Mutex<BTreeMap<Kind, PerKind>>,
+    missing_retry_after: AtomicU64,
+    transport_errors: AtomicU64,
+}
+
+fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank] as f64 / 1000.0
+}
+
+impl Tally {
+    pub fn record(&self, kind: Kind, status: u16, retry_after: bool, took: Duration) {
+        if matches!(status, 429 | 503) && !retry_after {
+            self.missing_retry_after.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut kinds = self.kinds.lock().expect("tally lock");
+        let entry = kinds.entry(kind).or_default();
+        *entry.statuses.entry(status).or_default() += 1;
+        if status == 200 {
+            entry
+                .latencies_us
+                .push(u64::try_from(took.as_micros()).unwrap_or(u64::MAX));
+        }
+    }
+
+    pub fn transport_error(&self) {
+        self.transport_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn answered_per_sec(&self, seconds: f64) -> f64 {
+        let kinds = self.kinds.lock().expect("tally lock");
+        kinds.values().map(|k| k.latencies_us.len()).sum::<usize>() as f64 / seconds
+    }
+
+    /// Prints the report; true when the run failed its checks.
+    pub fn print(&self, label: &str, elapsed: f64, expect_no_503: bool) -> bool {
+        let kinds = self.kinds.lock().expect("tally lock");
+        let mut all = Vec::new();
+        let (mut sent, mut shed, mut other_5xx) = (0u64, 0u64, 0u64);
+        println!("{label}, {elapsed:.1} s");
+        for (kind, per) in kinds.iter() {
+            let mut latencies = per.latencies_us.clone();
+            latencies.sort_unstable();
+            all.extend_from_slice(&latencies);
+            let statuses: Vec<String> = per
+                .statuses
+                .iter()
+                .map(|(s, n)| format!("{s}:{n}"))
+                .collect();
+            sent += per.statuses.values().sum::<u64>();
+            shed += per.statuses.get(&503).copied().unwrap_or(0);
+            other_5xx += per
+                .statuses
+                .iter()
+                .filter(|(s, _)| **s >= 500 && **s != 503)
+                .map(|(_, n)| n)
+                .sum::<u64>();
+            println!(
+                "  {:<16} {:>8.1} answered/s  p50 {:>8.2} ms  p99 {:>8.2} ms  statuses {}",
+                kind.name(),
+                latencies.len() as f64 / elapsed,
+                percentile_ms(&latencies, 50.0),
+                percentile_ms(&latencies, 99.0),
+                statuses.join(" ")
+            );
+        }
+        all.sort_unstable();
+        let missing = self.missing_retry_after.load(Ordering::Relaxed);
+        let transport = self.transport_errors.load(Ordering::Relaxed);
+        println!(
+            "  all: sent {sent}, answered {} ({:.1}/s), p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; 503 {shed}, other 5xx {other_5xx}, 503/429 without Retry-After {missing}, transport errors {transport}",
+            all.len(),
+            all.len() as f64 / elapsed,
+            percentile_ms(&all, 50.0),
+            percentile_ms(&all, 99.0),
+            percentile_ms(&all, 100.0),
+        );
+        other_5xx > 0 || missing > 0 || (expect_no_503 && (shed > 0 || transport > 0))
+    }
+}
+
+/// Samples a process's RSS every 200 ms and keeps the peak.
+pub struct RssSampler {
+    pid: Option<u32>,
+    start_kib: Option<u64>,
+    peak_kib: Arc<AtomicU64>,
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+impl RssSampler {
+    pub fn start(pid: Option<u32>) -> Self {
+        let peak_kib = Arc::new(AtomicU64::new(0));
+        if let Some(pid) = pid {
+            let peak = Arc::clone(&peak_kib);
+            tokio::spawn(async move {
+                loop {
+                    if let Some(kib) = rss_kib(pid) {
+                        peak.fetch_max(kib, Ordering::Relaxed);
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            });
+        }
+        Self {
+            pid,
+            start_kib: pid.and_then(rss_kib),
+            peak_kib,
+        }
+    }
+
+    pub fn print(&self) {
+        if let (Some(_), Some(start)) = (self.pid, self.start_kib) {
+            println!(
+                "  server RSS: {} MiB at start, peak {} MiB",
+                start / 1024,
+                self.peak_kib.load(Ordering::Relaxed) / 1024
+            );
+        }
+    }
+}
