@@ -78,7 +78,8 @@ impl Modify for DeadlineHeader {
                  --request-timeout-ms, 10000 unless set). A request predicted to finish later is \
                  answered 503 `overloaded` at once; one still waiting at its deadline gets 503 `timeout`.",
             ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))
+                    .maximum(Some(600_000))))
             .build();
         let engine = [
             "/v1/search",
