@@ -140,7 +140,26 @@ impl CpuPool {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
-        let permit = self.admit(weight, budget).await?;
+        self.run_items(weight, 1, budget, job).await
+    }
+
+    /// [`CpuPool::run`] for a job that does `items` searches in a row (a chunk of a
+    /// multi-query request): it queues once instead of once per item, which kept a
+    /// `/retrieve` of 32 hybrid queries behind 64 clients for 32 queue waits (~9.5 s).
+    /// Its expected cost is `items` jobs, and its time is folded in per item.
+    pub async fn run_items<T, F>(
+        &self,
+        weight: Job,
+        items: usize,
+        budget: Budget,
+        job: F,
+    ) -> Result<(T, Duration), ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let items = items.max(1);
+        let permit = self.admit(weight, items, budget).await?;
         if Instant::now() >= budget.deadline {
             return Err(ApiError::deadline_passed());
         }
@@ -149,7 +168,7 @@ impl CpuPool {
                 let _permit = permit;
                 // Like a panicking blocking task: a fault on our side, not a dropped
                 // connection (the engine holds no lock a panic could poison).
-                std::panic::catch_unwind(AssertUnwindSafe(|| self.timed(weight, job)))
+                std::panic::catch_unwind(AssertUnwindSafe(|| self.timed(weight, items, job)))
                     .map_err(|_| ApiError::internal(&"the search engine panicked"))
             }
             Job::Heavy => {
@@ -157,7 +176,7 @@ impl CpuPool {
                 let joined = tokio::task::spawn_blocking(move || {
                     // The permit lives as long as the job, even if the request is cancelled.
                     let _permit = permit;
-                    pool.timed(weight, job)
+                    pool.timed(weight, items, job)
                 })
                 .await;
                 // A panic in the engine is a fault on our side; it must not take the
@@ -168,11 +187,16 @@ impl CpuPool {
     }
 
     /// A permit now, one after a wait that fits the budget, or 503 `overloaded`.
-    async fn admit(&self, weight: Job, budget: Budget) -> Result<OwnedSemaphorePermit, ApiError> {
+    async fn admit(
+        &self,
+        weight: Job,
+        items: usize,
+        budget: Budget,
+    ) -> Result<OwnedSemaphorePermit, ApiError> {
         match Arc::clone(&self.permits).try_acquire_owned() {
             Ok(permit) => Ok(permit),
             Err(TryAcquireError::NoPermits) => {
-                let own = self.expected_job(weight);
+                let own = self.expected_job(weight) * u32::try_from(items).unwrap_or(u32::MAX);
                 let wait = self.predicted_wait(weight);
                 let ahead = self.waiting.load(Ordering::Acquire);
                 if ahead >= self.queue_capacity {
@@ -230,11 +254,11 @@ impl CpuPool {
     }
 
     /// Runs `job` here, timing it into its weight's moving average.
-    fn timed<T>(&self, weight: Job, job: impl FnOnce() -> T) -> (T, Duration) {
+    fn timed<T>(&self, weight: Job, items: usize, job: impl FnOnce() -> T) -> (T, Duration) {
         let started = Instant::now();
         let output = job();
         let took = started.elapsed();
-        self.record(weight, took);
+        self.record(weight, took / u32::try_from(items).unwrap_or(u32::MAX));
         (output, took)
     }
 

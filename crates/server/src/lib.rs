@@ -35,6 +35,7 @@ mod request_id;
 mod request_params;
 mod server_timing;
 mod service;
+mod service_many;
 mod state;
 mod v1_routes;
 

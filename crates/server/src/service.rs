@@ -119,9 +119,24 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        self.run_bounded_items(weight, 1, job).await
+    }
+
+    /// [`AppState::run_bounded`] for a job of `items` searches in a row.
+    pub(crate) async fn run_bounded_items<T, F>(
+        &self,
+        weight: Job,
+        items: usize,
+        job: F,
+    ) -> Result<(T, Duration), ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
         let budget = self.budget();
         let deadline = tokio::time::Instant::from_std(budget.deadline);
-        tokio::time::timeout_at(deadline, self.pool().run(weight, budget, job))
+        let run = self.pool().run_items(weight, items, budget, job);
+        tokio::time::timeout_at(deadline, run)
             .await
             .unwrap_or_else(|_| Err(ApiError::deadline_passed()))
     }
@@ -132,7 +147,7 @@ impl AppState {
     }
 
     /// `dense_exact` scans every vector: refused past the server's bound.
-    fn check_exact_scan(&self, mode: Mode, snapshot: &Snapshot) -> Result<(), ApiError> {
+    pub(crate) fn check_exact_scan(&self, mode: Mode, snapshot: &Snapshot) -> Result<(), ApiError> {
         let vectors = snapshot.dense_index().map_or(0, |dense| dense.len());
         if mode == Mode::DenseExact && vectors > self.max_exact_scan() {
             return Err(ApiError::bad_request(
@@ -147,7 +162,7 @@ impl AppState {
     }
 
     /// Logs a search that got no results: its status says why.
-    fn log_refused(
+    pub(crate) fn log_refused(
         &self,
         log: &LogContext,
         endpoint: &str,

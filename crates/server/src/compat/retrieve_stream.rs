@@ -3,7 +3,7 @@
 //! One call of 4,096 queries × topk 100 used to build a 143 MB body and raised the server's
 //! RSS from ~40 MB to 519 MB; eight such calls at once needed gigabytes. Past
 //! [`STREAM_ABOVE_HITS`] hits the body is written as the queries are answered: a window of
-//! queries at a time (a few per CPU worker) is searched, serialised and handed to a
+//! queries at a time (one chunk of up to 64 per CPU worker) is searched, serialised and handed to a
 //! two-chunk channel that the connection drains, so a call holds at most a few windows
 //! of passages whatever its size, and a slow reader slows the searches instead of
 //! growing the server's memory.
@@ -23,16 +23,14 @@ use driftless_api::{RetrieveItem, SearchRequest};
 use tokio::sync::mpsc;
 
 use super::bounded;
-use super::search_r1::{answer_query, items};
+use super::search_r1::{answer_chunk, items};
 use crate::deadline::Budget;
 use crate::log_capture::LogContext;
+use crate::service_many::{MAX_CHUNK, chunks as split};
 use crate::state::AppState;
 
 /// Answers with more hits than this are streamed (see the module documentation).
 pub(crate) const STREAM_ABOVE_HITS: usize = 4_096;
-
-/// Queries searched per window, per CPU worker.
-const WINDOW_PER_WORKER: usize = 4;
 
 /// The streamed answer to `searches`, each under `budget` (already admitted).
 pub(super) fn streamed(
@@ -72,22 +70,28 @@ async fn produce(
     chunks: &mpsc::Sender<Result<Bytes, io::Error>>,
 ) -> Result<(), io::Error> {
     let workers = state.pool().workers();
-    let window = workers * WINDOW_PER_WORKER;
+    let window = workers * MAX_CHUNK;
     let mut writer = ListWriter::default();
-    let mut pending = searches.into_iter().enumerate().peekable();
+    let mut first = 0;
+    let mut pending = searches.into_iter().peekable();
     while pending.peek().is_some() {
-        let batch: Vec<(usize, SearchRequest)> = pending.by_ref().take(window).collect();
-        let answers = bounded(batch, workers, budget, |_, (index, search)| {
+        let batch: Vec<SearchRequest> = pending.by_ref().take(window).collect();
+        let count = batch.len();
+        let parts = split(batch, first, workers);
+        first += count;
+        let answers = bounded(parts, workers, budget, |_, part| {
             let state = state.clone();
-            let log = log.item(index);
-            async move { answer_query(&state, &log, search).await }
+            let log = log.clone();
+            async move { answer_chunk(&state, &log, part).await }
         })
         .await
         .map_err(|error| io::Error::other(error.message))?;
         let mut piece = Vec::new();
         for answer in answers {
-            let (passages, _) = answer.map_err(|error| io::Error::other(error.message))?;
-            writer.push(&mut piece, &items(passages, return_scores))?;
+            let (lists, _) = answer.map_err(|error| io::Error::other(error.message))?;
+            for passages in lists {
+                writer.push(&mut piece, &items(passages, return_scores))?;
+            }
         }
         send(chunks, piece).await?;
     }

@@ -34,6 +34,7 @@ use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
 use crate::log_capture::LogContext;
 use crate::server_timing::EngineTime;
+use crate::service_many::chunks;
 use crate::state::AppState;
 
 /// The endpoint name in the query log.
@@ -118,18 +119,23 @@ pub async fn retrieve(
     if hits > STREAM_ABOVE_HITS {
         return Ok(streamed(state, log, searches, return_scores, budget));
     }
-    let answers = bounded(searches, state.pool().workers(), budget, |index, search| {
+    let workers = state.pool().workers();
+    let answers = bounded(chunks(searches, 0, workers), workers, budget, |_, chunk| {
         let state = state.clone();
-        let log = log.item(index);
-        async move { answer_query(&state, &log, search).await }
+        let log = log.clone();
+        async move { answer_chunk(&state, &log, chunk).await }
     })
     .await?;
-    let mut result = Vec::with_capacity(answers.len());
+    let mut result = Vec::new();
     let mut engine = Duration::ZERO;
     for answer in answers {
-        let (passages, time) = answer?;
+        let (lists, time) = answer?;
         engine += time;
-        result.push(items(passages, return_scores));
+        result.extend(
+            lists
+                .into_iter()
+                .map(|passages| items(passages, return_scores)),
+        );
     }
     let mut response = json_response(StatusCode::OK, &RetrieveResponse { result });
     response.extensions_mut().insert(EngineTime(engine));
@@ -162,34 +168,42 @@ fn weight_of(state: &AppState, mode: Option<Mode>) -> Job {
     }
 }
 
-/// One query's passages with their scores, and the engine time spent on them. A refusal
-/// of the query itself (4xx) is an empty list; faults are errors.
-pub(super) async fn answer_query(
+/// The passage lists of a chunk of queries (searched in one CPU-pool job, see
+/// service_many.rs), in order, and the engine time spent on them. A refusal of one query
+/// (4xx) is an empty list for it; faults are errors.
+pub(super) async fn answer_chunk(
     state: &AppState,
     log: &LogContext,
-    search: SearchRequest,
-) -> Result<(Vec<(RetrievedDocument, f64)>, Duration), ApiError> {
+    chunk: Vec<(usize, SearchRequest)>,
+) -> Result<(Vec<Vec<(RetrievedDocument, f64)>>, Duration), ApiError> {
     // The passage texts come from the search job itself (the engine has each hit's document
-    // loaded to build the hit): one CPU-pool job and one document read per hit.
-    let answer = match state.search_logged_with_texts(search, log, ENDPOINT).await {
-        Ok(answer) => answer,
-        Err(error) if error.status.is_client_error() => return Ok((Vec::new(), Duration::ZERO)),
-        Err(error) => return Err(error),
-    };
-    let (response, texts) = answer.body;
-    let passages = response
-        .results
-        .into_iter()
-        .zip(texts)
-        .map(|(hit, text)| {
-            let document = RetrievedDocument {
-                contents: contents(&hit.title, &text),
-                id: hit.passage_id.unwrap_or(hit.doc_id),
-            };
-            (document, hit.score)
-        })
-        .collect();
-    Ok((passages, answer.engine))
+    // loaded to build the hit): one document read per hit.
+    let (outcomes, engine) = state.search_chunk_with_texts(chunk, log, ENDPOINT).await?;
+    let mut lists = Vec::with_capacity(outcomes.len());
+    for outcome in outcomes {
+        let (response, texts) = match outcome {
+            Ok(body) => body,
+            Err(error) if error.status.is_client_error() => {
+                lists.push(Vec::new());
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        let passages = response
+            .results
+            .into_iter()
+            .zip(texts)
+            .map(|(hit, text)| {
+                let document = RetrievedDocument {
+                    contents: contents(&hit.title, &text),
+                    id: hit.passage_id.unwrap_or(hit.doc_id),
+                };
+                (document, hit.score)
+            })
+            .collect();
+        lists.push(passages);
+    }
+    Ok((lists, engine))
 }
 
 /// A wiki-18 record: the title in double quotes on the first line, then the text. A title
