@@ -13,6 +13,8 @@
 # Usage: benches/load.sh        (about 10 min; builds the snapshot once, ~4 min)
 #   DRIFTLESS_BENCH_DENSE_SNAPSHOT  snapshot dir (default .cache/snapshots/pg-dense)
 #   SECONDS_CLOSED / SECONDS_OPEN   lengths of the phases (30 / 60)
+#   FACTORS / DEADLINES             open-loop factors ("2 5") and deadlines ("1000 default")
+#   DRIFTLESS_BIN / DRIFTLESS_LOADMIX_BIN   binaries (default: the release builds)
 #   SERVE_ARGS                      extra `driftless serve` arguments
 # Needs: cargo build --release -p driftless -p driftless-server --example loadmix, the
 # corpus (corpus-tools/fetch-default-corpus.sh) and the model (corpus-tools/fetch-model.sh).
@@ -29,6 +31,8 @@ MODEL="${DRIFTLESS_MODEL_DIR:-$ROOT/.cache/models/all-MiniLM-L6-v2-int8}"
 ORT_LIB="${DRIFTLESS_ORT_LIB:-$(dirname "$MODEL")/onnxruntime/libonnxruntime.so.1.31.1}"
 SECONDS_CLOSED="${SECONDS_CLOSED:-30}"
 SECONDS_OPEN="${SECONDS_OPEN:-60}"
+FACTORS="${FACTORS:-2 5}"
+DEADLINES="${DEADLINES:-1000 default}"
 
 for f in "$BIN" "$LOADGEN"; do
   if [[ ! -x "$f" ]]; then
@@ -60,10 +64,13 @@ run() {
 }
 run --clients 8 --seconds "$SECONDS_CLOSED" --expect-no-503
 run --clients 64 --seconds "$SECONDS_CLOSED" --expect-no-503
-for factor in 2 5; do
-  run --factor "$factor" --seconds "$SECONDS_OPEN" --deadline-ms 1000
-done
-for factor in 2 5; do
-  run --factor "$factor" --seconds "$SECONDS_OPEN"
+for deadline in $DEADLINES; do
+  for factor in $FACTORS; do
+    if [[ "$deadline" = default ]]; then
+      run --factor "$factor" --seconds "$SECONDS_OPEN"
+    else
+      run --factor "$factor" --seconds "$SECONDS_OPEN" --deadline-ms "$deadline"
+    fi
+  done
 done
 exit "$status"
