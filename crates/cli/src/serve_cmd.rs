@@ -72,9 +72,7 @@ impl ServeArgs {
         }
         config.request_timeout = std::time::Duration::from_millis(self.request_timeout_ms);
         config.max_exact_scan = self.max_exact_scan;
-        config.max_queue_wait = self
-            .max_queue_wait_ms
-            .map(std::time::Duration::from_millis);
+        config.max_queue_wait = self.max_queue_wait_ms.map(std::time::Duration::from_millis);
         config
     }
 

@@ -99,7 +99,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state.clone())
         // Router-level layers run after routing, so both see the route template.
         // Inside access: a refused caller costs no budget; the deadline starts here.
-        .layer(middleware::from_fn_with_state(state.clone(), deadline::budget))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            deadline::budget,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn_with_state(state, metrics::track))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
