@@ -52,6 +52,8 @@ impl AppState {
         self.search_job(request, log, endpoint, true).await
     }
 
+    /// One search: a chunk of one (service_many.rs), so single and multi-query requests
+    /// are searched, refused and logged by the same code.
     async fn search_job(
         &self,
         request: SearchRequest,
@@ -59,53 +61,12 @@ impl AppState {
         endpoint: &str,
         want_texts: bool,
     ) -> Result<Answer<(SearchResponse, Vec<String>)>, ApiError> {
-        let snapshot = match self.snapshot() {
-            Ok(snapshot) => snapshot,
-            Err(error) => {
-                self.log_refused(log, endpoint, "", &request, &error);
-                return Err(error);
-            }
-        };
-        let snapshot_id = snapshot.id().to_string();
-        let mode = request.mode.unwrap_or_else(|| snapshot.default_mode());
-        if let Err(error) = self.check_exact_scan(mode, &snapshot) {
-            self.log_refused(log, endpoint, &snapshot_id, &request, &error);
-            return Err(error);
-        }
-        // Only BM25 is light: dense and hybrid embed the query first (milliseconds).
-        let weight = match mode {
-            Mode::Bm25 => Job::Light,
-            _ => Job::Heavy,
-        };
-        let job_request = request.clone();
-        let job = move || {
-            if want_texts {
-                snapshot.search_with_texts(&job_request)
-            } else {
-                snapshot.search(&job_request).map(|body| (body, Vec::new()))
-            }
-        };
-        let (outcome, engine) = match self.run_bounded(weight, job).await {
-            Ok(done) => done,
-            Err(error) => {
-                self.log_refused(log, endpoint, &snapshot_id, &request, &error);
-                return Err(error);
-            }
-        };
-        match outcome {
-            Ok(body) => {
-                if let Some(capture) = self.capture() {
-                    let record = log.search(endpoint, &snapshot_id, &request, Some(&body.0), 200);
-                    capture.record(record);
-                }
-                Ok(Answer { body, engine })
-            }
-            Err(engine_error) => {
-                let error = ApiError::from(engine_error);
-                self.log_refused(log, endpoint, &snapshot_id, &request, &error);
-                Err(error)
-            }
-        }
+        let chunk = vec![(log.clone(), request)];
+        let (mut outcomes, engine) = self.search_chunk(chunk, endpoint, want_texts).await?;
+        let outcome = outcomes
+            .pop()
+            .unwrap_or_else(|| Err(ApiError::internal(&"a search was not answered")));
+        outcome.map(|body| Answer { body, engine })
     }
 
     /// Runs `job` on the CPU pool within the request's deadline (deadline.rs; the server's

@@ -28,6 +28,7 @@ use crate::error::{ApiError, json_response};
 use crate::log_capture::LogContext;
 use crate::request_params::search_from_json;
 use crate::server_timing::EngineTime;
+use crate::service_many::chunks;
 use crate::state::AppState;
 
 /// The endpoint name in the query log.
@@ -65,29 +66,59 @@ pub async fn search_batch(
         _ => Job::Heavy,
     };
     let budget = admit_request(&state, weight)?;
-    let answers = bounded(items, state.pool().workers(), budget, |index, item| {
+    // Undecodable items get their error in their slot; the others are searched in chunks
+    // (service_many.rs), each item answered and logged as if sent alone.
+    let mut slots: Vec<Option<BatchItem>> = (0..items.len()).map(|_| None).collect();
+    let mut valid = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        match search_from_json(item) {
+            Ok(request) => valid.push((index, request)),
+            Err(error) => slots[index] = Some(error_item(&error)),
+        }
+    }
+    let workers = state.pool().workers();
+    let answers = bounded(chunks(valid, workers), workers, budget, |_, chunk| {
         let state = state.clone();
-        let log = log.item(index);
+        let log = log.clone();
         async move {
-            let request = search_from_json(item)?;
-            state.search_logged(request, &log, ENDPOINT).await
+            let indexes: Vec<usize> = chunk.iter().map(|(index, _)| *index).collect();
+            let chunk = chunk.into_iter().map(|(i, r)| (log.item(i), r)).collect();
+            (indexes, state.search_chunk(chunk, ENDPOINT, false).await)
         }
     })
     .await?;
     let mut engine = Duration::ZERO;
-    let responses = answers
-        .into_iter()
-        .map(|answer| match answer {
-            Ok(answer) => {
-                engine += answer.engine;
-                BatchItem::Ok(answer.body)
+    for (indexes, answer) in answers {
+        match answer {
+            Ok((outcomes, time)) => {
+                engine += time;
+                for (index, outcome) in indexes.into_iter().zip(outcomes) {
+                    slots[index] = Some(match outcome {
+                        Ok((body, _)) => BatchItem::Ok(body),
+                        Err(error) => error_item(&error),
+                    });
+                }
             }
-            Err(error) => BatchItem::Err(ErrorBody::new(error.code, error.message)),
+            // A fault of the chunk's job (deadline, panic) is each of its items' answer.
+            Err(error) => indexes
+                .into_iter()
+                .for_each(|i| slots[i] = Some(error_item(&error))),
+        }
+    }
+    let responses = slots
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|| error_item(&ApiError::internal(&"a batch item was lost")))
         })
         .collect();
     let mut response = json_response(StatusCode::OK, &BatchSearchResponse { responses });
     response.extensions_mut().insert(EngineTime(engine));
     Ok(response)
+}
+
+/// The error body `/v1/search` would have sent, in an item's slot.
+fn error_item(error: &ApiError) -> BatchItem {
+    BatchItem::Err(ErrorBody::new(error.code, error.message.clone()))
 }
 
 /// The items of `{"requests":[…]}`, undecoded so that each can fail on its own.

@@ -72,13 +72,10 @@ async fn produce(
     let workers = state.pool().workers();
     let window = workers * MAX_CHUNK;
     let mut writer = ListWriter::default();
-    let mut first = 0;
-    let mut pending = searches.into_iter().peekable();
+    let mut pending = searches.into_iter().enumerate().peekable();
     while pending.peek().is_some() {
-        let batch: Vec<SearchRequest> = pending.by_ref().take(window).collect();
-        let count = batch.len();
-        let parts = split(batch, first, workers);
-        first += count;
+        let batch: Vec<(usize, SearchRequest)> = pending.by_ref().take(window).collect();
+        let parts = split(batch, workers);
         let answers = bounded(parts, workers, budget, |_, part| {
             let state = state.clone();
             let log = log.clone();

@@ -120,11 +120,16 @@ pub async fn retrieve(
         return Ok(streamed(state, log, searches, return_scores, budget));
     }
     let workers = state.pool().workers();
-    let answers = bounded(chunks(searches, 0, workers), workers, budget, |_, chunk| {
-        let state = state.clone();
-        let log = log.clone();
-        async move { answer_chunk(&state, &log, chunk).await }
-    })
+    let answers = bounded(
+        chunks(searches.into_iter().enumerate().collect(), workers),
+        workers,
+        budget,
+        |_, chunk| {
+            let state = state.clone();
+            let log = log.clone();
+            async move { answer_chunk(&state, &log, chunk).await }
+        },
+    )
     .await?;
     let mut result = Vec::new();
     let mut engine = Duration::ZERO;
@@ -178,7 +183,11 @@ pub(super) async fn answer_chunk(
 ) -> Result<(Vec<Vec<(RetrievedDocument, f64)>>, Duration), ApiError> {
     // The passage texts come from the search job itself (the engine has each hit's document
     // loaded to build the hit): one document read per hit.
-    let (outcomes, engine) = state.search_chunk_with_texts(chunk, log, ENDPOINT).await?;
+    let chunk = chunk
+        .into_iter()
+        .map(|(i, search)| (log.item(i), search))
+        .collect();
+    let (outcomes, engine) = state.search_chunk(chunk, ENDPOINT, true).await?;
     let mut lists = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         let (response, texts) = match outcome {
