@@ -197,24 +197,7 @@ impl CpuPool {
             Ok(permit) => Ok(permit),
             Err(TryAcquireError::NoPermits) => {
                 let own = self.expected_job(weight) * u32::try_from(items).unwrap_or(u32::MAX);
-                let wait = self.predicted_wait(weight);
-                let ahead = self.waiting.load(Ordering::Acquire);
-                if ahead >= self.queue_capacity {
-                    return Err(ApiError::queue_full(self.queue_capacity, wait));
-                }
-                // Items of an admitted multi-query request skip the prediction: the
-                // request as a whole was admitted, and its deadline still bounds them.
-                if !budget.admitted {
-                    let remaining = budget.remaining();
-                    if wait + own > remaining {
-                        return Err(ApiError::past_deadline(wait + own, remaining));
-                    }
-                    if let Some(max_wait) = self.max_wait
-                        && wait > max_wait
-                    {
-                        return Err(ApiError::past_deadline(wait, max_wait));
-                    }
-                }
+                self.refusal(weight, own, budget)?;
                 let micros = u64::try_from(own.as_micros()).unwrap_or(u64::MAX);
                 self.waiting.fetch_add(1, Ordering::AcqRel);
                 self.queued_micros.fetch_add(micros, Ordering::AcqRel);
@@ -242,15 +225,31 @@ impl CpuPool {
         if self.permits.available_permits() > 0 {
             return Ok(());
         }
-        let wait = self.predicted_wait(weight) + self.expected_job(weight);
-        let remaining = budget.remaining();
+        self.refusal(weight, self.expected_job(weight), budget)
+    }
+
+    /// The refusal of a request that would queue for a job of `weight` expected to take `own`
+    /// (several items' worth for a chunk): the
+    /// queue is full, or (unless the request was admitted already) its predicted completion
+    /// lies past its deadline or its wait past the operator's cap.
+    fn refusal(&self, weight: Job, own: Duration, budget: Budget) -> Result<(), ApiError> {
+        let wait = self.predicted_wait(weight);
         if self.waiting() >= self.queue_capacity {
             return Err(ApiError::queue_full(self.queue_capacity, wait));
         }
-        if wait > remaining {
-            return Err(ApiError::past_deadline(wait, remaining));
+        // Items of an admitted multi-query request skip the prediction: the request as a
+        // whole was admitted, and its deadline still bounds them.
+        if budget.admitted {
+            return Ok(());
         }
-        Ok(())
+        let remaining = budget.remaining();
+        if wait + own > remaining {
+            return Err(ApiError::past_deadline(wait + own, remaining));
+        }
+        match self.max_wait {
+            Some(max_wait) if wait > max_wait => Err(ApiError::past_deadline(wait, max_wait)),
+            _ => Ok(()),
+        }
     }
 
     /// Runs `job` here, timing it into its weight's moving average.
