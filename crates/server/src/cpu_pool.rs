@@ -217,15 +217,18 @@ impl CpuPool {
         }
     }
 
-    /// Whether a job of `weight` would be admitted now with `budget`: multi-query requests
-    /// ask once, then run their items as admitted ([`Budget::admitted`]). It predicts the
-    /// first item only: a request whose own items outlast the deadline is stopped by the
-    /// deadline, not refused on a guess.
-    pub fn check(&self, weight: Job, budget: Budget) -> Result<(), ApiError> {
-        if self.permits.available_permits() > 0 {
-            return Ok(());
-        }
-        self.refusal(weight, self.expected_job(weight), budget)
+    /// Whether a request of `items` searches of `weight` would be admitted now with
+    /// `budget`. Multi-query requests ask once for the whole request, then run their items
+    /// as admitted ([`Budget::admitted`]): refusing item 17 of 32 would waste the 16
+    /// answered, and a request admitted on its first item's cost alone ran past its
+    /// deadline and was cut off after work nobody read (a 4,096-query `/retrieve`).
+    /// The prediction: the queue's wait when no worker is free, plus the request's items
+    /// shared by the workers (it runs a chunk per worker at once).
+    pub fn check(&self, weight: Job, items: usize, budget: Budget) -> Result<(), ApiError> {
+        let per_worker = u32::try_from(items.max(1).div_ceil(self.workers)).unwrap_or(u32::MAX);
+        let own = self.expected_job(weight) * per_worker;
+        let queued = self.permits.available_permits() == 0;
+        self.refusal_with(weight, own, budget, queued)
     }
 
     /// The refusal of a request that would queue for a job of `weight` expected to take `own`
@@ -233,8 +236,24 @@ impl CpuPool {
     /// queue is full, or (unless the request was admitted already) its predicted completion
     /// lies past its deadline or its wait past the operator's cap.
     fn refusal(&self, weight: Job, own: Duration, budget: Budget) -> Result<(), ApiError> {
-        let wait = self.predicted_wait(weight);
-        if self.waiting() >= self.queue_capacity {
+        self.refusal_with(weight, own, budget, true)
+    }
+
+    /// [`CpuPool::refusal`], for a request that waits in the queue (`queued`) or starts on a
+    /// free worker (no wait, and no queue to be full).
+    fn refusal_with(
+        &self,
+        weight: Job,
+        own: Duration,
+        budget: Budget,
+        queued: bool,
+    ) -> Result<(), ApiError> {
+        let wait = if queued {
+            self.predicted_wait(weight)
+        } else {
+            Duration::ZERO
+        };
+        if queued && self.waiting() >= self.queue_capacity {
             return Err(ApiError::queue_full(self.queue_capacity, wait));
         }
         // Items of an admitted multi-query request skip the prediction: the request as a

@@ -137,12 +137,25 @@ async fn a_request_predicted_to_finish_past_its_deadline_is_refused() {
     while pool.waiting() < 2 {
         tokio::task::yield_now().await;
     }
-    assert!(pool.check(Job::Heavy, tight).is_err());
-    assert!(pool.check(Job::Heavy, generous()).is_ok());
+    assert!(pool.check(Job::Heavy, 1, tight).is_err());
+    assert!(pool.check(Job::Heavy, 1, generous()).is_ok());
     release.send(()).unwrap();
     assert!(busy.await.unwrap());
     assert_eq!(light.await.unwrap().unwrap().0, 2);
     assert_eq!(item.await.unwrap().unwrap().0, 3);
+}
+
+#[test]
+fn a_multi_query_request_is_admitted_on_all_its_items() {
+    // Two idle workers, 10 ms a heavy search: 64 searches take 320 ms shared by the two.
+    let pool = CpuPool::new(2, 100, None);
+    pool.record(Job::Heavy, Duration::from_millis(10));
+    let short = Budget::from_now(Duration::from_millis(300));
+    let refused = pool.check(Job::Heavy, 64, short).unwrap_err();
+    assert_eq!(refused.code, "overloaded");
+    assert!(pool.check(Job::Heavy, 64, generous()).is_ok());
+    // One search fits: idle workers mean no queue wait.
+    assert!(pool.check(Job::Heavy, 1, short).is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,11 @@ use crate::state::AppState;
 /// Request header: the most milliseconds the client will wait for this answer.
 pub static X_REQUEST_TIMEOUT_MS: HeaderName = HeaderName::from_static("x-request-timeout-ms");
 
+/// The largest [`X_REQUEST_TIMEOUT_MS`] (and `--request-timeout-ms`) accepted: ten minutes.
+/// Values up to it are capped at the server's timeout; above it the header is malformed
+/// (the OpenAPI schema says so, and a client asking for hours has a bug worth reporting).
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+
 /// A request's deadline and whether it has been admitted already.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Budget {
@@ -92,12 +97,12 @@ pub fn requested_timeout(
         .to_str()
         .ok()
         .and_then(|text| text.trim().parse::<u64>().ok())
-        .filter(|&millis| millis > 0)
+        .filter(|&millis| (1..=MAX_TIMEOUT_MS).contains(&millis))
         .ok_or_else(|| {
             ApiError::bad_request(
                 "invalid_header",
                 format!(
-                    "header `{X_REQUEST_TIMEOUT_MS}` must be a whole number of milliseconds above 0 (at most {} here)",
+                    "header `{X_REQUEST_TIMEOUT_MS}` must be a whole number of milliseconds from 1 to {MAX_TIMEOUT_MS} (values above this server's {} are capped to it)",
                     limit.as_millis()
                 ),
             )
@@ -138,7 +143,7 @@ mod tests {
 
     #[test]
     fn a_malformed_timeout_is_a_400() {
-        for bad in ["0", "-5", "1.5", "soon", ""] {
+        for bad in ["0", "-5", "1.5", "soon", "", "600001"] {
             let value = HeaderValue::from_str(bad).unwrap();
             let error = requested_timeout(Some(&value), LIMIT).unwrap_err();
             assert_eq!(error.status.as_u16(), 400, "{bad:?}");

@@ -75,11 +75,12 @@ impl Modify for DeadlineHeader {
             .required(Required::False)
             .description(Some(
                 "The most milliseconds this client will wait (default and maximum: the server's \
-                 --request-timeout-ms, 10000 unless set). A request predicted to finish later is \
-                 answered 503 `overloaded` at once; one still waiting at its deadline gets 503 `timeout`.",
+                 --request-timeout-ms, 10000 unless set; larger values are capped to it, values \
+                 over 600000 are a 400). A request predicted to finish later is answered 503 \
+                 `overloaded` at once; one still waiting at its deadline gets 503 `timeout`.",
             ))
             .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))
-                    .maximum(Some(600_000))))
+                    .maximum(Some(crate::deadline::MAX_TIMEOUT_MS))))
             .build();
         let engine = [
             "/v1/search",

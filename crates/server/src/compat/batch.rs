@@ -65,7 +65,7 @@ pub async fn search_batch(
         Mode::Bm25 => Job::Light,
         _ => Job::Heavy,
     };
-    let budget = admit_request(&state, weight)?;
+    let budget = admit_request(&state, weight, items.len())?;
     // Undecodable items get their error in their slot; the others are searched in chunks
     // (service_many.rs), each item answered and logged as if sent alone.
     let mut slots: Vec<Option<BatchItem>> = (0..items.len()).map(|_| None).collect();

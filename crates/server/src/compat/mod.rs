@@ -127,12 +127,16 @@ pub(crate) fn decode<T: DeserializeOwned>(value: Value, shape: &str) -> Result<T
     })
 }
 
-/// Admits a multi-query request as a whole (one prediction against its deadline, like a
-/// single search) and returns the budget its items run under: admitted, with the
+/// Admits a multi-query request of `items` searches as a whole (one prediction of all its
+/// items against its deadline) and returns the budget its items run under: admitted, with the
 /// request's deadline. Refusing item 17 of 32 on a prediction would discard 16 answers.
-pub(crate) fn admit_request(state: &AppState, weight: Job) -> Result<Budget, ApiError> {
+pub(crate) fn admit_request(
+    state: &AppState,
+    weight: Job,
+    items: usize,
+) -> Result<Budget, ApiError> {
     let budget = state.budget();
-    state.pool().check(weight, budget)?;
+    state.pool().check(weight, items, budget)?;
     Ok(budget.admitted())
 }
 

@@ -102,7 +102,7 @@ pub async fn retrieve(
         .access()
         .charge_queries(&payer, request.queries.len())?;
     let weight = weight_of(&state, request.mode);
-    let budget = admit_request(&state, weight)?;
+    let budget = admit_request(&state, weight, request.queries.len())?;
     let return_scores = request.return_scores;
     let searches: Vec<SearchRequest> = request
         .queries
