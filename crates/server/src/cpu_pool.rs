@@ -263,7 +263,11 @@ impl CpuPool {
         }
         let remaining = budget.remaining();
         if wait + own > remaining {
-            return Err(ApiError::past_deadline(wait + own, remaining));
+            return Err(if queued {
+                ApiError::past_deadline(wait + own, remaining)
+            } else {
+                ApiError::longer_than_deadline(own, remaining)
+            });
         }
         match self.max_wait {
             Some(max_wait) if wait > max_wait => Err(ApiError::past_deadline(wait, max_wait)),

@@ -151,8 +151,14 @@ fn a_multi_query_request_is_admitted_on_all_its_items() {
     let pool = CpuPool::new(2, 100, None);
     pool.record(Job::Heavy, Duration::from_millis(10));
     let short = Budget::from_now(Duration::from_millis(300));
+    // No queue: not overload, but more work than the deadline allows.
     let refused = pool.check(Job::Heavy, 64, short).unwrap_err();
-    assert_eq!(refused.code, "overloaded");
+    assert_eq!(refused.code, "timeout");
+    assert!(
+        refused.message.contains("fewer queries"),
+        "{}",
+        refused.message
+    );
     assert!(pool.check(Job::Heavy, 64, generous()).is_ok());
     // One search fits: idle workers mean no queue wait.
     assert!(pool.check(Job::Heavy, 1, short).is_ok());

@@ -80,6 +80,25 @@ impl ApiError {
         .with_retry_after(retry_seconds(predicted))
     }
 
+    /// 503 `timeout`: on a free worker, this request's own searches are predicted to take
+    /// longer than its whole deadline (a client timeout of a few milliseconds, or thousands
+    /// of queries in one call): not overload, so the message says what to change.
+    pub fn longer_than_deadline(
+        predicted: std::time::Duration,
+        allowed: std::time::Duration,
+    ) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!(
+                "this request needs ~{} ms of search, more than its deadline of {} ms from now allows; raise x-request-timeout-ms (up to the server's --request-timeout-ms) or send fewer queries per call",
+                predicted.as_millis(),
+                allowed.as_millis()
+            ),
+        )
+        .with_retry_after(1)
+    }
+
     /// 503 `timeout`: the request's deadline passed before it could be answered.
     pub fn deadline_passed() -> Self {
         Self::new(

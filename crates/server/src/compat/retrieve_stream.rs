@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 use super::bounded;
 use super::search_r1::{answer_chunk, items};
 use crate::deadline::Budget;
+use crate::error::ApiError;
 use crate::log_capture::LogContext;
 use crate::service_many::{MAX_CHUNK, chunks as split};
 use crate::state::AppState;
@@ -38,17 +39,33 @@ use crate::state::AppState;
 /// Answers with more hits than this are streamed (see the module documentation).
 pub(crate) const STREAM_ABOVE_HITS: usize = 4_096;
 
-/// The streamed answer to `searches`, each under `budget` (already admitted).
-pub(super) fn streamed(
+/// The streamed answer to `searches`, each under `budget` (already admitted). The first
+/// window is answered before the status line: a refusal or fault there (the deadline
+/// passed, the predicted cost was too low) is an ordinary error response, not a cut body.
+pub(super) async fn streamed(
     state: AppState,
     log: LogContext,
     searches: Vec<SearchRequest>,
     return_scores: bool,
     budget: Budget,
-) -> Response {
+) -> Result<Response, ApiError> {
+    let mut writer = ListWriter::default();
+    let mut pending = searches.into_iter().enumerate().peekable();
+    let first = window(
+        &state,
+        &log,
+        &mut pending,
+        return_scores,
+        budget,
+        &mut writer,
+    )
+    .await?;
     let (chunks, body) = mpsc::channel::<Result<Bytes, io::Error>>(2);
+    chunks
+        .try_send(Ok(Bytes::from(first)))
+        .map_err(|error| ApiError::internal(&error))?;
     tokio::spawn(budget.scope(async move {
-        if let Err(error) = produce(&state, &log, searches, return_scores, budget, &chunks).await {
+        if let Err(error) = produce(&state, &log, pending, return_scores, writer, &chunks).await {
             tracing::warn!(%error, "/retrieve stream aborted");
             // The receiver may be gone (the client hung up): nothing more to tell then.
             let _ = chunks.send(Err(error)).await;
@@ -62,42 +79,57 @@ pub(super) fn streamed(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    response
+    Ok(response)
 }
 
-/// Searches window by window and sends the body's pieces; stops at the first fault or
-/// when the client hangs up.
+/// The queries left to answer, in order.
+type Pending = std::iter::Peekable<std::iter::Enumerate<std::vec::IntoIter<SearchRequest>>>;
+
+/// Answers the next window of queries (a chunk per CPU worker) and returns its bytes.
+async fn window(
+    state: &AppState,
+    log: &LogContext,
+    pending: &mut Pending,
+    return_scores: bool,
+    budget: Budget,
+    writer: &mut ListWriter,
+) -> Result<Vec<u8>, ApiError> {
+    let workers = state.pool().workers();
+    let batch: Vec<(usize, SearchRequest)> = pending.by_ref().take(workers * MAX_CHUNK).collect();
+    let answers = bounded(split(batch, workers), workers, budget, |_, part| {
+        let state = state.clone();
+        let log = log.clone();
+        async move { answer_chunk(&state, &log, part).await }
+    })
+    .await?;
+    let mut piece = Vec::new();
+    for answer in answers {
+        let (lists, _) = answer?;
+        for passages in lists {
+            writer
+                .push(&mut piece, &items(passages, return_scores))
+                .map_err(|error| ApiError::internal(&error))?;
+        }
+    }
+    Ok(piece)
+}
+
+/// Answers the windows after the first and sends their pieces, then the closing bracket;
+/// stops at the first fault or when the client hangs up.
 async fn produce(
     state: &AppState,
     log: &LogContext,
-    searches: Vec<SearchRequest>,
+    mut pending: Pending,
     return_scores: bool,
-    mut budget: Budget,
+    mut writer: ListWriter,
     chunks: &mpsc::Sender<Result<Bytes, io::Error>>,
 ) -> Result<(), io::Error> {
-    let workers = state.pool().workers();
-    let window = workers * MAX_CHUNK;
-    let mut writer = ListWriter::default();
-    let mut pending = searches.into_iter().enumerate().peekable();
     while pending.peek().is_some() {
-        let batch: Vec<(usize, SearchRequest)> = pending.by_ref().take(window).collect();
-        let parts = split(batch, workers);
-        let answers = bounded(parts, workers, budget, |_, part| {
-            let state = state.clone();
-            let log = log.clone();
-            async move { answer_chunk(&state, &log, part).await }
-        })
-        .await
-        .map_err(|error| io::Error::other(error.message))?;
-        let mut piece = Vec::new();
-        for answer in answers {
-            let (lists, _) = answer.map_err(|error| io::Error::other(error.message))?;
-            for passages in lists {
-                writer.push(&mut piece, &items(passages, return_scores))?;
-            }
-        }
+        let budget = Budget::from_now(state.request_timeout()).admitted();
+        let piece = window(state, log, &mut pending, return_scores, budget, &mut writer)
+            .await
+            .map_err(|error| io::Error::other(error.message))?;
         send(chunks, piece).await?;
-        budget = Budget::from_now(state.request_timeout()).admitted();
     }
     send(chunks, writer.finish()).await
 }

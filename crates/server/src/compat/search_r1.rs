@@ -117,7 +117,7 @@ pub async fn retrieve(
         })
         .collect();
     if hits > STREAM_ABOVE_HITS {
-        return Ok(streamed(state, log, searches, return_scores, budget));
+        return streamed(state, log, searches, return_scores, budget).await;
     }
     let workers = state.pool().workers();
     let answers = bounded(
