@@ -159,6 +159,27 @@ async fn a_streamed_retrieve_is_byte_identical_to_buffered_answers() {
     );
 }
 
+/// A streamed `/retrieve` whose deadline cannot hold its first window gets an ordinary
+/// 503 (status, JSON error, Retry-After), never a 200 whose chunked body breaks off:
+/// schemathesis sent 4,096 queries with `x-request-timeout-ms: 1`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_retrieve_past_its_deadline_is_a_whole_error() {
+    let queries: Vec<String> = (0..4096).map(|i| format!("release {i}")).collect();
+    let request = Request::post("/retrieve")
+        .header("content-type", "application/json")
+        .header("x-request-timeout-ms", "1")
+        .body(Body::from(retrieve_body(&queries)))
+        .expect("valid request");
+    let response = send(ready_app(), request).await;
+    assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+    let code = response.json()["error"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(code == "timeout" || code == "overloaded", "{code}");
+    assert!(response.headers.contains_key("retry-after"));
+}
+
 #[tokio::test]
 async fn phrase_clauses_are_capped() {
     let phrases: Vec<String> = (0..17).map(|i| format!("\"release {i}\"")).collect();
