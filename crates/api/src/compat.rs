@@ -226,7 +226,13 @@ pub struct TavilyResult {
     pub title: String,
     /// Plain-text snippet.
     pub content: String,
-    /// Retrieval score, as in `/v1/search`.
+    /// Relevance in [0, 1]: the `/v1/search` score mapped per mode, monotone in it (never
+    /// higher for a lower rank) and depending on that score alone (not on the other hits):
+    /// `bm25`: s / (s + 5), 0.5 at a BM25 score of 5; `dense`, `dense_exact`: (cosine + 1) / 2;
+    /// `hybrid`: the RRF sum × (k + 1) / 2, its share of the largest possible sum 2 / (k + 1),
+    /// so a hit first in both rankings has 1 and one found by a single ranking at most 0.5.
+    /// 6 decimals.
+    #[schema(minimum = 0, maximum = 1)]
     pub score: f64,
     /// The document's text when `include_raw_content` asked for it, else null.
     pub raw_content: Option<String>,

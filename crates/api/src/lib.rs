@@ -25,7 +25,8 @@ pub use compat::{
 pub use error::{ErrorBody, ErrorDetail};
 pub use manifest::{BuildConfig, CanaryRecord, FileChecksum, Manifest, SnapshotCounts};
 pub use search::{
-    DEFAULT_FETCH_CHARS, DEFAULT_K, FetchRequest, FetchResponse, Highlight, Hit, MAX_DENSE_WINDOW,
-    MAX_FETCH_CHARS, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS, MAX_QUERY_CLAUSES, MAX_RESULT_WINDOW,
-    Mode, SearchRequest, SearchResponse, TermStat, TermStatsResponse, Unit,
+    DEFAULT_FETCH_CHARS, DEFAULT_K, Explain, FetchRequest, FetchResponse, Highlight, Hit,
+    ListScore, MAX_DENSE_WINDOW, MAX_FETCH_CHARS, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS,
+    MAX_QUERY_CLAUSES, MAX_RESULT_WINDOW, Mode, SearchRequest, SearchResponse, TermStat,
+    TermStatsResponse, Unit,
 };

@@ -132,6 +132,11 @@ pub struct SearchRequest {
     /// How query terms are marked in snippets.
     #[serde(default)]
     pub highlight: Highlight,
+    /// Add to each hit an `explain` object: its rank and score in the first-stage ranking(s)
+    /// behind its `score` (BM25 and dense for `hybrid`). Off by default; without it the body
+    /// is unchanged.
+    #[serde(default)]
+    pub explain: bool,
 }
 
 fn default_k() -> u32 {
@@ -151,6 +156,7 @@ impl SearchRequest {
             b: None,
             fusion_k: None,
             highlight: Highlight::Markdown,
+            explain: false,
         }
     }
 }
@@ -168,7 +174,14 @@ pub struct Hit {
     pub title: String,
     /// The best window of the matching passage, query terms marked.
     pub snippet: String,
-    /// Retrieval score, rounded to 4 decimals after ranking.
+    /// Retrieval score; its scale depends on the mode, so compare scores only within one
+    /// mode (and, for BM25, one query). `bm25`: the BM25 score (Lucene's formula), unbounded,
+    /// ≥ 0, 4 decimals. `dense` and `dense_exact`: cosine similarity of query and passage
+    /// embeddings (`unit=doc`: of the document's best passage), in [-1, 1], 4 decimals.
+    /// `hybrid`: the reciprocal-rank-fusion sum Σ 1/(fusion_k + rank) over the BM25 and dense
+    /// rankings, in (0, 2/(fusion_k + 1)], 6 decimals because neighbouring ranks differ by
+    /// less than 1e-4. Rounded after ranking; ranking is by the rounded score, then `doc_id`.
+    /// `explain=true` shows the ranks and scores behind it; Tavily's `/search` maps it to [0, 1].
     pub score: f64,
     /// For `unit=passage`: the passage id, `<doc_id>#<ordinal>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,6 +192,56 @@ pub struct Hit {
     /// For `unit=passage`: one past the passage's last character.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub char_end: Option<u64>,
+    /// With `explain=true`: the first-stage ranks and scores behind `score`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Explain>,
+}
+
+/// A hit's place in one first-stage ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ListScore {
+    /// 1-based rank in that ranking. In `hybrid` each ranking is cut at
+    /// max(100, `offset + k`) before fusion.
+    pub rank: u32,
+    /// That ranking's own score, 4 decimals: BM25 for `bm25`, cosine similarity for `dense`.
+    pub score: f64,
+}
+
+/// The rankings behind a hit's `score` (`explain=true`). Mode `bm25` has only `bm25`, the
+/// dense modes only `dense` (rank and score are then the hit's own); `hybrid` has both (null
+/// when the hit was not in that ranking's first max(100, `offset + k`)) and `fusion_k`, so
+/// that `score` = Σ 1/(fusion_k + rank) over the non-null rankings (rounded to 6 decimals).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Explain {
+    /// The hit in the BM25 ranking.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(value_type = Option<ListScore>)]
+    pub bm25: Option<Option<ListScore>>,
+    /// The hit in the dense (approximate; `dense_exact`: exact) ranking.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(value_type = Option<ListScore>)]
+    pub dense: Option<Option<ListScore>>,
+    /// `hybrid`: the RRF constant k used (the request's `fusion_k` or the snapshot's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fusion_k: Option<u32>,
+}
+
+/// A field that is present (possibly `null`) deserializes to `Some`: absent stays `None`
+/// through `default`, so `{"bm25":null}` and `{}` round-trip apart.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// The answer to a search. Identical requests against one snapshot get identical bodies:

@@ -251,6 +251,7 @@ fn replay_one(args: &ReplayArgs, snapshot: &Snapshot, job: &Job<'_>) -> Result<R
         // Added with SearchRequest.fusion_k (issue 6): replays use the snapshot's RRF k.
         fusion_k: None,
         highlight: Highlight::None,
+        explain: false,
     };
     let response = snapshot.search(&request).with_context(|| {
         format!(

@@ -347,6 +347,7 @@ pub fn search(args: &SearchArgs) -> Result<()> {
         b: args.b,
         fusion_k: args.fusion_k,
         highlight: Highlight::Markdown,
+        explain: false,
     };
     let response = snapshot.search(&request)?;
     println!("{}", serde_json::to_string_pretty(&response)?);

@@ -1,5 +1,6 @@
 //! Rankings of every mode as one shape, MaxP roll-up and reciprocal rank fusion.
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 
 /// One ranked unit (document or passage), before stored fields and snippets.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -10,6 +11,21 @@ pub struct Ranked {
     pub score: f64,
     /// For document results of dense modes: the passage that gave the document its score.
     pub best_passage: Option<u32>,
+    /// For fused rankings: the unit's place in each fused list, in list order (`None`: not
+    /// in that list; `explain=true` shows them). All `None` in a single list.
+    pub places: [Option<ListPlace>; FUSED_LISTS],
+}
+
+/// Lists whose places a fused [`Ranked`] records: hybrid fuses BM25 and dense.
+pub const FUSED_LISTS: usize = 2;
+
+/// A unit's place in one list of a fusion.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListPlace {
+    /// 1-based rank in that list.
+    pub rank: NonZeroU32,
+    /// The list's own score (BM25 and cosine scores are `f32` before ranking, so exact).
+    pub score: f32,
 }
 
 /// Score quantum per mode: 4 decimals for BM25 and cosine; RRF sums differ by less than
@@ -35,6 +51,7 @@ pub fn max_passage(passages: &[(u32, f32)], doc_of: impl Fn(u32) -> u32) -> Vec<
                 ord: doc,
                 score: f64::from(score),
                 best_passage: Some(passage),
+                places: [None; FUSED_LISTS],
             });
         }
     }
@@ -44,19 +61,26 @@ pub fn max_passage(passages: &[(u32, f32)], doc_of: impl Fn(u32) -> u32) -> Vec<
 
 /// Reciprocal rank fusion: `Σ 1 / (k + rank)` over the lists (ranks from 1), ranked by the
 /// fused score then ordinal. Summation follows list order, so the bits are reproducible.
+/// Each result records its rank and score in the first [`FUSED_LISTS`] lists (`places`).
 pub fn reciprocal_rank_fusion(lists: &[&[Ranked]], k: u32) -> Vec<Ranked> {
     let mut fused: HashMap<u32, Ranked> = HashMap::new();
-    for list in lists {
+    for (list_index, list) in lists.iter().enumerate() {
         for (i, item) in list.iter().enumerate() {
             let contribution = 1.0 / (f64::from(k) + (i + 1) as f64);
-            fused
-                .entry(item.ord)
-                .and_modify(|r| r.score += contribution)
-                .or_insert(Ranked {
-                    ord: item.ord,
-                    score: contribution,
-                    best_passage: item.best_passage,
+            let unit = fused.entry(item.ord).or_insert(Ranked {
+                ord: item.ord,
+                score: 0.0,
+                best_passage: item.best_passage,
+                places: [None; FUSED_LISTS],
+            });
+            // 0.0 + x is x exactly: the sums have the bits they had without `places`.
+            unit.score += contribution;
+            if let Some(place) = unit.places.get_mut(list_index) {
+                *place = Some(ListPlace {
+                    rank: NonZeroU32::MIN.saturating_add(i as u32),
+                    score: item.score as f32,
                 });
+            }
         }
     }
     let mut out: Vec<Ranked> = fused.into_values().collect();
@@ -73,7 +97,13 @@ mod tests {
             ord,
             score,
             best_passage: None,
+            places: [None; FUSED_LISTS],
         }
+    }
+
+    fn place(rank: u32, score: f32) -> Option<ListPlace> {
+        let rank = NonZeroU32::new(rank).expect("ranks start at 1");
+        Some(ListPlace { rank, score })
     }
 
     #[test]
@@ -85,6 +115,27 @@ mod tests {
         // 1: 1/61 + 1/62; 3: 1/63 + 1/61; 2: 1/62.
         assert_eq!(ords, [1, 3, 2]);
         assert!((fused[0].score - (1.0 / 61.0 + 1.0 / 62.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn rrf_records_each_lists_rank_and_score() {
+        let a = [r(1, 9.0), r(2, 8.5), r(3, 7.25)];
+        let b = [r(3, 0.75), r(4, 0.5)];
+        let fused = reciprocal_rank_fusion(&[&a, &b], 60);
+        let places = |ord: u32| fused.iter().find(|x| x.ord == ord).map(|x| x.places);
+        assert_eq!(places(1), Some([place(1, 9.0), None]));
+        assert_eq!(places(3), Some([place(3, 7.25), place(1, 0.75)]));
+        assert_eq!(places(4), Some([None, place(2, 0.5)]));
+        for unit in &fused {
+            // The fused score is the sum of the recorded places' contributions.
+            let sum: f64 = unit
+                .places
+                .iter()
+                .flatten()
+                .map(|p| 1.0 / (60.0 + f64::from(p.rank.get())))
+                .sum();
+            assert!((unit.score - sum).abs() < 1e-15, "{unit:?}");
+        }
     }
 
     #[test]

@@ -93,6 +93,7 @@ impl Snapshot {
             passage_id: None,
             char_start: None,
             char_end: None,
+            explain: None,
         };
         Ok((hit, want_text.then_some(doc.text)))
     }
@@ -152,6 +153,7 @@ impl Snapshot {
             doc_id: doc.doc_id,
             url: doc.url,
             title: doc.title,
+            explain: None,
         };
         Ok((hit, want_text.then(|| text.to_string())))
     }

@@ -20,6 +20,7 @@ pub mod bm25;
 pub mod dense;
 pub mod dense_config;
 mod error;
+mod explain;
 mod fetch;
 pub mod fusion;
 mod hits;

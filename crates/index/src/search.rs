@@ -8,6 +8,7 @@ use driftless_api::{
 
 use crate::bm25::{Bm25Params, Scored};
 use crate::error::{IndexError, UserError};
+use crate::explain;
 use crate::fusion::{self, Ranked};
 use crate::query::{ParsedQuery, parse};
 use crate::snapshot::Snapshot;
@@ -146,6 +147,9 @@ impl Snapshot {
             results.push(Hit {
                 rank: i as u32 + 1,
                 score: (item.score * quantum).round() / quantum,
+                explain: request
+                    .explain
+                    .then(|| explain::explain(mode, i, item, self.fusion_k(request))),
                 ..hit
             });
         }
@@ -194,6 +198,7 @@ impl Snapshot {
                             ord,
                             score: f64::from(s),
                             best_passage: Some(ord),
+                            places: [None; fusion::FUSED_LISTS],
                         })
                         .collect()
                 }
@@ -241,6 +246,7 @@ impl Snapshot {
                 ord: s.ord,
                 score: f64::from(s.score),
                 best_passage: None,
+                places: [None; fusion::FUSED_LISTS],
             })
             .collect())
     }

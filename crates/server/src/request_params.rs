@@ -19,6 +19,7 @@ pub const SEARCH_PARAMS: &[&str] = &[
     "b",
     "fusion_k",
     "highlight",
+    "explain",
 ];
 /// Parameters of `/v1/fetch`.
 pub const FETCH_PARAMS: &[&str] = &["doc_id", "url", "offset", "max_chars"];
@@ -53,6 +54,10 @@ pub fn search_from_query(raw: Option<&str>) -> Result<SearchRequest, ApiError> {
     request.fusion_k = params.parse_number::<u32>("fusion_k", UNSIGNED)?;
     if let Some(highlight) = params.parse_keyword::<Highlight>("highlight")? {
         request.highlight = highlight;
+    }
+    // `bool::from_str`: exactly `true` or `false`, as the JSON body's boolean.
+    if let Some(explain) = params.parse_number::<bool>("explain", "`true` or `false`")? {
+        request.explain = explain;
     }
     Ok(request)
 }
@@ -177,6 +182,13 @@ mod tests {
             (Unit::Passage, Highlight::None)
         );
         assert_eq!((request.k1, request.b), (Some(0.9), Some(0.4)));
+        assert!(!request.explain);
+        assert!(search_from_query(Some("q=x&explain=true")).unwrap().explain);
+        assert!(
+            !search_from_query(Some("q=x&explain=false"))
+                .unwrap()
+                .explain
+        );
     }
 
     #[test]
@@ -186,6 +198,8 @@ mod tests {
             ("q=a&k=-1", "invalid_parameter"),
             ("q=a&k=abc", "invalid_parameter"),
             ("q=a&k1=NaN", "invalid_parameter"),
+            ("q=a&explain=1", "invalid_parameter"),
+            ("q=a&explain=", "invalid_parameter"),
             ("q=a&mode=semantic", "invalid_parameter"),
             ("q=a&page=2", "unknown_parameter"),
             ("q=a&k=1&k=2", "duplicate_parameter"),
@@ -205,6 +219,14 @@ mod tests {
         assert_eq!((request.k, request.mode), (3, Some(Mode::Bm25)));
         let wrong_type = search_from_json(json!({"q": "a", "k": "3"})).unwrap_err();
         assert!(wrong_type.message.contains("`k`"), "{}", wrong_type.message);
+        assert!(
+            search_from_json(json!({"q": "a", "explain": true}))
+                .unwrap()
+                .explain
+        );
+        let explain = search_from_json(json!({"q": "a", "explain": "yes"})).unwrap_err();
+        assert_eq!(explain.code, "invalid_parameter");
+        assert!(explain.message.contains("`explain`"), "{}", explain.message);
         let missing = search_from_json(json!({"k": 3})).unwrap_err();
         assert!(missing.message.contains("q"), "{}", missing.message);
         assert_eq!(

@@ -52,6 +52,7 @@ async fn run_search(
         ("b" = Option<f32>, Query, description = "BM25 b for this request (ablations)."),
         ("fusion_k" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "RRF constant of mode `hybrid` for this request (ablations)."),
         ("highlight" = Option<driftless_api::Highlight>, Query, description = "How query terms are marked in snippets (default `markdown`)."),
+        ("explain" = Option<bool>, Query, description = "`true` adds to each hit an `explain` object: its rank and score in the BM25 and/or dense ranking behind `score`, and `fusion_k` in mode `hybrid` (default `false`: no `explain`, the body is unchanged)."),
     ),
     responses(
         (status = 200, description = "Ranked results; identical requests get identical bodies.", body = SearchResponse,

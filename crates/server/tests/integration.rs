@@ -9,6 +9,7 @@ mod integration {
     mod compat;
     mod connections;
     mod dense;
+    mod explain;
     mod fetch;
     mod headers;
     mod live_server;

@@ -196,3 +196,86 @@ fn a_missing_model_is_a_clear_error() {
         "M above hnsw_rs' limit is refused before it can exit the process"
     );
 }
+
+/// `explain`: a hybrid hit's ranks and scores are its places in the separate BM25 and dense
+/// rankings (`null` where it is absent), its score their RRF sum; single-list modes explain
+/// with the hit's own place; without `explain` the answer is the same but for the objects.
+#[test]
+fn explain_shows_the_rankings_behind_a_hybrid_score() {
+    use driftless_api::{Explain, ListScore, SearchResponse};
+    let Some(dense) = dense_options() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = build_dense(dir.path(), "explain", &dense);
+    let q = "a unique column of the table";
+    for unit in [Unit::Doc, Unit::Passage] {
+        let run = |mode: Mode, k: u32, explain: bool| -> SearchResponse {
+            let request = SearchRequest {
+                mode: Some(mode),
+                unit,
+                k,
+                explain,
+                ..SearchRequest::new(q)
+            };
+            s.search(&request).expect("search")
+        };
+        let id =
+            |hit: &driftless_api::Hit| hit.passage_id.clone().unwrap_or_else(|| hit.doc_id.clone());
+        let place = |ranking: &SearchResponse, hit: &driftless_api::Hit| {
+            let own = ranking.results.iter().find(|other| id(other) == id(hit));
+            own.map(|own| ListScore {
+                rank: own.rank,
+                score: own.score,
+            })
+        };
+        let bm25 = run(Mode::Bm25, 100, false);
+        let semantic = run(Mode::Dense, 100, false);
+        let hybrid = run(Mode::Hybrid, 6, true);
+        assert_eq!(hybrid.results.len(), 6, "{unit}");
+        let mut one_list = 0;
+        for hit in &hybrid.results {
+            let explain = hit.explain.expect("explained");
+            let expected = Explain {
+                bm25: Some(place(&bm25, hit)),
+                dense: Some(place(&semantic, hit)),
+                fusion_k: Some(60),
+            };
+            assert_eq!(explain, expected, "{unit}: {hit:?}");
+            let ranks = [explain.bm25, explain.dense]
+                .into_iter()
+                .flatten()
+                .flatten();
+            let sum: f64 = ranks.map(|list| 1.0 / (60.0 + f64::from(list.rank))).sum();
+            assert_eq!(hit.score, (sum * 1e6).round() / 1e6, "{unit}: {hit:?}");
+            one_list += usize::from(explain.bm25 == Some(None) || explain.dense == Some(None));
+        }
+        assert!(one_list > 0, "{unit}: some hit is in one ranking only");
+        // Without explain: the same answer, no objects.
+        let mut plain = run(Mode::Hybrid, 6, false);
+        assert!(plain.results.iter().all(|hit| hit.explain.is_none()));
+        for hit in &mut plain.results {
+            hit.explain = hybrid.results[hit.rank as usize - 1].explain;
+        }
+        assert_eq!(plain, hybrid, "{unit}");
+        // Single lists: the hit's own place, the other list absent.
+        for hit in &run(Mode::Bm25, 3, true).results {
+            let own = Some(Some(ListScore {
+                rank: hit.rank,
+                score: hit.score,
+            }));
+            assert_eq!(
+                hit.explain.map(|e| (e.bm25, e.dense, e.fusion_k)),
+                Some((own, None, None))
+            );
+        }
+        for hit in &run(Mode::DenseExact, 3, true).results {
+            let own = Some(Some(ListScore {
+                rank: hit.rank,
+                score: hit.score,
+            }));
+            assert_eq!(
+                hit.explain.map(|e| (e.bm25, e.dense, e.fusion_k)),
+                Some((None, own, None))
+            );
+        }
+    }
+}

@@ -108,7 +108,9 @@ pub struct SearchResult {
     pub url: String,
     /// The best-matching window of the page, matched terms in **bold**.
     pub snippet: String,
-    /// Retrieval score (4 decimals); higher is better, comparable only within one query.
+    /// Retrieval score; higher is better, comparable only within one query and mode: BM25
+    /// (mode bm25, 4 decimals), cosine similarity in [-1, 1] (dense modes, 4 decimals) or the
+    /// reciprocal-rank-fusion sum of both rankings (hybrid, 6 decimals).
     pub score: f64,
     /// 1-based rank, counting skipped results.
     pub rank: u32,

@@ -9,7 +9,7 @@ use driftless_server::{AppState, ServerConfig, app};
 use crate::common::{FIXTURE, get};
 
 /// The fetched model (env, else the workspace's .cache/models), or `None` outside CI.
-fn dense_options() -> Option<DenseOptions> {
+pub(super) fn dense_options() -> Option<DenseOptions> {
     let mut options = DenseOptions {
         workers: 2,
         ..DenseOptions::default()
