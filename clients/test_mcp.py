@@ -20,7 +20,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
-TOOLS = {"search", "fetch", "get_document"}
+TOOLS = {"search", "fetch", "get_document", "term_stats"}
 
 
 @asynccontextmanager

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use driftless_corpus::{
-    Document, Format, HeuristicTokenCounter, ReadItem, ReaderOptions, SplitterConfig,
-    TokenCounter, extract_html, open_corpus, split_passages,
+    Document, Format, HeuristicTokenCounter, ReadItem, ReaderOptions, SplitterConfig, TokenCounter,
+    extract_html, open_corpus, split_passages,
 };
 use driftless_index::UserError;
 use driftless_index::analyzer::analyzer;
@@ -41,7 +41,7 @@ fn assert_collapsed(what: &str, text: &str) {
 ///
 /// Invariants: the answer is either a parse or a `QuerySyntax` error (a 400, never
 /// another kind of error); parsing is deterministic and does not depend on what the
-/// analyzer parsed before; scored tokens are unique, non-empty, counted at least once;
+/// analyzer parsed before; scored tokens are unique, non-empty, with a positive finite weight;
 /// phrases start at relative position 0 and go strictly forward; site operands are non-empty.
 pub fn query_parse(data: &[u8]) {
     let Ok(query) = std::str::from_utf8(data) else {
@@ -52,7 +52,10 @@ pub fn query_parse(data: &[u8]) {
     let again = parse(query, &mut reused);
     let fresh = parse(query, &mut analyzer());
     assert_eq!(first, again, "parsing twice with one analyzer differs");
-    assert_eq!(first, fresh, "a reused analyzer parses differently from a fresh one");
+    assert_eq!(
+        first, fresh,
+        "a reused analyzer parses differently from a fresh one"
+    );
     let parsed = match first {
         Ok(parsed) => parsed,
         Err(UserError::QuerySyntax(message)) => {
@@ -64,14 +67,26 @@ pub fn query_parse(data: &[u8]) {
     let mut seen = std::collections::HashSet::new();
     for (token, count) in &parsed.scored {
         assert!(!token.is_empty(), "empty scored token");
-        assert!(*count >= 1, "scored token {token:?} counted 0 times");
-        assert!(seen.insert(token.as_str()), "scored token {token:?} listed twice");
+        assert!(
+            count.is_finite() && *count > 0.0,
+            "scored token {token:?} weighs {count}"
+        );
+        assert!(
+            seen.insert(token.as_str()),
+            "scored token {token:?} listed twice"
+        );
     }
     let check_clause = |clause: &Clause| match clause {
         Clause::Term(t) => assert!(!t.is_empty(), "empty term clause"),
         Clause::Phrase(tokens) => {
-            assert!(tokens.len() >= 2, "a phrase of fewer than two tokens: {tokens:?}");
-            assert_eq!(tokens[0].0, 0, "phrase does not start at position 0: {tokens:?}");
+            assert!(
+                tokens.len() >= 2,
+                "a phrase of fewer than two tokens: {tokens:?}"
+            );
+            assert_eq!(
+                tokens[0].0, 0,
+                "phrase does not start at position 0: {tokens:?}"
+            );
             assert!(
                 tokens.windows(2).all(|w| w[0].0 < w[1].0),
                 "phrase positions do not increase: {tokens:?}"
@@ -110,7 +125,10 @@ pub fn html_extract(data: &[u8]) {
         }
     }
     if let Some(url) = &page.canonical_url {
-        assert!(!url.is_empty() && url.trim() == url, "canonical url {url:?}");
+        assert!(
+            !url.is_empty() && url.trim() == url,
+            "canonical url {url:?}"
+        );
     }
 }
 
@@ -170,8 +188,14 @@ pub fn passages(data: &[u8]) {
 fn check_document(doc: &Document) {
     assert!(!doc.doc_id.is_empty(), "empty doc_id: {doc:?}");
     assert!(!doc.url.trim().is_empty(), "empty url: {doc:?}");
-    assert!(!doc.text.trim().is_empty(), "a document without text: {doc:?}");
-    assert!(doc.metadata.contains_key("path"), "no path metadata: {doc:?}");
+    assert!(
+        !doc.text.trim().is_empty(),
+        "a document without text: {doc:?}"
+    );
+    assert!(
+        doc.metadata.contains_key("path"),
+        "no path metadata: {doc:?}"
+    );
 }
 
 /// The JSONL reader on arbitrary bytes written to a file.
@@ -296,9 +320,15 @@ pub fn html_reader(data: &[u8]) {
         items += 1;
         if let ReadItem::Document(doc) = item {
             check_document(&doc);
-            assert!(doc.metadata.contains_key("site"), "no site metadata: {doc:?}");
+            assert!(
+                doc.metadata.contains_key("site"),
+                "no site metadata: {doc:?}"
+            );
             assert!(!doc.text.contains('\0'), "NUL in a document's text");
         }
     }
-    assert_eq!(items, expected, "the reader yielded a different number of items than announced");
+    assert_eq!(
+        items, expected,
+        "the reader yielded a different number of items than announced"
+    );
 }

@@ -126,20 +126,20 @@ impl Bm25Index {
         libm::log(1.0 + (n - df + 0.5) / (df + 0.5)) as f32
     }
 
-    /// The postings info of a query token and its weight (idf × times asked), if the
-    /// token is in the index.
+    /// The postings info of a query token and its weight (idf × its query weight: times
+    /// asked, or the sum of its `^w` boosts), if the token is in the index.
     pub(crate) fn weighted_term(
         &self,
         inverted: &InvertedIndexReader,
         token: &str,
-        count: u32,
+        count: f32,
     ) -> Result<Option<(TermInfo, f32)>, InternalError> {
         let term = Term::from_field_text(self.content, token);
         let info = inverted
             .get_term_info(&term)
             .map_err(tantivy::TantivyError::from)?;
         Ok(info.map(|info| {
-            let weight = self.idf(u64::from(info.doc_freq)) * count as f32;
+            let weight = self.idf(u64::from(info.doc_freq)) * count;
             (info, weight)
         }))
     }
@@ -198,36 +198,12 @@ impl Bm25Index {
         if limit == 0 || query.matches_nothing() {
             return Ok(Vec::new());
         }
-        let required = query
-            .required
-            .iter()
-            .map(|alternatives| self.union(alternatives.iter()))
-            .collect::<Result<Vec<_>, _>>()?;
-        let excluded = if query.excluded.is_empty() {
-            None
-        } else {
-            Some(self.union(query.excluded.iter())?)
-        };
-        let sites = if query.sites.is_empty() {
-            None
-        } else {
-            Some(self.sites(&query.sites)?)
-        };
-        let excluded_sites = if query.excluded_sites.is_empty() {
-            None
-        } else {
-            Some(self.sites(&query.excluded_sites)?)
-        };
-        let admits = |doc: DocId| {
-            required.iter().all(|set| set.contains(doc))
-                && excluded.as_ref().is_none_or(|set| !set.contains(doc))
-                && sites.as_ref().is_none_or(|set| set.contains(doc))
-                && excluded_sites.as_ref().is_none_or(|set| !set.contains(doc))
-        };
+        let filter = self.filter(query)?;
+        let admits = |doc: DocId| filter.as_ref().is_none_or(|f| f.admits(doc));
         let mut top = TopK::new(limit);
         if query.scored.is_empty() {
             // Only a site: filter: every document of the site, in doc_id order, score 0.
-            if let Some(set) = &sites {
+            if let Some(set) = filter.as_ref().and_then(|f| f.sites()) {
                 for doc in 0..self.segment.max_doc() {
                     if set.contains(doc) && admits(doc) {
                         top.offer(Scored {
@@ -343,7 +319,7 @@ impl Bm25Index {
     }
 
     /// Documents matching any of `clauses`.
-    fn union<'a>(
+    pub(crate) fn union<'a>(
         &self,
         clauses: impl Iterator<Item = &'a Clause>,
     ) -> Result<BitSet, InternalError> {
@@ -375,7 +351,7 @@ impl Bm25Index {
         Ok(set)
     }
 
-    fn sites(&self, sites: &[String]) -> Result<BitSet, InternalError> {
+    pub(crate) fn site_set(&self, sites: &[String]) -> Result<BitSet, InternalError> {
         let mut set = BitSet::with_max_value(self.segment.max_doc().max(1));
         for site in sites {
             self.insert_term(&Term::from_field_text(self.site, site), &mut set)?;

@@ -29,7 +29,9 @@ pub struct DenseIndex {
     /// Settings from the manifest.
     pub config: DenseConfig,
     vectors: Vec<f32>,
-    hnsw: Hnsw<'static, f32, UnitDot>,
+    pub(crate) hnsw: Hnsw<'static, f32, UnitDot>,
+    /// See [`crate::OpenOptions::filtered_full_scan`].
+    pub(crate) filtered_full_scan: usize,
     /// The query encoder, started on the first dense query (or by [`DenseIndex::encoder`]):
     /// BM25-only users of a dense snapshot never need ONNX Runtime.
     embedder: OnceLock<Embedder>,
@@ -151,6 +153,7 @@ impl DenseIndex {
             config,
             vectors,
             hnsw,
+            filtered_full_scan: crate::dense_filter::DEFAULT_FILTERED_FULL_SCAN,
             embedder: OnceLock::new(),
             embedder_start: Mutex::new(()),
             model,
@@ -216,14 +219,21 @@ impl DenseIndex {
 
     /// Approximate top `limit` with an explicit beam (evaluation of other settings).
     pub fn ann_with_ef(&self, query: &[f32], limit: usize, ef: usize) -> Vec<DenseHit> {
-        let ef = ef.max(limit);
+        let neighbours = self.hnsw.search(query, limit, ef.max(limit));
+        self.rescored(query, neighbours, limit)
+    }
+
+    /// HNSW's neighbours as ranked hits. Repaired points exist twice in the graph; keep one.
+    /// Scores are recomputed from the stored vectors so that ANN and exact agree to the bit.
+    pub(crate) fn rescored(
+        &self,
+        query: &[f32],
+        neighbours: Vec<hnsw_rs::prelude::Neighbour>,
+        limit: usize,
+    ) -> Vec<DenseHit> {
         let mut seen = std::collections::HashSet::new();
-        let mut hits: Vec<DenseHit> = self
-            .hnsw
-            .search(query, limit, ef)
+        let mut hits: Vec<DenseHit> = neighbours
             .into_iter()
-            // Repaired points exist twice in the graph; keep one. Scores are recomputed from
-            // the stored vectors so that ANN and exact agree to the bit.
             .filter(|n| seen.insert(n.d_id))
             .map(|n| (n.d_id as u32, dot(query, self.vector(n.d_id as u32))))
             .collect();

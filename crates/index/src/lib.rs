@@ -19,9 +19,11 @@ mod ann_recall;
 pub mod bm25;
 pub mod dense;
 pub mod dense_config;
+mod dense_filter;
 mod error;
 mod explain;
 mod fetch;
+mod filter;
 pub mod fusion;
 mod hits;
 mod maxscore;
@@ -60,6 +62,10 @@ pub struct OpenOptions {
     /// refuses to become ready without it. Off by default: the encoder then starts on the
     /// first dense or hybrid query, and BM25-only use never needs the runtime.
     pub start_dense_encoder: bool,
+    /// Dense and hybrid queries with operators (`site:`, phrases, exclusions) that at most
+    /// this many passages can pass are answered by an exact scan of those passages instead of
+    /// a filtered HNSW search (dense_filter.rs); like qdrant's `full_scan_threshold`.
+    pub filtered_full_scan: usize,
 }
 
 impl Default for OpenOptions {
@@ -69,6 +75,7 @@ impl Default for OpenOptions {
             verify_checksums: true,
             verify_canaries: true,
             start_dense_encoder: false,
+            filtered_full_scan: dense_filter::DEFAULT_FILTERED_FULL_SCAN,
         }
     }
 }
@@ -86,7 +93,10 @@ impl Snapshot {
             let manifest = Self::read_manifest(dir)?;
             verify::verify_checksums(dir, &manifest.files)?;
         }
-        let snapshot = Self::load(dir, &options.ort_library)?;
+        let mut snapshot = Self::load(dir, &options.ort_library)?;
+        if let Some(dense) = snapshot.dense.as_mut() {
+            dense.filtered_full_scan = options.filtered_full_scan;
+        }
         if options.verify_canaries {
             snapshot.verify_canaries()?;
         }

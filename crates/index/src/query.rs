@@ -1,4 +1,5 @@
-//! The web query syntax: bare terms, `"exact phrase"`, `-excluded`, `OR`, `site:host`.
+//! The web query syntax: bare terms, `"exact phrase"`, `-excluded`, `OR`, `site:host`, and
+//! Lucene's boosts (`vacuum^2`, `"full scan"^1.5`).
 //!
 //! Semantics (documented in the README):
 //! - bare terms are optional and ranked by BM25, as in Lucene/Pyserini's default
@@ -7,7 +8,10 @@
 //!   `"a b" OR "c d"` requires either phrase;
 //! - `-word` / `-"a phrase"` / `-site:host` exclude;
 //! - several `site:` operands are alternatives (any of them);
-//! - an unbalanced quote is literal text, never an error.
+//! - an unbalanced quote is literal text, never an error;
+//! - `term^w` multiplies the term's BM25 weight by `w` (0 < w ≤ 100; repeats add up, so
+//!   `vacuum vacuum` is `vacuum^2`), for agents that weight their query by statistics
+//!   (SIRA); a `^` not followed by a number is literal text.
 use driftless_api::MAX_QUERY_CLAUSES;
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -25,10 +29,11 @@ pub enum Clause {
 }
 
 /// A parsed query, ready for the scorer.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedQuery {
-    /// Tokens that contribute BM25 score, in first-occurrence order, with their query count.
-    pub scored: Vec<(String, u32)>,
+    /// Tokens that contribute BM25 score, in first-occurrence order, with their query
+    /// weight: the sum of their occurrences' boosts (1 unless `^w`).
+    pub scored: Vec<(String, f32)>,
     /// Each entry: the document must match at least one of the clauses.
     pub required: Vec<Vec<Clause>>,
     /// The document must match none of these.
@@ -37,6 +42,10 @@ pub struct ParsedQuery {
     pub sites: Vec<String>,
     /// The document must not be under any of these sites.
     pub excluded_sites: Vec<String>,
+    /// What the dense modes embed: the positive words and phrases as written, one space
+    /// apart, without quotes, `OR`, exclusions or `site:` (which would be embedded as
+    /// words and pull the ranking towards pages that mention "site" or the host).
+    pub semantic: String,
 }
 
 impl ParsedQuery {
@@ -53,9 +62,20 @@ impl ParsedQuery {
 
 #[derive(Debug)]
 enum Item {
-    Word { text: String, negated: bool },
-    Phrase { text: String, negated: bool },
-    Site { host: String, negated: bool },
+    Word {
+        text: String,
+        negated: bool,
+        boost: f32,
+    },
+    Phrase {
+        text: String,
+        negated: bool,
+        boost: f32,
+    },
+    Site {
+        host: String,
+        negated: bool,
+    },
     Or,
 }
 
@@ -76,11 +96,20 @@ fn lex(query: &str) -> Result<Vec<Item>, UserError> {
         }
         if let Some(after) = rest.strip_prefix('"') {
             if let Some(end) = after.find('"') {
+                rest = &after[end + 1..];
+                let mut boost = 1.0;
+                if let Some(suffix) = rest.strip_prefix('^') {
+                    let len = suffix.find(char::is_whitespace).unwrap_or(suffix.len());
+                    if let Some(value) = parse_boost(&suffix[..len])? {
+                        boost = value;
+                        rest = &suffix[len..];
+                    }
+                }
                 items.push(Item::Phrase {
                     text: after[..end].to_string(),
                     negated,
+                    boost,
                 });
-                rest = &after[end + 1..];
                 continue;
             }
             // Unbalanced quote: the quote is literal text and the rest is read as words.
@@ -104,13 +133,42 @@ fn lex(query: &str) -> Result<Vec<Item>, UserError> {
             }
             items.push(Item::Site { host, negated });
         } else {
+            let (text, boost) = match word.rfind('^') {
+                Some(at) if at > 0 => match parse_boost(&word[at + 1..])? {
+                    Some(boost) => (&word[..at], boost),
+                    None => (word, 1.0),
+                },
+                _ => (word, 1.0),
+            };
             items.push(Item::Word {
-                text: word.to_string(),
+                text: text.to_string(),
                 negated,
+                boost,
             });
         }
     }
 }
+
+/// The boost after a `^`: `None` when it is not a number (the `^` is then literal text),
+/// an error when it is a number outside (0, 100].
+fn parse_boost(text: &str) -> Result<Option<f32>, UserError> {
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return Ok(None);
+    }
+    let Ok(value) = text.parse::<f32>() else {
+        return Ok(None);
+    };
+    if value.is_finite() && value > 0.0 && value <= MAX_BOOST {
+        Ok(Some(value))
+    } else {
+        Err(UserError::QuerySyntax(format!(
+            "a term's boost must be above 0 and at most {MAX_BOOST}, got ^{text}"
+        )))
+    }
+}
+
+/// The largest `^w` boost: weights far beyond this only say "this term alone".
+const MAX_BOOST: f32 = 100.0;
 
 /// Groups items joined by `OR`; a dangling `OR` is dropped (it is a stop word anyway).
 fn groups(items: Vec<Item>) -> Vec<Vec<Item>> {
@@ -129,6 +187,16 @@ fn groups(items: Vec<Item>) -> Vec<Vec<Item>> {
         }
     }
     groups
+}
+
+/// Appends `text`'s words to the embedded text, one space apart.
+fn push_semantic(semantic: &mut String, text: &str) {
+    for word in text.split_whitespace() {
+        if !semantic.is_empty() {
+            semantic.push(' ');
+        }
+        semantic.push_str(word);
+    }
 }
 
 /// Parses `query` with the snapshot's analyzer.
@@ -152,7 +220,9 @@ pub fn parse(query: &str, analyzer: &mut TextAnalyzer) -> Result<ParsedQuery, Us
                     host,
                     negated: false,
                 } => parsed.sites.push(host),
-                Item::Word { text, negated } | Item::Phrase { text, negated } if negated => {
+                Item::Word { text, negated, .. } | Item::Phrase { text, negated, .. }
+                    if negated =>
+                {
                     had_exclusion = true;
                     let tokens = analyze(analyzer, &text);
                     if let Some(clause) = phrase_clause(&tokens) {
@@ -160,18 +230,20 @@ pub fn parse(query: &str, analyzer: &mut TextAnalyzer) -> Result<ParsedQuery, Us
                         parsed.excluded.push(clause);
                     }
                 }
-                Item::Word { text, .. } => {
+                Item::Word { text, boost, .. } => {
                     had_positive = true;
+                    push_semantic(&mut parsed.semantic, &text);
                     for token in analyze(analyzer, &text) {
-                        add_scored(&mut parsed, &token.text);
+                        add_scored(&mut parsed, &token.text, boost);
                         alternatives.push(Clause::Term(token.text));
                     }
                 }
-                Item::Phrase { text, .. } => {
+                Item::Phrase { text, boost, .. } => {
                     had_positive = true;
+                    push_semantic(&mut parsed.semantic, &text);
                     let tokens = analyze(analyzer, &text);
                     for token in &tokens {
-                        add_scored(&mut parsed, &token.text);
+                        add_scored(&mut parsed, &token.text, boost);
                     }
                     if let Some(clause) = phrase_clause(&tokens) {
                         has_phrase = true;
@@ -203,10 +275,10 @@ pub fn parse(query: &str, analyzer: &mut TextAnalyzer) -> Result<ParsedQuery, Us
     Ok(parsed)
 }
 
-fn add_scored(parsed: &mut ParsedQuery, token: &str) {
+fn add_scored(parsed: &mut ParsedQuery, token: &str, boost: f32) {
     match parsed.scored.iter_mut().find(|(t, _)| t == token) {
-        Some((_, count)) => *count += 1,
-        None => parsed.scored.push((token.to_string(), 1)),
+        Some((_, weight)) => *weight += boost,
+        None => parsed.scored.push((token.to_string(), boost)),
     }
 }
 
@@ -276,6 +348,43 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_text_has_no_operators() {
+        let q = p(
+            r#"vacuum  site:docs.python.org "full scan" OR freeze -btree -"hash index" -site:x.org"#,
+        );
+        assert_eq!(q.semantic, "vacuum full scan freeze");
+        assert_eq!(p("site:postgresql.org").semantic, "");
+        assert_eq!(p("create index").semantic, "create index");
+    }
+
+    #[test]
+    fn boosts_weight_terms_and_phrases() {
+        let q = p(r#"vacuum^2 freeze "full scan"^1.5 vacuum x^y -btree^3"#);
+        assert_eq!(
+            q.scored,
+            vec![
+                ("vacuum".to_string(), 3.0),
+                ("freez".to_string(), 1.0),
+                ("full".to_string(), 1.5),
+                ("scan".to_string(), 1.5),
+                ("x".to_string(), 1.0),
+                ("y".to_string(), 1.0),
+            ]
+        );
+        assert_eq!(q.semantic, "vacuum freeze full scan vacuum x^y");
+        assert_eq!(q.excluded, vec![Clause::Term("btree".into())]);
+        for bad in ["vacuum^0", "vacuum^101", "vacuum^1e9", "\"a b\"^0"] {
+            assert!(
+                matches!(parse(bad, &mut analyzer()), Err(UserError::QuerySyntax(_))),
+                "{bad}"
+            );
+        }
+        // `^` without a number stays text; a bare `^2` is a word.
+        assert_eq!(p("c^^").scored, vec![("c".to_string(), 1.0)]);
+        assert_eq!(p("^2").scored, vec![("2".to_string(), 1.0)]);
+    }
+
+    #[test]
     fn unbalanced_quote_is_literal() {
         assert_eq!(p("\"").scored, vec![]);
         let q = p("say \"hello world");
@@ -286,7 +395,7 @@ mod tests {
     #[test]
     fn dangling_or_and_repeated_terms() {
         let q = p("OR index OR OR index");
-        assert_eq!(q.scored, vec![("index".to_string(), 2)]);
+        assert_eq!(q.scored, vec![("index".to_string(), 2.0)]);
         assert!(p("the of").matches_nothing());
     }
 

@@ -183,32 +183,35 @@ impl Snapshot {
                 "mode `{mode}` needs a dense index and this snapshot has none; use mode=bm25 or rebuild with `driftless build --dense`"
             ))
         })?;
-        let vector = dense.embed(&request.q)?;
+        // The operators hold in every mode (dense_filter.rs). A query of operators only
+        // (`site:host`) has nothing to embed: it lists the admitted units as BM25 does.
+        if query.semantic.is_empty() {
+            return self.rank_bm25(request.unit, query, params, limit);
+        }
+        let vector = dense.embed(&query.semantic)?;
+        let filter = match request.unit {
+            Unit::Doc => self.docs.filter(query)?,
+            Unit::Passage => self.passages.filter(query)?,
+        };
         let depth = limit.max(FUSION_DEPTH);
         let dense_ranked = |exact: bool| -> Vec<Ranked> {
-            match request.unit {
-                Unit::Passage => {
-                    let hits = if exact {
-                        dense.exact(&vector, depth)
-                    } else {
-                        dense.ann(&vector, depth)
-                    };
-                    hits.into_iter()
-                        .map(|(ord, s)| Ranked {
-                            ord,
-                            score: f64::from(s),
-                            best_passage: Some(ord),
-                            places: [None; fusion::FUSED_LISTS],
-                        })
-                        .collect()
-                }
+            let unit = request.unit;
+            match unit {
+                Unit::Passage => self
+                    .dense_passages(dense, &vector, unit, filter.as_ref(), depth, exact)
+                    .into_iter()
+                    .map(|(ord, s)| Ranked {
+                        ord,
+                        score: f64::from(s),
+                        best_passage: Some(ord),
+                        places: [None; fusion::FUSED_LISTS],
+                    })
+                    .collect(),
                 Unit::Doc => {
                     // MaxP over every passage (exact) or over the ANN candidates.
-                    let hits = if exact {
-                        dense.exact(&vector, dense.len())
-                    } else {
-                        dense.ann(&vector, depth * 2)
-                    };
+                    let passages = if exact { dense.len() } else { depth * 2 };
+                    let hits =
+                        self.dense_passages(dense, &vector, unit, filter.as_ref(), passages, exact);
                     fusion::max_passage(&hits, |p| self.passage_table.doc_ord[self.passage_doc(p)])
                 }
             }

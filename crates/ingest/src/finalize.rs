@@ -176,6 +176,7 @@ pub(crate) fn finalize(
         },
         // The canaries are BM25 only: the builder never needs the query encoder.
         start_dense_encoder: false,
+        ..OpenOptions::default()
     };
     let snapshot = Snapshot::open_with(dir, &unverified)?;
     let (answers, digest) = snapshot.canary_digests(&queries);

@@ -7,7 +7,7 @@ use driftless_ingest::{BuildOptions, DenseOptions, Progress, build};
 use crate::common::write_jsonl;
 
 /// Dense options with the fetched model, or `None` (with a note) when it is missing.
-fn dense_options() -> Option<DenseOptions> {
+pub(crate) fn dense_options() -> Option<DenseOptions> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models");
     let mut options = DenseOptions {
         workers: 2,
@@ -77,7 +77,7 @@ fn build_dense(dir: &std::path::Path, name: &str, dense: &DenseOptions) -> Snaps
     open(&out, dense)
 }
 
-fn open(dir: &std::path::Path, dense: &DenseOptions) -> Snapshot {
+pub(crate) fn open(dir: &std::path::Path, dense: &DenseOptions) -> Snapshot {
     let options = driftless_index::OpenOptions {
         ort_library: dense.ort_library.clone(),
         ..Default::default()

@@ -4,6 +4,7 @@ mod common;
 mod dense;
 mod determinism;
 mod fetch_stats;
+mod filters;
 mod properties;
 mod real_corpus;
 mod search;

@@ -1,7 +1,8 @@
 //! MCP (Model Context Protocol) over the same search and fetch service as `/v1`.
 //!
 //! Tools: `search`, `fetch` (together the two-tool shape OpenAI's deep-research connectors
-//! expect) and `get_document` (BrowseComp-Plus's name). They are served two ways:
+//! expect), `get_document` (BrowseComp-Plus's name) and `term_stats` (document frequencies,
+//! for agents that weight their queries). They are served two ways:
 //! - streamable HTTP at `/mcp` inside [`crate::app`], for agent frameworks;
 //! - stdio ([`serve_stdio`], `driftless mcp`), for desktop clients that spawn a process.
 //!
@@ -14,6 +15,7 @@
 //! issues no `Mcp-Session-Id` and answers `GET` with 405.
 mod origin;
 mod schema;
+mod term_stats;
 mod tools;
 
 use axum::extract::FromRequestParts;
@@ -61,7 +63,7 @@ impl DriftlessMcp {
         Self {
             state,
             stdio_session,
-            tool_router: Self::tool_router(),
+            tool_router: Self::tool_router() + Self::term_stats_router(),
         }
     }
 

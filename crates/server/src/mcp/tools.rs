@@ -31,9 +31,10 @@ Search a frozen, versioned document collection (a snapshot of real web pages). R
 best first. Pass a result's `id` to `fetch` (or `get_document`) to read the page. \
 Results are deterministic: the same arguments against the same snapshot always return the same \
 results, so re-running a query gives nothing new; reformulate it instead. \
-Query syntax (mode bm25): bare keywords (ranked, any may match; prefer distinctive words over \
+Query syntax: bare keywords (ranked, any may match; prefer distinctive words over \
 questions), \"exact phrase\", -excluded, -\"excluded phrase\", \"a b\" OR \"c d\", \
-site:docs.python.org or site:www.postgresql.org/docs/15 (host or URL prefix). \
+site:docs.python.org or site:www.postgresql.org/docs/15 (host or URL prefix); the operators \
+hold in every mode. term^2 weights a term (BM25; `term_stats` tells which terms are rare). \
 Snippets mark matched terms with **bold**.";
 
 const FETCH_DESCRIPTION: &str = "\

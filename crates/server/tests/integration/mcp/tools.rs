@@ -2,7 +2,7 @@
 use serde_json::{Value, json};
 
 use super::{McpServer, PROTOCOL, error_text};
-use crate::common::ready_app;
+use crate::common::{get, ready_app};
 
 #[tokio::test]
 async fn initialize_and_list_tools() {
@@ -29,11 +29,12 @@ async fn initialize_and_list_tools() {
         .iter()
         .map(|t| t["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names.len(), 4, "{names:?}");
     for (tool, argument) in [
         ("search", "query"),
         ("fetch", "id"),
         ("get_document", "docid"),
+        ("term_stats", "terms"),
     ] {
         let spec = tools
             .iter()
@@ -146,6 +147,44 @@ async fn fetch_windows_and_get_document() {
     assert_eq!(document["docid"], doc_id);
     assert_eq!(document["text"], whole["text"]);
     assert_eq!(document["total_chars"], total);
+    server.stop().await;
+}
+
+/// `term_stats` answers what `/v1/stats/terms` answers, and a boosted search through MCP
+/// ranks like the same query over REST.
+#[tokio::test]
+async fn term_stats_match_rest_and_boosts_rank_alike() {
+    let server = McpServer::start(ready_app()).await;
+    let stats = server
+        .call(
+            "term_stats",
+            json!({"terms": ["release", "rebase branch", "the"]}),
+        )
+        .await;
+    let rest = get(
+        ready_app(),
+        "/v1/stats/terms?terms=release,rebase+branch,the",
+    )
+    .await;
+    assert_eq!(stats["structuredContent"], rest.json());
+    assert_eq!(stats["structuredContent"]["terms"][2]["doc_freq"], 0);
+    let boosted = server
+        .call("search", json!({"query": "release^3 rebase", "k": 5}))
+        .await;
+    let rest = get(ready_app(), "/v1/search?q=release%5E3+rebase&k=5").await;
+    let ids = |hits: &serde_json::Value, key: &str| -> Vec<String> {
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h[key].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(&boosted["structuredContent"]["results"], "id"),
+        ids(&rest.json()["results"], "doc_id")
+    );
+    let error = server.call("term_stats", json!({"terms": []})).await;
+    assert_eq!(error["isError"], true);
     server.stop().await;
 }
 
