@@ -79,8 +79,12 @@ impl Modify for DeadlineHeader {
                  over 600000 are a 400). A request predicted to finish later is answered 503 \
                  `overloaded` at once; one still waiting at its deadline gets 503 `timeout`.",
             ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1))
-                    .maximum(Some(crate::deadline::MAX_TIMEOUT_MS))))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(crate::deadline::MAX_TIMEOUT_MS)),
+            ))
             .build();
         let engine = [
             "/v1/search",
