@@ -40,6 +40,7 @@ const QUERIES: [&str; 16] = [
     "point in time recovery wal archive",
 ];
 
+#[derive(Clone)]
 struct Plan {
     base: String,
     kinds: Vec<Kind>,
@@ -98,15 +99,40 @@ async fn one(client: &reqwest::Client, plan: &Plan, i: u64, tally: &Tally) {
         Ok(response) => {
             let status = response.status().as_u16();
             let retry_after = response.headers().contains_key("retry-after");
-            let complete = response.bytes().await.is_ok();
-            if complete {
-                tally.record(kind, status, retry_after, started.elapsed());
-            } else {
-                tally.transport_error();
+            let engine = engine_micros(response.headers());
+            match response.bytes().await {
+                Ok(body) => {
+                    tally.record(kind, status, retry_after, started.elapsed());
+                    if status == 200 {
+                        tally.engine(engine);
+                    }
+                    if status == 503 {
+                        let code = serde_json::from_slice::<serde_json::Value>(&body)
+                            .ok()
+                            .and_then(|v| v["error"]["code"].as_str().map(str::to_string))
+                            .unwrap_or_else(|| "unreadable".to_string());
+                        tally.refusal(kind, &code);
+                    }
+                }
+                Err(_) => tally.transport_error(),
             }
         }
         Err(_) => tally.transport_error(),
     }
+}
+
+/// The engine time of a response (`Server-Timing: engine;dur=<ms>`), in µs: the CPU work of
+/// its searches, the unit goodput is compared in (a shed mix answers more cheap requests).
+fn engine_micros(headers: &reqwest::header::HeaderMap) -> u64 {
+    headers
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|part| part.trim().strip_prefix("engine;dur="))
+        })
+        .and_then(|ms| ms.parse::<f64>().ok())
+        .map_or(0, |ms| (ms * 1000.0) as u64)
 }
 
 /// `clients` closed-loop connections for `seconds`.
@@ -213,13 +239,23 @@ async fn main() {
         deadline_ms: arg(&args, "--deadline-ms").and_then(|d| d.parse().ok()),
     });
     let sampler = report::RssSampler::start(pid);
+    // Capacity: a closed loop without the deadline (with it, quick refusals would let the
+    // loop send more cheap requests and inflate the rate).
+    let mut capacity_work = None;
     let rate = match (arg(&args, "--rate"), arg(&args, "--factor")) {
         (Some(rate), _) => rate.parse::<f64>().ok(),
         (None, Some(factor)) => {
-            let capacity = closed_loop(&client, &plan, 32, 10.0)
-                .await
-                .answered_per_sec(10.0);
-            println!("capacity {capacity:.0} answered/s (closed loop, 32 clients, 10 s)");
+            let unbounded = Arc::new(Plan {
+                deadline_ms: None,
+                ..(*plan).clone()
+            });
+            let tally = closed_loop(&client, &unbounded, 32, 10.0).await;
+            let capacity = tally.answered_per_sec(10.0);
+            capacity_work = Some(tally.engine_ms_per_sec(10.0));
+            println!(
+                "capacity {capacity:.0} answered/s, {:.0} engine-ms/s (closed loop, 32 clients, 10 s, no deadline)",
+                tally.engine_ms_per_sec(10.0)
+            );
             factor.parse::<f64>().ok().map(|f| f * capacity)
         }
         (None, None) => None,
@@ -242,6 +278,13 @@ async fn main() {
     };
     let elapsed = started.elapsed().as_secs_f64();
     let failed = tally.print(&label, elapsed, args.iter().any(|a| a == "--expect-no-503"));
+    if let Some(capacity) = capacity_work {
+        let goodput = tally.engine_ms_per_sec(elapsed);
+        println!(
+            "  goodput {goodput:.0} engine-ms/s of answered searches = {:.0}% of capacity's {capacity:.0} (same unit, same mix sent)",
+            100.0 * goodput / capacity
+        );
+    }
     sampler.print();
     std::process::exit(i32::from(failed));
 }

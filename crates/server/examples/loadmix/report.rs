@@ -42,6 +42,9 @@ impl Kind {
 struct PerKind {
     latencies_us: Vec<u64>,
     statuses: BTreeMap<u16, u64>,
+    /// 503s by error code: `overloaded` (refused at arrival) or `timeout` (admitted, then
+    /// out of time), which tells shedding from work that was queued in vain.
+    refusals: BTreeMap<String, u64>,
 }
 
 /// Everything the load saw.
@@ -50,6 +53,8 @@ pub struct Tally {
     kinds: Mutex<BTreeMap<Kind, PerKind>>,
     missing_retry_after: AtomicU64,
     transport_errors: AtomicU64,
+    /// Summed `Server-Timing` engine time of answered requests, µs.
+    engine_us: AtomicU64,
 }
 
 fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
@@ -75,6 +80,27 @@ impl Tally {
         }
     }
 
+    /// Records the error code of a 503.
+    pub fn refusal(&self, kind: Kind, code: &str) {
+        let mut kinds = self.kinds.lock().expect("tally lock");
+        *kinds
+            .entry(kind)
+            .or_default()
+            .refusals
+            .entry(code.to_string())
+            .or_default() += 1;
+    }
+
+    /// Adds an answered request's engine time.
+    pub fn engine(&self, micros: u64) {
+        self.engine_us.fetch_add(micros, Ordering::Relaxed);
+    }
+
+    /// Engine milliseconds of answered requests per second of the run.
+    pub fn engine_ms_per_sec(&self, seconds: f64) -> f64 {
+        self.engine_us.load(Ordering::Relaxed) as f64 / 1000.0 / seconds
+    }
+
     pub fn transport_error(&self) {
         self.transport_errors.fetch_add(1, Ordering::Relaxed);
     }
@@ -94,11 +120,19 @@ impl Tally {
             let mut latencies = per.latencies_us.clone();
             latencies.sort_unstable();
             all.extend_from_slice(&latencies);
-            let statuses: Vec<String> = per
+            let mut statuses: Vec<String> = per
                 .statuses
                 .iter()
                 .map(|(s, n)| format!("{s}:{n}"))
                 .collect();
+            if !per.refusals.is_empty() {
+                let codes: Vec<String> = per
+                    .refusals
+                    .iter()
+                    .map(|(c, n)| format!("{c}:{n}"))
+                    .collect();
+                statuses.push(format!("({})", codes.join(" ")));
+            }
             sent += per.statuses.values().sum::<u64>();
             shed += per.statuses.get(&503).copied().unwrap_or(0);
             other_5xx += per
