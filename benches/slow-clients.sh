@@ -13,6 +13,11 @@
 #   DRIFTLESS_BIN             server binary (default: $CARGO_TARGET_DIR/release/driftless)
 #   SLOW / SLOW_SECONDS / QUIET_SECONDS   5000 / 60 / 20
 #   SERVE_ARGS                extra `driftless serve` arguments (e.g. "--header-timeout-ms 5000")
+#   PIN                       1 (default on 2+ cores): the server and wrk on CPU 0, the slow
+#                             client on CPU 1, in both phases, so the ratio measures what
+#                             5,000 slow connections cost the server, not the CPU that a
+#                             Python load generator takes from it on a shared 2-core box;
+#                             0: no pinning (everything shares every core).
 # Loopback only; every client is bounded in count and time. Needs `ulimit -n` above SLOW.
 set -euo pipefail
 
@@ -41,6 +46,14 @@ if (( $(ulimit -n) < SLOW + 512 )); then
   exit 1
 fi
 
+PIN="${PIN:-$(( $(nproc) >= 2 ? 1 : 0 ))}"
+PIN_SERVER=()
+PIN_SLOW=()
+if [[ "$PIN" = 1 ]] && command -v taskset >/dev/null; then
+  PIN_SERVER=(taskset -c 0)
+  PIN_SLOW=(taskset -c 1)
+fi
+
 source "$ROOT/scripts/serve-lib.sh"
 WORK=$(mktemp -d)
 SLOW_PID=""
@@ -55,7 +68,11 @@ trap cleanup EXIT
 serve_snapshot "$BIN" "$SNAP" "$WORK" "$WORK/querylog.sqlite" ${SERVE_ARGS:-}
 HOST=${ADDR%:*}
 PORT=${ADDR##*:}
-echo "slow-clients: server $SERVER_PID on $ADDR ($(nproc) cores), snapshot $SNAP"
+if (( ${#PIN_SERVER[@]} )); then
+  # Every thread of the server, including those started later (they inherit the mask).
+  taskset -apc 0 "$SERVER_PID" >/dev/null
+fi
+echo "slow-clients: server $SERVER_PID on $ADDR ($(nproc) cores, pinning: ${PIN_SERVER[*]:-none} / slow client ${PIN_SLOW[*]:-none}), snapshot $SNAP"
 
 cat >"$WORK/normal.lua" <<'LUA'
 local queries = {
@@ -83,7 +100,7 @@ end
 LUA
 
 normal() {  # normal <seconds> -> RESULT line
-  wrk -t1 -c8 -d"${1}s" --timeout 5s -s "$WORK/normal.lua" "http://$ADDR" | grep '^RESULT'
+  "${PIN_SERVER[@]}" wrk -t1 -c8 -d"${1}s" --timeout 5s -s "$WORK/normal.lua" "http://$ADDR" | grep '^RESULT'
 }
 
 # The hostile clients: asyncio, stdlib only. Opens at most 1,000 connections a second, holds
@@ -150,7 +167,7 @@ quiet=$(normal "$QUIET_SECONDS")
 echo "  $quiet"
 
 echo "slow-clients: $SLOW slow connections for ${SLOW_SECONDS}s, normal clients searching meanwhile"
-python3 "$WORK/slow.py" "$HOST" "$PORT" "$SLOW" "$SLOW_SECONDS" >"$WORK/slow.out" 2>&1 &
+"${PIN_SLOW[@]}" python3 "$WORK/slow.py" "$HOST" "$PORT" "$SLOW" "$SLOW_SECONDS" >"$WORK/slow.out" 2>&1 &
 SLOW_PID=$!
 until grep -q "clients started" "$WORK/slow.out" 2>/dev/null; do sleep 0.5; done
 sleep 2
@@ -158,6 +175,8 @@ server_fds=$(ls "/proc/$SERVER_PID/fd" | wc -l)
 loaded=$(normal $(( SLOW_SECONDS - 12 )))
 echo "  $loaded"
 echo "  server file descriptors while loaded: $server_fds"
+
+echo "  CPU time so far: server $(ps -o time= -p "$SERVER_PID" | tr -d ' '), slow client $(ps -o time= -p "$SLOW_PID" | tr -d ' ')"
 
 # SIGTERM with the slow connections still there: they owe nothing, so shutdown is prompt.
 peak_rss=$(awk '/VmHWM/ {printf "%.0f MiB", $2 / 1024}' "/proc/$SERVER_PID/status")
