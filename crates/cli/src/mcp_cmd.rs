@@ -83,32 +83,11 @@ async fn serve(args: &McpArgs) -> Result<()> {
     // it): either way the query log is flushed before the process exits.
     let served = tokio::select! {
         served = driftless_server::mcp::serve_stdio(state, session) => served,
-        () = terminated() => Ok(()),
+        () = crate::serve_cmd::shutdown_signal() => Ok(()),
     };
     if let Some(capture) = capture {
         let report = capture.shutdown().await;
         tracing::info!(stats = ?report.stats, pending_spill = report.pending_spill, "query log flushed");
     }
     served.context("MCP stdio transport failed")
-}
-
-async fn terminated() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
 }

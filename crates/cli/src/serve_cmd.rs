@@ -277,7 +277,8 @@ fn reload_keys_on_sighup(state: AppState) {
     let _ = state;
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT or SIGTERM (the way both `serve` and `mcp` are told to stop).
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -33,6 +33,23 @@ pub struct Bm25Params {
     pub b: f32,
 }
 
+impl Bm25Params {
+    /// Checks both parameters against the ranges every snapshot and request accepts
+    /// (k1 in [0, 10], b in [0, 1]); the error names the parameter and its range.
+    pub fn validate(self) -> Result<Self, (&'static str, String)> {
+        if !self.k1.is_finite() || !(0.0..=10.0).contains(&self.k1) {
+            return Err((
+                "k1",
+                format!("must be a number in [0, 10], got {}", self.k1),
+            ));
+        }
+        if !self.b.is_finite() || !(0.0..=1.0).contains(&self.b) {
+            return Err(("b", format!("must be a number in [0, 1], got {}", self.b)));
+        }
+        Ok(self)
+    }
+}
+
 /// One scored document of an index (tantivy doc id, our ordinal, score).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scored {

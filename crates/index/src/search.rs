@@ -56,20 +56,12 @@ fn validate_params(request: &SearchRequest, defaults: Bm25Params) -> Result<Bm25
             ),
         ));
     }
-    let k1 = request.k1.unwrap_or(defaults.k1);
-    if !k1.is_finite() || !(0.0..=10.0).contains(&k1) {
-        return Err(UserError::invalid(
-            "k1",
-            format!("must be a number in [0, 10], got {k1}"),
-        ));
+    let params = Bm25Params {
+        k1: request.k1.unwrap_or(defaults.k1),
+        b: request.b.unwrap_or(defaults.b),
     }
-    let b = request.b.unwrap_or(defaults.b);
-    if !b.is_finite() || !(0.0..=1.0).contains(&b) {
-        return Err(UserError::invalid(
-            "b",
-            format!("must be a number in [0, 1], got {b}"),
-        ));
-    }
+    .validate()
+    .map_err(|(name, message)| UserError::invalid(name, message))?;
     if let Some(k) = request.fusion_k
         && !(1..=MAX_FUSION_K).contains(&k)
     {
@@ -78,7 +70,7 @@ fn validate_params(request: &SearchRequest, defaults: Bm25Params) -> Result<Bm25
             format!("must be between 1 and {MAX_FUSION_K}, got {k}"),
         ));
     }
-    Ok(Bm25Params { k1, b })
+    Ok(params)
 }
 
 /// Candidates each list contributes to hybrid fusion and to dense MaxP roll-ups.

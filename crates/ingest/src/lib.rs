@@ -141,18 +141,12 @@ pub(crate) fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> IngestErro
 /// end, so an interrupted build never leaves a half snapshot under the final name.
 pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
     let started = Instant::now();
-    if !(options.bm25_k1.is_finite() && (0.0..=10.0).contains(&options.bm25_k1)) {
-        return Err(IngestError::InvalidOption(format!(
-            "k1 must be in [0, 10], got {}",
-            options.bm25_k1
-        )));
+    driftless_index::bm25::Bm25Params {
+        k1: options.bm25_k1,
+        b: options.bm25_b,
     }
-    if !(options.bm25_b.is_finite() && (0.0..=1.0).contains(&options.bm25_b)) {
-        return Err(IngestError::InvalidOption(format!(
-            "b must be in [0, 1], got {}",
-            options.bm25_b
-        )));
-    }
+    .validate()
+    .map_err(|(name, message)| IngestError::InvalidOption(format!("{name} {message}")))?;
     if !(32..=4096).contains(&options.passage_max_tokens) {
         return Err(IngestError::InvalidOption(format!(
             "passage budget must be 32..=4096 tokens, got {}",
