@@ -113,7 +113,7 @@ fn models_dest(args: &QuickstartArgs) -> PathBuf {
 /// one fetch-model.sh put under `models`.
 fn ort_library(models: &Path) -> PathBuf {
     let chosen = driftless_index::default_ort_library();
-    let fetched = models.join("onnxruntime/libonnxruntime.so.1.31.1");
+    let fetched = models.join("onnxruntime").join(driftless_index::ORT_FILE);
     if chosen.is_file() { chosen } else { fetched }
 }
 
