@@ -39,9 +39,15 @@ pub(crate) fn explain(mode: Mode, position: usize, item: &Ranked, fusion_k: u32)
             dense: Some(place(item.places[DENSE_LIST])),
             fusion_k: Some(fusion_k),
         },
-        // A hybrid ranking that fused nothing is BM25's alone (a query of operators only,
-        // which has no text to embed).
+        // A hybrid ranking that fused nothing is BM25's alone, and so is a dense ranking
+        // whose units carry no passage of the vector search: both happen for a query of
+        // operators only (`site:host`), which has no text to embed and lists like BM25.
         Mode::Bm25 | Mode::Hybrid => Explain {
+            bm25: own,
+            dense: None,
+            fusion_k: None,
+        },
+        Mode::Dense | Mode::DenseExact if item.best_passage.is_none() => Explain {
             bm25: own,
             dense: None,
             fusion_k: None,
@@ -97,8 +103,15 @@ mod tests {
             (bm25.bm25, bm25.dense, bm25.fusion_k),
             (Some(Some(expected)), None, None)
         );
-        let dense = explain(Mode::DenseExact, 2, &item, 60);
+        let from_vectors = Ranked {
+            best_passage: Some(11),
+            ..item
+        };
+        let dense = explain(Mode::DenseExact, 2, &from_vectors, 60);
         assert_eq!((dense.bm25, dense.dense), (None, Some(Some(expected))));
+        // A dense request of operators only is listed by BM25, and says so.
+        let listed = explain(Mode::Dense, 2, &item, 60);
+        assert_eq!((listed.bm25, listed.dense), (Some(Some(expected)), None));
         let json = serde_json::to_string(&bm25).expect("json");
         assert_eq!(json, r#"{"bm25":{"rank":3,"score":4.1123}}"#);
     }
