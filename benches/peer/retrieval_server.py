@@ -1,10 +1,15 @@
 """The Python retrieval server agent builders run today, as the peer in benches/peer/run.sh.
 
 It follows Search-R1's `search_r1/search/retrieval_server.py` for BM25: FastAPI, a Pyserini
-`LuceneSearcher` over a Lucene index whose stored raw JSON has `contents`, a synchronous
-`POST /retrieve` taking {"queries": [...], "topk": k, "return_scores": bool} and answering
-{"result": [[{"document": {"id","title","text","contents"}, "score": s}, ...], ...]}, served
-by one uvicorn worker. BM25 is set to k1 = 0.9, b = 0.4 (Pyserini's default, and ours).
+`LuceneSearcher` over a Lucene index of passage records ({"id", "contents"}, stored raw), a
+synchronous `POST /retrieve` taking {"queries": [...], "topk": k, "return_scores": bool} and
+answering {"result": [[{"document": <the stored record>, "score": s}, ...], ...]} (Search-R1's
+`load_docs` returns `json.loads(searcher.doc(docid).raw())` as the document), served by one
+uvicorn worker. BM25 is set to k1 = 0.9, b = 0.4 (Pyserini's default, and ours).
+
+run.sh indexes `driftless corpus export-jsonl --passages`: the passages driftless serves, with
+its ids and its `contents` ("<title>" quoted, newline, passage text), so both servers answer
+with records from one set of passages, in the same {"id", "contents"} shape.
 
 Usage: retrieval_server.py INDEX_DIR PORT
 """
@@ -35,11 +40,7 @@ class BM25Retriever:
 
     def search(self, query, num, return_score):
         hits = self.searcher.search(query, num)
-        docs = []
-        for hit in hits:
-            contents = json.loads(self.searcher.doc(hit.docid).raw())["contents"]
-            title, _, text = contents.partition("\n")
-            docs.append({"id": hit.docid, "title": title.strip('"'), "text": text, "contents": contents})
+        docs = [json.loads(self.searcher.doc(hit.docid).raw()) for hit in hits]
         if return_score:
             return docs, [hit.score for hit in hits]
         return docs, None

@@ -10,9 +10,11 @@
 #
 # 1. effectiveness: Pyserini BM25 (k1 0.9, b 0.4) and driftless BM25 (unit=doc, same k1/b)
 #    on the Python 3.11 and Django 3.2 judged sets, both scored by `driftless eval --run`;
-# 2. load: wrk on loopback, POST with Search-R1's /retrieve body (topk 3) to the peer and
-#    to driftless (its /retrieve compat route when the build has one, else POST /v1/search
-#    with k 3), concurrency 1, 8, 32; p50/p99, requests/s and the ratios.
+# 2. load, like for like: `driftless corpus export-jsonl --passages` writes the passages the
+#    snapshot serves (its ids, `"<title>"\n<text>` as /retrieve's `contents`), Anserini indexes
+#    them, and the peer answers /retrieve with those records; wrk on loopback posts Search-R1's
+#    /retrieve body (topk 3 and 10) to both at concurrency 1, 8, 32: p50/p99, requests/s,
+#    response body bytes (the same query list, measured with curl first) and the ratios.
 # Everything it makes lives in .cache/peer (ignored); versions are pinned in requirements.txt.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,8 +43,9 @@ fi
 PY="$VENV/bin/python"
 JAR="$(ls "$VENV"/lib/python3*/site-packages/pyserini/resources/jars/anserini-*-fatjar.jar)"
 
-# Same documents, same ids, same text (title, blank line, text: the field driftless scores).
-if [[ ! -f "$CACHE/index/.done" ]]; then
+# Effectiveness: same documents, same ids, same text (title, blank line, text: the field
+# driftless scores at unit=doc).
+if [[ "${PEER_SKIP_EVAL:-0}" != 1 && ! -f "$CACHE/index/.done" ]]; then
   mkdir -p "$CACHE/collection"
   "$BIN" corpus export-jsonl --corpus "$CORPUS" --out "$CACHE/collection/docs.jsonl"
   rm -rf "$CACHE/index"
@@ -51,6 +54,19 @@ if [[ ! -f "$CACHE/index/.done" ]]; then
     -input "$CACHE/collection" -index "$CACHE/index" -generator DefaultLuceneDocumentGenerator \
     -threads 2 -storePositions -storeDocvectors -storeRaw >"$CACHE/index.log" 2>&1
   touch "$CACHE/index/.done"
+fi
+
+# The passages the snapshot serves, split with its passage budget; re-indexed when it changes.
+SNAP_ID="$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["snapshot_id"], m["build"]["passage_max_tokens"])' "$SNAP/manifest.json")"
+if [[ "$(cat "$CACHE/index-passages/.done" 2>/dev/null)" != "$SNAP_ID" ]]; then
+  mkdir -p "$CACHE/passages"
+  "$BIN" corpus export-jsonl --passages --passage-tokens "${SNAP_ID#* }" --corpus "$CORPUS" \
+    --out "$CACHE/passages/passages.jsonl"
+  rm -rf "$CACHE/index-passages"
+  java -cp "$JAR" io.anserini.index.IndexCollection -collection JsonCollection \
+    -input "$CACHE/passages" -index "$CACHE/index-passages" -generator DefaultLuceneDocumentGenerator \
+    -threads 2 -storePositions -storeDocvectors -storeRaw >"$CACHE/index-passages.log" 2>&1
+  echo "$SNAP_ID" >"$CACHE/index-passages/.done"
 fi
 
 if [[ "${PEER_SKIP_EVAL:-0}" != 1 ]]; then
@@ -68,4 +84,5 @@ if [[ "${PEER_SKIP_EVAL:-0}" != 1 ]]; then
   done
 fi
 [[ "${PEER_SKIP_LOAD:-0}" == 1 ]] && exit 0
-exec "$HERE/load.sh" "$BIN" "$SNAP" "$PY" "$CACHE/index" "$DURATION" "$WARMUP"
+exec "$HERE/load.sh" "$BIN" "$SNAP" "$PY" "$CACHE/index-passages" "$DURATION" "$WARMUP" \
+  "$CACHE/passages/passages.jsonl"

@@ -1,12 +1,17 @@
 //! `driftless corpus judged-sets` and `driftless corpus export-jsonl`: the inputs of
-//! evaluations and of side-by-side runs against other engines.
+//! evaluations and of side-by-side runs against other engines. `export-jsonl --passages`
+//! writes the passages a build serves, as `/retrieve` returns them, so a peer engine can
+//! index exactly what we answer with (benches/peer).
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_corpus::{Format, ReadItem, ReaderOptions, open_corpus};
+use driftless_corpus::{
+    Format, HeuristicTokenCounter, ReadItem, ReaderOptions, SplitterConfig, open_corpus,
+    split_passages,
+};
 use driftless_eval::judged_sets::{DEFAULT_SITES, derive};
 use driftless_eval::trec::{format_qrels, format_topics};
 
@@ -74,6 +79,14 @@ pub struct ExportArgs {
     /// JsonCollection shape; `contents` is the text driftless scores: title, blank line, text).
     #[arg(long)]
     pub out: PathBuf,
+    /// One line per passage instead: `{"id": "<doc_id>#<ordinal>", "contents":
+    /// "\"<title>\"\n<passage text>"}`, the id and `contents` `POST /retrieve` answers with
+    /// (split by the builder's splitter, Search-R1's wiki-18 record form).
+    #[arg(long)]
+    pub passages: bool,
+    /// Passage budget in estimated model tokens: the `--passage-tokens` of the build.
+    #[arg(long, default_value_t = 200)]
+    pub passage_tokens: u32,
 }
 
 /// Writes the documents a default build indexes (same reader, same skips, same de-duplication:
@@ -90,9 +103,30 @@ pub fn export_jsonl(args: &ExportArgs) -> Result<()> {
     let file = std::fs::File::create(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut out = BufWriter::new(file);
-    let (mut ids, mut urls, mut written) = (HashSet::new(), HashSet::new(), 0usize);
+    let config = SplitterConfig {
+        max_tokens: args.passage_tokens as usize,
+    };
+    let (mut ids, mut urls, mut written, mut passages) =
+        (HashSet::new(), HashSet::new(), 0usize, 0usize);
     for doc in &docs {
         if !ids.insert(doc.doc_id.as_str()) || !urls.insert(doc.url.as_str()) {
+            continue;
+        }
+        written += 1;
+        if args.passages {
+            for span in split_passages(&doc.text, &config, &HeuristicTokenCounter) {
+                let text = doc
+                    .text
+                    .get(span.byte_start..span.byte_end)
+                    .unwrap_or_default();
+                let line = Passage {
+                    id: format!("{}#{}", doc.doc_id, span.ordinal),
+                    contents: contents(&doc.title, text),
+                };
+                serde_json::to_writer(&mut out, &line)?;
+                out.write_all(b"\n")?;
+                passages += 1;
+            }
             continue;
         }
         let line = serde_json::json!({
@@ -103,9 +137,29 @@ pub fn export_jsonl(args: &ExportArgs) -> Result<()> {
         });
         serde_json::to_writer(&mut out, &line)?;
         out.write_all(b"\n")?;
-        written += 1;
     }
     out.flush()?;
-    eprintln!("exported {written} documents to {}", args.out.display());
+    if args.passages {
+        eprintln!(
+            "exported {passages} passages of {written} documents to {}",
+            args.out.display()
+        );
+    } else {
+        eprintln!("exported {written} documents to {}", args.out.display());
+    }
     Ok(())
+}
+
+/// One line of `--passages`, fields in `/retrieve`'s order.
+#[derive(serde::Serialize)]
+struct Passage {
+    id: String,
+    contents: String,
+}
+
+/// A wiki-18 record, as `/retrieve` builds it (server `compat::search_r1::contents`): the
+/// title, whitespace collapsed, in double quotes on the first line, then the trimmed text.
+fn contents(title: &str, text: &str) -> String {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("\"{title}\"\n{}", text.trim())
 }
