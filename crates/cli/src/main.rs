@@ -87,7 +87,8 @@ enum CorpusCommand {
     },
     /// Derive TREC topics and qrels from the Sphinx indexes (genindex) in the corpus.
     JudgedSets(corpus_cmd::JudgedSetsArgs),
-    /// Write the documents a build indexes as JSONL (`{id, contents, title, url}`).
+    /// Write the documents a build indexes as JSONL (`{id, contents, title, url}`), or with
+    /// `--passages` the passages a snapshot serves (`{id, contents}`, as `/retrieve` returns them).
     ExportJsonl(corpus_cmd::ExportArgs),
 }
 
