@@ -2,13 +2,12 @@
 //! answers with: same ids, same `contents`, as many as the snapshot holds. benches/peer
 //! indexes this file in Lucene so that both engines answer with the same passages.
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-const BIN: &str = env!("CARGO_BIN_EXE_driftless");
+use super::{BIN, serve};
 /// The smallest budget a build accepts, so the pages below split into several passages.
 const TOKENS: &str = "32";
 
@@ -48,36 +47,6 @@ fn run(args: &[&str], paths: &[&Path]) -> std::process::Output {
         String::from_utf8_lossy(&output.stderr)
     );
     output
-}
-
-fn serve(snapshot: &Path, log_db: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--log-db"])
-        .arg(log_db)
-        .arg("--snapshot")
-        .arg(snapshot)
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut line = String::new();
-    while Instant::now() < deadline {
-        line.clear();
-        if stderr.read_line(&mut line).expect("read stderr") == 0 {
-            break;
-        }
-        if let Some(rest) = line.split("on http://").nth(1) {
-            let addr = rest.split_whitespace().next().expect("address").to_string();
-            // Keep draining stderr so the server never blocks on a full pipe.
-            std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-            return (child, addr);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("server did not report its address; last line: {line}");
 }
 
 fn retrieve(addr: &str, body: &str) -> serde_json::Value {
@@ -167,7 +136,9 @@ fn exported_passages_are_what_retrieve_answers() {
         exported.keys()
     );
 
-    let (mut child, addr) = serve(&snapshot, &dir.path().join("log.sqlite"));
+    let (mut child, addr, mut stderr) = serve(&snapshot, &dir.path().join("log.sqlite"));
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     let body = r#"{"queries":["create index concurrently","vacuum dead tuples","subprocess timeout","index postgresql table"],"topk":100,"return_scores":false}"#;
     let answer = retrieve(&addr, body);
     let _ = child.kill();
