@@ -84,12 +84,11 @@ where
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dense_and_hybrid_bodies_do_not_depend_on_worker_threads() {
-    let Some(dense) = dense_options() else { return };
+/// The HTML pages of the shared BM25 fixture rebuilt with dense vectors, in a temporary
+/// directory (kept alive by the returned guard), and the snapshot's path.
+pub(super) fn dense_fixture(dense: &DenseOptions) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("dense");
-    // The HTML pages of the shared BM25 fixture, rebuilt with dense vectors.
     let corpus = FIXTURE
         .snapshot_dir
         .parent()
@@ -99,6 +98,13 @@ async fn dense_and_hybrid_bodies_do_not_depend_on_worker_threads() {
     options.progress = driftless_ingest::Progress::Hidden;
     options.dense = Some(dense.clone());
     driftless_ingest::build(&options).expect("dense build");
+    (dir, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dense_and_hybrid_bodies_do_not_depend_on_worker_threads() {
+    let Some(dense) = dense_options() else { return };
+    let (_dir, out) = dense_fixture(&dense);
 
     let one = bodies(&out, &dense.ort_library, 1).await;
     let two = bodies(&out, &dense.ort_library, 2).await;

@@ -7,8 +7,8 @@ use axum::Router;
 use driftless_server::{AppState, ServerConfig, app};
 use serde_json::{Value, json};
 
-use crate::common::{FIXTURE, get, post_json, ready_app};
-use crate::integration::dense::dense_options;
+use crate::common::{get, post_json, ready_app};
+use crate::integration::dense::{dense_fixture, dense_options};
 
 /// The body of a 200 answer (the test fails on anything else).
 async fn ok(router: Router, uri: &str) -> (Vec<u8>, Value) {
@@ -137,17 +137,7 @@ async fn tavily_bm25_scores_are_relevances() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hybrid_explains_its_sum_with_the_bm25_and_dense_ranks() {
     let Some(dense) = dense_options() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("dense");
-    let corpus = FIXTURE
-        .snapshot_dir
-        .parent()
-        .expect("fixture root")
-        .join("corpus");
-    let mut options = driftless_ingest::BuildOptions::new(&corpus, &out);
-    options.progress = driftless_ingest::Progress::Hidden;
-    options.dense = Some(dense.clone());
-    driftless_ingest::build(&options).expect("dense build");
+    let (_dir, out) = dense_fixture(&dense);
     let open = driftless_index::OpenOptions {
         ort_library: dense.ort_library.clone(),
         ..Default::default()
