@@ -21,6 +21,7 @@ use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
 
 use crate::error::InternalError;
+use crate::filter::Filter;
 use crate::query::{Clause, ParsedQuery};
 use crate::topk::TopK;
 
@@ -191,7 +192,19 @@ impl Bm25Index {
         params: Bm25Params,
         limit: usize,
     ) -> Result<Vec<Scored>, InternalError> {
-        self.top_with(query, params, limit, true)
+        self.top_with(query, params, limit, true, self.filter(query)?.as_ref())
+    }
+
+    /// [`Bm25Index::top`] with the query's operators already resolved over this index
+    /// ([`Bm25Index::filter`]), for callers that need them for another list too (hybrid).
+    pub(crate) fn top_filtered(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        limit: usize,
+        filter: Option<&Filter>,
+    ) -> Result<Vec<Scored>, InternalError> {
+        self.top_with(query, params, limit, true, filter)
     }
 
     /// [`Bm25Index::top`] scoring every posting of every query term (term at a time): the
@@ -202,7 +215,7 @@ impl Bm25Index {
         params: Bm25Params,
         limit: usize,
     ) -> Result<Vec<Scored>, InternalError> {
-        self.top_with(query, params, limit, false)
+        self.top_with(query, params, limit, false, self.filter(query)?.as_ref())
     }
 
     fn top_with(
@@ -211,16 +224,16 @@ impl Bm25Index {
         params: Bm25Params,
         limit: usize,
         prune: bool,
+        filter: Option<&Filter>,
     ) -> Result<Vec<Scored>, InternalError> {
         if limit == 0 || query.matches_nothing() {
             return Ok(Vec::new());
         }
-        let filter = self.filter(query)?;
-        let admits = |doc: DocId| filter.as_ref().is_none_or(|f| f.admits(doc));
+        let admits = |doc: DocId| filter.is_none_or(|f| f.admits(doc));
         let mut top = TopK::new(limit);
         if query.scored.is_empty() {
             // Only a site: filter: every document of the site, in doc_id order, score 0.
-            if let Some(set) = filter.as_ref().and_then(|f| f.sites()) {
+            if let Some(set) = filter.and_then(Filter::sites) {
                 for doc in 0..self.segment.max_doc() {
                     if set.contains(doc) && admits(doc) {
                         top.offer(Scored {

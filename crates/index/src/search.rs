@@ -6,9 +6,10 @@ use driftless_api::{
     SearchRequest, SearchResponse, Unit,
 };
 
-use crate::bm25::{Bm25Params, Scored};
+use crate::bm25::{Bm25Index, Bm25Params, Scored};
 use crate::error::{IndexError, UserError};
 use crate::explain;
+use crate::filter::Filter;
 use crate::fusion::{self, Ranked};
 use crate::query::{ParsedQuery, parse};
 use crate::snapshot::Snapshot;
@@ -167,24 +168,27 @@ impl Snapshot {
         params: Bm25Params,
         limit: usize,
     ) -> Result<Vec<Ranked>, IndexError> {
+        let index = match request.unit {
+            Unit::Doc => &self.docs,
+            Unit::Passage => &self.passages,
+        };
         if mode == Mode::Bm25 {
-            return self.rank_bm25(request.unit, query, params, limit);
+            return rank_bm25(index, query, params, limit, index.filter(query)?.as_ref());
         }
         let dense = self.dense.as_ref().ok_or_else(|| {
             UserError::ModeUnavailable(format!(
                 "mode `{mode}` needs a dense index and this snapshot has none; use mode=bm25 or rebuild with `driftless build --dense`"
             ))
         })?;
-        // The operators hold in every mode (dense_filter.rs). A query of operators only
-        // (`site:host`) has nothing to embed: it lists the admitted units as BM25 does.
+        // The operators, resolved once for both lists of a hybrid ranking (a phrase walks
+        // its postings over the whole index); they hold in every mode (dense_filter.rs).
+        let filter = index.filter(query)?;
+        // A query of operators only (`site:host`) has nothing to embed: it lists the
+        // admitted units as BM25 does.
         if query.semantic.is_empty() {
-            return self.rank_bm25(request.unit, query, params, limit);
+            return rank_bm25(index, query, params, limit, filter.as_ref());
         }
         let vector = dense.embed(&query.semantic)?;
-        let filter = match request.unit {
-            Unit::Doc => self.docs.filter(query)?,
-            Unit::Passage => self.passages.filter(query)?,
-        };
         let depth = limit.max(FUSION_DEPTH);
         let dense_ranked = |exact: bool| -> Vec<Ranked> {
             let unit = request.unit;
@@ -212,7 +216,7 @@ impl Snapshot {
             Mode::Dense => dense_ranked(false),
             Mode::DenseExact => dense_ranked(true),
             Mode::Hybrid => {
-                let lexical = self.rank_bm25(request.unit, query, params, depth)?;
+                let lexical = rank_bm25(index, query, params, depth, filter.as_ref())?;
                 let semantic = dense_ranked(false);
                 let lexical = &lexical[..lexical.len().min(depth)];
                 let semantic = &semantic[..semantic.len().min(depth)];
@@ -222,27 +226,25 @@ impl Snapshot {
             Mode::Bm25 => Vec::new(),
         })
     }
+}
 
-    fn rank_bm25(
-        &self,
-        unit: Unit,
-        query: &ParsedQuery,
-        params: Bm25Params,
-        limit: usize,
-    ) -> Result<Vec<Ranked>, IndexError> {
-        let index = match unit {
-            Unit::Doc => &self.docs,
-            Unit::Passage => &self.passages,
-        };
-        Ok(index
-            .top(query, params, limit)?
-            .into_iter()
-            .map(|s: Scored| Ranked {
-                ord: s.ord,
-                score: f64::from(s.score),
-                best_passage: None,
-                places: [None; fusion::FUSED_LISTS],
-            })
-            .collect())
-    }
+/// The BM25 ranking of `index` for `query` under `filter` (the query's operators over that
+/// index, resolved by the caller), as [`Ranked`] units.
+fn rank_bm25(
+    index: &Bm25Index,
+    query: &ParsedQuery,
+    params: Bm25Params,
+    limit: usize,
+    filter: Option<&Filter>,
+) -> Result<Vec<Ranked>, IndexError> {
+    Ok(index
+        .top_filtered(query, params, limit, filter)?
+        .into_iter()
+        .map(|s: Scored| Ranked {
+            ord: s.ord,
+            score: f64::from(s.score),
+            best_passage: None,
+            places: [None; fusion::FUSED_LISTS],
+        })
+        .collect())
 }
