@@ -29,6 +29,19 @@ pub struct BuildArgs {
     /// Runtime library is the global --ort-library.
     #[arg(long, env = "DRIFTLESS_MODEL_DIR")]
     pub model: Option<PathBuf>,
+    /// Import passage vectors from this `.npy` (float32, C order, shape (passages, dim),
+    /// L2-normalised) instead of embedding; --model is the query encoder they were made
+    /// with. Rows are matched by `<file>.ids.txt` when it exists (or --vector-ids), else
+    /// they must be in the build's passage order. Implies --dense.
+    #[arg(long, value_name = "NPY")]
+    pub vectors: Option<PathBuf>,
+    /// Passage ids of the --vectors rows, one `doc_id#ordinal` per line.
+    #[arg(long, value_name = "TXT", requires = "vectors")]
+    pub vector_ids: Option<PathBuf>,
+    /// Also write the snapshot's passage vectors as `.npy` here (ids in `<file>.ids.txt`),
+    /// e.g. to build the same corpus elsewhere with --vectors. Needs --dense.
+    #[arg(long, value_name = "NPY")]
+    pub export_vectors: Option<PathBuf>,
     /// Embedding workers (default: one per core).
     #[arg(long)]
     pub embed_workers: Option<usize>,
@@ -63,6 +76,18 @@ pub struct BuildArgs {
     /// Replace --out if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Build threads: 1 writes the document index, then the passage index; 2 or more read
+    /// the corpus on a thread of their own and write both at once (default: one per core).
+    /// The snapshot is the same for any value.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// MB of documents held in memory before they are sorted and spilled to a run on disk
+    /// (the build's memory does not grow with the corpus).
+    #[arg(long, default_value_t = 128)]
+    pub run_mb: usize,
+    /// tantivy indexing memory per index, in MB.
+    #[arg(long, default_value_t = 256)]
+    pub index_memory_mb: usize,
     /// Progress output: a bar on a terminal, plain lines otherwise.
     #[arg(long, default_value = "auto", value_parser = ["auto", "lines", "none"])]
     pub progress: String,
@@ -80,12 +105,24 @@ impl BuildArgs {
         options.reader.keep_flagged = self.keep_flagged;
         options.reader.include.clone_from(&self.include);
         options.overwrite = self.force;
+        if let Some(threads) = self.threads {
+            options.threads = threads;
+        }
+        options.run_bytes = self.run_mb.max(1) << 20;
+        options.index_memory = self.index_memory_mb.max(16) << 20;
         options.progress = match self.progress.as_str() {
             "lines" => Progress::Lines,
             "none" => Progress::Hidden,
             _ => Progress::Auto,
         };
-        if (self.dense || self.model.is_some()) && !self.no_dense {
+        let wants_dense = self.dense || self.model.is_some() || self.vectors.is_some();
+        if self.no_dense && (self.vectors.is_some() || self.export_vectors.is_some()) {
+            anyhow::bail!("--vectors and --export-vectors need the dense index; drop --no-dense");
+        }
+        if self.export_vectors.is_some() && !wants_dense {
+            anyhow::bail!("--export-vectors writes the dense index's vectors: add --dense");
+        }
+        if wants_dense && !self.no_dense {
             let mut dense = DenseOptions::default();
             if let Some(model) = &self.model {
                 dense.model_dir.clone_from(model);
@@ -96,6 +133,13 @@ impl BuildArgs {
             dense.m = self.hnsw_m;
             dense.ef_construction = self.ef_construction;
             dense.ef_search = self.ef_search;
+            dense.vectors.clone_from(&self.vectors);
+            dense.vector_ids = match (&self.vector_ids, &self.vectors) {
+                (Some(ids), _) => Some(ids.clone()),
+                (None, Some(npy)) => Some(driftless_ingest::vector_ids_path(npy)).filter(|p| p.exists()),
+                (None, None) => None,
+            };
+            dense.export.clone_from(&self.export_vectors);
             options.dense = Some(dense);
         }
         Ok(options)
@@ -124,6 +168,14 @@ pub fn print_summary(summary: &BuildSummary) {
         summary.text_bytes as f64 / 1e6,
         summary.snapshot_bytes as f64 / 1e6,
     );
+    if let Some(peak) = summary.peak_rss_bytes {
+        eprintln!(
+            "  peak RSS {:.0} MB ({:.2}× the text), {} sorted run(s)",
+            peak as f64 / 1e6,
+            peak as f64 / (summary.text_bytes.max(1)) as f64,
+            summary.runs
+        );
+    }
     for (reason, count) in &summary.skipped {
         let examples = summary
             .skipped_examples

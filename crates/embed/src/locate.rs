@@ -107,11 +107,10 @@ pub(crate) fn searched_description() -> String {
 }
 
 fn first_existing(candidates: Vec<PathBuf>, exists: impl Fn(&Path) -> bool) -> PathBuf {
+    let first = candidates.iter().position(|p| exists(p)).unwrap_or(0);
     candidates
-        .iter()
-        .find(|p| exists(p))
-        .or(candidates.first())
-        .cloned()
+        .into_iter()
+        .nth(first)
         .unwrap_or_else(|| PathBuf::from(LEGACY_DEST).join(MODEL_SUBDIR))
 }
 

@@ -44,4 +44,8 @@ pub struct DenseConfig {
     pub repaired_points: u64,
     /// Points still not finding themselves after repair.
     pub unreachable_points: u64,
+    /// sha256 of `dense/vectors.f32`: the embeddings enter the snapshot id, whether they were
+    /// computed by the build or imported with `--vectors`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub vectors_sha256: String,
 }

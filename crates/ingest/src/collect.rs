@@ -1,27 +1,34 @@
-//! Reading the corpus into doc_id order, counting what is skipped and why.
-use std::collections::{BTreeMap, HashSet};
+//! Reading the corpus into sorted runs on disk, counting what is skipped and why.
+//!
+//! Memory is bounded by the run budget, not the corpus: documents are buffered until the
+//! budget is reached, then sorted by doc_id and spilled (spill.rs). The merge (merge.rs)
+//! gives them back in the doc_id order that makes two builds of the same corpus rank
+//! identically, whatever the reader's order, the shard layout or the thread count.
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
 
-use driftless_corpus::{Document, Format, ReadItem, open_corpus};
+use driftless_corpus::{Format, ReadItem, open_corpus};
 
 use crate::progress::Phase;
+use crate::spill::{Record, write_run};
 use crate::{BuildOptions, IngestError};
 
 /// Skipped sources kept per reason for the summary.
 const EXAMPLES_PER_REASON: usize = 5;
+/// Items in flight between the reader thread and the spiller.
+const READ_AHEAD: usize = 1024;
 
-/// The corpus, sorted by doc_id and de-duplicated.
-#[derive(Debug)]
-pub(crate) struct Collected {
-    pub format: Format,
-    pub documents: Vec<Document>,
+/// Records read and skipped, by reason.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tally {
     pub read: u64,
     pub skipped: BTreeMap<String, u64>,
     pub skipped_examples: BTreeMap<String, Vec<String>>,
-    pub text_bytes: u64,
 }
 
-impl Collected {
-    fn skip(&mut self, reason: &str, source: String) {
+impl Tally {
+    pub fn skip(&mut self, reason: &str, source: String) {
         *self.skipped.entry(reason.to_string()).or_default() += 1;
         let examples = self.skipped_examples.entry(reason.to_string()).or_default();
         if examples.len() < EXAMPLES_PER_REASON {
@@ -30,77 +37,117 @@ impl Collected {
     }
 }
 
-/// Reads every record. Documents are held in memory so they can be indexed in doc_id
-/// order, which is what makes two builds of the same corpus rank identically.
-pub(crate) fn collect(options: &BuildOptions) -> Result<Collected, IngestError> {
+/// The corpus as sorted runs.
+#[derive(Debug)]
+pub(crate) struct Spilled {
+    pub format: Format,
+    pub runs: Vec<PathBuf>,
+    /// Documents written to the runs (before duplicates are dropped).
+    pub records: u64,
+    pub tally: Tally,
+}
+
+/// Reads every record into sorted runs under `work`. With two or more threads the corpus
+/// is read (parsed, HTML extracted) on its own thread while this one sorts and spills.
+pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, IngestError> {
     let corpus = open_corpus(&options.corpus, options.format, &options.reader)?;
-    let mut collected = Collected {
-        format: corpus.format(),
-        documents: Vec::new(),
-        read: 0,
-        skipped: BTreeMap::new(),
-        skipped_examples: BTreeMap::new(),
-        text_bytes: 0,
+    let mut spiller = Spiller {
+        work,
+        budget: options.run_bytes.max(1 << 20),
+        buffer: Vec::new(),
+        buffered: 0,
+        spilled: Spilled {
+            format: corpus.format(),
+            runs: Vec::new(),
+            records: 0,
+            tally: Tally::default(),
+        },
+        phase: Phase::start(options.progress, "reading", corpus.len_hint()),
     };
-    let mut phase = Phase::start(options.progress, "reading", corpus.len_hint());
-    for item in corpus {
-        collected.read += 1;
-        phase.inc(1);
+    if options.threads <= 1 {
+        for item in corpus {
+            spiller.take(item)?;
+        }
+    } else {
+        std::thread::scope(|scope| -> Result<(), IngestError> {
+            let (tx, rx) = sync_channel::<ReadItem>(READ_AHEAD);
+            scope.spawn(move || {
+                for item in corpus {
+                    if tx.send(item).is_err() {
+                        break; // the spiller failed; its error is reported
+                    }
+                }
+            });
+            for item in rx {
+                spiller.take(item)?;
+            }
+            Ok(())
+        })?;
+    }
+    spiller.flush()?;
+    spiller.phase.finish();
+    let spilled = spiller.spilled;
+    if spilled.records == 0 {
+        return Err(IngestError::Empty {
+            corpus: options.corpus.display().to_string(),
+            detail: format!(
+                "read {} records, skipped {:?}",
+                spilled.tally.read, spilled.tally.skipped
+            ),
+        });
+    }
+    Ok(spilled)
+}
+
+#[derive(Debug)]
+struct Spiller<'a> {
+    work: &'a Path,
+    budget: usize,
+    buffer: Vec<Record>,
+    buffered: usize,
+    spilled: Spilled,
+    phase: Phase,
+}
+
+impl Spiller<'_> {
+    fn take(&mut self, item: ReadItem) -> Result<(), IngestError> {
+        let tally = &mut self.spilled.tally;
+        tally.read += 1;
+        self.phase.inc(1);
         match item {
-            ReadItem::Document(doc) => collected.documents.push(doc),
+            ReadItem::Document(doc) if doc.text.len() >= u32::MAX as usize => {
+                tally.skip("too_large", doc.doc_id);
+            }
+            ReadItem::Document(doc) => {
+                let record = Record::new(self.spilled.records, doc);
+                self.spilled.records += 1;
+                self.buffered += record.bytes();
+                self.buffer.push(record);
+                if self.buffered >= self.budget {
+                    self.flush()?;
+                }
+            }
             ReadItem::Skipped(skip) => {
                 tracing::debug!(source = %skip.source, reason = skip.reason.as_str(), detail = %skip.detail, "skipped");
-                collected.skip(
+                tally.skip(
                     skip.reason.as_str(),
                     format!("{}: {}", skip.source, skip.detail),
                 );
             }
         }
+        Ok(())
     }
-    phase.finish();
 
-    // Stable sort: among duplicate ids the first one read wins, deterministically.
-    let mut documents = std::mem::take(&mut collected.documents);
-    documents.sort_by(|a, b| a.doc_id.cmp(&b.doc_id));
-    let mut seen_urls = HashSet::new();
-    let mut previous: Option<String> = None;
-    for doc in documents {
-        if previous.as_deref() == Some(doc.doc_id.as_str()) {
-            collected.skip("duplicate_id", doc.doc_id.clone());
-            continue;
+    fn flush(&mut self) -> Result<(), IngestError> {
+        if self.buffer.is_empty() {
+            return Ok(());
         }
-        previous = Some(doc.doc_id.clone());
-        // fetch?url= must name one document.
-        if !seen_urls.insert(doc.url.clone()) {
-            collected.skip("duplicate_url", format!("{} ({})", doc.doc_id, doc.url));
-            continue;
-        }
-        if doc.doc_id.len() > 1024 || doc.url.len() > 4096 {
-            collected.skip(
-                "invalid_record",
-                format!("{}: id or url too long", truncate(&doc.doc_id)),
-            );
-            continue;
-        }
-        if doc.text.len() >= u32::MAX as usize {
-            collected.skip("too_large", doc.doc_id.clone());
-            continue;
-        }
-        collected.text_bytes += doc.text.len() as u64;
-        collected.documents.push(doc);
+        let records = std::mem::take(&mut self.buffer);
+        self.buffered = 0;
+        let index = self.spilled.runs.len();
+        let run = write_run(self.work, index, records)?;
+        tracing::debug!(run = %run.display(), "sorted run written");
+        self.spilled.runs.push(run);
+        Ok(())
     }
-    if collected.documents.is_empty() {
-        return Err(IngestError::Empty {
-            corpus: options.corpus.display().to_string(),
-            detail: format!(
-                "read {} records, skipped {:?}",
-                collected.read, collected.skipped
-            ),
-        });
-    }
-    Ok(collected)
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(80).collect()
 }

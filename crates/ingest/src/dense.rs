@@ -2,18 +2,21 @@
 //! HNSW graph by serial insertion in passage order (reproducible; hnsw_rs' level RNG is
 //! seeded and `parallel_insert` is not), check that every point finds itself, re-insert the
 //! ones that don't (hnsw_rs issue #37), dump the graph.
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
-use driftless_corpus::{Document, PassageSpan};
-use driftless_embed::{EmbedPool, ModelFiles, default_model_dir, default_ort_library};
+use driftless_embed::{EmbedPool, Embedder, ModelFiles, default_model_dir, default_ort_library};
 use driftless_index::dense::UnitDot;
 use driftless_index::dense_config::{
     DENSE_DIR, DenseConfig, HNSW_BASENAME, MODEL_DIR, VECTORS_FILE,
 };
 use hnsw_rs::prelude::{AnnT, Hnsw};
+use sha2::{Digest, Sha256};
 
 use crate::progress::{Phase, Progress};
+use crate::spool::{Spool, SpoolReader};
+use crate::vectors;
 use crate::{IngestError, io_error};
 
 /// How to build the dense index.
@@ -31,6 +34,14 @@ pub struct DenseOptions {
     pub ef_construction: usize,
     /// HNSW search beam recorded for `mode=dense`.
     pub ef_search: usize,
+    /// Import these passage vectors (`.npy`, `<f4`, `(passages, dim)`) instead of embedding;
+    /// `model_dir` is then the query encoder they were made with.
+    pub vectors: Option<PathBuf>,
+    /// Passage ids of the `vectors` rows, one `doc_id#ordinal` per line; without it the rows
+    /// must be in the build's passage order (doc_id order, then passage ordinal).
+    pub vector_ids: Option<PathBuf>,
+    /// Also write the passage vectors as `.npy` (and its ids file) here.
+    pub export: Option<PathBuf>,
 }
 
 impl Default for DenseOptions {
@@ -42,6 +53,9 @@ impl Default for DenseOptions {
             m: 16,
             ef_construction: 100,
             ef_search: 128,
+            vectors: None,
+            vector_ids: None,
+            export: None,
         }
     }
 }
@@ -74,8 +88,25 @@ impl DenseOptions {
     /// Verifies the model files and starts ONNX Runtime once (the process keeps it for the
     /// embedding workers), so a build with `--dense` fails at once when either is missing.
     pub(crate) fn check_model(&self) -> Result<(), IngestError> {
-        ModelFiles::load(&self.model_dir).map_err(dense_error)?;
+        let model = ModelFiles::load(&self.model_dir).map_err(dense_error)?;
         driftless_embed::ort_environment(&self.ort_library).map_err(dense_error)?;
+        if let Some(npy) = &self.vectors {
+            let npy = vectors::Npy::open(npy)?;
+            if npy.dim != model.dim {
+                return Err(dense_error(format!(
+                    "--vectors have {} dimensions but the query encoder {} has {}: pass the --model the vectors were made with",
+                    npy.dim, model.id, model.dim
+                )));
+            }
+        }
+        if let Some(ids) = &self.vector_ids
+            && self.vectors.is_none()
+        {
+            return Err(IngestError::InvalidOption(format!(
+                "vector ids {} given without --vectors",
+                ids.display()
+            )));
+        }
         Ok(())
     }
 }
@@ -84,70 +115,56 @@ fn dense_error(message: impl std::fmt::Display) -> IngestError {
     IngestError::Dense(message.to_string())
 }
 
-/// Builds `root/dense/` and returns what the manifest records.
+/// Passages embedded per batch: the texts of one batch are all a dense build holds.
+const EMBED_BATCH: usize = 2048;
+
+/// Builds `root/dense/` from the spooled passages (embedding them, or importing
+/// `options.vectors`) and returns what the manifest records.
 pub(crate) fn build_dense(
     root: &Path,
-    documents: &[Document],
-    spans: &[Vec<PassageSpan>],
+    spool: &Spool,
     options: &DenseOptions,
     progress: Progress,
 ) -> Result<DenseConfig, IngestError> {
     options.validate()?;
     let model = ModelFiles::load(&options.model_dir).map_err(dense_error)?;
-    let pool =
-        EmbedPool::new(&model, &options.ort_library, options.workers).map_err(dense_error)?;
     copy_model(&model, &root.join(MODEL_DIR))?;
-
-    // The title gives a passage its page's context, as in the BM25 passage field.
-    let texts: Vec<String> = documents
-        .iter()
-        .zip(spans)
-        .flat_map(|(doc, spans)| {
-            spans.iter().map(move |s| {
-                format!(
-                    "{}\n{}",
-                    doc.title,
-                    doc.text.get(s.byte_start..s.byte_end).unwrap_or_default()
-                )
-            })
-        })
-        .collect();
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let phase = std::sync::Mutex::new(Phase::start(progress, "embedding", Some(refs.len() as u64)));
-    let reported = AtomicU64::new(0);
-    let embeddings = pool
-        .embed_all(&refs, &|done| {
-            // Calls may arrive out of order; advance the bar only forwards.
-            let done = done as u64;
-            let before = reported.fetch_max(done, Ordering::Relaxed);
-            if done > before
-                && let Ok(mut phase) = phase.lock()
-            {
-                phase.inc(done - before);
-            }
-        })
-        .map_err(dense_error)?;
-    if let Ok(phase) = phase.into_inner() {
-        phase.finish();
-    }
-    let truncated = embeddings.iter().filter(|e| e.truncated).count() as u64;
     let dim = model.dim;
-    let mut vectors = Vec::with_capacity(embeddings.len() * dim);
-    for embedding in &embeddings {
-        if embedding.vector.len() != dim {
-            return Err(dense_error(format!(
-                "the model returned {} dimensions, expected {dim}",
-                embedding.vector.len()
-            )));
-        }
-        vectors.extend_from_slice(&embedding.vector);
+    let vectors_path = root.join(VECTORS_FILE);
+    if let Some(parent) = vectors_path.parent() {
+        std::fs::create_dir_all(parent).map_err(io_error(parent))?;
     }
-    drop(embeddings);
-    write_vectors(&root.join(VECTORS_FILE), &vectors)?;
+    let file = std::fs::File::create(&vectors_path).map_err(io_error(&vectors_path))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let truncated = match &options.vectors {
+        None => embed_spool(&model, spool, options, progress, &mut out)?,
+        Some(npy) => {
+            vectors::import(
+                npy,
+                options.vector_ids.as_deref(),
+                &spool.ids,
+                dim,
+                spool.count,
+                &mut out,
+            )?;
+            count_truncated(&model, spool, options)?
+        }
+    };
+    out.flush().map_err(io_error(&vectors_path))?;
+    drop(out);
+    let vectors_sha256 = file_sha256(&vectors_path)?;
+    let vectors = read_vectors(&vectors_path, dim)?;
     let (repaired, unreachable) =
         build_graph(&root.join(DENSE_DIR), &vectors, dim, options, progress)?;
+    drop(vectors);
+    if let Some(export) = &options.export {
+        let rows = vectors::write_npy(export, &vectors_path, dim)?;
+        let ids = vectors::ids_path(export);
+        std::fs::copy(&spool.ids, &ids).map_err(io_error(&ids))?;
+        tracing::info!(rows, npy = %export.display(), ids = %ids.display(), "vectors exported");
+    }
     tracing::info!(
-        passages = texts.len(),
+        passages = spool.count,
         truncated,
         repaired,
         unreachable,
@@ -167,7 +184,94 @@ pub(crate) fn build_dense(
         truncated_passages: truncated,
         repaired_points: repaired,
         unreachable_points: unreachable,
+        vectors_sha256,
     })
+}
+
+/// Embeds every spooled passage in batches, appending the vectors to `out`; the number of
+/// passages the model window truncated.
+fn embed_spool(
+    model: &ModelFiles,
+    spool: &Spool,
+    options: &DenseOptions,
+    progress: Progress,
+    out: &mut impl Write,
+) -> Result<u64, IngestError> {
+    let pool = EmbedPool::new(model, &options.ort_library, options.workers).map_err(dense_error)?;
+    let dim = model.dim;
+    let mut texts = SpoolReader::open(&spool.texts)?;
+    let phase = Mutex::new(Phase::start(progress, "embedding", Some(spool.count)));
+    let mut truncated = 0u64;
+    let mut embedded = 0u64;
+    loop {
+        let batch = texts.next_batch(EMBED_BATCH)?;
+        if batch.is_empty() {
+            break;
+        }
+        let refs: Vec<&str> = batch.iter().map(String::as_str).collect();
+        // Each text is embedded alone (no padding to a batch), so a vector does not depend
+        // on its neighbours in the batch or on the number of workers.
+        let embeddings = pool
+            .embed_all(&refs, &|_| {
+                if let Ok(mut phase) = phase.lock() {
+                    phase.inc(1);
+                }
+            })
+            .map_err(dense_error)?;
+        for embedding in &embeddings {
+            if embedding.vector.len() != dim {
+                return Err(dense_error(format!(
+                    "the model returned {} dimensions, expected {dim}",
+                    embedding.vector.len()
+                )));
+            }
+            truncated += u64::from(embedding.truncated);
+            for v in &embedding.vector {
+                out.write_all(&v.to_le_bytes())
+                    .map_err(io_error(&spool.texts))?;
+            }
+        }
+        embedded += embeddings.len() as u64;
+    }
+    if let Ok(phase) = phase.into_inner() {
+        phase.finish();
+    }
+    if embedded != spool.count {
+        return Err(dense_error(format!(
+            "embedded {embedded} passages, the passage index has {}",
+            spool.count
+        )));
+    }
+    Ok(truncated)
+}
+
+/// Imported vectors: how many passages the query encoder's window would have truncated
+/// (recorded as for an in-process build; the tokenizer alone decides it).
+fn count_truncated(
+    model: &ModelFiles,
+    spool: &Spool,
+    options: &DenseOptions,
+) -> Result<u64, IngestError> {
+    let embedder = Embedder::new(model, &options.ort_library, 1).map_err(dense_error)?;
+    let mut texts = SpoolReader::open(&spool.texts)?;
+    let mut truncated = 0u64;
+    loop {
+        let batch = texts.next_batch(EMBED_BATCH)?;
+        if batch.is_empty() {
+            return Ok(truncated);
+        }
+        for text in &batch {
+            let tokens = embedder.count_tokens(text).map_err(dense_error)?;
+            truncated += u64::from(tokens > model.max_tokens);
+        }
+    }
+}
+
+fn file_sha256(path: &Path) -> Result<String, IngestError> {
+    let mut file = std::fs::File::open(path).map_err(io_error(path))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher).map_err(io_error(path))?;
+    Ok(hex::encode(hasher.finalize()))
 }
 
 fn copy_model(model: &ModelFiles, to: &Path) -> Result<(), IngestError> {
@@ -179,12 +283,20 @@ fn copy_model(model: &ModelFiles, to: &Path) -> Result<(), IngestError> {
     Ok(())
 }
 
-fn write_vectors(path: &Path, vectors: &[f32]) -> Result<(), IngestError> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+/// The vectors file back in memory: the graph build needs every vector anyway.
+fn read_vectors(path: &Path, dim: usize) -> Result<Vec<f32>, IngestError> {
+    let bytes = std::fs::read(path).map_err(io_error(path))?;
+    if bytes.len() % (4 * dim) != 0 {
+        return Err(dense_error(format!(
+            "{} holds {} bytes, not a whole number of {dim}-dimensional vectors",
+            path.display(),
+            bytes.len()
+        )));
     }
-    let bytes: Vec<u8> = vectors.iter().flat_map(|v| v.to_le_bytes()).collect();
-    std::fs::write(path, bytes).map_err(io_error(path))
+    Ok(bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
 }
 
 /// Serial insertion, self-check, repair, dump. Returns (repaired, still unreachable).

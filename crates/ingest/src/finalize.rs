@@ -9,26 +9,11 @@ use driftless_index::schema::{FORMAT_VERSION, MANIFEST_FILE};
 use driftless_index::{OpenOptions, Snapshot, file_checksum};
 use sha2::{Digest, Sha256};
 
-use crate::collect::Collected;
 use crate::write::Written;
 use crate::{BuildOptions, IngestError, io_error};
 
-/// Canary queries per snapshot.
-const CANARIES: usize = 16;
 /// tantivy version the index files are written with (pinned in Cargo.toml).
 const TANTIVY_VERSION: &str = "0.27";
-
-/// sha256 over every document (id, url, title, text) in doc_id order.
-fn corpus_digest(collected: &Collected) -> String {
-    let mut hasher = Sha256::new();
-    for doc in &collected.documents {
-        for part in [&doc.doc_id, &doc.url, &doc.title, &doc.text] {
-            hasher.update((part.len() as u64).to_le_bytes());
-            hasher.update(part.as_bytes());
-        }
-    }
-    hex::encode(hasher.finalize())
-}
 
 /// The identity of a snapshot: corpus content, build config and model digest — never
 /// wall-clock time or paths.
@@ -41,30 +26,6 @@ fn snapshot_id(corpus_digest: &str, build: &BuildConfig) -> String {
     });
     let digest = Sha256::digest(identity.to_string().as_bytes());
     hex::encode(&digest[..8])
-}
-
-/// Canary queries: titles of evenly spaced documents, so they cover the whole corpus and
-/// depend only on its content.
-fn canary_queries(collected: &Collected) -> Vec<String> {
-    let docs = &collected.documents;
-    let step = (docs.len() / CANARIES).max(1);
-    docs.iter()
-        .step_by(step)
-        .take(CANARIES)
-        .map(|d| {
-            let source = if d.title.trim().is_empty() {
-                &d.text
-            } else {
-                &d.title
-            };
-            source
-                .split_whitespace()
-                .take(8)
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .filter(|q| !q.is_empty() && q.chars().all(|c| !c.is_control()))
-        .collect()
 }
 
 fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<(), IngestError> {
@@ -114,13 +75,13 @@ pub(crate) fn dir_size(dir: &Path) -> u64 {
 /// Writes the manifest (two passes: the canaries need an openable snapshot).
 pub(crate) fn finalize(
     dir: &Path,
-    collected: &Collected,
+    format: Format,
     written: &Written,
     options: &BuildOptions,
 ) -> Result<String, IngestError> {
     let build = BuildConfig {
-        format: collected.format.to_string(),
-        extractor: if collected.format == Format::Html {
+        format: format.to_string(),
+        extractor: if format == Format::Html {
             EXTRACTOR_VERSION.to_string()
         } else {
             "none".into()
@@ -139,7 +100,8 @@ pub(crate) fn finalize(
             None => None,
         },
     };
-    let corpus_digest = corpus_digest(collected);
+    let outcome = &written.outcome;
+    let corpus_digest = outcome.corpus_digest.clone();
     let snapshot_id = snapshot_id(&corpus_digest, &build);
     let mut crate_versions = BTreeMap::new();
     crate_versions.insert(
@@ -147,15 +109,15 @@ pub(crate) fn finalize(
         env!("CARGO_PKG_VERSION").to_string(),
     );
     crate_versions.insert("tantivy".to_string(), TANTIVY_VERSION.to_string());
-    let queries = canary_queries(collected);
+    let queries = outcome.canaries.clone();
     let mut manifest = Manifest {
         format_version: FORMAT_VERSION,
         snapshot_id: snapshot_id.clone(),
         corpus_digest,
         counts: SnapshotCounts {
-            documents: collected.documents.len() as u64,
+            documents: outcome.documents,
             passages: written.passages,
-            skipped: collected.skipped.clone(),
+            skipped: outcome.tally.skipped.clone(),
         },
         build,
         crate_versions,

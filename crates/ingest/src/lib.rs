@@ -12,7 +12,12 @@
 mod collect;
 mod dense;
 mod finalize;
+mod merge;
 mod progress;
+mod rss;
+mod spill;
+mod spool;
+mod vectors;
 mod write;
 
 use std::collections::BTreeMap;
@@ -24,6 +29,13 @@ use thiserror::Error;
 
 pub use dense::DenseOptions;
 pub use progress::{Phase, Progress};
+pub use vectors::ids_path as vector_ids_path;
+
+/// Documents buffered per sorted run: with the two tantivy budgets and the merge this keeps
+/// a build near 1 GB whatever the corpus size (benches/README.md, scale).
+pub const DEFAULT_RUN_BYTES: usize = 128 << 20;
+/// tantivy indexing memory per index.
+pub const DEFAULT_INDEX_MEMORY: usize = 256 << 20;
 
 /// Everything `driftless build` can be told.
 #[derive(Debug, Clone)]
@@ -48,6 +60,14 @@ pub struct BuildOptions {
     pub progress: Progress,
     /// Build the dense index too (embeddings + HNSW).
     pub dense: Option<DenseOptions>,
+    /// Worker threads: 1 reads the corpus and writes the document index, then the passage
+    /// index, one after the other; 2 or more read on a thread of their own and write both
+    /// indexes at once. The snapshot is the same either way.
+    pub threads: usize,
+    /// Bytes of documents held before they are sorted and spilled to disk as a run.
+    pub run_bytes: usize,
+    /// tantivy indexing memory per index (a new segment is cut when it fills).
+    pub index_memory: usize,
 }
 
 impl BuildOptions {
@@ -64,6 +84,9 @@ impl BuildOptions {
             overwrite: false,
             progress: Progress::Auto,
             dense: None,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
+            run_bytes: DEFAULT_RUN_BYTES,
+            index_memory: DEFAULT_INDEX_MEMORY,
         }
     }
 }
@@ -89,6 +112,10 @@ pub struct BuildSummary {
     pub snapshot_bytes: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// Peak resident memory of the building process (Linux `VmHWM`), when known.
+    pub peak_rss_bytes: Option<u64>,
+    /// Sorted runs the corpus was spilled into.
+    pub runs: u64,
 }
 
 /// Why a build failed. Bad records are not errors: they are skipped and counted.
@@ -159,11 +186,20 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
         // minutes of BM25 indexing.
         dense.check_model()?;
     }
+    if !(1..=256).contains(&options.threads) {
+        return Err(IngestError::InvalidOption(format!(
+            "threads must be 1..=256, got {}",
+            options.threads
+        )));
+    }
     if options.out.exists() && !options.overwrite {
         return Err(IngestError::OutputExists(options.out.display().to_string()));
     }
     let staging = staging_dir(&options.out);
     if staging.exists() {
+        // A build that was killed leaves its staging directory; nothing in it can be
+        // trusted, so the build restarts from the corpus.
+        tracing::warn!(staging = %staging.display(), "removing the files of an interrupted build; the build restarts from the corpus");
         std::fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
     }
     std::fs::create_dir_all(&staging).map_err(io_error(&staging))?;
@@ -172,46 +208,57 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
         // A failed build leaves nothing behind: no empty or half `<out>.building/`.
         let _ = std::fs::remove_dir_all(&staging);
     }
-    let (snapshot_id, collected, passages) = built?;
+    let (snapshot_id, written, runs) = built?;
 
     if options.out.exists() {
         std::fs::remove_dir_all(&options.out).map_err(io_error(&options.out))?;
     }
     std::fs::rename(&staging, &options.out).map_err(io_error(&options.out))?;
     let snapshot_bytes = finalize::dir_size(&options.out);
+    let outcome = written.outcome;
     Ok(BuildSummary {
         snapshot_id,
-        read: collected.read,
-        documents: collected.documents.len() as u64,
-        passages,
-        skipped: collected.skipped.clone(),
-        skipped_examples: collected.skipped_examples.clone(),
-        text_bytes: collected.text_bytes,
+        read: outcome.tally.read,
+        documents: outcome.documents,
+        passages: written.passages,
+        skipped: outcome.tally.skipped,
+        skipped_examples: outcome.tally.skipped_examples,
+        text_bytes: outcome.text_bytes,
         snapshot_bytes,
         seconds: started.elapsed().as_secs_f64(),
+        peak_rss_bytes: rss::peak_rss_bytes(),
+        runs,
     })
 }
 
-/// Reads, indexes and finalizes into `staging`; the snapshot id, what was read and the
-/// passage count.
+/// Reads, indexes and finalizes into `staging`: the snapshot id, what was written and the
+/// number of sorted runs. The runs and the passage spool live in `staging/.work/`, which
+/// is gone before the manifest lists the files.
 fn build_into(
     staging: &Path,
     options: &BuildOptions,
-) -> Result<(String, collect::Collected, u64), IngestError> {
-    let collected = collect::collect(options)?;
-    tracing::info!(documents = collected.documents.len(), skipped = ?collected.skipped, "corpus read");
-    let mut written = write::write_indexes(staging, &collected.documents, options)?;
-    if let Some(dense) = &options.dense {
-        written.dense = Some(dense::build_dense(
-            staging,
-            &collected.documents,
-            &written.spans,
-            dense,
-            options.progress,
-        )?);
+) -> Result<(String, write::Written, u64), IngestError> {
+    let work = staging.join(".work");
+    std::fs::create_dir_all(&work).map_err(io_error(&work))?;
+    let spilled = collect::spill(options, &work)?;
+    tracing::info!(records = spilled.records, runs = spilled.runs.len(), skipped = ?spilled.tally.skipped, "corpus read");
+    let mut written = write::write_indexes(staging, &work, &spilled, options)?;
+    merge::remove_runs(&spilled.runs)?;
+    if written.outcome.documents == 0 {
+        return Err(IngestError::Empty {
+            corpus: options.corpus.display().to_string(),
+            detail: format!(
+                "read {} records, skipped {:?}",
+                written.outcome.tally.read, written.outcome.tally.skipped
+            ),
+        });
     }
-    let snapshot_id = finalize::finalize(staging, &collected, &written, options)?;
-    Ok((snapshot_id, collected, written.passages))
+    if let (Some(dense), Some(spool)) = (&options.dense, &written.spool) {
+        written.dense = Some(dense::build_dense(staging, spool, dense, options.progress)?);
+    }
+    std::fs::remove_dir_all(&work).map_err(io_error(&work))?;
+    let snapshot_id = finalize::finalize(staging, spilled.format, &written, options)?;
+    Ok((snapshot_id, written, spilled.runs.len() as u64))
 }
 
 fn staging_dir(out: &Path) -> PathBuf {

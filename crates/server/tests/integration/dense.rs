@@ -156,3 +156,69 @@ async fn bounded_costs(snapshot_dir: &Path, ort_library: &Path) {
     let approximate = get(app(state), "/v1/search?q=release&mode=dense").await;
     assert_eq!(approximate.status, 200);
 }
+
+/// `--export-vectors` then `--vectors`: a build that imports the vectors our own embedder
+/// wrote answers every dense and hybrid request with the same bytes (same snapshot id) as
+/// the build that embedded them; a shuffled `.npy` is matched back by its ids file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_vectors_answer_like_the_in_process_build() {
+    let Some(dense) = dense_options() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let npy = dir.path().join("passages.npy");
+    let exporting = DenseOptions {
+        export: Some(npy.clone()),
+        ..dense.clone()
+    };
+    let (_embedded_dir, embedded) = dense_fixture(&exporting);
+    let ids = driftless_ingest::vector_ids_path(&npy);
+    assert!(npy.is_file() && ids.is_file(), "export wrote {npy:?} and {ids:?}");
+
+    let corpus = FIXTURE.snapshot_dir.parent().expect("root").join("corpus");
+    let import = |vectors: &Path, vector_ids: Option<&Path>, name: &str| {
+        let out = dir.path().join(name);
+        let mut options = driftless_ingest::BuildOptions::new(&corpus, &out);
+        options.progress = driftless_ingest::Progress::Hidden;
+        options.dense = Some(DenseOptions {
+            vectors: Some(vectors.to_path_buf()),
+            vector_ids: vector_ids.map(Path::to_path_buf),
+            ..dense.clone()
+        });
+        let summary = driftless_ingest::build(&options).expect("import build");
+        (out, summary.snapshot_id)
+    };
+    let (imported, imported_id) = import(&npy, None, "imported");
+    let embedded_id = driftless_index::Snapshot::read_manifest(&embedded)
+        .expect("manifest")
+        .snapshot_id;
+    assert_eq!(imported_id, embedded_id, "the vectors' digest is the same");
+    let want = bodies(&embedded, &dense.ort_library, 2).await;
+    assert_eq!(bodies(&imported, &dense.ort_library, 2).await, want);
+
+    // The same vectors in reverse row order, with their ids reversed too.
+    let (shuffled, shuffled_ids) = reversed(&npy, &ids, dir.path());
+    let (reordered, reordered_id) = import(&shuffled, Some(&shuffled_ids), "reordered");
+    assert_eq!(reordered_id, embedded_id);
+    assert_eq!(bodies(&reordered, &dense.ort_library, 2).await, want);
+
+    // Without ids, reversed rows are the wrong vectors: a different snapshot, not an error.
+    let (_, wrong_id) = import(&shuffled, None, "unmatched");
+    assert_ne!(wrong_id, embedded_id);
+}
+
+/// A copy of `npy` (v1.0 header, f32 rows) with its rows and ids in reverse order.
+fn reversed(npy: &Path, ids: &Path, dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let bytes = std::fs::read(npy).expect("npy");
+    let header = 10 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let text = std::fs::read_to_string(ids).expect("ids");
+    let lines: Vec<&str> = text.lines().collect();
+    let row = (bytes.len() - header) / lines.len();
+    let mut out = bytes[..header].to_vec();
+    for chunk in bytes[header..].chunks_exact(row).rev() {
+        out.extend_from_slice(chunk);
+    }
+    let (npy_out, ids_out) = (dir.join("reversed.npy"), dir.join("reversed.ids"));
+    std::fs::write(&npy_out, out).expect("write npy");
+    let reversed: Vec<&str> = lines.into_iter().rev().collect();
+    std::fs::write(&ids_out, reversed.join("\n") + "\n").expect("write ids");
+    (npy_out, ids_out)
+}

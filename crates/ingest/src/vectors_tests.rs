@@ -1,0 +1,111 @@
+use super::*;
+
+fn unit(i: usize, dim: usize) -> Vec<f32> {
+    let mut v = vec![0f32; dim];
+    v[i % dim] = 1.0;
+    v
+}
+
+fn raw(dir: &Path, rows: &[Vec<f32>]) -> PathBuf {
+    let path = dir.join("vectors.f32");
+    let bytes: Vec<u8> = rows
+        .iter()
+        .flatten()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    std::fs::write(&path, bytes).ok();
+    path
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
+}
+
+#[test]
+fn npy_written_is_read_back_row_by_row() -> Result<(), IngestError> {
+    let dir = tmp();
+    let rows: Vec<Vec<f32>> = (0..5).map(|i| unit(i, 4)).collect();
+    let npy = dir.path().join("v.npy");
+    assert_eq!(write_npy(&npy, &raw(dir.path(), &rows), 4)?, 5);
+    let bytes = std::fs::read(&npy).map_err(io_error(&npy))?;
+    // NumPy's layout: magic, version 1.0, data on a 64-byte boundary.
+    assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
+    assert_eq!((bytes.len() - 5 * 4 * 4) % 64, 0);
+    let mut back = Npy::open(&npy)?;
+    assert_eq!((back.rows, back.dim), (5, 4));
+    let mut row = vec![0f32; 4];
+    back.read_row(3, &mut row)?;
+    assert_eq!(row, rows[3]);
+    Ok(())
+}
+
+#[test]
+fn bad_npy_files_are_clear_errors() -> Result<(), IngestError> {
+    let dir = tmp();
+    let path = dir.path().join("bad.npy");
+    let header = |descr: &str, order: &str, shape: &str| {
+        let h = format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}\n");
+        let mut b = b"\x93NUMPY\x01\x00".to_vec();
+        b.extend_from_slice(&(h.len() as u16).to_le_bytes());
+        b.extend_from_slice(h.as_bytes());
+        b
+    };
+    let cases: [(Vec<u8>, &str); 5] = [
+        (b"hello".to_vec(), "too short"),
+        (header("<f8", "False", "(1, 2)"), "float32"),
+        (header("<f4", "True", "(1, 2)"), "C order"),
+        (header("<f4", "False", "(4,)"), "not (passages, dim)"),
+        (header("<f4", "False", "(2, 2)"), "needs"),
+    ];
+    for (bytes, expected) in cases {
+        std::fs::write(&path, &bytes).map_err(io_error(&path))?;
+        let err = Npy::open(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(expected), "{expected:?} not in {err:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn import_reorders_by_ids_and_checks_coverage_and_length() -> Result<(), IngestError> {
+    let dir = tmp();
+    let rows: Vec<Vec<f32>> = (0..3).map(|i| unit(i, 3)).collect();
+    let npy = dir.path().join("v.npy");
+    write_npy(&npy, &raw(dir.path(), &rows), 3)?;
+    let ours = dir.path().join("ours.txt");
+    std::fs::write(&ours, "a#0\nb#0\nb#1\n").map_err(io_error(&ours))?;
+    let theirs = dir.path().join("theirs.txt");
+    std::fs::write(&theirs, "b#1\na#0\nb#0\n").map_err(io_error(&theirs))?;
+    let mut out = Vec::new();
+    import(&npy, Some(&theirs), &ours, 3, 3, &mut out)?;
+    let got: Vec<f32> = out
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    // ours a#0 is their row 1, b#0 row 2, b#1 row 0.
+    assert_eq!(
+        got,
+        [rows[1].clone(), rows[2].clone(), rows[0].clone()].concat()
+    );
+
+    let mut out = Vec::new();
+    import(&npy, None, &ours, 3, 3, &mut out)?;
+    assert_eq!(out.len(), 3 * 3 * 4);
+
+    let missing = dir.path().join("missing.txt");
+    std::fs::write(&missing, "b#1\na#0\nc#0\n").map_err(io_error(&missing))?;
+    let err = import(&npy, Some(&missing), &ours, 3, 3, &mut Vec::new());
+    assert!(err.is_err_and(|e| e.to_string().contains("no vector for passage \"b#0\"")));
+    let err = import(&npy, None, &ours, 4, 3, &mut Vec::new());
+    assert!(err.is_err_and(|e| e.to_string().contains("dimensions")));
+    let err = import(&npy, None, &ours, 3, 4, &mut Vec::new());
+    assert!(err.is_err_and(|e| e.to_string().contains("every passage needs one")));
+
+    let long: Vec<Vec<f32>> = (0..3).map(|_| vec![1.0, 1.0, 0.0]).collect();
+    write_npy(&npy, &raw(dir.path(), &long), 3)?;
+    let err = import(&npy, None, &ours, 3, 3, &mut Vec::new());
+    assert!(err.is_err_and(|e| e.to_string().contains("L2-normalise")));
+    Ok(())
+}
