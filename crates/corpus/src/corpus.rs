@@ -1,15 +1,19 @@
-//! Opening a corpus: resolving `Format::Auto` and dispatching to the HTML
-//! directory reader or the JSONL reader behind one iterator.
+//! Opening a corpus: resolving `Format::Auto` (see [`crate::detect`]), listing the
+//! shards of a record format, and reading every page or record behind one iterator.
 
-use std::fs;
-use std::io::Read;
 use std::path::Path;
 
+use crate::detect::{detect_dir, detect_file, detect_glob};
 use crate::document::ReadItem;
 use crate::error::CorpusError;
 use crate::html_reader::HtmlPages;
 use crate::jsonl_reader::JsonlRecords;
 use crate::options::{Format, ReaderOptions};
+use crate::parquet_reader::{ParquetRows, expected_items};
+use crate::sharded::{OpenShard, Sharded};
+use crate::shards::{Shard, Target, list_dir, list_glob, resolve_target};
+use crate::tsv_reader::TsvRecords;
+use crate::warc_reader::WarcRecords;
 
 /// An opened corpus; iterate it to get one [`ReadItem`] per page or record.
 #[derive(Debug)]
@@ -22,7 +26,7 @@ pub struct Corpus {
 #[derive(Debug)]
 enum Source {
     Html(HtmlPages),
-    Jsonl(JsonlRecords),
+    Shards(Sharded),
 }
 
 impl Corpus {
@@ -31,8 +35,9 @@ impl Corpus {
         self.format
     }
 
-    /// Number of files or records that will be read, for progress bars;
-    /// `None` when unknown (JSONL, where counting would mean reading twice).
+    /// Number of items that will be read, for progress bars: exact for HTML (pages) and
+    /// Parquet (rows, from the files' footers); `None` for JSONL, TSV and WARC, where
+    /// counting would mean reading everything twice.
     pub fn len_hint(&self) -> Option<u64> {
         self.len_hint
     }
@@ -44,143 +49,120 @@ impl Iterator for Corpus {
     fn next(&mut self) -> Option<ReadItem> {
         match &mut self.source {
             Source::Html(pages) => pages.next(),
-            Source::Jsonl(records) => records.next(),
+            Source::Shards(shards) => shards.next(),
         }
     }
 }
 
-/// Opens a corpus at `path`. Fails only when reading cannot start at all;
-/// problems with single pages or records are yielded as skips.
+/// Opens a corpus at `path`: a directory of HTML pages; one JSONL, Parquet, WARC or
+/// TSV file (JSONL and TSV also gzip- or zstd-compressed, WARC also gzipped); a
+/// directory of such shards, read recursively; or a glob such as `data/part-*.parquet`
+/// (wildcards `*` and `?` in the last component only). Shards are read one after the
+/// other in byte-wise order of their path relative to the directory.
+///
+/// Fails only when reading cannot start at all; problems with single pages, records or
+/// shards are yielded as skips.
 pub fn open_corpus(
     path: &Path,
     format: Format,
     options: &ReaderOptions,
 ) -> Result<Corpus, CorpusError> {
-    let meta = fs::metadata(path).map_err(|source| CorpusError::PathUnavailable {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let format = match format {
-        Format::Auto => detect_format(path, meta.is_dir())?,
-        explicit => explicit,
+    let target = resolve_target(path)?;
+    let mut listing = None;
+    let format = match (format, &target) {
+        (Format::Auto, Target::File(file)) => detect_file(file)?,
+        (Format::Auto, Target::Dir(dir)) => {
+            let found = list_dir(dir, true)?;
+            let format = detect_dir(path, &found)?;
+            listing = Some(found);
+            format
+        }
+        (Format::Auto, Target::Glob { dir, pattern }) => {
+            detect_glob(path, &list_glob(dir, pattern)?)?
+        }
+        (explicit, _) => explicit,
     };
-    match format {
-        Format::Html if !meta.is_dir() => Err(CorpusError::FormatMismatch {
-            path: path.to_path_buf(),
-            format: "html".into(),
-            reason:
-                "the html reader needs a directory; point it at the folder that holds the pages"
-                    .into(),
-        }),
-        Format::Jsonl if meta.is_dir() => Err(CorpusError::FormatMismatch {
-            path: path.to_path_buf(),
-            format: "jsonl".into(),
-            reason: "this is a directory; point the jsonl reader at the .jsonl file itself".into(),
-        }),
-        Format::Jsonl if !options.include.is_empty() => Err(CorpusError::FormatMismatch {
-            path: path.to_path_buf(),
-            format: "jsonl".into(),
-            reason: "--include selects pages of an HTML directory by path; filter a JSONL corpus before building".into(),
-        }),
-        Format::Jsonl => {
-            let records = JsonlRecords::open(path, options)?;
-            Ok(Corpus {
-                format,
-                len_hint: None,
-                source: Source::Jsonl(records),
-            })
-        }
-        _ => {
-            let pages = HtmlPages::open(path, options)?;
-            Ok(Corpus {
-                format: Format::Html,
-                len_hint: Some(pages.total()),
-                source: Source::Html(pages),
-            })
-        }
+    let mismatch = |reason: &str| CorpusError::FormatMismatch {
+        path: path.to_path_buf(),
+        format: format.as_str().into(),
+        reason: reason.into(),
+    };
+    if matches!(format, Format::Html | Format::Warc) && !options.fields.is_empty() {
+        return Err(mismatch(
+            "a field mapping applies to JSONL, Parquet and TSV records; HTML and WARC pages take their fields from the page",
+        ));
     }
+    if format == Format::Html {
+        if !matches!(target, Target::Dir(_)) {
+            return Err(mismatch(
+                "the html reader needs a directory; point it at the folder that holds the pages",
+            ));
+        }
+        let pages = HtmlPages::open(path, options)?;
+        return Ok(Corpus {
+            format,
+            len_hint: Some(pages.total()),
+            source: Source::Html(pages),
+        });
+    }
+    if !options.include.is_empty() {
+        return Err(mismatch(
+            "--include selects pages of an HTML directory by path; filter a record corpus before building",
+        ));
+    }
+    let (shards, problems) = match target {
+        Target::File(file) => {
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("corpus.{format}"));
+            (vec![Shard { path: file, name }], Vec::new())
+        }
+        Target::Dir(dir) => {
+            let listing = match listing {
+                Some(listing) => listing,
+                None => list_dir(&dir, false)?,
+            };
+            (listing.of(format), listing.problems)
+        }
+        Target::Glob { dir, pattern } => (list_glob(&dir, &pattern)?, Vec::new()),
+    };
+    if shards.is_empty() {
+        return Err(mismatch(&format!(
+            "it holds no {format} shards ({})",
+            shard_names(format)
+        )));
+    }
+    let open: OpenShard = match format {
+        Format::Parquet => ParquetRows::open_shard,
+        Format::Warc => WarcRecords::open_shard,
+        Format::Tsv => TsvRecords::open_shard,
+        _ => JsonlRecords::open_shard,
+    };
+    let len_hint = (format == Format::Parquet).then(|| {
+        let rows: u64 = shards
+            .iter()
+            .map(|s| expected_items(s, &options.fields))
+            .sum();
+        rows + problems.len() as u64
+    });
+    Ok(Corpus {
+        format,
+        len_hint,
+        source: Source::Shards(Sharded::new(shards, problems, open, options)),
+    })
 }
 
-/// A directory is HTML; a file is JSONL when its extension says so or its
-/// first non-blank byte opens a JSON object.
-fn detect_format(path: &Path, is_dir: bool) -> Result<Format, CorpusError> {
-    if is_dir {
-        return Ok(Format::Html);
-    }
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "jsonl" | "ndjson" | "json" => return Ok(Format::Jsonl),
-        "html" | "htm" => {
-            return Err(CorpusError::UndetectableFormat {
-                path: path.to_path_buf(),
-                reason:
-                    "a single HTML file is not a corpus; point at the directory that contains it"
-                        .into(),
-            });
-        }
-        _ => {}
-    }
-    let mut head = [0u8; 4096];
-    let n = fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|source| CorpusError::PathUnavailable {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    match head[..n].iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => Ok(Format::Jsonl),
-        _ => Err(CorpusError::UndetectableFormat {
-            path: path.to_path_buf(),
-            reason: "the file neither has a .jsonl extension nor starts with a JSON object".into(),
-        }),
+/// The file names a directory of `format` shards is searched for, for messages.
+fn shard_names(format: Format) -> &'static str {
+    match format {
+        Format::Parquet => "*.parquet",
+        Format::Warc => "*.warc, *.warc.gz",
+        Format::Tsv => "*.tsv, *.tsv.gz, *.tsv.zst",
+        _ => "*.jsonl, *.ndjson, plain or .gz/.zst",
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn auto_detects_directories_and_jsonl() -> Result<(), Box<dyn std::error::Error>> {
-        let tmp = tempfile::tempdir()?;
-        let corpus = open_corpus(tmp.path(), Format::Auto, &ReaderOptions::default())?;
-        assert_eq!(corpus.format(), Format::Html);
-        assert_eq!(corpus.len_hint(), Some(0));
-        let data = tmp.path().join("data.txt");
-        fs::write(&data, "  {\"id\":1,\"text\":\"x\"}\n")?;
-        let corpus = open_corpus(&data, Format::Auto, &ReaderOptions::default())?;
-        assert_eq!(corpus.format(), Format::Jsonl);
-        assert_eq!(corpus.len_hint(), None);
-        assert_eq!(corpus.count(), 1);
-        Ok(())
-    }
-
-    #[test]
-    fn cannot_start_errors_explain_what_to_do() -> Result<(), Box<dyn std::error::Error>> {
-        let tmp = tempfile::tempdir()?;
-        let missing = open_corpus(
-            &tmp.path().join("nope"),
-            Format::Auto,
-            &ReaderOptions::default(),
-        );
-        assert!(matches!(missing, Err(CorpusError::PathUnavailable { .. })));
-        let odd = tmp.path().join("data.bin");
-        fs::write(&odd, "hello")?;
-        let err = open_corpus(&odd, Format::Auto, &ReaderOptions::default())
-            .err()
-            .map(|e| e.to_string());
-        assert!(err.is_some_and(|e| e.contains("--format")));
-        assert!(matches!(
-            open_corpus(tmp.path(), Format::Jsonl, &ReaderOptions::default()),
-            Err(CorpusError::FormatMismatch { .. })
-        ));
-        assert!(matches!(
-            open_corpus(&odd, Format::Html, &ReaderOptions::default()),
-            Err(CorpusError::FormatMismatch { .. })
-        ));
-        Ok(())
-    }
-}
+#[path = "corpus_tests.rs"]
+mod tests;

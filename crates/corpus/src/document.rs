@@ -30,7 +30,11 @@ pub enum ReadItem {
 /// Why and where a file or record was skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skip {
-    /// Path relative to the corpus root, or `file:line` for JSONL.
+    /// Where the item came from, never an absolute path: a page's path relative to the
+    /// corpus root; `shard:line` for JSONL and TSV; `shard:rowgroup:row` for Parquet;
+    /// `shard@offset` (in the decompressed stream) for WARC; a shard's name alone when
+    /// the whole shard could not be read. A shard is named relative to the directory
+    /// (or glob directory) it was found in, or by its file name.
     pub source: String,
     /// Machine-readable reason.
     pub reason: SkipReason,
@@ -54,15 +58,19 @@ pub enum SkipReason {
     RedirectStub,
     /// A generated index, search or table-of-contents page.
     IndexPage,
-    /// A JSONL line that is not a usable record.
+    /// A JSONL or TSV line, Parquet row or WARC record that is not a usable record.
     InvalidRecord,
     /// The file could not be read.
     Io,
+    /// A web-archive response whose payload is not an HTML page.
+    NotHtml,
+    /// A web-archive response whose HTTP status is not 200 (redirects, errors).
+    HttpStatus,
 }
 
 impl SkipReason {
     /// Every reason, in declaration order (handy for reports).
-    pub const ALL: [SkipReason; 8] = [
+    pub const ALL: [SkipReason; 10] = [
         SkipReason::InvalidUtf8,
         SkipReason::Empty,
         SkipReason::TooLarge,
@@ -71,6 +79,8 @@ impl SkipReason {
         SkipReason::IndexPage,
         SkipReason::InvalidRecord,
         SkipReason::Io,
+        SkipReason::NotHtml,
+        SkipReason::HttpStatus,
     ];
 
     /// The snake_case name of the reason.
@@ -84,6 +94,8 @@ impl SkipReason {
             SkipReason::IndexPage => "index_page",
             SkipReason::InvalidRecord => "invalid_record",
             SkipReason::Io => "io",
+            SkipReason::NotHtml => "not_html",
+            SkipReason::HttpStatus => "http_status",
         }
     }
 
@@ -134,7 +146,9 @@ mod tests {
                 "redirect_stub",
                 "index_page",
                 "invalid_record",
-                "io"
+                "io",
+                "not_html",
+                "http_status"
             ]
         );
         assert_eq!(SkipReason::TooLarge.to_string(), "too_large");

@@ -19,7 +19,7 @@ pub enum CorpusError {
     },
     /// The format could not be detected from the path.
     #[error(
-        "cannot tell the format of {path}: {reason}; pass --format html (a directory of pages) or --format jsonl (one JSON object per line)"
+        "cannot tell the format of {path}: {reason}; pass --format html (a directory of pages), jsonl (JSON lines), parquet, warc or tsv"
     )]
     UndetectableFormat {
         /// The path the user gave.
@@ -27,9 +27,19 @@ pub enum CorpusError {
         /// Why detection failed.
         reason: String,
     },
-    /// A format name that is not one of `auto`, `html`, `jsonl`.
-    #[error("unknown corpus format {0:?}; use one of: auto, html, jsonl")]
+    /// A format name that is not one of `auto`, `html`, `jsonl`, `parquet`, `warc`, `tsv`.
+    #[error("unknown corpus format {0:?}; use one of: auto, html, jsonl, parquet, warc, tsv")]
     UnknownFormat(String),
+    /// A field mapping spec (`TARGET=FIELD`) that cannot be used.
+    #[error(
+        "invalid field mapping {spec:?}: {reason}; write TARGET=FIELD with TARGET one of id, text, title, url (e.g. id=docid)"
+    )]
+    InvalidFieldMap {
+        /// The spec as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The format was given explicitly but does not fit the path.
     #[error("{path} cannot be read as {format}: {reason}")]
     FormatMismatch {

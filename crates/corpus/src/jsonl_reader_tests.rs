@@ -134,8 +134,7 @@ fn bad_lines_are_skipped_with_line_numbers() {
 fn over_long_lines_are_skipped_and_reading_continues() {
     let options = ReaderOptions {
         max_page_bytes: 64,
-        keep_flagged: false,
-        include: Vec::new(),
+        ..ReaderOptions::default()
     };
     let long = format!(
         "{{\"id\":\"big\",\"text\":\"{}\"}}\n{{\"id\":\"small\",\"text\":\"s\"}}\n",
@@ -177,4 +176,37 @@ fn blank_title_falls_back_to_the_quoted_first_line() {
         ("Aaron", "Aaron is a prophet.")
     );
     assert_eq!(one.url, "urn:driftless:1");
+}
+
+#[test]
+fn field_map_replaces_the_default_lookup() -> Result<(), CorpusError> {
+    let options = ReaderOptions {
+        fields: FieldMap::parse(&["id=docid,text=body".to_string()])?,
+        ..ReaderOptions::default()
+    };
+    let items = read_all(
+        b"{\"id\":\"ignored\",\"docid\":\"d1\",\"body\":\"\\\"Not a title\\\"\\nmapped body\",\"text\":\"not this\",\"title\":\"T\"}\n{\"id\":\"x\",\"body\":\"no docid\"}\n{\"docid\":9,\"text\":\"no body\"}\n",
+        &options,
+    );
+    let first = doc(&items[0])
+        .cloned()
+        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    assert_eq!(
+        (
+            first.doc_id.as_str(),
+            first.title.as_str(),
+            first.text.as_str()
+        ),
+        ("d1", "T", "\"Not a title\"\nmapped body")
+    );
+    let details: Vec<&str> = items
+        .iter()
+        .filter_map(skip)
+        .map(|s| s.detail.as_str())
+        .collect();
+    assert_eq!(
+        details,
+        ["line 2: missing \"docid\"", "line 3: needs \"body\""]
+    );
+    Ok(())
 }

@@ -143,8 +143,7 @@ fn debian_shaped_tree_reads_with_site_rules() -> TestResult {
     build_tree(tmp.path())?;
     let options = ReaderOptions {
         max_page_bytes: 4000,
-        keep_flagged: false,
-        include: Vec::new(),
+        ..ReaderOptions::default()
     };
     let corpus = open_corpus(tmp.path(), Format::Auto, &options)?;
     assert_eq!(corpus.format(), Format::Html);

@@ -1,0 +1,184 @@
+//! Byte streams of one shard: transparent gzip / zstd decompression chosen by the
+//! file's magic bytes (so a misnamed `.jsonl` that is really gzip still reads), lines
+//! read with a hard length limit, and a byte counter for WARC record offsets.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use crate::document::SkipReason;
+
+/// Buffer size of every shard reader: large enough for sequential disk reads, small
+/// enough that a reader holds one record plus this much.
+const BUFFER: usize = 1 << 16;
+
+/// A buffered, decompressed byte stream of one shard.
+pub(crate) type Stream = Box<dyn BufRead + Send>;
+
+/// Opens `path` and decompresses it when it starts with a gzip (any number of members)
+/// or zstd (any number of frames) header.
+pub(crate) fn open_stream(path: &Path) -> io::Result<Stream> {
+    let mut file = BufReader::with_capacity(BUFFER, File::open(path)?);
+    let head = file.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        let decoder = flate2::bufread::MultiGzDecoder::new(file);
+        Ok(Box::new(BufReader::with_capacity(BUFFER, decoder)))
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        let decoder = zstd::stream::read::Decoder::with_buffer(file)?;
+        Ok(Box::new(BufReader::with_capacity(BUFFER, decoder)))
+    } else {
+        Ok(Box::new(file))
+    }
+}
+
+/// Reads the first bytes of the decompressed stream, for format sniffing.
+pub(crate) fn sniff(path: &Path, len: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(len);
+    open_stream(path)?.take(len as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// A read error as a skip reason: a compressed stream that stops mid-member is a file
+/// cut short (an interrupted download), not an unreadable disk.
+pub(crate) fn read_error(e: &io::Error) -> (SkipReason, String) {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => (
+            SkipReason::Truncated,
+            format!("the compressed stream ends early: {e}"),
+        ),
+        _ => (SkipReason::Io, e.to_string()),
+    }
+}
+
+/// One line from [`read_line`].
+#[derive(Debug)]
+pub(crate) struct Line {
+    /// The line's bytes, with its newline when it had one; at most `limit` bytes.
+    pub bytes: Vec<u8>,
+    /// The line was longer than the limit; its rest has been read and dropped.
+    pub too_long: bool,
+}
+
+/// Reads the next line, keeping at most `limit` bytes of it; the rest of an over-long
+/// line is consumed chunk by chunk and dropped, so memory stays bounded by the limit.
+/// `Ok(None)` at the end of the stream.
+pub(crate) fn read_line(reader: &mut dyn BufRead, limit: u64) -> io::Result<Option<Line>> {
+    let mut bytes = Vec::new();
+    let cap = limit.saturating_add(1);
+    let n = (&mut *reader).take(cap).read_until(b'\n', &mut bytes)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    let too_long = bytes.last() != Some(&b'\n') && bytes.len() as u64 >= cap;
+    if too_long {
+        bytes.clear();
+        skip_past_newline(reader)?;
+    }
+    Ok(Some(Line { bytes, too_long }))
+}
+
+/// Drops bytes up to and including the next newline (or to the end).
+fn skip_past_newline(reader: &mut dyn BufRead) -> io::Result<()> {
+    loop {
+        let chunk = reader.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(pos) => {
+                reader.consume(pos + 1);
+                return Ok(());
+            }
+            None => {
+                let len = chunk.len();
+                reader.consume(len);
+            }
+        }
+    }
+}
+
+/// Drops exactly `len` bytes without keeping them; returns how many there were (fewer
+/// than `len` when the stream ended first).
+pub(crate) fn discard(reader: &mut dyn BufRead, len: u64) -> io::Result<u64> {
+    io::copy(&mut reader.take(len), &mut io::sink())
+}
+
+/// A buffered reader that counts the bytes consumed through it.
+pub(crate) struct Counting {
+    inner: Stream,
+    /// Bytes consumed so far.
+    pub pos: u64,
+}
+
+impl Counting {
+    pub fn new(inner: Stream) -> Counting {
+        Counting { inner, pos: 0 }
+    }
+}
+
+impl fmt::Debug for Counting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Counting").field("pos", &self.pos).finish()
+    }
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl BufRead for Counting {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos += amt as u64;
+        self.inner.consume(amt);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn lines_are_bounded_and_over_long_ones_dropped() -> io::Result<()> {
+        let mut r = Cursor::new(b"short\nxxxxxxxxxxxxxxxxxxxx\nlast".to_vec());
+        let line = read_line(&mut r, 8)?;
+        assert_eq!(
+            line.map(|l| (l.bytes, l.too_long)),
+            Some((b"short\n".to_vec(), false))
+        );
+        let line = read_line(&mut r, 8)?;
+        assert_eq!(
+            line.map(|l| (l.bytes, l.too_long)),
+            Some((Vec::new(), true))
+        );
+        let line = read_line(&mut r, 8)?;
+        assert_eq!(
+            line.map(|l| (l.bytes, l.too_long)),
+            Some((b"last".to_vec(), false))
+        );
+        assert!(read_line(&mut r, 8)?.is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn counting_counts_reads_and_consumes() -> io::Result<()> {
+        let mut c = Counting::new(Box::new(Cursor::new(b"abc\ndefgh".to_vec())));
+        let line = read_line(&mut c, 100)?;
+        assert_eq!(line.map(|l| l.bytes.len()), Some(4));
+        assert_eq!(c.pos, 4);
+        assert_eq!(discard(&mut c, 3)?, 3);
+        assert_eq!(c.pos, 7);
+        assert_eq!(discard(&mut c, 10)?, 2);
+        assert_eq!(c.pos, 9);
+        Ok(())
+    }
+}

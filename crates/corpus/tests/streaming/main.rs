@@ -1,0 +1,51 @@
+//! End-to-end tests of the streaming readers through `open_corpus`, on files the tests
+//! write: compressed JSONL shards in directories and globs, a multi-member WARC.gz with
+//! every kind of record, TSV corpora, and random bytes that must never panic.
+
+mod jsonl_shards;
+mod no_panic;
+mod tsv;
+mod warc;
+
+use std::io::Write;
+use std::path::Path;
+
+use driftless_corpus::{Document, ReadItem, Skip};
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Gzip of `data` as one member.
+pub fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(data)?;
+    gz.finish()
+}
+
+/// Writes `content` to `root/rel`, creating directories.
+pub fn put(root: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
+    let path = root.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(path, content)
+}
+
+pub fn docs(items: &[ReadItem]) -> Vec<&Document> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            ReadItem::Document(d) => Some(d),
+            ReadItem::Skipped(_) => None,
+        })
+        .collect()
+}
+
+pub fn skips(items: &[ReadItem]) -> Vec<&Skip> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            ReadItem::Skipped(s) => Some(s),
+            ReadItem::Document(_) => None,
+        })
+        .collect()
+}

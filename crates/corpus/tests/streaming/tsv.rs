@@ -1,0 +1,64 @@
+//! TSV corpora through `open_corpus`: MS MARCO without a header, DPR with one.
+
+use driftless_corpus::{FieldMap, Format, ReadItem, ReaderOptions, SkipReason, open_corpus};
+
+use crate::{TestResult, docs, gzip, put, skips};
+
+#[test]
+fn a_directory_of_tsv_shards_with_and_without_header() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let root = tmp.path();
+    put(
+        root,
+        "collection.tsv",
+        b"0\tThe presence of communication.\n1\n2\tThe Manhattan Project.\n",
+    )?;
+    let dpr = "id\ttext\ttitle\n1\t\"Aaron is a prophet.\"\tAaron\n2\tZeus rules.\tZeus\n";
+    put(root, "psgs_w100.tsv.gz", &gzip(dpr.as_bytes())?)?;
+    let corpus = open_corpus(root, Format::Auto, &ReaderOptions::default())?;
+    assert_eq!(corpus.format(), Format::Tsv);
+    let items: Vec<ReadItem> = corpus.collect();
+    let got: Vec<(&str, &str, &str)> = docs(&items)
+        .iter()
+        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("0", "", "The presence of communication."),
+            ("2", "", "The Manhattan Project."),
+            ("1", "Aaron", "Aaron is a prophet."),
+            ("2", "Zeus", "Zeus rules."),
+        ]
+    );
+    let bad: Vec<(&str, SkipReason)> = skips(&items)
+        .iter()
+        .map(|s| (s.source.as_str(), s.reason))
+        .collect();
+    assert_eq!(bad, [("collection.tsv:2", SkipReason::InvalidRecord)]);
+    Ok(())
+}
+
+#[test]
+fn a_mapping_names_the_header_columns() -> TestResult {
+    let tmp = tempfile::tempdir()?;
+    let path = tmp.path().join("docs.tsv");
+    std::fs::write(
+        &path,
+        "docid\tbody\theadline\nd-1\tMapped body.\tMapped title\n",
+    )?;
+    let options = ReaderOptions {
+        fields: FieldMap::parse(&[
+            "id=docid,text=body".to_string(),
+            "title=headline".to_string(),
+        ])?,
+        ..ReaderOptions::default()
+    };
+    let items: Vec<ReadItem> = open_corpus(&path, Format::Auto, &options)?.collect();
+    let got: Vec<(&str, &str, &str)> = docs(&items)
+        .iter()
+        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
+        .collect();
+    assert_eq!(got, [("d-1", "Mapped title", "Mapped body.")]);
+    Ok(())
+}
