@@ -60,6 +60,10 @@ pub struct BuildConfig {
     /// Path prefixes the corpus was restricted to (`--include`); absent means every page.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,
+    /// Field mapping of a JSONL/Parquet/TSV corpus (`--field id=docid`): document field →
+    /// source column. Empty when the reader's default names were used.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fields: std::collections::BTreeMap<String, String>,
     /// Dense index settings, when the snapshot has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dense: Option<serde_json::Value>,

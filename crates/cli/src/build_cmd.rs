@@ -3,18 +3,24 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_corpus::Format;
+use driftless_corpus::{FieldMap, Format};
 use driftless_ingest::{BuildOptions, BuildSummary, DenseOptions, Progress, build};
 
 /// Arguments of `driftless build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Corpus: a directory of HTML pages or a JSONL file.
+    /// Corpus: a directory of HTML pages, or a JSONL (.gz/.zst), Parquet, WARC(.gz) or TSV
+    /// file, a directory of such shards, or a quoted glob of them (`'shards/*.jsonl.gz'`).
     #[arg(long)]
     pub corpus: PathBuf,
-    /// Corpus format.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "html", "jsonl"])]
+    /// Corpus format (auto: from the extension, or the shards a directory holds).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "html", "jsonl", "parquet", "warc", "tsv"])]
     pub format: String,
+    /// Map a document field to the corpus' own column (JSONL, Parquet, TSV with a header),
+    /// repeatable: `--field id=docid --field text=body --field title=headline --field url=link`.
+    /// The mapping is recorded in the manifest.
+    #[arg(long = "field", value_name = "FIELD=COLUMN")]
+    pub fields: Vec<String>,
     /// Snapshot directory to create.
     #[arg(long)]
     pub out: PathBuf,
@@ -104,6 +110,7 @@ impl BuildArgs {
         options.reader.max_page_bytes = self.max_page_bytes;
         options.reader.keep_flagged = self.keep_flagged;
         options.reader.include.clone_from(&self.include);
+        options.reader.fields = FieldMap::parse(&self.fields).map_err(anyhow::Error::msg)?;
         options.overwrite = self.force;
         if let Some(threads) = self.threads {
             options.threads = threads;
@@ -136,7 +143,9 @@ impl BuildArgs {
             dense.vectors.clone_from(&self.vectors);
             dense.vector_ids = match (&self.vector_ids, &self.vectors) {
                 (Some(ids), _) => Some(ids.clone()),
-                (None, Some(npy)) => Some(driftless_ingest::vector_ids_path(npy)).filter(|p| p.exists()),
+                (None, Some(npy)) => {
+                    Some(driftless_ingest::vector_ids_path(npy)).filter(|p| p.exists())
+                }
                 (None, None) => None,
             };
             dense.export.clone_from(&self.export_vectors);

@@ -81,7 +81,8 @@ pub(crate) fn finalize(
 ) -> Result<String, IngestError> {
     let build = BuildConfig {
         format: format.to_string(),
-        extractor: if format == Format::Html {
+        // WARC responses go through the same HTML extractor as HTML pages.
+        extractor: if matches!(format, Format::Html | Format::Warc) {
             EXTRACTOR_VERSION.to_string()
         } else {
             "none".into()
@@ -93,6 +94,7 @@ pub(crate) fn finalize(
         splitter: SPLITTER_VERSION.to_string(),
         keep_flagged: options.reader.keep_flagged,
         include: options.reader.include.clone(),
+        fields: options.reader.fields.entries(),
         dense: match &written.dense {
             Some(config) => {
                 Some(serde_json::to_value(config).map_err(|e| IngestError::Dense(e.to_string()))?)
