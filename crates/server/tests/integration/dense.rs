@@ -171,7 +171,10 @@ async fn imported_vectors_answer_like_the_in_process_build() {
     };
     let (_embedded_dir, embedded) = dense_fixture(&exporting);
     let ids = driftless_ingest::vector_ids_path(&npy);
-    assert!(npy.is_file() && ids.is_file(), "export wrote {npy:?} and {ids:?}");
+    assert!(
+        npy.is_file() && ids.is_file(),
+        "export wrote {npy:?} and {ids:?}"
+    );
 
     let corpus = FIXTURE.snapshot_dir.parent().expect("root").join("corpus");
     let import = |vectors: &Path, vector_ids: Option<&Path>, name: &str| {
