@@ -50,7 +50,8 @@ enum Command {
     Serve(serve_cmd::ServeArgs),
     /// Serve the MCP tools (search, fetch, get_document) on stdin/stdout, for desktop clients.
     Mcp(mcp_cmd::McpArgs),
-    /// Fetch the default corpus if missing, build a snapshot, serve it on 127.0.0.1:8080.
+    /// Fetch the default corpus (or `--corpus large`) if missing, build a snapshot, serve it on
+    /// 127.0.0.1:8080.
     Quickstart(quickstart::QuickstartArgs),
     /// Run one search against a snapshot and print the JSON body (no server needed).
     Search(serve_cmd::SearchArgs),

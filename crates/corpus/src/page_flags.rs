@@ -32,7 +32,49 @@ const SITE_INDEX_PAGES: &[(&str, &str)] = &[
     ("sphinx-5", "_modules/index.html"),
     ("postgresql-15", "index.html"),
     ("git", "technical/api-index.html"),
+    // rustdoc's per-crate item lists, its settings and 404 pages, and each mdBook's
+    // print.html (the whole book again on one page; rust-by-example/hello/print.html is a
+    // chapter).
+    ("rust-1.63", "std/all.html"),
+    ("rust-1.63", "core/all.html"),
+    ("rust-1.63", "alloc/all.html"),
+    ("rust-1.63", "proc_macro/all.html"),
+    ("rust-1.63", "test/all.html"),
+    ("rust-1.63", "settings.html"),
+    ("rust-1.63", "not_found.html"),
+    ("rust-1.63", "book/print.html"),
+    ("rust-1.63", "book/2018-edition/print.html"),
+    ("rust-1.63", "book/first-edition/print.html"),
+    ("rust-1.63", "book/second-edition/print.html"),
+    ("rust-1.63", "edition-guide/print.html"),
+    ("rust-1.63", "embedded-book/print.html"),
+    ("rust-1.63", "nomicon/print.html"),
+    ("rust-1.63", "reference/print.html"),
+    ("rust-1.63", "rust-by-example/print.html"),
+    ("rust-1.63", "rustc/print.html"),
+    ("rust-1.63", "rustdoc/print.html"),
+    ("rust-1.63", "unstable-book/print.html"),
+    // Javadoc's overview (the module list) and its generated lists; per package and per
+    // class see JAVADOC_INDEX_NAMES.
+    ("java-17", "api/index.html"),
+    ("java-17", "api/allclasses-index.html"),
+    ("java-17", "api/allpackages-index.html"),
+    ("java-17", "api/overview-tree.html"),
+    ("java-17", "api/deprecated-list.html"),
+    ("java-17", "api/new-list.html"),
+    ("java-17", "api/preview-list.html"),
 ];
+
+/// Javadoc's generated cross-references: the A-Z index (`index-files/`), "Uses of Class X"
+/// (`class-use/`, 4,672 pages in Java 17, up to 170k words each), "Uses of Package" and the
+/// per-package class hierarchy. They name a type on every line without describing it.
+fn is_javadoc_index(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    path.starts_with("api/index-files/")
+        || path.contains("/class-use/")
+        || name == "package-use.html"
+        || name == "package-tree.html"
+}
 
 /// Phrases of a tiny page that only points elsewhere.
 const MOVED_PHRASES: &[&str] = &[
@@ -59,6 +101,9 @@ pub(crate) fn is_index_path(identity: &PageIdentity) -> bool {
     }
     // genindex-A.html, genindex-all.html, genindex-Symbols.html …
     if lower.starts_with("genindex-") && lower.ends_with(".html") {
+        return true;
+    }
+    if identity.site == "java-17" && is_javadoc_index(path) {
         return true;
     }
     SITE_INDEX_PAGES
@@ -127,6 +172,53 @@ mod tests {
         assert_eq!(
             flags_of("/x/python-django-doc/html", "_modules/index.html", NORMAL),
             [INDEX_PAGE]
+        );
+    }
+
+    #[test]
+    fn large_corpus_indexes_are_flagged() {
+        let rust = "/x/rust-doc/html";
+        for rel in ["std/all.html", "book/print.html", "settings.html"] {
+            assert_eq!(flags_of(rust, rel, NORMAL), [INDEX_PAGE], "{rel}");
+        }
+        for rel in [
+            "std/index.html",
+            "std/vec/struct.Vec.html",
+            "rust-by-example/hello/print.html",
+            "error-index.html",
+        ] {
+            assert!(flags_of(rust, rel, NORMAL).is_empty(), "{rel}");
+        }
+        let java = "/x/openjdk-17-jre-headless";
+        for rel in [
+            "api/index.html",
+            "api/index-files/index-19.html",
+            "api/allclasses-index.html",
+            "api/java.base/java/lang/class-use/String.html",
+            "api/java.base/java/util/package-use.html",
+            "api/java.base/java/util/package-tree.html",
+        ] {
+            assert_eq!(flags_of(java, rel, NORMAL), [INDEX_PAGE], "{rel}");
+        }
+        for rel in [
+            "api/java.base/java/lang/String.html",
+            "api/java.base/java/util/package-summary.html",
+            "api/java.base/module-summary.html",
+            "api/constant-values.html",
+            "specs/jvmti.html",
+        ] {
+            assert!(flags_of(java, rel, NORMAL).is_empty(), "{rel}");
+        }
+        let linux = "/x/linux-doc-6.1/html";
+        assert_eq!(flags_of(linux, "genindex.html", NORMAL), [INDEX_PAGE]);
+        assert_eq!(flags_of(linux, "search.html", NORMAL), [INDEX_PAGE]);
+        assert!(flags_of(linux, "admin-guide/README.html", NORMAL).is_empty());
+        // The JDK docs' home page and its Debian link are meta-refresh redirects.
+        let refresh = "<html><head><meta http-equiv=\"refresh\" content=\"0;url=api/index.html\"></head></html>";
+        assert_eq!(flags_of(java, "index.html", refresh), [REDIRECT_STUB]);
+        assert_eq!(
+            flags_of("/x/openjdk-17-doc", "index.html", refresh),
+            [REDIRECT_STUB]
         );
     }
 

@@ -10,7 +10,7 @@
 /// How a site spells its public URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum UrlStyle {
-    /// `base + rest` with the `.html` kept (PostgreSQL, Python, Sphinx).
+    /// `base + rest` with the `.html` kept (PostgreSQL, Python, Sphinx, Rust, Java, Linux).
     KeepHtml,
     /// `base + rest` without extension (git-scm.com/docs/git-cat-file).
     StripExtension,
@@ -64,6 +64,33 @@ const RULES: &[SiteRule] = &[
         site: "git",
         base_url: "https://git-scm.com/docs/",
         style: UrlStyle::StripExtension,
+    },
+    // The large corpus (corpus-tools/fetch-large-corpus.sh). rust-doc 1.63.0+dfsg1 documents
+    // rustc 1.63.0: doc.rust-lang.org keeps every release under its version number, with the
+    // same layout (std/, core/, book/, reference/, src/ …).
+    SiteRule {
+        marker: "/rust-doc/html/",
+        site: "rust-1.63",
+        base_url: "https://doc.rust-lang.org/1.63.0/",
+        style: UrlStyle::KeepHtml,
+    },
+    // openjdk-17-doc ships its tree under the JRE's doc directory (api/, specs/) and links
+    // /usr/share/doc/openjdk-17-doc/{api,specs,index.html} to it; the walk never enters the
+    // linked directories. docs.oracle.com serves the same tree under .../17/docs/.
+    SiteRule {
+        marker: "/openjdk-17-jre-headless/",
+        site: "java-17",
+        base_url: "https://docs.oracle.com/en/java/javase/17/docs/",
+        style: UrlStyle::KeepHtml,
+    },
+    // The Sphinx output of linux-doc-6.1. kernel.org keeps each release's documentation
+    // under /doc/html/v6.1/; docs.kernel.org is the latest release only, where pages of 6.1
+    // have moved (arm64/ became arch/arm64/) or gone (ia64/).
+    SiteRule {
+        marker: "/linux-doc-6.1/html/",
+        site: "linux-6.1",
+        base_url: "https://www.kernel.org/doc/html/v6.1/",
+        style: UrlStyle::KeepHtml,
     },
 ];
 
@@ -244,6 +271,129 @@ mod tests {
         assert_eq!(
             url.as_deref(),
             Some("https://www.sphinx-doc.org/en/5.x/usage/quickstart.html")
+        );
+    }
+
+    /// The three packages of the large corpus, from the extraction root (as
+    /// fetch-large-corpus.sh lays them out) and from the html root itself.
+    #[test]
+    fn rust_pages_use_the_versioned_site() {
+        let want = (
+            "rust-1.63".to_string(),
+            "rust-1.63/std/string/struct.String".to_string(),
+            Some("https://doc.rust-lang.org/1.63.0/std/string/struct.String.html".to_string()),
+        );
+        assert_eq!(
+            id(
+                X,
+                "rust-doc/usr/share/doc/rust-doc/html/std/string/struct.String.html"
+            ),
+            want
+        );
+        assert_eq!(
+            id(
+                "/a/usr/share/doc/rust-doc/html",
+                "std/string/struct.String.html"
+            ),
+            want
+        );
+        let (_, doc_id, url) = id(
+            X,
+            "rust-doc/usr/share/doc/rust-doc/html/book/ch04-02-references-and-borrowing.html",
+        );
+        assert_eq!(doc_id, "rust-1.63/book/ch04-02-references-and-borrowing");
+        assert_eq!(
+            url.as_deref(),
+            Some("https://doc.rust-lang.org/1.63.0/book/ch04-02-references-and-borrowing.html")
+        );
+        // Source pages keep their double extension in the URL, as rustdoc names them.
+        let (_, doc_id, url) = id(
+            X,
+            "rust-doc/usr/share/doc/rust-doc/html/src/core/cell.rs.html",
+        );
+        assert_eq!(doc_id, "rust-1.63/src/core/cell.rs");
+        assert_eq!(
+            url.as_deref(),
+            Some("https://doc.rust-lang.org/1.63.0/src/core/cell.rs.html")
+        );
+    }
+
+    #[test]
+    fn java_pages_come_from_the_jre_doc_directory() {
+        let want = (
+            "java-17".to_string(),
+            "java-17/api/java.base/java/lang/String".to_string(),
+            Some(
+                "https://docs.oracle.com/en/java/javase/17/docs/api/java.base/java/lang/String.html"
+                    .to_string(),
+            ),
+        );
+        assert_eq!(
+            id(
+                X,
+                "openjdk-17-doc/usr/share/doc/openjdk-17-jre-headless/api/java.base/java/lang/String.html"
+            ),
+            want
+        );
+        assert_eq!(
+            id(
+                "/a/usr/share/doc/openjdk-17-jre-headless",
+                "api/java.base/java/lang/String.html"
+            ),
+            want
+        );
+        let (_, doc_id, url) = id(
+            X,
+            "openjdk-17-doc/usr/share/doc/openjdk-17-jre-headless/specs/jvmti.html",
+        );
+        assert_eq!(doc_id, "java-17/specs/jvmti");
+        assert_eq!(
+            url.as_deref(),
+            Some("https://docs.oracle.com/en/java/javase/17/docs/specs/jvmti.html")
+        );
+        // The package's own directory only holds links to that tree: no rule of its own.
+        assert_eq!(
+            identify(X, "openjdk-17-doc/usr/share/doc/openjdk-17-doc/index.html").site,
+            GENERIC_SITE
+        );
+    }
+
+    #[test]
+    fn kernel_pages_strip_the_html_root() {
+        let want = (
+            "linux-6.1".to_string(),
+            "linux-6.1/admin-guide/README".to_string(),
+            Some("https://www.kernel.org/doc/html/v6.1/admin-guide/README.html".to_string()),
+        );
+        assert_eq!(
+            id(
+                X,
+                "linux-doc-6.1/usr/share/doc/linux-doc-6.1/html/admin-guide/README.html"
+            ),
+            want
+        );
+        assert_eq!(
+            id(
+                "/a/usr/share/doc/linux-doc-6.1/html/",
+                "admin-guide/README.html"
+            ),
+            want
+        );
+        let p = identify(
+            X,
+            "linux-doc-6.1/usr/share/doc/linux-doc-6.1/html/index.html",
+        );
+        assert_eq!(p.doc_id, "linux-6.1/index");
+        assert_eq!(p.site_path, "index.html");
+        // The package's other files (Documentation/ with the reStructuredText sources) are
+        // not the site.
+        assert_eq!(
+            identify(
+                X,
+                "linux-doc-6.1/usr/share/doc/linux-doc-6.1/Documentation/x.html"
+            )
+            .site,
+            GENERIC_SITE
         );
     }
 
