@@ -13,6 +13,7 @@ mod collect;
 mod dense;
 mod finalize;
 mod merge;
+mod pass;
 mod progress;
 mod rss;
 mod spill;

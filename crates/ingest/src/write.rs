@@ -3,18 +3,16 @@
 //! memory budget cut.
 use std::path::Path;
 
-use driftless_corpus::{HeuristicTokenCounter, PassageSpan, SplitterConfig, split_passages};
 use driftless_index::analyzer::{ANALYZER_NAME, analyzer};
-use driftless_index::schema::{DOCS_DIR, PASSAGES_DIR, doc_schema, passage_schema, site_terms};
+use driftless_index::schema::{DOCS_DIR, PASSAGES_DIR, doc_schema, passage_schema};
 use tantivy::index::SegmentId;
 use tantivy::indexer::NoMergePolicy;
 use tantivy::schema::{Field, Schema};
-use tantivy::{Index, IndexWriter, ReloadPolicy, TantivyDocument, doc};
+use tantivy::{Index, IndexWriter, ReloadPolicy};
 
 use crate::collect::Spilled;
-use crate::merge::{Accepted, Outcome};
-use crate::progress::Phase;
-use crate::spill::Record;
+use crate::merge::Outcome;
+use crate::pass::{Targets, pass, pass_parallel};
 use crate::spool::{Spool, SpoolWriter};
 use crate::{BuildOptions, IngestError, io_error};
 
@@ -99,12 +97,13 @@ pub(crate) fn write_indexes(
         None => None,
     };
     let (outcome, passages) = if options.threads >= 2 {
-        let targets = Targets {
-            docs: Some(&docs_writer),
-            passages: Some(&passages_writer),
-            spool: spool.as_mut(),
-        };
-        pass(spilled, targets, "indexing", options)?
+        pass_parallel(
+            spilled,
+            &docs_writer,
+            &passages_writer,
+            spool.as_mut(),
+            options,
+        )?
     } else {
         let targets = Targets {
             docs: Some(&docs_writer),
@@ -131,108 +130,4 @@ pub(crate) fn write_indexes(
         spool,
         dense: None,
     })
-}
-
-/// Where one pass sends what it reads.
-struct Targets<'a> {
-    docs: Option<&'a IndexWriter>,
-    passages: Option<&'a IndexWriter>,
-    spool: Option<&'a mut SpoolWriter>,
-}
-
-/// One pass over the merged runs: the outcome and the number of passages.
-fn pass(
-    spilled: &Spilled,
-    mut targets: Targets<'_>,
-    name: &'static str,
-    options: &BuildOptions,
-) -> Result<(Outcome, u64), IngestError> {
-    let config = SplitterConfig {
-        max_tokens: options.passage_max_tokens as usize,
-    };
-    let counter = HeuristicTokenCounter;
-    let mut accepted = Accepted::open(&spilled.runs, spilled.records, spilled.tally.clone())?;
-    let mut first_passage = 0u64;
-    let mut phase = Phase::start(options.progress, name, Some(spilled.records));
-    while let Some((ord, document)) = accepted.next_doc()? {
-        let spans = split_passages(&document.text, &config, &counter);
-        if let Some(writer) = targets.docs {
-            writer.add_document(doc_document(&document, ord, first_passage, spans.len()))?;
-        }
-        if let Some(writer) = targets.passages {
-            for (i, span) in spans.iter().enumerate() {
-                let text = document
-                    .text
-                    .get(span.byte_start..span.byte_end)
-                    .unwrap_or_default();
-                let passage_ord = first_passage + i as u64;
-                writer.add_document(passage_document(&document, text, span, passage_ord, ord))?;
-            }
-        }
-        if let Some(spool) = targets.spool.as_deref_mut() {
-            for span in &spans {
-                let text = document
-                    .text
-                    .get(span.byte_start..span.byte_end)
-                    .unwrap_or_default();
-                let id = format!("{}#{}", document.doc_id, span.ordinal);
-                spool.push(&id, &document.title, text)?;
-            }
-        }
-        first_passage += spans.len() as u64;
-        phase.inc(1);
-    }
-    phase.finish();
-    Ok((accepted.finish(), first_passage))
-}
-
-fn doc_document(
-    document: &Record,
-    ord: u64,
-    first_passage: u64,
-    passages: usize,
-) -> TantivyDocument {
-    let (_, f) = doc_schema();
-    let mut tdoc = doc!(
-        f.doc_id => document.doc_id.as_str(),
-        f.url => document.url.as_str(),
-        f.title => document.title.as_str(),
-        f.text => document.text.as_str(),
-        f.content => format!("{}\n\n{}", document.title, document.text),
-        f.ord => ord,
-        f.first_passage => first_passage,
-        f.passage_count => passages as u64,
-    );
-    add_sites(&mut tdoc, f.site, &document.url);
-    tdoc
-}
-
-fn passage_document(
-    document: &Record,
-    text: &str,
-    span: &PassageSpan,
-    ord: u64,
-    doc_ord: u64,
-) -> TantivyDocument {
-    let (_, f) = passage_schema();
-    // The title gives every passage its page's context, as Pyserini's passage
-    // collections do ("title\ntext").
-    let mut tdoc = doc!(
-        f.content => format!("{}\n\n{}", document.title, text),
-        f.ord => ord,
-        f.doc_ord => doc_ord,
-        f.ordinal => u64::from(span.ordinal),
-        f.byte_start => span.byte_start as u64,
-        f.byte_end => span.byte_end as u64,
-        f.char_start => span.char_start,
-        f.char_end => span.char_end,
-    );
-    add_sites(&mut tdoc, f.site, &document.url);
-    tdoc
-}
-
-fn add_sites(doc: &mut TantivyDocument, field: tantivy::schema::Field, url: &str) {
-    for term in site_terms(url) {
-        doc.add_text(field, term);
-    }
 }
