@@ -178,8 +178,12 @@ pub fn print_summary(summary: &BuildSummary) {
         summary.snapshot_bytes as f64 / 1e6,
     );
     if let Some(peak) = summary.peak_rss_bytes {
+        let anon = summary
+            .peak_anon_bytes
+            .map(|b| format!(", {:.0} MB of it anonymous (heap)", b as f64 / 1e6))
+            .unwrap_or_default();
         eprintln!(
-            "  peak RSS {:.0} MB ({:.2}× the text), {} sorted run(s)",
+            "  peak RSS {:.0} MB ({:.2}× the text){anon}, {} sorted run(s)",
             peak as f64 / 1e6,
             peak as f64 / (summary.text_bytes.max(1)) as f64,
             summary.runs

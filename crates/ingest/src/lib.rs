@@ -113,8 +113,12 @@ pub struct BuildSummary {
     pub snapshot_bytes: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
-    /// Peak resident memory of the building process (Linux `VmHWM`), when known.
+    /// Peak resident memory of the building process (Linux `VmHWM`), when known. It counts
+    /// touched pages of mmap'd index files too (page cache the kernel can drop).
     pub peak_rss_bytes: Option<u64>,
+    /// Peak anonymous resident memory (`RssAnon`, sampled every 100 ms): heap and stacks,
+    /// what the build itself needs.
+    pub peak_anon_bytes: Option<u64>,
     /// Sorted runs the corpus was spilled into.
     pub runs: u64,
 }
@@ -196,6 +200,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
     if options.out.exists() && !options.overwrite {
         return Err(IngestError::OutputExists(options.out.display().to_string()));
     }
+    let sampler = rss::AnonSampler::start();
     let staging = staging_dir(&options.out);
     if staging.exists() {
         // A build that was killed leaves its staging directory; nothing in it can be
@@ -228,6 +233,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
         snapshot_bytes,
         seconds: started.elapsed().as_secs_f64(),
         peak_rss_bytes: rss::peak_rss_bytes(),
+        peak_anon_bytes: sampler.finish(),
         runs,
     })
 }
