@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use driftless_corpus::{FieldMap, Format};
-use driftless_ingest::{BuildOptions, BuildSummary, DenseOptions, Progress, build};
+use driftless_ingest::{
+    AnnChoice, BuildOptions, BuildSummary, DenseOptions, EmbedProvider, Progress, build,
+};
 
 /// Arguments of `driftless build`.
 #[derive(Debug, Args)]
@@ -48,9 +50,28 @@ pub struct BuildArgs {
     /// e.g. to build the same corpus elsewhere with --vectors. Needs --dense.
     #[arg(long, value_name = "NPY")]
     pub export_vectors: Option<PathBuf>,
+    /// Where passages are embedded: `cpu`, or `cuda` (an NVIDIA GPU through ONNX Runtime's
+    /// CUDA execution provider; needs a GPU build of libonnxruntime via --ort-library or
+    /// DRIFTLESS_ORT_LIB). Queries are always embedded on the CPU.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub ort_provider: ProviderArg,
+    /// CUDA device ordinal for --ort-provider cuda.
+    #[arg(long, default_value_t = 0)]
+    pub cuda_device: i32,
     /// Embedding workers (default: one per core).
     #[arg(long)]
     pub embed_workers: Option<usize>,
+    /// Approximate index of `mode=dense`: `hnsw` (best recall, serial build, on the heap),
+    /// `ivf` (k-means lists: parallel reproducible build, memory-mapped; for millions of
+    /// passages), or `auto` (IVF from 500,000 passages).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub ann: AnnArg,
+    /// IVF lists (default 4·√passages).
+    #[arg(long, value_name = "N")]
+    pub ivf_lists: Option<usize>,
+    /// IVF lists scanned per query by `mode=dense` (default lists/32, at least 8).
+    #[arg(long, value_name = "N")]
+    pub ivf_probe: Option<usize>,
     /// HNSW neighbours per node.
     #[arg(long, default_value_t = 16)]
     pub hnsw_m: usize,
@@ -137,6 +158,14 @@ impl BuildArgs {
             if let Some(workers) = self.embed_workers {
                 dense.workers = workers;
             }
+            dense.ann = match self.ann {
+                AnnArg::Auto => AnnChoice::Auto,
+                AnnArg::Hnsw => AnnChoice::Hnsw,
+                AnnArg::Ivf => AnnChoice::Ivf,
+            };
+            dense.provider = self.ort_provider.provider(self.cuda_device);
+            dense.ivf_lists = self.ivf_lists;
+            dense.ivf_probe = self.ivf_probe;
             dense.m = self.hnsw_m;
             dense.ef_construction = self.ef_construction;
             dense.ef_search = self.ef_search;
@@ -153,6 +182,36 @@ impl BuildArgs {
         }
         Ok(options)
     }
+}
+
+/// `--ort-provider`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProviderArg {
+    /// ONNX Runtime's CPU kernels.
+    Cpu,
+    /// ONNX Runtime's CUDA execution provider.
+    Cuda,
+}
+
+impl ProviderArg {
+    /// The embedder's provider, on CUDA device `device` for `cuda`.
+    pub fn provider(self, device: i32) -> EmbedProvider {
+        match self {
+            Self::Cpu => EmbedProvider::Cpu,
+            Self::Cuda => EmbedProvider::Cuda { device },
+        }
+    }
+}
+
+/// `--ann`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnnArg {
+    /// IVF from 500,000 passages, HNSW below.
+    Auto,
+    /// hnsw_rs graph.
+    Hnsw,
+    /// Inverted lists over fixed-seed k-means.
+    Ivf,
 }
 
 /// Runs the build and prints its summary.

@@ -25,7 +25,7 @@ pub struct EvalArgs {
 /// Evaluations.
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
-    /// Recall@k of mode=dense (HNSW) against mode=dense_exact (brute force).
+    /// Recall@k of mode=dense (HNSW or IVF) against mode=dense_exact (brute force).
     AnnRecall(AnnRecallArgs),
 }
 
@@ -44,9 +44,15 @@ pub struct AnnRecallArgs {
     /// Cut-off.
     #[arg(short, long, default_value_t = 10)]
     pub k: usize,
-    /// HNSW beam to evaluate instead of the snapshot's.
+    /// Search effort to evaluate instead of the snapshot's: HNSW's beam, or IVF's lists
+    /// probed.
     #[arg(long)]
     pub ef: Option<usize>,
+    /// Query vectors (`.npy`, float32, (queries, dim)) instead of embedding sampled passage
+    /// words: for snapshots built with --vectors, whose queries come from the same encoder.
+    /// The first --queries rows are used.
+    #[arg(long, value_name = "NPY")]
+    pub query_vectors: Option<PathBuf>,
 }
 
 /// Runs an evaluation.
@@ -60,15 +66,24 @@ pub fn run(args: &EvalArgs) -> Result<()> {
 /// ANN recall: a table on stderr, JSON on stdout.
 fn ann_recall(args: &AnnRecallArgs) -> Result<()> {
     let snapshot = Snapshot::open(&args.snapshot)?;
-    let queries = snapshot.sample_queries(args.queries, args.words)?;
-    let report = snapshot.ann_recall(&queries, args.k, args.ef)?;
+    let report = match &args.query_vectors {
+        Some(npy) => {
+            let vectors = driftless_ingest::read_npy_rows(npy, args.queries)?;
+            snapshot.ann_recall_for_vectors(&vectors, args.k, args.ef)?
+        }
+        None => {
+            let queries = snapshot.sample_queries(args.queries, args.words)?;
+            snapshot.ann_recall(&queries, args.k, args.ef)?
+        }
+    };
     eprintln!(
-        "ann-recall on {}: recall@{} = {:.4} over {} queries ({} perfect), ef_search {}; HNSW {:.0} q/s vs exact scan {:.0} q/s ({:.1}x); query embedding median {:.2} ms",
+        "ann-recall on {}: recall@{} = {:.4} over {} queries ({} perfect), {} effort {}; ANN {:.0} q/s vs exact scan {:.0} q/s ({:.1}x); query embedding median {:.2} ms",
         snapshot.id(),
         report.k,
         report.recall_at_k,
         report.queries,
         report.perfect_queries,
+        report.index,
         report.ef_search,
         report.ann_qps,
         report.exact_qps,

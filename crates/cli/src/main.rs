@@ -2,6 +2,7 @@
 mod build_cmd;
 mod corpus_cmd;
 mod data_dir;
+mod embed_cmd;
 mod eval_cmd;
 mod eval_run;
 mod keys_cmd;
@@ -46,6 +47,9 @@ struct Cli {
 enum Command {
     /// Build a snapshot from a corpus (directory of HTML pages or a JSONL file).
     Build(build_cmd::BuildArgs),
+    /// Embed a built snapshot's passages into an .npy (+ ids) for `build --vectors`, e.g. on
+    /// a GPU machine (`--ort-provider cuda`).
+    Embed(embed_cmd::EmbedArgs),
     /// Serve a snapshot over HTTP.
     Serve(serve_cmd::ServeArgs),
     /// Serve the MCP tools (search, fetch, get_document) on stdin/stdout, for desktop clients.
@@ -137,6 +141,7 @@ fn main() -> std::process::ExitCode {
     }
     let result = match cli.command {
         Command::Build(args) => build_cmd::run(&args).map(|_| ()),
+        Command::Embed(args) => embed_cmd::run(&args),
         Command::Serve(args) => serve_cmd::run(&args),
         Command::Mcp(args) => mcp_cmd::run(&args),
         Command::Quickstart(args) => quickstart::run(&args),

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 
+mod embed_vectors;
 mod export_passages;
 mod logs;
 

@@ -11,6 +11,10 @@
 //!   1.2x of this baseline.
 //! - `pool/workers_N`: 200 passages of ~100 words through `EmbedPool::embed_all`; criterion
 //!   reports passages/s.
+//! - `pool/raw_ort_N`: the baseline for it: N raw sessions (built like the pool's) on N
+//!   threads taking the same 200 passages, tokenised beforehand, from a shared counter; the
+//!   output is extracted, not pooled. Same passages, same sessions, same threads: the ratio
+//!   is what the pool adds (tokenising, pooling, bookkeeping) to ONNX Runtime's own time.
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -99,24 +103,13 @@ fn bench_query(c: &mut Criterion, files: &ModelFiles, library: &std::path::Path)
         widen(encoding.get_attention_mask()),
         widen(encoding.get_type_ids()),
     );
-    let shape = [1usize, ids.len()];
 
     let mut group = c.benchmark_group("query");
     group.bench_function("embedder", |b| {
         b.iter(|| embedder.embed(black_box(QUERY)).expect("embed"));
     });
     group.bench_function("raw_ort", |b| {
-        b.iter(|| {
-            let outputs = session
-                .run(ort::inputs![
-                    "input_ids" => TensorRef::from_array_view((shape, ids.as_slice())).expect("ids"),
-                    "attention_mask" => TensorRef::from_array_view((shape, mask.as_slice())).expect("mask"),
-                    "token_type_ids" => TensorRef::from_array_view((shape, types.as_slice())).expect("types"),
-                ])
-                .expect("run");
-            let (_, values) = outputs["last_hidden_state"].try_extract_tensor::<f32>().expect("output");
-            black_box(values[0])
-        });
+        b.iter(|| black_box(run_one(&mut session, &ids, &mask, &types)));
     });
     group.finish();
 }
@@ -137,7 +130,65 @@ fn bench_pool(c: &mut Criterion, files: &ModelFiles, library: &std::path::Path) 
             });
         });
     }
+    let inputs = tokenised(files, &texts);
+    let env = ort_environment(library).expect("environment");
+    let onnx = std::fs::read(files.onnx_path()).expect("model.onnx");
+    for workers in [1, 2] {
+        let sessions: Vec<std::sync::Mutex<Session>> = (0..workers)
+            .map(|_| std::sync::Mutex::new(raw_session(&env, &onnx).expect("raw session")))
+            .collect();
+        group.bench_function(format!("raw_ort_{workers}"), |b| {
+            b.iter(|| run_raw(&sessions, &inputs));
+        });
+    }
     group.finish();
+}
+
+/// (ids, mask, types) per passage, truncated at the model's window like the embedder's.
+type Input = (Vec<i64>, Vec<i64>, Vec<i64>);
+
+fn tokenised(files: &ModelFiles, texts: &[&str]) -> Vec<Input> {
+    let mut tokenizer =
+        tokenizers::Tokenizer::from_file(files.tokenizer_path()).expect("tokenizer");
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(tokenizers::TruncationParams {
+            max_length: files.max_tokens,
+            ..Default::default()
+        }))
+        .expect("truncation");
+    let widen = |v: &[u32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<_>>();
+    texts
+        .iter()
+        .map(|text| {
+            let e = tokenizer.encode(*text, true).expect("encode");
+            (
+                widen(e.get_ids()),
+                widen(e.get_attention_mask()),
+                widen(e.get_type_ids()),
+            )
+        })
+        .collect()
+}
+
+/// Every input through one of `sessions`, one thread per session, next input from a counter.
+fn run_raw(sessions: &[std::sync::Mutex<Session>], inputs: &[Input]) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for session in sessions {
+            let next = &next;
+            scope.spawn(move || {
+                let mut session = session.lock().expect("session");
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((ids, mask, types)) = inputs.get(i) else {
+                        break;
+                    };
+                    black_box(run_one(&mut session, ids, mask, types));
+                }
+            });
+        }
+    });
 }
 
 fn benches(c: &mut Criterion) {
@@ -146,6 +197,22 @@ fn benches(c: &mut Criterion) {
     };
     bench_query(c, &files, &library);
     bench_pool(c, &files, &library);
+}
+
+/// One pre-tokenised text through a raw session; the first output value, extracted.
+fn run_one(session: &mut Session, ids: &[i64], mask: &[i64], types: &[i64]) -> f32 {
+    let shape = [1usize, ids.len()];
+    let outputs = session
+        .run(ort::inputs![
+            "input_ids" => TensorRef::from_array_view((shape, ids)).expect("ids"),
+            "attention_mask" => TensorRef::from_array_view((shape, mask)).expect("mask"),
+            "token_type_ids" => TensorRef::from_array_view((shape, types)).expect("types"),
+        ])
+        .expect("run");
+    let (_, values) = outputs["last_hidden_state"]
+        .try_extract_tensor::<f32>()
+        .expect("output");
+    values[0]
 }
 
 criterion_group!(embed, benches);

@@ -15,7 +15,7 @@ use ort::value::TensorRef;
 use crate::EmbedError;
 use crate::model_files::ModelFiles;
 use crate::pooling::mean_pool_normalized;
-use crate::runtime::{build_session, ort_environment};
+use crate::runtime::{Provider, build_session, ort_environment};
 use crate::tokenize::TextTokenizer;
 
 /// The graph's input and output names (those of the sentence-transformers export).
@@ -63,7 +63,7 @@ impl Embedder {
             &model.read_tokenizer()?,
             model.max_tokens,
         )?);
-        Self::from_parts(&env, &onnx, model, tokenizer, intra_threads)
+        Self::from_parts(&env, &onnx, model, tokenizer, intra_threads, Provider::Cpu)
     }
 
     /// Builds an embedder from bytes already read and verified, so a pool reads and hashes the
@@ -74,8 +74,9 @@ impl Embedder {
         model: &ModelFiles,
         tokenizer: Arc<TextTokenizer>,
         intra_threads: usize,
+        provider: Provider,
     ) -> Result<Self, EmbedError> {
-        let session = build_session(env, onnx, intra_threads)?;
+        let session = build_session(env, onnx, intra_threads, provider)?;
         let onnx_path = model.onnx_path();
         check_signature(&session, &onnx_path)?;
         Ok(Self {

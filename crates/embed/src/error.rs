@@ -108,6 +108,22 @@ pub enum EmbedError {
         reason: String,
     },
 
+    /// The execution provider asked for cannot run in this ONNX Runtime or on this machine.
+    #[error(
+        "the {provider} execution provider cannot start with {library}: {message}. The \
+         onnxruntime library that corpus-tools/fetch-model.sh installs is ONNX Runtime's CPU \
+         build; for CUDA pass --ort-library <libonnxruntime.so of an onnxruntime-gpu 1.31 \
+         build> on a machine with an NVIDIA driver and CUDA 12, or use --ort-provider cpu"
+    )]
+    ProviderUnavailable {
+        /// The provider's name (`cuda`).
+        provider: &'static str,
+        /// The library that was loaded.
+        library: PathBuf,
+        /// What ONNX Runtime said.
+        message: String,
+    },
+
     /// A caller passed a setting this crate cannot honour (for example zero threads).
     #[error("invalid embedder setting: {0}")]
     InvalidSetting(String),

@@ -38,4 +38,4 @@ pub use locate::{
 pub use model_files::ModelFiles;
 pub use pool::EmbedPool;
 pub use pooling::cosine;
-pub use runtime::ort_environment;
+pub use runtime::{Provider, ort_environment};

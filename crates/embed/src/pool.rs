@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::EmbedError;
 use crate::embedder::{Embedder, Embedding};
 use crate::model_files::ModelFiles;
-use crate::runtime::ort_environment;
+use crate::runtime::{Provider, ort_environment};
 use crate::tokenize::TextTokenizer;
 
 /// A fixed set of single-threaded embedders for encoding documents.
@@ -27,6 +27,17 @@ impl EmbedPool {
     /// The model is read and verified once and its tokenizer shared; each session holds its own
     /// copy of the weights (about 23 MB for the int8 model).
     pub fn new(model: &ModelFiles, ort_library: &Path, workers: usize) -> Result<Self, EmbedError> {
+        Self::with_provider(model, ort_library, workers, Provider::Cpu)
+    }
+
+    /// Opens `workers` sessions on `provider` (one intra-op thread each on the CPU; on a GPU
+    /// one session per worker keeps the device busy while the others tokenise).
+    pub fn with_provider(
+        model: &ModelFiles,
+        ort_library: &Path,
+        workers: usize,
+        provider: Provider,
+    ) -> Result<Self, EmbedError> {
         if workers == 0 {
             return Err(EmbedError::InvalidSetting(
                 "an embedding pool needs at least 1 worker".into(),
@@ -39,7 +50,7 @@ impl EmbedPool {
             model.max_tokens,
         )?);
         let workers = (0..workers)
-            .map(|_| Embedder::from_parts(&env, &onnx, model, Arc::clone(&tokenizer), 1))
+            .map(|_| Embedder::from_parts(&env, &onnx, model, Arc::clone(&tokenizer), 1, provider))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { workers })
     }

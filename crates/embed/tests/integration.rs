@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use driftless_embed::{
-    EmbedError, EmbedPool, Embedder, ModelFiles, cosine, default_model_dir, default_ort_library,
+    EmbedError, EmbedPool, Embedder, ModelFiles, Provider, cosine, default_model_dir,
+    default_ort_library,
 };
 
 /// Without the environment variables, look in the workspace's own `.cache/models` rather than
@@ -228,4 +229,36 @@ fn invalid_settings_are_refused() {
     assert!(matches!(err, EmbedError::InvalidSetting(_)), "{err:?}");
     let err = Embedder::new(&files, &library, 0).unwrap_err();
     assert!(matches!(err, EmbedError::InvalidSetting(_)), "{err:?}");
+}
+
+#[test]
+fn a_gpu_provider_without_a_gpu_build_is_a_clear_error() {
+    let Some((files, library)) = model() else {
+        return;
+    };
+    // The library corpus-tools/fetch-model.sh installs is ONNX Runtime's CPU build: asking it
+    // for CUDA must fail at once and say what to do, not fall back to the CPU silently.
+    let err = EmbedPool::with_provider(&files, &library, 1, Provider::Cuda { device: 0 })
+        .expect_err("the CPU build of ONNX Runtime has no CUDA provider");
+    assert!(
+        matches!(
+            err,
+            EmbedError::ProviderUnavailable {
+                provider: "cuda",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    for needle in ["cuda", "--ort-library", "--ort-provider cpu"] {
+        assert!(
+            message.contains(needle),
+            "{needle:?} missing from: {message}"
+        );
+    }
+    assert!(err.is_setup_problem());
+    // The CPU provider through the same entry point still works.
+    let pool = EmbedPool::with_provider(&files, &library, 1, Provider::Cpu).expect("cpu pool");
+    assert_eq!(pool.workers(), 1);
 }

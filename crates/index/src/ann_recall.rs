@@ -1,4 +1,4 @@
-//! `driftless eval ann-recall`: how close HNSW (`mode=dense`) comes to the exact scan
+//! `driftless eval ann-recall`: how close the ANN index (`mode=dense`, HNSW or IVF) comes to the exact scan
 //! (`mode=dense_exact`), and what each costs.
 use std::time::Instant;
 
@@ -14,7 +14,9 @@ pub struct AnnRecallReport {
     pub queries: usize,
     /// Cut-off.
     pub k: usize,
-    /// HNSW search beam used.
+    /// The approximate index: `hnsw` or `ivf`.
+    pub index: &'static str,
+    /// Search effort used: HNSW's beam, or the number of IVF lists probed.
     pub ef_search: usize,
     /// Mean of |ANN top-k ∩ exact top-k| / k.
     pub recall_at_k: f64,
@@ -22,6 +24,10 @@ pub struct AnnRecallReport {
     pub perfect_queries: usize,
     /// ANN searches per second (vector search only, embedding excluded).
     pub ann_qps: f64,
+    /// Median time of one ANN search, ms (one thread, embedding excluded).
+    pub ann_p50_ms: f64,
+    /// 99th percentile of one ANN search, ms.
+    pub ann_p99_ms: f64,
     /// Exact scans per second.
     pub exact_qps: f64,
     /// Median query embedding time, ms.
@@ -62,6 +68,14 @@ impl Snapshot {
         Ok(doc.text.get(start..end).unwrap_or_default().to_string())
     }
 
+    fn dense_or_refuse(&self) -> Result<&crate::dense::DenseIndex, UserError> {
+        self.dense.as_ref().ok_or_else(|| {
+            UserError::ModeUnavailable(
+                "this snapshot has no dense index; build with --dense".into(),
+            )
+        })
+    }
+
     /// Recall@k of `mode=dense` against `mode=dense_exact` over `queries`.
     /// `ef` overrides the snapshot's beam (to see what another setting would give).
     pub fn ann_recall(
@@ -70,11 +84,7 @@ impl Snapshot {
         k: usize,
         ef: Option<usize>,
     ) -> Result<AnnRecallReport, IndexError> {
-        let dense = self.dense.as_ref().ok_or_else(|| {
-            UserError::ModeUnavailable(
-                "this snapshot has no dense index; build with --dense".into(),
-            )
-        })?;
+        let dense = self.dense_or_refuse()?;
         let mut embed_ms = Vec::with_capacity(queries.len());
         let mut vectors = Vec::with_capacity(queries.len());
         for query in queries {
@@ -82,13 +92,56 @@ impl Snapshot {
             vectors.push(dense.embed(query)?);
             embed_ms.push(started.elapsed().as_secs_f64() * 1e3);
         }
+        let mut report = self.ann_recall_for_vectors(&vectors, k, ef)?;
+        embed_ms.sort_by(f64::total_cmp);
+        report.embed_median_ms = embed_ms.get(embed_ms.len() / 2).copied().unwrap_or(0.0);
+        Ok(report)
+    }
+
+    /// Recall@k of `mode=dense` against `mode=dense_exact` for query vectors given directly
+    /// (for vectors imported with `--vectors`, whose queries come from the same source).
+    pub fn ann_recall_for_vectors(
+        &self,
+        vectors: &[Vec<f32>],
+        k: usize,
+        ef: Option<usize>,
+    ) -> Result<AnnRecallReport, IndexError> {
+        let dense = self.dense_or_refuse()?;
+        if let Some(bad) = vectors.iter().find(|v| v.len() != dense.config.dim) {
+            return Err(UserError::invalid(
+                "query_vectors",
+                format!(
+                    "a query vector has {} dimensions, the snapshot {}",
+                    bad.len(),
+                    dense.config.dim
+                ),
+            )
+            .into());
+        }
         let started = Instant::now();
-        let ef = ef.unwrap_or(dense.config.hnsw_ef_search).max(k);
+        // HNSW's beam is at least k; IVF's effort is a number of lists, any positive count.
+        let ef = ef.unwrap_or(dense.default_effort());
+        let ef = if dense.config.ivf.is_some() {
+            ef.max(1)
+        } else {
+            ef.max(k)
+        };
+        let mut ann_ms = Vec::with_capacity(vectors.len());
         let ann: Vec<_> = vectors
             .iter()
-            .map(|v| dense.ann_with_ef(v, k, ef))
+            .map(|v| {
+                let one = Instant::now();
+                let hits = dense.ann_with_ef(v, k, ef);
+                ann_ms.push(one.elapsed().as_secs_f64() * 1e3);
+                hits
+            })
             .collect();
         let ann_secs = started.elapsed().as_secs_f64();
+        ann_ms.sort_by(f64::total_cmp);
+        let quantile = |q: f64| {
+            let at = ((ann_ms.len() as f64 - 1.0) * q).round() as usize;
+            ann_ms.get(at).copied().unwrap_or(0.0)
+        };
         let started = Instant::now();
         let exact: Vec<_> = vectors.iter().map(|v| dense.exact(v, k)).collect();
         let exact_secs = started.elapsed().as_secs_f64();
@@ -101,17 +154,23 @@ impl Snapshot {
             total += found as f64 / denominator as f64;
             perfect += usize::from(found == truth.len());
         }
-        embed_ms.sort_by(f64::total_cmp);
-        let n = queries.len().max(1) as f64;
+        let n = vectors.len().max(1) as f64;
         Ok(AnnRecallReport {
-            queries: queries.len(),
+            queries: vectors.len(),
+            index: if dense.config.ivf.is_some() {
+                "ivf"
+            } else {
+                "hnsw"
+            },
             k,
             ef_search: ef,
             recall_at_k: total / n,
             perfect_queries: perfect,
             ann_qps: n / ann_secs.max(1e-9),
+            ann_p50_ms: quantile(0.5),
+            ann_p99_ms: quantile(0.99),
             exact_qps: n / exact_secs.max(1e-9),
-            embed_median_ms: embed_ms.get(embed_ms.len() / 2).copied().unwrap_or(0.0),
+            embed_median_ms: 0.0,
         })
     }
 }

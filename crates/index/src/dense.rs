@@ -1,5 +1,6 @@
-//! Dense retrieval: query embedding, HNSW (hnsw_rs) and the exact scan it is measured
-//! against. Vectors are L2-normalised, so the score is the dot product (cosine).
+//! Dense retrieval: query embedding, the approximate index (HNSW by hnsw_rs, or IVF for large
+//! corpora, see `ivf.rs`) and the exact scan both are measured against. Vectors are
+//! L2-normalised, so the score is the dot product (cosine).
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -7,8 +8,12 @@ use driftless_embed::{Embedder, ModelFiles};
 use hnsw_rs::hnswio::HnswIo;
 use hnsw_rs::prelude::{Distance, Hnsw};
 
-use crate::dense_config::{DISTANCE_VERSION, DenseConfig, HNSW_BASENAME, MODEL_DIR, VECTORS_FILE};
+use crate::dense_config::{
+    DENSE_DIR, DISTANCE_VERSION, DenseConfig, HNSW_BASENAME, MODEL_DIR, VECTORS_FILE,
+};
 use crate::error::{InternalError, OpenError};
+use crate::ivf::Ivf;
+use crate::vector_store::VectorStore;
 
 /// `1 − dot` for unit vectors. anndists' `DistDot` asserts `dot ≤ 1`, which rounding breaks
 /// for a vector against itself (1.0000001), aborting a build; this one clamps at 0 instead.
@@ -28,8 +33,8 @@ pub type DenseHit = (u32, f32);
 pub struct DenseIndex {
     /// Settings from the manifest.
     pub config: DenseConfig,
-    vectors: Vec<f32>,
-    pub(crate) hnsw: Hnsw<'static, f32, UnitDot>,
+    vectors: VectorStore,
+    pub(crate) ann: Ann,
     /// See [`crate::OpenOptions::filtered_full_scan`].
     pub(crate) filtered_full_scan: usize,
     /// The query encoder, started on the first dense query (or by [`DenseIndex::encoder`]):
@@ -41,26 +46,20 @@ pub struct DenseIndex {
     ort_library: PathBuf,
 }
 
+/// The approximate index of a snapshot.
+pub(crate) enum Ann {
+    /// Graph search with a fixed beam (`hnsw_ef_search`).
+    Hnsw(Hnsw<'static, f32, UnitDot>),
+    /// Inverted lists with a fixed number of lists probed (`ivf.probe`).
+    Ivf(Ivf),
+}
+
 impl std::fmt::Debug for DenseIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DenseIndex")
             .field("config", &self.config)
             .finish_non_exhaustive()
     }
-}
-
-/// Reads little-endian f32s.
-pub fn read_vectors(path: &Path) -> Result<Vec<f32>, std::io::Error> {
-    let bytes = std::fs::read(path)?;
-    if bytes.len() % 4 != 0 {
-        return Err(std::io::Error::other(
-            "vector file length is not a multiple of 4",
-        ));
-    }
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect())
 }
 
 /// Dot product in a fixed order (same bits on every run of the same binary).
@@ -120,13 +119,15 @@ impl DenseIndex {
                 ),
             ));
         }
-        let vectors =
-            read_vectors(&dir.join(VECTORS_FILE)).map_err(|e| fail(VECTORS_FILE, e.to_string()))?;
-        if vectors.len() != passages * config.dim {
+        let dense_dir = dir.join(DENSE_DIR);
+        let vectors_name = VECTORS_FILE.trim_start_matches("dense/");
+        let vectors = VectorStore::open(&dense_dir, vectors_name, config.dim)
+            .map_err(|e| fail(VECTORS_FILE, e))?;
+        if vectors.len() != passages {
             return Err(fail(
                 VECTORS_FILE,
                 format!(
-                    "{} floats for {passages} passages of {} dimensions",
+                    "{} vectors for {passages} passages of {} dimensions",
                     vectors.len(),
                     config.dim
                 ),
@@ -140,19 +141,26 @@ impl DenseIndex {
                 "model digest differs from the manifest".into(),
             ));
         }
-        // hnsw_rs returns a graph that borrows its loader; the loader lives as long as the
-        // process (one per opened snapshot), which is what a server does anyway.
-        let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(
-            &dir.join(crate::dense_config::DENSE_DIR),
-            HNSW_BASENAME,
-        )));
-        let hnsw = loader
-            .load_hnsw::<f32, UnitDot>()
-            .map_err(|e| fail("dense/hnsw.hnsw.graph", e.to_string()))?;
+        let ann = match &config.ivf {
+            Some(ivf) => Ann::Ivf(
+                Ivf::open(&dense_dir, ivf, config.dim, passages).map_err(|e| fail(DENSE_DIR, e))?,
+            ),
+            None => {
+                // hnsw_rs returns a graph that borrows its loader; the loader lives as long as
+                // the process (one per opened snapshot), which is what a server does anyway.
+                let loader: &'static mut HnswIo =
+                    Box::leak(Box::new(HnswIo::new(&dense_dir, HNSW_BASENAME)));
+                Ann::Hnsw(
+                    loader
+                        .load_hnsw::<f32, UnitDot>()
+                        .map_err(|e| fail("dense/hnsw.hnsw.graph", e.to_string()))?,
+                )
+            }
+        };
         Ok(Self {
             config,
             vectors,
-            hnsw,
+            ann,
             filtered_full_scan: crate::dense_filter::DEFAULT_FILTERED_FULL_SCAN,
             embedder: OnceLock::new(),
             embedder_start: Mutex::new(()),
@@ -189,13 +197,17 @@ impl DenseIndex {
 
     /// Passage vector by ordinal.
     pub fn vector(&self, ord: u32) -> &[f32] {
-        let d = self.config.dim;
-        &self.vectors[ord as usize * d..(ord as usize + 1) * d]
+        self.vectors.get(ord)
     }
 
     /// Number of vectors.
     pub fn len(&self) -> usize {
-        self.vectors.len() / self.config.dim.max(1)
+        self.vectors.len()
+    }
+
+    /// The memory-mapped passage vectors.
+    pub fn vectors(&self) -> &VectorStore {
+        &self.vectors
     }
 
     /// True when the index holds no vectors.
@@ -212,15 +224,29 @@ impl DenseIndex {
         all
     }
 
-    /// Approximate top `limit` from HNSW with the snapshot's fixed beam (widened to `limit`).
+    /// Approximate top `limit` with the snapshot's fixed effort (HNSW beam or IVF lists).
     pub fn ann(&self, query: &[f32], limit: usize) -> Vec<DenseHit> {
-        self.ann_with_ef(query, limit, self.config.hnsw_ef_search)
+        self.ann_with_ef(query, limit, self.default_effort())
     }
 
-    /// Approximate top `limit` with an explicit beam (evaluation of other settings).
+    /// The snapshot's search effort: HNSW's beam, or the IVF lists probed.
+    pub fn default_effort(&self) -> usize {
+        match &self.config.ivf {
+            Some(ivf) => ivf.probe,
+            None => self.config.hnsw_ef_search,
+        }
+    }
+
+    /// Approximate top `limit` with an explicit effort (evaluation of other settings): the
+    /// beam for HNSW (widened to `limit`), the number of lists probed for IVF.
     pub fn ann_with_ef(&self, query: &[f32], limit: usize, ef: usize) -> Vec<DenseHit> {
-        let neighbours = self.hnsw.search(query, limit, ef.max(limit));
-        self.rescored(query, neighbours, limit)
+        match &self.ann {
+            Ann::Hnsw(hnsw) => {
+                let neighbours = hnsw.search(query, limit, ef.max(limit));
+                self.rescored(query, neighbours, limit)
+            }
+            Ann::Ivf(ivf) => ivf.search(&self.vectors, query, limit, ef, None),
+        }
     }
 
     /// HNSW's neighbours as ranked hits. Repaired points exist twice in the graph; keep one.

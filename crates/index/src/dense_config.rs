@@ -48,4 +48,12 @@ pub struct DenseConfig {
     /// computed by the build or imported with `--vectors`.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub vectors_sha256: String,
+    /// The approximate index is IVF (`dense/ivf.*`) instead of HNSW; the `hnsw_*` fields are
+    /// then 0. Absent from manifests of HNSW snapshots, whose ids are therefore unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ivf: Option<crate::ivf::IvfConfig>,
+    /// `cuda` when the passages were embedded on a GPU (`build --ort-provider cuda`); empty
+    /// for the CPU, so CPU snapshots keep their ids.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub embed_provider: String,
 }

@@ -8,7 +8,8 @@
 //!   their vectors are scanned exactly: a few milliseconds, and exact, where a graph search
 //!   would wander through excluded nodes;
 //! - otherwise HNSW searches with the filter applied to every candidate it keeps
-//!   (hnsw_rs's `search_filter`), so the beam fills with admitted passages only;
+//!   (hnsw_rs's `search_filter`), so the beam fills with admitted passages only; IVF scans
+//!   its nearest lists with the filter and widens until k admitted passages were seen;
 //! - should that still find fewer than asked while more may pass (a graph can strand a
 //!   filtered region), the admitted passages are scanned exactly instead.
 //!
@@ -18,7 +19,7 @@
 use driftless_api::Unit;
 use tantivy::DocId;
 
-use crate::dense::{DenseHit, DenseIndex, dot, rank};
+use crate::dense::{Ann, DenseHit, DenseIndex, dot, rank};
 use crate::filter::Filter;
 use crate::snapshot::Snapshot;
 
@@ -50,10 +51,22 @@ impl DenseIndex {
         limit: usize,
         admits: &dyn Fn(u32) -> bool,
     ) -> Vec<DenseHit> {
-        let ef = self.config.hnsw_ef_search.max(limit);
-        let keep = |id: &usize| u32::try_from(*id).is_ok_and(admits);
-        let neighbours = self.hnsw.search_filter(query, limit, ef, Some(&keep));
-        self.rescored(query, neighbours, limit)
+        match &self.ann {
+            Ann::Hnsw(hnsw) => {
+                let ef = self.config.hnsw_ef_search.max(limit);
+                let keep = |id: &usize| u32::try_from(*id).is_ok_and(admits);
+                let neighbours = hnsw.search_filter(query, limit, ef, Some(&keep));
+                self.rescored(query, neighbours, limit)
+            }
+            // IVF widens its scan until `limit` admitted passages were seen.
+            Ann::Ivf(ivf) => ivf.search(
+                self.vectors(),
+                query,
+                limit,
+                self.default_effort(),
+                Some(admits),
+            ),
+        }
     }
 }
 

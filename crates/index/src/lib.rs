@@ -26,7 +26,9 @@ mod fetch;
 mod filter;
 pub mod fusion;
 mod hits;
+pub mod ivf;
 mod maxscore;
+pub mod passage_export;
 pub mod query;
 pub mod schema;
 mod search;
@@ -34,6 +36,7 @@ mod snapshot;
 pub mod snippet;
 pub mod term_filter;
 mod topk;
+pub mod vector_store;
 mod verify;
 
 use std::path::Path;

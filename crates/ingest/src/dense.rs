@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use driftless_embed::{EmbedPool, Embedder, ModelFiles, default_model_dir, default_ort_library};
+use driftless_embed::{
+    EmbedPool, Embedder, ModelFiles, Provider, default_model_dir, default_ort_library,
+};
 use driftless_index::dense::UnitDot;
 use driftless_index::dense_config::{
     DENSE_DIR, DenseConfig, HNSW_BASENAME, MODEL_DIR, VECTORS_FILE,
@@ -28,6 +30,8 @@ pub struct DenseOptions {
     pub ort_library: PathBuf,
     /// Embedding workers (one single-threaded session each).
     pub workers: usize,
+    /// Where passages are embedded (queries are always embedded on the CPU).
+    pub provider: Provider,
     /// HNSW neighbours per node.
     pub m: usize,
     /// HNSW construction beam.
@@ -42,6 +46,40 @@ pub struct DenseOptions {
     pub vector_ids: Option<PathBuf>,
     /// Also write the passage vectors as `.npy` (and its ids file) here.
     pub export: Option<PathBuf>,
+    /// The approximate index: HNSW, IVF, or by corpus size.
+    pub ann: AnnChoice,
+    /// IVF lists (default 4√passages).
+    pub ivf_lists: Option<usize>,
+    /// IVF lists probed per query (default lists/32, at least 8).
+    pub ivf_probe: Option<usize>,
+}
+
+/// Which approximate index a dense build writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnnChoice {
+    /// HNSW below [`AnnChoice::AUTO_IVF_FROM`] passages, IVF from there on.
+    #[default]
+    Auto,
+    /// HNSW (hnsw_rs): best recall and latency, but serial insertion (~1,300 points/s on
+    /// 2 cores) and every vector and edge on the heap.
+    Hnsw,
+    /// IVF with fixed-seed k-means: parallel, reproducible build, memory-mapped at search.
+    Ivf,
+}
+
+impl AnnChoice {
+    /// Passages from which `Auto` builds IVF: HNSW would take ~6 min and 1 GB of heap per
+    /// 500k passages here (benches/README.md).
+    pub const AUTO_IVF_FROM: u64 = 500_000;
+
+    /// Whether a build of `passages` writes IVF.
+    pub fn ivf_for(self, passages: u64) -> bool {
+        match self {
+            Self::Auto => passages >= Self::AUTO_IVF_FROM,
+            Self::Hnsw => false,
+            Self::Ivf => true,
+        }
+    }
 }
 
 impl Default for DenseOptions {
@@ -50,12 +88,16 @@ impl Default for DenseOptions {
             model_dir: default_model_dir(),
             ort_library: default_ort_library(),
             workers: std::thread::available_parallelism().map_or(1, usize::from),
+            provider: Provider::Cpu,
             m: 16,
             ef_construction: 100,
             ef_search: 128,
             vectors: None,
             vector_ids: None,
             export: None,
+            ann: AnnChoice::Auto,
+            ivf_lists: None,
+            ivf_probe: None,
         }
     }
 }
@@ -72,6 +114,19 @@ impl DenseOptions {
         if !(16..=1000).contains(&self.ef_construction) || !(10..=1000).contains(&self.ef_search) {
             return Err(IngestError::InvalidOption(
                 "HNSW ef_construction must be 16..=1000 and ef_search 10..=1000".into(),
+            ));
+        }
+        if let Some(lists) = self.ivf_lists
+            && !(1..=crate::ivf_build::MAX_LISTS).contains(&lists)
+        {
+            return Err(IngestError::InvalidOption(format!(
+                "IVF lists must be 1..={}, got {lists}",
+                crate::ivf_build::MAX_LISTS
+            )));
+        }
+        if self.ivf_probe == Some(0) {
+            return Err(IngestError::InvalidOption(
+                "IVF lists probed must be at least 1".into(),
             ));
         }
         if self.workers == 0 || self.workers > 64 {
@@ -111,7 +166,7 @@ impl DenseOptions {
     }
 }
 
-fn dense_error(message: impl std::fmt::Display) -> IngestError {
+pub(crate) fn dense_error(message: impl std::fmt::Display) -> IngestError {
     IngestError::Dense(message.to_string())
 }
 
@@ -153,10 +208,30 @@ pub(crate) fn build_dense(
     out.flush().map_err(io_error(&vectors_path))?;
     drop(out);
     let vectors_sha256 = file_sha256(&vectors_path)?;
-    let vectors = read_vectors(&vectors_path, dim)?;
-    let (repaired, unreachable) =
-        build_graph(&root.join(DENSE_DIR), &vectors, dim, options, progress)?;
-    drop(vectors);
+    let (repaired, unreachable, ivf) = if options.ann.ivf_for(spool.count) {
+        let lists = options
+            .ivf_lists
+            .unwrap_or_else(|| crate::ivf_build::default_lists(spool.count as usize));
+        let probe = options
+            .ivf_probe
+            .unwrap_or_else(|| crate::ivf_build::default_probe(lists));
+        let name = VECTORS_FILE.trim_start_matches("dense/");
+        let ivf = crate::ivf_build::build_ivf(
+            &root.join(DENSE_DIR),
+            name,
+            dim,
+            lists,
+            probe,
+            options.workers,
+            progress,
+        )?;
+        (0, 0, Some(ivf))
+    } else {
+        let vectors = read_vectors(&vectors_path, dim)?;
+        let (repaired, unreachable) =
+            build_graph(&root.join(DENSE_DIR), &vectors, dim, options, progress)?;
+        (repaired, unreachable, None)
+    };
     if let Some(export) = &options.export {
         let rows = vectors::write_npy(export, &vectors_path, dim)?;
         let ids = vectors::ids_path(export);
@@ -176,15 +251,25 @@ pub(crate) fn build_dense(
         tokenizer_sha256: model.tokenizer_sha256.clone(),
         dim,
         max_tokens: model.max_tokens,
-        hnsw_m: options.m,
-        hnsw_ef_construction: options.ef_construction,
-        hnsw_ef_search: options.ef_search,
+        // An IVF snapshot has no graph: its HNSW settings are 0, not settings it ignores.
+        hnsw_m: if ivf.is_some() { 0 } else { options.m },
+        hnsw_ef_construction: if ivf.is_some() {
+            0
+        } else {
+            options.ef_construction
+        },
+        hnsw_ef_search: if ivf.is_some() { 0 } else { options.ef_search },
         distance: driftless_index::dense_config::DISTANCE_VERSION.to_string(),
         rrf_k: 60,
         truncated_passages: truncated,
         repaired_points: repaired,
         unreachable_points: unreachable,
         vectors_sha256,
+        ivf,
+        embed_provider: match (&options.vectors, options.provider) {
+            (None, Provider::Cuda { .. }) => "cuda".into(),
+            _ => String::new(),
+        },
     })
 }
 
@@ -197,7 +282,13 @@ fn embed_spool(
     progress: Progress,
     out: &mut impl Write,
 ) -> Result<u64, IngestError> {
-    let pool = EmbedPool::new(model, &options.ort_library, options.workers).map_err(dense_error)?;
+    let pool = EmbedPool::with_provider(
+        model,
+        &options.ort_library,
+        options.workers,
+        options.provider,
+    )
+    .map_err(dense_error)?;
     let dim = model.dim;
     let mut texts = SpoolReader::open(&spool.texts)?;
     let phase = Mutex::new(Phase::start(progress, "embedding", Some(spool.count)));

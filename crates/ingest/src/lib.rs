@@ -11,7 +11,9 @@
 
 mod collect;
 mod dense;
+mod embed_snapshot;
 mod finalize;
+mod ivf_build;
 mod merge;
 mod pass;
 mod progress;
@@ -28,9 +30,13 @@ use std::time::Instant;
 use driftless_corpus::{Format, ReaderOptions, SplitterConfig};
 use thiserror::Error;
 
-pub use dense::DenseOptions;
+pub use dense::{AnnChoice, DenseOptions};
+/// Where a dense build embeds its passages (`DenseOptions::provider`).
+pub use driftless_embed::Provider as EmbedProvider;
+pub use embed_snapshot::{EmbedSummary, embed_snapshot};
+pub use ivf_build::{default_lists as default_ivf_lists, default_probe as default_ivf_probe};
 pub use progress::{Phase, Progress};
-pub use vectors::ids_path as vector_ids_path;
+pub use vectors::{ids_path as vector_ids_path, read_npy_rows};
 
 /// Documents buffered per sorted run: with the two tantivy budgets and the merge this keeps
 /// a build near 1 GB whatever the corpus size (benches/README.md, scale).

@@ -238,3 +238,17 @@ fn read_ids(path: &Path, passages: u64) -> Result<HashMap<String, u64>, IngestEr
 #[cfg(test)]
 #[path = "vectors_tests.rs"]
 mod tests;
+
+/// The first `limit` rows of an `.npy` (`<f4`, `(rows, dim)`), e.g. query vectors that come
+/// with imported passage vectors (`driftless eval ann-recall --query-vectors`).
+pub fn read_npy_rows(path: &Path, limit: usize) -> Result<Vec<Vec<f32>>, IngestError> {
+    let mut npy = Npy::open(path)?;
+    let rows = npy.rows.min(limit as u64);
+    let dim = npy.dim;
+    (0..rows)
+        .map(|row| {
+            let mut out = vec![0f32; dim];
+            npy.read_row(row, &mut out).map(|()| out)
+        })
+        .collect()
+}

@@ -5,6 +5,7 @@ mod dense;
 mod determinism;
 mod fetch_stats;
 mod filters;
+mod ivf;
 mod properties;
 mod real_corpus;
 mod search;
