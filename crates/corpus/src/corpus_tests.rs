@@ -37,6 +37,15 @@ fn cannot_start_errors_explain_what_to_do() -> TestResult {
         .err()
         .map(|e| e.to_string());
     assert!(err.is_some_and(|e| e.contains("--format")));
+    // A zstd magic followed by garbage (found by the jsonl_reader fuzzer): not a read
+    // failure of the path but a file whose format cannot be told.
+    let broken = tmp.path().join("broken.txt");
+    fs::write(&broken, b"(\xb5/\xfd d \\u 2y")?;
+    let err = detected(&broken).expect_err("a zstd header that does not decode");
+    assert!(
+        err.contains("does not decompress") && err.contains("--format"),
+        "{err}"
+    );
     assert!(matches!(
         open_corpus(tmp.path(), Format::Jsonl, &ReaderOptions::default()),
         Err(CorpusError::FormatMismatch { .. })

@@ -32,9 +32,21 @@ pub(crate) fn detect_file(path: &Path) -> Result<Format, CorpusError> {
                 .into(),
         });
     }
-    let head = sniff(path, 4096).map_err(|source| CorpusError::PathUnavailable {
-        path: path.to_path_buf(),
-        source,
+    // A file that opens but whose gzip/zstd header leads to a stream that does not decode
+    // cannot be told apart from any other binary file: say so, and how to name the format.
+    let head = sniff(path, 4096).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
+            CorpusError::PathUnavailable {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+        _ => CorpusError::UndetectableFormat {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it starts with a gzip or zstd header but does not decompress ({source})"
+            ),
+        },
     })?;
     if head.starts_with(b"PAR1") {
         return Ok(Format::Parquet);
