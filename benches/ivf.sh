@@ -7,7 +7,7 @@
 # synthetic: embedding 1M passages in-process would take ~6 h here). Then:
 #   - `driftless build --vectors … --ann ivf` under /usr/bin/time -v (build seconds, peak RSS);
 #   - at sizes ≤ HNSW_MAX (default 100000) the same with `--ann hnsw`, for the comparison;
-#   - `driftless eval ann-recall --query-vectors` (1000 queries, k=10 and k=100) at several
+#   - `driftless eval ann-recall --query-vectors` (QUERIES=300 queries, k=10 and k=100) at several
 #     IVF probe counts and at the HNSW beam: recall@k against the exact scan, p50/p99 of one
 #     search (one thread, embedding excluded) and the exact scan's q/s, all in the same run.
 # Rows go to benches/ivf/results.csv (one per index, size, k and effort).
@@ -58,7 +58,7 @@ PY
     for k in 10 100; do
       for e in "${efforts[@]}"; do
         (( k == 100 && e < 100 )) && [[ $kind == hnsw ]] && continue
-        json=$("$BIN" eval ann-recall --snapshot "$snap" --query-vectors "$queries" --queries 1000 -k "$k" --ef "$e" 2>/dev/null)
+        json=$("$BIN" eval ann-recall --snapshot "$snap" --query-vectors "$queries" --queries "${QUERIES:-300}" -k "$k" --ef "$e" 2>/dev/null)
         load=$(cut -d' ' -f1 /proc/loadavg)
         python3 - "$json" "$kind" "$N" "$k" "$secs" "$peak" "$anon" "$maxrss" "$id" "$load" "$COMMIT" >> "$RESULTS" <<'PY'
 import json, sys, datetime

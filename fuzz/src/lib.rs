@@ -202,7 +202,8 @@ fn check_document(doc: &Document) {
 ///
 /// Byte 0 picks the options: bits 0-1 the line limit (16 MiB default, 1, 40, 300 bytes),
 /// bit 2 auto-detection on a `.txt` name instead of `--format jsonl` on `corpus.jsonl`.
-/// Invariants: opening fails only when auto-detection cannot tell the format; a document
+/// Invariants: opening fails only when auto-detection cannot tell the format (auto-detection
+/// may also pick WARC or Parquet from the first bytes, which ends the case); a document
 /// has a trimmed, non-empty id and text, a URL and a whitespace-collapsed title; a source
 /// names the file and line; there are at most as many items as lines.
 pub fn jsonl_reader(data: &[u8]) {
@@ -227,6 +228,16 @@ pub fn jsonl_reader(data: &[u8]) {
         }
         Err(e) => panic!("opening an existing JSONL file failed: {e}"),
     };
+    if auto && corpus.format() != Format::Jsonl {
+        // Content sniffing also knows WARC (`WARC/`) and Parquet (`PAR1`); their readers are
+        // not this target's subject.
+        assert!(
+            matches!(corpus.format(), Format::Warc | Format::Parquet),
+            "auto-detection picked {:?}",
+            corpus.format()
+        );
+        return;
+    }
     assert_eq!(corpus.format(), Format::Jsonl);
     let lines = content.split(|&b| b == b'\n').count();
     let mut items = 0usize;
