@@ -69,7 +69,7 @@ pub struct BuildArgs {
     /// IVF lists (default 4·√passages).
     #[arg(long, value_name = "N")]
     pub ivf_lists: Option<usize>,
-    /// IVF lists scanned per query by `mode=dense` (default lists/32, at least 8).
+    /// IVF lists scanned per query by `mode=dense` (default lists/8, at least 8).
     #[arg(long, value_name = "N")]
     pub ivf_probe: Option<usize>,
     /// HNSW neighbours per node.

@@ -50,7 +50,7 @@ pub struct DenseOptions {
     pub ann: AnnChoice,
     /// IVF lists (default 4√passages).
     pub ivf_lists: Option<usize>,
-    /// IVF lists probed per query (default lists/32, at least 8).
+    /// IVF lists probed per query (default lists/8, at least 8).
     pub ivf_probe: Option<usize>,
 }
 
