@@ -153,7 +153,7 @@ impl BuildArgs {
         if wants_dense && !self.no_dense {
             let mut dense = DenseOptions::default();
             if let Some(model) = &self.model {
-                dense.model_dir.clone_from(model);
+                dense.set_model_dir(model);
             }
             if let Some(workers) = self.embed_workers {
                 dense.workers = workers;
@@ -241,10 +241,19 @@ pub fn print_summary(summary: &BuildSummary) {
             .peak_anon_bytes
             .map(|b| format!(", {:.0} MB of it anonymous (heap)", b as f64 / 1e6))
             .unwrap_or_default();
+        // The ratio to the text says something only once the text outweighs the binary's
+        // own ~60 MB; below 100 MB of text it would read "1,000,000x".
+        let ratio = if summary.text_bytes >= 100_000_000 {
+            format!(
+                " ({:.2}× the text)",
+                peak as f64 / summary.text_bytes as f64
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
-            "  peak RSS {:.0} MB ({:.2}× the text){anon}, {} sorted run(s)",
+            "  peak RSS {:.0} MB{ratio}{anon}, {} sorted run(s)",
             peak as f64 / 1e6,
-            peak as f64 / (summary.text_bytes.max(1)) as f64,
             summary.runs
         );
     }

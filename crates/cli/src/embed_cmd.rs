@@ -41,7 +41,7 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
         .with_context(|| format!("opening snapshot {}", args.snapshot.display()))?;
     let mut options = DenseOptions::default();
     if let Some(model) = &args.model {
-        options.model_dir.clone_from(model);
+        options.set_model_dir(model);
     }
     if let Some(workers) = args.workers {
         options.workers = workers;

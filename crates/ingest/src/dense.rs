@@ -103,6 +103,23 @@ impl Default for DenseOptions {
 }
 
 impl DenseOptions {
+    /// Uses the model in `dir`. When no ONNX Runtime library was found by the usual lookup
+    /// (`--ort-library`, `DRIFTLESS_ORT_LIB`, beside `$DRIFTLESS_MODEL_DIR`, the user cache),
+    /// the one corpus-tools/fetch-model.sh puts beside the model (`<dir>/../onnxruntime/`) is
+    /// used, so `--model <dir>` alone works as `DRIFTLESS_MODEL_DIR=<dir>` does.
+    pub fn set_model_dir(&mut self, dir: &Path) {
+        self.model_dir = dir.to_path_buf();
+        let beside = dir
+            .parent()
+            .map(|parent| parent.join("onnxruntime").join(driftless_embed::ORT_FILE));
+        if let Some(beside) = beside
+            && !self.ort_library.is_file()
+            && beside.is_file()
+        {
+            self.ort_library = beside;
+        }
+    }
+
     /// Checks parameters before anything expensive runs (hnsw_rs exits the process on M > 256).
     pub(crate) fn validate(&self) -> Result<(), IngestError> {
         if !(4..=64).contains(&self.m) {
@@ -441,4 +458,42 @@ fn build_graph(
         )));
     }
     Ok((repaired, still.len() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_dir_brings_the_runtime_beside_it_only_when_none_was_found() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let model = tmp.path().join("models/all-MiniLM-L6-v2-int8");
+        let beside = tmp
+            .path()
+            .join("models/onnxruntime")
+            .join(driftless_embed::ORT_FILE);
+        std::fs::create_dir_all(beside.parent().expect("parent")).expect("dirs");
+        std::fs::write(&beside, b"").expect("library stand-in");
+        let mut options = DenseOptions {
+            ort_library: tmp.path().join("missing.so"),
+            ..DenseOptions::default()
+        };
+        options.set_model_dir(&model);
+        assert_eq!(
+            (options.model_dir.as_path(), options.ort_library.as_path()),
+            (model.as_path(), beside.as_path())
+        );
+
+        let found = tmp.path().join("found.so");
+        std::fs::write(&found, b"").expect("library stand-in");
+        let mut options = DenseOptions {
+            ort_library: found.clone(),
+            ..DenseOptions::default()
+        };
+        options.set_model_dir(&model);
+        assert_eq!(
+            options.ort_library, found,
+            "a library the lookup found is kept"
+        );
+    }
 }
