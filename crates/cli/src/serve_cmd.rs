@@ -268,7 +268,7 @@ fn reload_keys_on_sighup(state: AppState) {
             match state.access().reload() {
                 Ok(keys) => tracing::info!(keys, "keys file reloaded"),
                 Err(error) => {
-                    tracing::error!(%error, "keys file not reloaded; the previous keys stay in force")
+                    tracing::error!(%error, "keys file not reloaded; the previous keys stay in force");
                 }
             }
         }

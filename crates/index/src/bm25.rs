@@ -245,7 +245,7 @@ impl Bm25Index {
                 }
             }
         } else if prune {
-            self.max_score(query, params, &admits, &mut top)?;
+            self.max_score(query, params, admits, &mut top)?;
         } else {
             SCRATCH.with(|cell| -> Result<(), InternalError> {
                 let mut scores = cell.borrow_mut();

@@ -52,7 +52,7 @@ pub(crate) fn matches(
             let (from, to) = (stream.token().offset_from, stream.token().offset_to);
             let word = &text[from..to];
             let first = word.chars().next().and_then(|c| c.to_lowercase().next());
-            if !first.is_some_and(|c| firsts.binary_search(&c).is_ok()) {
+            if first.is_none_or(|c| firsts.binary_search(&c).is_err()) {
                 continue;
             }
             if !memo.contains_key(word) {

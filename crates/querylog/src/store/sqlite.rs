@@ -80,7 +80,7 @@ impl SqliteStore {
         let mut tx = self.pool.begin().await?;
         let mut inserted = 0;
         for record in records {
-            inserted += insert(&mut *tx, record).await?;
+            inserted += insert(&mut tx, record).await?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -90,7 +90,7 @@ impl SqliteStore {
     /// a batch the store refused.
     pub(crate) async fn insert_one(&self, record: &LogRecord) -> Result<u64> {
         let mut conn = self.pool.acquire().await?;
-        insert(&mut *conn, record).await
+        insert(&mut conn, record).await
     }
 
     pub(crate) async fn count(&self) -> Result<u64> {

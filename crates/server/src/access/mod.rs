@@ -240,10 +240,10 @@ pub async fn guard(
         return next.run(request).await;
     }
     // Before the key check: a page rebound to this server learns nothing, not even 401.
-    if path == "/mcp" || path.starts_with("/mcp/") {
-        if let Err(error) = state.access().mcp_origins.check(request.headers()) {
-            return error.into_response();
-        }
+    if (path == "/mcp" || path.starts_with("/mcp/"))
+        && let Err(error) = state.access().mcp_origins.check(request.headers())
+    {
+        return error.into_response();
     }
     let peer = request
         .extensions()
