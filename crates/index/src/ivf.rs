@@ -19,10 +19,10 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use tantivy::directory::{Directory, MmapDirectory, OwnedBytes};
+use tantivy::directory::OwnedBytes;
 
 use crate::dense::{DenseHit, dot, rank};
-use crate::vector_store::VectorStore;
+use crate::vector_store::{VectorStore, map_file};
 
 /// Centroids, `lists × dim` little-endian f32.
 pub const IVF_CENTROIDS: &str = "ivf.centroids.f32";
@@ -78,19 +78,12 @@ impl Ivf {
                 config.lists
             ));
         }
-        let directory = MmapDirectory::open(dense_dir).map_err(|e| e.to_string())?;
-        let read = |name: &str| -> Result<OwnedBytes, String> {
-            let slice = directory
-                .open_read(Path::new(name))
-                .map_err(|e| format!("{name}: {e}"))?;
-            slice.read_bytes().map_err(|e| format!("{name}: {e}"))
-        };
-        let offsets: Vec<u64> = read(IVF_OFFSETS)?
+        let offsets: Vec<u64> = map_file(dense_dir, IVF_OFFSETS)?
             .as_slice()
             .chunks_exact(8)
             .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
             .collect();
-        let ords = read(IVF_ORDS)?;
+        let ords = map_file(dense_dir, IVF_ORDS)?;
         check_lists(&offsets, config.lists, passages, ords.len())?;
         bytemuck::try_cast_slice::<u8, u32>(ords.as_slice())
             .map_err(|e| format!("{IVF_ORDS} cannot be viewed as u32: {e}"))?;

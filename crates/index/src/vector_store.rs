@@ -14,6 +14,15 @@ compile_error!(
     "vectors.f32 is little-endian and is viewed in place: big-endian hosts are not supported"
 );
 
+/// Maps `dir/file` read-only (through tantivy's MmapDirectory, which owns the `unsafe`).
+pub(crate) fn map_file(dir: &Path, file: &str) -> Result<OwnedBytes, String> {
+    let directory = MmapDirectory::open(dir).map_err(|e| e.to_string())?;
+    let slice = directory
+        .open_read(Path::new(file))
+        .map_err(|e| format!("{file}: {e}"))?;
+    slice.read_bytes().map_err(|e| format!("{file}: {e}"))
+}
+
 /// Read-only view of a vectors file.
 pub struct VectorStore {
     bytes: OwnedBytes,
@@ -38,12 +47,7 @@ impl VectorStore {
         if dim == 0 {
             return Err("the vector dimension is 0".into());
         }
-        let directory = MmapDirectory::open(dir).map_err(|e| e.to_string())?;
-        let bytes = directory
-            .open_read(Path::new(file))
-            .map_err(|e| e.to_string())?
-            .read_bytes()
-            .map_err(|e| e.to_string())?;
+        let bytes = map_file(dir, file)?;
         let row = dim * std::mem::size_of::<f32>();
         if bytes.len() % row != 0 {
             return Err(format!(

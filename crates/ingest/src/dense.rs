@@ -13,6 +13,7 @@ use driftless_index::dense::UnitDot;
 use driftless_index::dense_config::{
     DENSE_DIR, DenseConfig, HNSW_BASENAME, MODEL_DIR, VECTORS_FILE,
 };
+use driftless_index::vector_store::VectorStore;
 use hnsw_rs::prelude::{AnnT, Hnsw};
 use sha2::{Digest, Sha256};
 
@@ -244,9 +245,16 @@ pub(crate) fn build_dense(
         )?;
         (0, 0, Some(ivf))
     } else {
-        let vectors = read_vectors(&vectors_path, dim)?;
-        let (repaired, unreachable) =
-            build_graph(&root.join(DENSE_DIR), &vectors, dim, options, progress)?;
+        let name = VECTORS_FILE.trim_start_matches("dense/");
+        let vectors = VectorStore::open(&root.join(DENSE_DIR), name, dim)
+            .map_err(|e| dense_error(format!("{}: {e}", vectors_path.display())))?;
+        let (repaired, unreachable) = build_graph(
+            &root.join(DENSE_DIR),
+            vectors.as_slice(),
+            dim,
+            options,
+            progress,
+        )?;
         (repaired, unreachable, None)
     };
     if let Some(export) = &options.export {
@@ -389,22 +397,6 @@ fn copy_model(model: &ModelFiles, to: &Path) -> Result<(), IngestError> {
         std::fs::copy(&from, to.join(name)).map_err(io_error(&from))?;
     }
     Ok(())
-}
-
-/// The vectors file back in memory: the graph build needs every vector anyway.
-fn read_vectors(path: &Path, dim: usize) -> Result<Vec<f32>, IngestError> {
-    let bytes = std::fs::read(path).map_err(io_error(path))?;
-    if bytes.len() % (4 * dim) != 0 {
-        return Err(dense_error(format!(
-            "{} holds {} bytes, not a whole number of {dim}-dimensional vectors",
-            path.display(),
-            bytes.len()
-        )));
-    }
-    Ok(bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect())
 }
 
 /// Serial insertion, self-check, repair, dump. Returns (repaired, still unreachable).

@@ -87,13 +87,8 @@ pub fn embed_snapshot(
             for v in &embedding.vector {
                 rows.write_all(&v.to_le_bytes()).map_err(io_error(&raw))?;
             }
-            // Same escaping as the build's spool, so the ids file matches line for line.
-            let id = passage
-                .id
-                .replace('\\', "\\\\")
-                .replace('\n', "\\n")
-                .replace('\r', "\\r");
-            writeln!(ids, "{id}").map_err(io_error(&ids_path))?;
+            writeln!(ids, "{}", crate::spool::escape_id(&passage.id))
+                .map_err(io_error(&ids_path))?;
         }
         start = end;
     }

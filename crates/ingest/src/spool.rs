@@ -44,11 +44,7 @@ impl SpoolWriter {
     /// Appends the next passage: its id, and its text (the page title, a newline, the
     /// passage). Ids with a line break cannot be matched and are written with it escaped.
     pub fn push(&mut self, id: &str, title: &str, passage: &str) -> Result<(), IngestError> {
-        let id = id
-            .replace('\\', "\\\\")
-            .replace('\n', "\\n")
-            .replace('\r', "\\r");
-        writeln!(self.ids, "{id}").map_err(io_error(&self.ids_path))?;
+        writeln!(self.ids, "{}", escape_id(id)).map_err(io_error(&self.ids_path))?;
         let len = (title.len() + 1 + passage.len()) as u32;
         let write = |e: &mut zstd::Encoder<'static, BufWriter<File>>| -> std::io::Result<()> {
             e.write_all(&len.to_le_bytes())?;
@@ -129,6 +125,14 @@ impl SpoolReader {
         }
         Ok(batch)
     }
+}
+
+/// A passage id as one line of an ids file: backslash, newline and carriage return escaped.
+/// The build's spool and `driftless embed` both write ids with it, so their files match.
+pub(crate) fn escape_id(id: &str) -> String {
+    id.replace('\\', "\\\\")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
 }
 
 #[cfg(test)]
