@@ -15,6 +15,8 @@
 #   DRIFTLESS_BIN   release binary (default $CARGO_TARGET_DIR or target/ + release/driftless)
 #   IVF_DIR         work directory (default .cache/ivf, ignored by git); KEEP=1 keeps it
 #   PROBES          IVF probe counts to evaluate (default "8 16 32 64 128 256")
+#   RESCORES        IVF SQ8 re-score factors to evaluate on the same index (default "8 2 0"; 0
+#                   scans the f32 vectors, the index column then reads `ivf`, else `ivf-sq8rN`)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +25,7 @@ WORK="${IVF_DIR:-$ROOT/.cache/ivf}"
 RESULTS="${RESULTS:-$ROOT/benches/ivf/results.csv}"
 PROBES="${PROBES:-8 16 32 64 128 256}"
 HNSW_MAX="${HNSW_MAX:-100000}"
+RESCORES="${RESCORES:-8 2 0}"
 SIZES=("$@")
 [[ ${#SIZES[@]} -gt 0 ]] || SIZES=(100000 1000000)
 
@@ -54,13 +57,15 @@ print(round(s["seconds"], 1), s.get("peak_rss_bytes") or 0, s.get("peak_anon_byt
 PY
 )
     maxrss=$(( $(awk '/Maximum resident/ {print $NF}' "$WORK/build-$kind-$N.log") * 1024 ))
-    efforts=($PROBES); [[ $kind == hnsw ]] && efforts=(128)
+    efforts=($PROBES); rescores=($RESCORES); [[ $kind == hnsw ]] && { efforts=(128); rescores=(0); }
     for k in 10 100; do
+     for r in "${rescores[@]}"; do
       for e in "${efforts[@]}"; do
         (( k == 100 && e < 100 )) && [[ $kind == hnsw ]] && continue
-        json=$("$BIN" eval ann-recall --snapshot "$snap" --query-vectors "$queries" --queries "${QUERIES:-300}" -k "$k" --ef "$e" 2>/dev/null)
+        json=$("$BIN" eval ann-recall --snapshot "$snap" --query-vectors "$queries" --queries "${QUERIES:-300}" -k "$k" --ef "$e" --rescore "$r" 2>/dev/null)
         load=$(cut -d' ' -f1 /proc/loadavg)
-        python3 - "$json" "$kind" "$N" "$k" "$secs" "$peak" "$anon" "$maxrss" "$id" "$load" "$COMMIT" >> "$RESULTS" <<'PY'
+        label=$kind; [[ $kind == ivf && $r != 0 ]] && label="ivf-sq8r$r"
+        python3 - "$json" "$label" "$N" "$k" "$secs" "$peak" "$anon" "$maxrss" "$id" "$load" "$COMMIT" >> "$RESULTS" <<'PY'
 import json, sys, datetime
 r = json.loads(sys.argv[1]); kind, n, k, secs, peak, anon, maxrss, sid, load, commit = sys.argv[2:]
 print(",".join(str(x) for x in [kind, n, k, r["ef_search"], round(r["recall_at_k"], 4), r["perfect_queries"],
@@ -70,6 +75,7 @@ print(",".join(str(x) for x in [kind, n, k, r["ef_search"], round(r["recall_at_k
 PY
         tail -1 "$RESULTS" >&2
       done
+     done
     done
   done
   [[ "${KEEP:-0}" == 1 ]] || rm -rf "$WORK"/snap-*-"$N"

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use driftless_corpus::{FieldMap, Format};
 use driftless_ingest::{
-    AnnChoice, BuildOptions, BuildSummary, DenseOptions, EmbedProvider, Progress, build,
+    AnnChoice, BuildOptions, BuildSummary, DenseOptions, EmbedProvider, IvfCodes, Progress, build,
 };
 
 /// Arguments of `driftless build`.
@@ -37,15 +37,25 @@ pub struct BuildArgs {
     /// Runtime library is the global --ort-library.
     #[arg(long, env = "DRIFTLESS_MODEL_DIR")]
     pub model: Option<PathBuf>,
-    /// Import passage vectors from this `.npy` (float32, C order, shape (passages, dim),
-    /// L2-normalised) instead of embedding; --model is the query encoder they were made
-    /// with. Rows are matched by `<file>.ids.txt` when it exists (or --vector-ids), else
-    /// they must be in the build's passage order. Implies --dense.
-    #[arg(long, value_name = "NPY")]
+    /// Import L2-normalised passage vectors instead of embedding: a `.npy` (float32, C
+    /// order, shape (passages, dim)), a FAISS flat index (IndexFlatIP/L2, e.g. Search-R1's
+    /// e5_Flat.index) or a Parquet file with an id column and a list-of-float column.
+    /// --model is the query encoder they were made with. Rows of .npy/FAISS are matched by
+    /// `<file>.ids.txt` when it exists (or --vector-ids), else they must be in the build's
+    /// passage order. Implies --dense.
+    #[arg(long, value_name = "FILE")]
     pub vectors: Option<PathBuf>,
-    /// Passage ids of the --vectors rows, one `doc_id#ordinal` per line.
+    /// Passage ids of the --vectors rows, one per line: `doc_id#ordinal`, or a bare
+    /// `doc_id` for the document's first passage.
     #[arg(long, value_name = "TXT", requires = "vectors")]
     pub vector_ids: Option<PathBuf>,
+    /// Id column of a Parquet --vectors file (default: id, passage_id, docid, doc_id, _id).
+    #[arg(long, value_name = "NAME", requires = "vectors")]
+    pub vector_id_column: Option<String>,
+    /// List-of-float column of a Parquet --vectors file (default: the only one, else
+    /// embedding, embeddings, vector or emb).
+    #[arg(long, value_name = "NAME", requires = "vectors")]
+    pub vector_column: Option<String>,
     /// Also write the snapshot's passage vectors as `.npy` here (ids in `<file>.ids.txt`),
     /// e.g. to build the same corpus elsewhere with --vectors. Needs --dense.
     #[arg(long, value_name = "NPY")]
@@ -72,6 +82,13 @@ pub struct BuildArgs {
     /// IVF lists scanned per query by `mode=dense` (default lists/8, at least 8).
     #[arg(long, value_name = "N")]
     pub ivf_probe: Option<usize>,
+    /// How IVF scans its lists: `sq8` (8-bit codes in list order, the best candidates
+    /// re-scored from the f32 vectors: ~4x less memory traffic) or `f32` (every vector).
+    #[arg(long, value_enum, default_value = "sq8")]
+    pub ivf_codes: IvfCodesArg,
+    /// Candidates per hit an SQ8 scan re-scores from the f32 vectors (at least 64 in all).
+    #[arg(long, value_name = "N", default_value_t = driftless_ingest::DEFAULT_RESCORE)]
+    pub ivf_rescore: usize,
     /// HNSW neighbours per node.
     #[arg(long, default_value_t = 16)]
     pub hnsw_m: usize,
@@ -166,6 +183,12 @@ impl BuildArgs {
             dense.provider = self.ort_provider.provider(self.cuda_device);
             dense.ivf_lists = self.ivf_lists;
             dense.ivf_probe = self.ivf_probe;
+            dense.ivf_codes = match self.ivf_codes {
+                IvfCodesArg::Sq8 => IvfCodes::Sq8 {
+                    rescore: self.ivf_rescore,
+                },
+                IvfCodesArg::F32 => IvfCodes::F32,
+            };
             dense.m = self.hnsw_m;
             dense.ef_construction = self.ef_construction;
             dense.ef_search = self.ef_search;
@@ -177,6 +200,8 @@ impl BuildArgs {
                 }
                 (None, None) => None,
             };
+            dense.vector_id_column.clone_from(&self.vector_id_column);
+            dense.vector_column.clone_from(&self.vector_column);
             dense.export.clone_from(&self.export_vectors);
             options.dense = Some(dense);
         }
@@ -212,6 +237,15 @@ pub enum AnnArg {
     Hnsw,
     /// Inverted lists over fixed-seed k-means.
     Ivf,
+}
+
+/// `--ivf-codes`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IvfCodesArg {
+    /// 8-bit scalar-quantised codes, candidates re-scored from f32.
+    Sq8,
+    /// The f32 vectors only.
+    F32,
 }
 
 /// Runs the build and prints its summary.

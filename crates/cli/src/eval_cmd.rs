@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use driftless_index::Snapshot;
+use driftless_index::{AnnSettings, Snapshot};
 
 use crate::eval_run;
 
@@ -48,6 +48,10 @@ pub struct AnnRecallArgs {
     /// probed.
     #[arg(long)]
     pub ef: Option<usize>,
+    /// IVF SQ8 candidates re-scored per hit, instead of the snapshot's; 0 scans the f32
+    /// vectors (the recall and latency without codes).
+    #[arg(long, value_name = "N")]
+    pub rescore: Option<usize>,
     /// Query vectors (`.npy`, float32, (queries, dim)) instead of embedding sampled passage
     /// words: for snapshots built with --vectors, whose queries come from the same encoder.
     /// The first --queries rows are used.
@@ -66,14 +70,18 @@ pub fn run(args: &EvalArgs) -> Result<()> {
 /// ANN recall: a table on stderr, JSON on stdout.
 fn ann_recall(args: &AnnRecallArgs) -> Result<()> {
     let snapshot = Snapshot::open(&args.snapshot)?;
+    let settings = AnnSettings {
+        ef: args.ef,
+        rescore: args.rescore,
+    };
     let report = match &args.query_vectors {
         Some(npy) => {
             let vectors = driftless_ingest::read_npy_rows(npy, args.queries)?;
-            snapshot.ann_recall_for_vectors(&vectors, args.k, args.ef)?
+            snapshot.ann_recall_for_vectors(&vectors, args.k, settings)?
         }
         None => {
             let queries = snapshot.sample_queries(args.queries, args.words)?;
-            snapshot.ann_recall(&queries, args.k, args.ef)?
+            snapshot.ann_recall(&queries, args.k, settings)?
         }
     };
     eprintln!(

@@ -43,5 +43,7 @@ pub use document::{Document, ReadItem, Skip, SkipReason};
 pub use error::CorpusError;
 pub use html_text::{EXTRACTOR_VERSION, Extracted, extract_html};
 pub use options::{FieldMap, Format, ReaderOptions};
+/// Runs a Parquet decoder call, turning its panics on corrupt input into errors.
+pub use parquet_reader::guarded as parquet_guarded;
 pub use passages::{PassageSpan, SPLITTER_VERSION, SplitterConfig, split_passages};
 pub use token_count::{HeuristicTokenCounter, TokenCounter};

@@ -24,7 +24,7 @@ use crate::shards::Shard;
 
 /// Runs a call into the parquet crate, turning both its errors and its panics into a
 /// message.
-pub(crate) fn guarded<T>(f: impl FnOnce() -> parquet::errors::Result<T>) -> Result<T, String> {
+pub fn guarded<T>(f: impl FnOnce() -> parquet::errors::Result<T>) -> Result<T, String> {
     match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(e.to_string()),

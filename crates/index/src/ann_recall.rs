@@ -18,6 +18,9 @@ pub struct AnnRecallReport {
     pub index: &'static str,
     /// Search effort used: HNSW's beam, or the number of IVF lists probed.
     pub ef_search: usize,
+    /// IVF SQ8 candidates re-scored per hit; 0 when every scanned vector is scored in f32
+    /// (HNSW, an IVF without codes, or `--rescore 0`).
+    pub rescore: usize,
     /// Mean of |ANN top-k ∩ exact top-k| / k.
     pub recall_at_k: f64,
     /// Queries whose ANN top-k equals the exact top-k as a set.
@@ -32,6 +35,15 @@ pub struct AnnRecallReport {
     pub exact_qps: f64,
     /// Median query embedding time, ms.
     pub embed_median_ms: f64,
+}
+
+/// The search settings an evaluation tries instead of the snapshot's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AnnSettings {
+    /// HNSW's beam or IVF's lists probed.
+    pub ef: Option<usize>,
+    /// IVF SQ8 candidates re-scored per hit; `Some(0)` scans the f32 vectors instead.
+    pub rescore: Option<usize>,
 }
 
 impl Snapshot {
@@ -77,12 +89,12 @@ impl Snapshot {
     }
 
     /// Recall@k of `mode=dense` against `mode=dense_exact` over `queries`.
-    /// `ef` overrides the snapshot's beam (to see what another setting would give).
+    /// `settings` override the snapshot's (to see what another setting would give).
     pub fn ann_recall(
         &self,
         queries: &[String],
         k: usize,
-        ef: Option<usize>,
+        settings: AnnSettings,
     ) -> Result<AnnRecallReport, IndexError> {
         let dense = self.dense_or_refuse()?;
         let mut embed_ms = Vec::with_capacity(queries.len());
@@ -92,7 +104,7 @@ impl Snapshot {
             vectors.push(dense.embed(query)?);
             embed_ms.push(started.elapsed().as_secs_f64() * 1e3);
         }
-        let mut report = self.ann_recall_for_vectors(&vectors, k, ef)?;
+        let mut report = self.ann_recall_for_vectors(&vectors, k, settings)?;
         embed_ms.sort_by(f64::total_cmp);
         report.embed_median_ms = embed_ms.get(embed_ms.len() / 2).copied().unwrap_or(0.0);
         Ok(report)
@@ -104,7 +116,7 @@ impl Snapshot {
         &self,
         vectors: &[Vec<f32>],
         k: usize,
-        ef: Option<usize>,
+        settings: AnnSettings,
     ) -> Result<AnnRecallReport, IndexError> {
         let dense = self.dense_or_refuse()?;
         if let Some(bad) = vectors.iter().find(|v| v.len() != dense.config.dim) {
@@ -125,7 +137,8 @@ impl Snapshot {
         let exact_secs = started.elapsed().as_secs_f64();
         let started = Instant::now();
         // HNSW's beam is at least k; IVF's effort is a number of lists, any positive count.
-        let ef = ef.unwrap_or(dense.default_effort());
+        let ef = settings.ef.unwrap_or(dense.default_effort());
+        let rescore = dense.rescore(settings.rescore);
         let ef = if dense.config.ivf.is_some() {
             ef.max(1)
         } else {
@@ -136,7 +149,7 @@ impl Snapshot {
             .iter()
             .map(|v| {
                 let one = Instant::now();
-                let hits = dense.ann_with_ef(v, k, ef);
+                let hits = dense.ann_with(v, k, ef, rescore);
                 ann_ms.push(one.elapsed().as_secs_f64() * 1e3);
                 hits
             })
@@ -166,6 +179,7 @@ impl Snapshot {
             },
             k,
             ef_search: ef,
+            rescore,
             recall_at_k: total / n,
             perfect_queries: perfect,
             ann_qps: n / ann_secs.max(1e-9),

@@ -245,12 +245,32 @@ impl DenseIndex {
     /// Approximate top `limit` with an explicit effort (evaluation of other settings): the
     /// beam for HNSW (widened to `limit`), the number of lists probed for IVF.
     pub fn ann_with_ef(&self, query: &[f32], limit: usize, ef: usize) -> Vec<DenseHit> {
+        self.ann_with(query, limit, ef, self.rescore(None))
+    }
+
+    /// The SQ8 re-score factor a search uses: `wanted`, else the snapshot's; 0 (score every
+    /// scanned vector in f32) for HNSW and for an IVF index without codes.
+    pub fn rescore(&self, wanted: Option<usize>) -> usize {
+        match &self.ann {
+            Ann::Ivf(ivf) if ivf.has_codes() => wanted.unwrap_or_else(|| ivf.rescore()),
+            _ => 0,
+        }
+    }
+
+    /// [`DenseIndex::ann_with_ef`] with an explicit SQ8 re-score factor (0: f32 scan).
+    pub fn ann_with(
+        &self,
+        query: &[f32],
+        limit: usize,
+        ef: usize,
+        rescore: usize,
+    ) -> Vec<DenseHit> {
         match &self.ann {
             Ann::Hnsw(hnsw) => {
                 let neighbours = hnsw.search(query, limit, ef.max(limit));
                 self.rescored(query, neighbours, limit)
             }
-            Ann::Ivf(ivf) => ivf.search(&self.vectors, query, limit, ef, None),
+            Ann::Ivf(ivf) => ivf.search_with(&self.vectors, query, limit, ef, None, rescore),
         }
     }
 

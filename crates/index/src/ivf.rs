@@ -11,6 +11,10 @@
 //! (lists + 1 little-endian offsets into the ordinals) and `ivf.ords.u32` (passage ordinals,
 //! grouped by list, ascending inside each list so a scan walks the vectors file forwards).
 //!
+//! With `codes: sq8` (the default of a build), the lists are scanned through 8-bit codes
+//! stored in list order (`sq8.rs`) and the best `rescore × limit` candidates are scored with
+//! the f32 vectors; without, every scanned passage is scored from the f32 vectors.
+//!
 //! Determinism: lists are visited by (centroid score desc, list id asc); at least `probe`
 //! lists are scanned and more while fewer than `limit` admitted passages were seen, so a
 //! selective filter widens the search instead of returning short. Hits are ranked like every
@@ -22,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::directory::OwnedBytes;
 
 use crate::dense::{DenseHit, dot, rank};
+use crate::sq8::{Sq8Codes, score};
 use crate::vector_store::{VectorStore, map_file};
 
 /// Centroids, `lists × dim` little-endian f32.
@@ -44,6 +49,33 @@ pub struct IvfConfig {
     pub sample: usize,
     /// Largest list, in passages (a scan's worst case per list).
     pub largest_list: usize,
+    /// How the lists are scanned. Absent (f32) in manifests written before SQ8 existed.
+    #[serde(default, skip_serializing_if = "IvfCodes::is_f32")]
+    pub codes: IvfCodes,
+}
+
+/// How an IVF index scans its lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum IvfCodes {
+    /// Every scanned passage scored from the f32 vectors.
+    #[default]
+    F32,
+    /// Scanned through 8-bit codes; the best `rescore × limit` (at least
+    /// [`MIN_RESCORE`]) candidates are scored from the f32 vectors.
+    Sq8 {
+        /// Candidates re-scored per hit asked for.
+        rescore: usize,
+    },
+}
+
+/// Fewest candidates an SQ8 scan re-scores, whatever the limit.
+pub const MIN_RESCORE: usize = 64;
+
+impl IvfCodes {
+    fn is_f32(&self) -> bool {
+        matches!(self, Self::F32)
+    }
 }
 
 /// An opened IVF index.
@@ -52,6 +84,8 @@ pub struct Ivf {
     centroids: Vec<f32>,
     offsets: Vec<u64>,
     ords: OwnedBytes,
+    /// The SQ8 codes and the re-score factor, when the index has them.
+    sq8: Option<(Sq8Codes, usize)>,
 }
 
 impl std::fmt::Debug for Ivf {
@@ -87,11 +121,19 @@ impl Ivf {
         check_lists(&offsets, config.lists, passages, ords.len())?;
         bytemuck::try_cast_slice::<u8, u32>(ords.as_slice())
             .map_err(|e| format!("{IVF_ORDS} cannot be viewed as u32: {e}"))?;
+        let sq8 = match config.codes {
+            IvfCodes::F32 => None,
+            IvfCodes::Sq8 { rescore } if rescore > 0 => {
+                Some((Sq8Codes::open(dense_dir, dim, passages)?, rescore))
+            }
+            IvfCodes::Sq8 { .. } => return Err("the manifest's SQ8 re-score factor is 0".into()),
+        };
         let ivf = Self {
             dim,
             centroids: centroids.as_slice().to_vec(),
             offsets,
             ords,
+            sq8,
         };
         // Every passage in exactly one list: a bitset over the ordinals (1.25 MB at 10M).
         let mut seen = vec![0u64; passages.div_ceil(64)];
@@ -150,12 +192,69 @@ impl Ivf {
         probe: usize,
         admits: Option<&dyn Fn(u32) -> bool>,
     ) -> Vec<DenseHit> {
+        self.search_with(vectors, query, limit, probe, admits, self.rescore())
+    }
+
+    /// Whether the lists have SQ8 codes.
+    pub fn has_codes(&self) -> bool {
+        self.sq8.is_some()
+    }
+
+    /// The snapshot's SQ8 re-score factor (0 without codes).
+    pub fn rescore(&self) -> usize {
+        self.sq8.as_ref().map_or(0, |(_, rescore)| *rescore)
+    }
+
+    /// [`Ivf::search`] with an explicit re-score factor; 0 (or no codes) scans the f32
+    /// vectors. For evaluations of other settings (`eval ann-recall --rescore`).
+    pub fn search_with(
+        &self,
+        vectors: &VectorStore,
+        query: &[f32],
+        limit: usize,
+        probe: usize,
+        admits: Option<&dyn Fn(u32) -> bool>,
+        rescore: usize,
+    ) -> Vec<DenseHit> {
+        match &self.sq8 {
+            Some((codes, _)) if rescore > 0 => {
+                let depth = (limit.saturating_mul(rescore)).max(MIN_RESCORE);
+                let candidates = self.scan_codes(codes, query, limit, depth, probe, admits);
+                let mut hits: Vec<DenseHit> = candidates
+                    .into_iter()
+                    .map(|(_, ord)| (ord, dot(query, vectors.get(ord))))
+                    .collect();
+                rank(&mut hits, limit);
+                hits
+            }
+            _ => self.scan_vectors(vectors, query, limit, probe, admits),
+        }
+    }
+
+    /// Every list's range in the ordinals, nearest centroid first (the caller stops).
+    fn ranges(&self, query: &[f32]) -> impl Iterator<Item = (usize, usize)> + '_ {
+        self.lists_by_score(query).into_iter().map(|list| {
+            (
+                self.offsets[list as usize] as usize,
+                self.offsets[list as usize + 1] as usize,
+            )
+        })
+    }
+
+    fn scan_vectors(
+        &self,
+        vectors: &VectorStore,
+        query: &[f32],
+        limit: usize,
+        probe: usize,
+        admits: Option<&dyn Fn(u32) -> bool>,
+    ) -> Vec<DenseHit> {
         let mut hits: Vec<DenseHit> = Vec::new();
-        for (visited, list) in self.lists_by_score(query).into_iter().enumerate() {
+        for (visited, (start, end)) in self.ranges(query).enumerate() {
             if visited >= probe.max(1) && hits.len() >= limit {
                 break;
             }
-            for &ord in self.list(list as usize) {
+            for &ord in &self.all_ords()[start..end] {
                 if admits.is_none_or(|admits| admits(ord)) {
                     hits.push((ord, dot(query, vectors.get(ord))));
                 }
@@ -168,6 +267,59 @@ impl Ivf {
         rank(&mut hits, limit);
         hits
     }
+
+    /// The best `depth` admitted passages by SQ8 score, as (score, ordinal), ranked by
+    /// (score desc, ordinal asc): a total order, so the set is the same however it is cut.
+    fn scan_codes(
+        &self,
+        codes: &Sq8Codes,
+        query: &[f32],
+        limit: usize,
+        depth: usize,
+        probe: usize,
+        admits: Option<&dyn Fn(u32) -> bool>,
+    ) -> Vec<(i32, u32)> {
+        let weights = codes.sq8.weights(query);
+        let mut candidates: Vec<(i32, u32)> = Vec::new();
+        let mut admitted = 0usize;
+        // Once `depth` candidates are kept, one scoring below the worst of them cannot enter.
+        let mut floor = i32::MIN;
+        for (visited, (start, end)) in self.ranges(query).enumerate() {
+            if visited >= probe.max(1) && admitted >= limit {
+                break;
+            }
+            let ords = &self.all_ords()[start..end];
+            let rows = codes.rows(start, end).chunks_exact(self.dim);
+            for (&ord, code) in ords.iter().zip(rows) {
+                if admits.is_none_or(|admits| admits(ord)) {
+                    admitted += 1;
+                    let score = score(&weights, code);
+                    if score >= floor {
+                        candidates.push((score, ord));
+                    }
+                }
+            }
+            if candidates.len() > 8 * depth {
+                floor = keep_best(&mut candidates, depth);
+            }
+        }
+        keep_best(&mut candidates, depth);
+        candidates
+    }
+}
+
+/// Keeps the `depth` best candidates by (score desc, ordinal asc); returns the lowest score
+/// kept (`i32::MIN` while fewer than `depth` are held).
+fn keep_best(candidates: &mut Vec<(i32, u32)>, depth: usize) -> i32 {
+    let key = |c: &(i32, u32)| (std::cmp::Reverse(c.0), c.1);
+    if candidates.len() > depth {
+        candidates.select_nth_unstable_by_key(depth, key);
+        candidates.truncate(depth);
+    }
+    if candidates.len() < depth {
+        return i32::MIN;
+    }
+    candidates.iter().map(|c| c.0).min().unwrap_or(i32::MIN)
 }
 
 /// Offsets start at 0, never decrease, and end at the number of ordinals, which is the number

@@ -34,6 +34,7 @@ pub mod schema;
 mod search;
 mod snapshot;
 pub mod snippet;
+pub mod sq8;
 pub mod term_filter;
 mod topk;
 pub mod vector_store;
@@ -41,7 +42,7 @@ mod verify;
 
 use std::path::Path;
 
-pub use ann_recall::AnnRecallReport;
+pub use ann_recall::{AnnRecallReport, AnnSettings};
 /// Where ONNX Runtime and the model are looked for (one lookup for every command); re-exported
 /// so that callers of this crate need no direct dependency on the embedder.
 pub use driftless_embed::{

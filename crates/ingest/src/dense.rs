@@ -13,6 +13,7 @@ use driftless_index::dense::UnitDot;
 use driftless_index::dense_config::{
     DENSE_DIR, DenseConfig, HNSW_BASENAME, MODEL_DIR, VECTORS_FILE,
 };
+use driftless_index::ivf::IvfCodes;
 use driftless_index::vector_store::VectorStore;
 use hnsw_rs::prelude::{AnnT, Hnsw};
 use sha2::{Digest, Sha256};
@@ -45,6 +46,11 @@ pub struct DenseOptions {
     /// Passage ids of the `vectors` rows, one `doc_id#ordinal` per line; without it the rows
     /// must be in the build's passage order (doc_id order, then passage ordinal).
     pub vector_ids: Option<PathBuf>,
+    /// Id column of a Parquet `vectors` file (default: the first of id, passage_id, docid,
+    /// doc_id, _id).
+    pub vector_id_column: Option<String>,
+    /// List-of-float column of a Parquet `vectors` file (default: the only one).
+    pub vector_column: Option<String>,
     /// Also write the passage vectors as `.npy` (and its ids file) here.
     pub export: Option<PathBuf>,
     /// The approximate index: HNSW, IVF, or by corpus size.
@@ -53,6 +59,8 @@ pub struct DenseOptions {
     pub ivf_lists: Option<usize>,
     /// IVF lists probed per query (default lists/8, at least 8).
     pub ivf_probe: Option<usize>,
+    /// How IVF scans its lists: SQ8 codes re-scored from f32 (the default), or f32 only.
+    pub ivf_codes: IvfCodes,
 }
 
 /// Which approximate index a dense build writes.
@@ -95,10 +103,15 @@ impl Default for DenseOptions {
             ef_search: 128,
             vectors: None,
             vector_ids: None,
+            vector_id_column: None,
+            vector_column: None,
             export: None,
             ann: AnnChoice::Auto,
             ivf_lists: None,
             ivf_probe: None,
+            ivf_codes: IvfCodes::Sq8 {
+                rescore: crate::ivf_build::DEFAULT_RESCORE,
+            },
         }
     }
 }
@@ -142,6 +155,13 @@ impl DenseOptions {
                 crate::ivf_build::MAX_LISTS
             )));
         }
+        if let IvfCodes::Sq8 { rescore } = self.ivf_codes
+            && !(1..=100).contains(&rescore)
+        {
+            return Err(IngestError::InvalidOption(format!(
+                "the IVF SQ8 re-score factor must be 1..=100, got {rescore}"
+            )));
+        }
         if self.ivf_probe == Some(0) {
             return Err(IngestError::InvalidOption(
                 "IVF lists probed must be at least 1".into(),
@@ -163,12 +183,12 @@ impl DenseOptions {
     pub(crate) fn check_model(&self) -> Result<(), IngestError> {
         let model = ModelFiles::load(&self.model_dir).map_err(dense_error)?;
         driftless_embed::ort_environment(&self.ort_library).map_err(dense_error)?;
-        if let Some(npy) = &self.vectors {
-            let npy = vectors::Npy::open(npy)?;
-            if npy.dim != model.dim {
+        if let Some(file) = &self.vectors {
+            let dim = vectors::dim_of(self, file)?;
+            if dim != model.dim {
                 return Err(dense_error(format!(
-                    "--vectors have {} dimensions but the query encoder {} has {}: pass the --model the vectors were made with",
-                    npy.dim, model.id, model.dim
+                    "--vectors have {dim} dimensions but the query encoder {} has {}: pass the --model the vectors were made with",
+                    model.id, model.dim
                 )));
             }
         }
@@ -211,10 +231,11 @@ pub(crate) fn build_dense(
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
     let truncated = match &options.vectors {
         None => embed_spool(&model, spool, options, progress, &mut out)?,
-        Some(npy) => {
-            vectors::import(
-                npy,
-                options.vector_ids.as_deref(),
+        Some(file) => {
+            vectors::import_any(
+                options,
+                file,
+                &root.join(DENSE_DIR),
                 &spool.ids,
                 dim,
                 spool.count,
@@ -234,12 +255,16 @@ pub(crate) fn build_dense(
             .ivf_probe
             .unwrap_or_else(|| crate::ivf_build::default_probe(lists));
         let name = VECTORS_FILE.trim_start_matches("dense/");
+        let params = crate::ivf_build::IvfParams {
+            lists,
+            probe,
+            codes: options.ivf_codes,
+        };
         let ivf = crate::ivf_build::build_ivf(
             &root.join(DENSE_DIR),
             name,
             dim,
-            lists,
-            probe,
+            params,
             options.workers,
             progress,
         )?;

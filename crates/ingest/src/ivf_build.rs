@@ -17,7 +17,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use driftless_index::dense::dot;
-use driftless_index::ivf::{IVF_CENTROIDS, IVF_OFFSETS, IVF_ORDS, IvfConfig};
+use driftless_index::ivf::{IVF_CENTROIDS, IVF_OFFSETS, IVF_ORDS, IvfCodes, IvfConfig};
+use driftless_index::sq8::{IVF_CODES, IVF_SQ8, Sq8};
 use driftless_index::vector_store::VectorStore;
 
 use crate::progress::{Phase, Progress};
@@ -36,6 +37,10 @@ const BLOCK: usize = 32;
 /// Vectors per assignment chunk (the unit handed to a thread).
 const CHUNK: usize = 4096;
 
+/// Candidates per hit an SQ8 scan re-scores from the f32 vectors by default (see
+/// benches/README.md for the recall at other factors).
+pub const DEFAULT_RESCORE: usize = 8;
+
 /// The default number of lists for `n` vectors: 4√n, as FAISS recommends (4√n to 16√n).
 pub fn default_lists(n: usize) -> usize {
     ((4.0 * (n as f64).sqrt()).round() as usize).clamp(1, MAX_LISTS)
@@ -48,17 +53,32 @@ pub fn default_probe(lists: usize) -> usize {
     (lists / 8).max(8).min(lists)
 }
 
-/// Clusters the `n` vectors of `dense_dir/vectors_file` into `lists` lists and writes the IVF
-/// files beside them.
+/// What an IVF build is asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IvfParams {
+    /// Lists (k-means clusters).
+    pub lists: usize,
+    /// Lists probed per query.
+    pub probe: usize,
+    /// Whether to write SQ8 codes.
+    pub codes: IvfCodes,
+}
+
+/// Clusters the `n` vectors of `dense_dir/vectors_file` into `params.lists` lists and writes
+/// the IVF files beside them.
 pub(crate) fn build_ivf(
     dense_dir: &Path,
     vectors_file: &str,
     dim: usize,
-    lists: usize,
-    probe: usize,
+    params: IvfParams,
     threads: usize,
     progress: Progress,
 ) -> Result<IvfConfig, IngestError> {
+    let IvfParams {
+        lists,
+        probe,
+        codes,
+    } = params;
     let store = VectorStore::open(dense_dir, vectors_file, dim)
         .map_err(|e| IngestError::Dense(format!("{vectors_file}: {e}")))?;
     let n = store.len();
@@ -108,6 +128,9 @@ pub(crate) fn build_ivf(
         offsets.iter().map(|v| v.to_le_bytes()),
     )?;
     write_le(dense_dir, IVF_ORDS, ords.iter().map(|v| v.to_le_bytes()))?;
+    if let IvfCodes::Sq8 { .. } = codes {
+        write_sq8(dense_dir, &store, &ords, progress)?;
+    }
     tracing::info!(
         lists,
         probe,
@@ -121,7 +144,34 @@ pub(crate) fn build_ivf(
         iterations: ITERATIONS,
         sample: sample_len,
         largest_list,
+        codes,
     })
+}
+
+/// The SQ8 quantiser (fitted to every vector) and the codes, in the order of `ords`.
+fn write_sq8(
+    dense_dir: &Path,
+    store: &VectorStore,
+    ords: &[u32],
+    progress: Progress,
+) -> Result<(), IngestError> {
+    let sq8 = Sq8::fit(store);
+    let path = dense_dir.join(IVF_SQ8);
+    std::fs::write(&path, sq8.to_bytes()).map_err(io_error(&path))?;
+    let path = dense_dir.join(IVF_CODES);
+    let file = std::fs::File::create(&path).map_err(io_error(&path))?;
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut phase = Phase::start(progress, "ivf sq8 codes", Some(ords.len() as u64));
+    let mut code = vec![0u8; store.dim()];
+    for block in ords.chunks(CHUNK) {
+        for &ord in block {
+            sq8.encode(store.get(ord), &mut code);
+            out.write_all(&code).map_err(io_error(&path))?;
+        }
+        phase.inc(block.len() as u64);
+    }
+    phase.finish();
+    out.flush().map_err(io_error(&path))
 }
 
 /// Nearest centroid (list, score) of each vector in `ords`; threads take fixed chunks.

@@ -4,116 +4,11 @@
 //! machine, another toolkit) can be brought to a build.
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::{IngestError, io_error};
-
-const MAGIC: &[u8] = b"\x93NUMPY";
-
-fn invalid(path: &Path, why: impl std::fmt::Display) -> IngestError {
-    IngestError::Dense(format!("{}: {why}", path.display()))
-}
-
-/// An opened `.npy` of f32 rows.
-#[derive(Debug)]
-pub(crate) struct Npy {
-    path: PathBuf,
-    file: BufReader<File>,
-    data_offset: u64,
-    pub rows: u64,
-    pub dim: usize,
-}
-
-impl Npy {
-    /// Opens and checks the header: little-endian f32, C order, two dimensions.
-    pub fn open(path: &Path) -> Result<Self, IngestError> {
-        let mut file = BufReader::new(File::open(path).map_err(io_error(path))?);
-        let mut head = [0u8; 10];
-        file.read_exact(&mut head)
-            .map_err(|_| invalid(path, "too short to be a .npy file"))?;
-        if &head[..6] != MAGIC {
-            return Err(invalid(path, "not a .npy file (no \\x93NUMPY magic)"));
-        }
-        let (header_len, prefix) = match head[6] {
-            1 => (u64::from(u16::from_le_bytes([head[8], head[9]])), 10u64),
-            2 | 3 => {
-                let mut more = [0u8; 2];
-                file.read_exact(&mut more).map_err(io_error(path))?;
-                let len = u32::from_le_bytes([head[8], head[9], more[0], more[1]]);
-                (u64::from(len), 12u64)
-            }
-            v => return Err(invalid(path, format!(".npy version {v} is not supported"))),
-        };
-        if header_len > 1 << 20 {
-            return Err(invalid(path, "the .npy header is implausibly long"));
-        }
-        let mut header = vec![0u8; header_len as usize];
-        file.read_exact(&mut header).map_err(io_error(path))?;
-        let header = String::from_utf8_lossy(&header).replace(' ', "");
-        if !header.contains("'descr':'<f4'") {
-            return Err(invalid(
-                path,
-                "vectors must be little-endian float32 ('<f4'); convert with numpy: a.astype('<f4')",
-            ));
-        }
-        if !header.contains("'fortran_order':False") {
-            return Err(invalid(
-                path,
-                "vectors must be in C order; save np.ascontiguousarray(a)",
-            ));
-        }
-        let shape = header
-            .split("'shape':(")
-            .nth(1)
-            .and_then(|rest| rest.split(')').next())
-            .ok_or_else(|| invalid(path, "the .npy header has no shape"))?;
-        let dims: Vec<u64> = shape
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<u64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| invalid(path, format!("unreadable shape ({shape})")))?;
-        let [rows, dim] = dims[..] else {
-            return Err(invalid(
-                path,
-                format!("shape ({shape}) is not (passages, dim)"),
-            ));
-        };
-        let data_offset = prefix + header_len;
-        let expected = data_offset + rows * dim * 4;
-        let actual = std::fs::metadata(path).map_err(io_error(path))?.len();
-        if actual != expected {
-            return Err(invalid(
-                path,
-                format!("holds {actual} bytes, its shape ({rows}, {dim}) needs {expected}"),
-            ));
-        }
-        Ok(Npy {
-            path: path.to_path_buf(),
-            file,
-            data_offset,
-            rows,
-            dim: dim as usize,
-        })
-    }
-
-    /// Row `row` into `out` (`dim` values).
-    pub fn read_row(&mut self, row: u64, out: &mut [f32]) -> Result<(), IngestError> {
-        let offset = self.data_offset + row * self.dim as u64 * 4;
-        self.file
-            .seek(SeekFrom::Start(offset))
-            .map_err(io_error(&self.path))?;
-        let mut bytes = vec![0u8; self.dim * 4];
-        self.file
-            .read_exact(&mut bytes)
-            .map_err(io_error(&self.path))?;
-        for (value, b) in out.iter_mut().zip(bytes.chunks_exact(4)) {
-            *value = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-        }
-        Ok(())
-    }
-}
+use crate::row_file::{NPY_MAGIC as MAGIC, RowFile, invalid};
+use crate::{DenseOptions, IngestError, io_error};
 
 /// Where the ids of `npy` are written and looked for: `<npy>.ids.txt`.
 pub fn ids_path(npy: &Path) -> PathBuf {
@@ -122,29 +17,94 @@ pub fn ids_path(npy: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
+/// The header of a version 1.0 `.npy` of `rows × dim` little-endian f32: the data starts
+/// on a 64-byte boundary and the header ends with a newline.
+pub(crate) fn npy_header(rows: u64, dim: usize) -> Result<Vec<u8>, String> {
+    let mut header =
+        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}");
+    let total = MAGIC.len() + 4 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - total % 64) % 64));
+    header.push('\n');
+    let len = u16::try_from(header.len()).map_err(|_| "the .npy header is too long")?;
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend([1, 0]);
+    bytes.extend(len.to_le_bytes());
+    bytes.extend(header.as_bytes());
+    Ok(bytes)
+}
+
 /// Writes `rows × dim` little-endian f32 from `vectors` (a raw `vectors.f32`) as `.npy`.
 pub(crate) fn write_npy(out: &Path, vectors: &Path, dim: usize) -> Result<u64, IngestError> {
     let bytes = std::fs::metadata(vectors).map_err(io_error(vectors))?.len();
     let rows = bytes / (dim as u64 * 4);
-    let mut header =
-        format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {dim}), }}");
-    // Version 1.0: the data starts on a 64-byte boundary, the header ends with a newline.
-    let total = MAGIC.len() + 4 + header.len() + 1;
-    header.push_str(&" ".repeat((64 - total % 64) % 64));
-    header.push('\n');
+    let header = npy_header(rows, dim).map_err(|e| invalid(out, e))?;
     let file = File::create(out).map_err(io_error(out))?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
-    let len = u16::try_from(header.len()).map_err(|_| invalid(out, "header too long"))?;
     let mut write = || -> std::io::Result<()> {
-        writer.write_all(MAGIC)?;
-        writer.write_all(&[1, 0])?;
-        writer.write_all(&len.to_le_bytes())?;
-        writer.write_all(header.as_bytes())?;
+        writer.write_all(&header)?;
         std::io::copy(&mut File::open(vectors)?, &mut writer)?;
         writer.flush()
     };
     write().map_err(io_error(out))?;
     Ok(rows)
+}
+
+/// The dimension of a `--vectors` file, before the build starts (Parquet: its first row).
+pub(crate) fn dim_of(options: &DenseOptions, file: &Path) -> Result<usize, IngestError> {
+    if crate::parquet_vectors::is_parquet(file)? {
+        crate::parquet_vectors::first_dim(
+            file,
+            options.vector_id_column.as_deref(),
+            options.vector_column.as_deref(),
+        )
+    } else {
+        Ok(RowFile::open(file)?.dim)
+    }
+}
+
+/// [`import`] of any `--vectors` file: Parquet is first converted into `scratch` (and the
+/// conversion removed afterwards); its ids come from its id column.
+pub(crate) fn import_any(
+    options: &DenseOptions,
+    file: &Path,
+    scratch: &Path,
+    ours: &Path,
+    dim: usize,
+    passages: u64,
+    out: &mut impl Write,
+) -> Result<(), IngestError> {
+    if !crate::parquet_vectors::is_parquet(file)? {
+        return import(
+            file,
+            options.vector_ids.as_deref(),
+            ours,
+            dim,
+            passages,
+            out,
+        );
+    }
+    if let Some(ids) = &options.vector_ids {
+        return Err(invalid(
+            ids,
+            "a Parquet --vectors file carries its ids in a column (--vector-id-column), not in --vector-ids",
+        ));
+    }
+    let (npy, ids, _) = crate::parquet_vectors::convert(
+        file,
+        scratch,
+        options.vector_id_column.as_deref(),
+        options.vector_column.as_deref(),
+    )?;
+    let result = import(&npy, Some(&ids), ours, dim, passages, out).map_err(|e| {
+        IngestError::Dense(
+            e.to_string()
+                .replace(&npy.display().to_string(), &file.display().to_string()),
+        )
+    });
+    for path in [&npy, &ids] {
+        std::fs::remove_file(path).map_err(io_error(path))?;
+    }
+    result
 }
 
 /// Copies the rows of `npy` into `vectors.f32` in the build's passage order, checking
@@ -158,7 +118,7 @@ pub(crate) fn import(
     passages: u64,
     out: &mut impl Write,
 ) -> Result<(), IngestError> {
-    let mut npy = Npy::open(npy_path)?;
+    let mut npy = RowFile::open(npy_path)?;
     if npy.dim != dim {
         return Err(invalid(
             npy_path,
@@ -217,11 +177,20 @@ pub(crate) fn import(
     Ok(())
 }
 
+/// A passage id as the build writes it: `doc_id#ordinal` stays, a bare `doc_id` (no
+/// `#digits` ending) names the document's first passage, `doc_id#0`.
+pub(crate) fn passage_id(id: String) -> String {
+    let has_ordinal = id
+        .rsplit_once('#')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if has_ordinal { id } else { format!("{id}#0") }
+}
+
 fn read_ids(path: &Path, passages: u64) -> Result<HashMap<String, u64>, IngestError> {
     let reader = BufReader::new(File::open(path).map_err(io_error(path))?);
     let mut map = HashMap::with_capacity(passages as usize);
     for (row, line) in reader.lines().enumerate() {
-        let id = line.map_err(io_error(path))?;
+        let id = passage_id(line.map_err(io_error(path))?);
         if map.insert(id.clone(), row as u64).is_some() {
             return Err(invalid(path, format!("passage id {id:?} appears twice")));
         }
@@ -242,7 +211,7 @@ mod tests;
 /// The first `limit` rows of an `.npy` (`<f4`, `(rows, dim)`), e.g. query vectors that come
 /// with imported passage vectors (`driftless eval ann-recall --query-vectors`).
 pub fn read_npy_rows(path: &Path, limit: usize) -> Result<Vec<Vec<f32>>, IngestError> {
-    let mut npy = Npy::open(path)?;
+    let mut npy = RowFile::open(path)?;
     let rows = npy.rows.min(limit as u64);
     let dim = npy.dim;
     (0..rows)

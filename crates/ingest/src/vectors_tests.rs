@@ -31,7 +31,7 @@ fn npy_written_is_read_back_row_by_row() -> Result<(), IngestError> {
     // NumPy's layout: magic, version 1.0, data on a 64-byte boundary.
     assert_eq!(&bytes[..8], b"\x93NUMPY\x01\x00");
     assert_eq!((bytes.len() - 5 * 4 * 4) % 64, 0);
-    let mut back = Npy::open(&npy)?;
+    let mut back = RowFile::open(&npy)?;
     assert_eq!((back.rows, back.dim), (5, 4));
     let mut row = vec![0f32; 4];
     back.read_row(3, &mut row)?;
@@ -59,7 +59,7 @@ fn bad_npy_files_are_clear_errors() -> Result<(), IngestError> {
     ];
     for (bytes, expected) in cases {
         std::fs::write(&path, &bytes).map_err(io_error(&path))?;
-        let err = Npy::open(&path)
+        let err = RowFile::open(&path)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
@@ -108,4 +108,60 @@ fn import_reorders_by_ids_and_checks_coverage_and_length() -> Result<(), IngestE
     let err = import(&npy, None, &ours, 3, 3, &mut Vec::new());
     assert!(err.is_err_and(|e| e.to_string().contains("L2-normalise")));
     Ok(())
+}
+
+/// A FAISS flat index as `faiss.write_index` lays it out (see row_file.rs).
+fn faiss(fourcc: &[u8; 4], metric: i32, rows: &[Vec<f32>], dim: usize, count: u64) -> Vec<u8> {
+    let mut bytes = fourcc.to_vec();
+    bytes.extend((dim as i32).to_le_bytes());
+    bytes.extend((rows.len() as i64).to_le_bytes());
+    bytes.extend([(1i64 << 20).to_le_bytes(), (1i64 << 20).to_le_bytes()].concat());
+    bytes.push(1);
+    bytes.extend(metric.to_le_bytes());
+    if metric > 1 {
+        bytes.extend(0f32.to_le_bytes());
+    }
+    bytes.extend(count.to_le_bytes());
+    bytes.extend(rows.iter().flatten().flat_map(|v| v.to_le_bytes()));
+    bytes
+}
+
+#[test]
+fn faiss_flat_indexes_are_read_in_place() -> Result<(), IngestError> {
+    let dir = tmp();
+    let rows: Vec<Vec<f32>> = (0..3).map(|i| unit(i, 4)).collect();
+    let path = dir.path().join("e5_Flat.index");
+    for (fourcc, metric) in [(b"IxFI", 0), (b"IxF2", 1), (b"IxFl", 4)] {
+        std::fs::write(&path, faiss(fourcc, metric, &rows, 4, 12)).map_err(io_error(&path))?;
+        let mut file = RowFile::open(&path)?;
+        assert_eq!((file.rows, file.dim), (3, 4));
+        let mut row = vec![0f32; 4];
+        file.read_row(2, &mut row)?;
+        assert_eq!(row, rows[2]);
+    }
+    let cases: [(Vec<u8>, &str); 3] = [
+        (faiss(b"IxFI", 0, &rows, 4, 11), "not ntotal × d"),
+        (faiss(b"IwFl", 0, &rows, 4, 12), "only flat indexes"),
+        (b"IxFI\x04\x00\x00\x00\x03\x00".to_vec(), "cut short"),
+    ];
+    for (bytes, expected) in cases {
+        std::fs::write(&path, &bytes).map_err(io_error(&path))?;
+        let err = RowFile::open(&path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(expected), "{expected:?} not in {err:?}");
+    }
+    Ok(())
+}
+
+#[test]
+fn bare_document_ids_name_the_first_passage() {
+    assert_eq!(passage_id("d1".into()), "d1#0");
+    assert_eq!(passage_id("d1#3".into()), "d1#3");
+    assert_eq!(
+        passage_id("https://x.org/a#intro".into()),
+        "https://x.org/a#intro#0"
+    );
+    assert_eq!(passage_id("d1#".into()), "d1##0");
 }

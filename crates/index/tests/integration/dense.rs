@@ -170,7 +170,11 @@ fn semantic_queries_find_meaning_and_answers_are_reproducible() {
     assert_eq!(dense_info["dim"], 384);
     assert_eq!(dense_info["truncated_passages"], 0);
     let report = reopened
-        .ann_recall(&reopened.sample_queries(6, 5).expect("queries"), 3, None)
+        .ann_recall(
+            &reopened.sample_queries(6, 5).expect("queries"),
+            3,
+            Default::default(),
+        )
         .expect("recall");
     assert!(report.recall_at_k > 0.99, "{report:?}");
 }

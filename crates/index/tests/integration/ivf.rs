@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use driftless_api::{Mode, SearchRequest, Unit};
 use driftless_index::Snapshot;
-use driftless_ingest::{AnnChoice, BuildOptions, DenseOptions, Progress, build};
+use driftless_ingest::{AnnChoice, BuildOptions, DenseOptions, IvfCodes, Progress, build};
 use serde_json::json;
 
 use crate::dense::{dense_options, open};
 
-const DOCS: usize = 3000;
+pub(crate) const DOCS: usize = 3000;
 const DIM: usize = 384;
 const CLUSTERS: usize = 40;
 
@@ -39,7 +39,7 @@ impl Rng {
 }
 
 /// Passage vectors (one passage per document) and query vectors near them.
-fn vectors() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+pub(crate) fn vectors() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let centres: Vec<Vec<f32>> = (0..CLUSTERS).map(|_| rng.unit(None, 1.0)).collect();
     let passages = (0..DOCS)
@@ -51,7 +51,7 @@ fn vectors() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     (passages, queries)
 }
 
-fn write_npy(path: &Path, rows: &[Vec<f32>]) {
+pub(crate) fn write_npy(path: &Path, rows: &[Vec<f32>]) {
     let mut header = format!(
         "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {DIM}), }}",
         rows.len()
@@ -69,7 +69,7 @@ fn write_npy(path: &Path, rows: &[Vec<f32>]) {
 }
 
 /// The corpus (two sites, for the filter), its vectors with their ids, and the queries.
-fn inputs(dir: &Path) -> (PathBuf, PathBuf, Vec<Vec<f32>>) {
+pub(crate) fn inputs(dir: &Path) -> (PathBuf, PathBuf, Vec<Vec<f32>>) {
     let corpus = dir.join("corpus.jsonl");
     let lines: Vec<String> = (0..DOCS)
         .map(|i| {
@@ -92,40 +92,65 @@ fn inputs(dir: &Path) -> (PathBuf, PathBuf, Vec<Vec<f32>>) {
     (corpus, npy, queries)
 }
 
-fn build_ivf(
-    dir: &Path,
-    name: &str,
-    dense: &DenseOptions,
-    corpus: &Path,
-    npy: &Path,
-    workers: usize,
-) -> Snapshot {
-    let out = dir.join(name);
-    let mut options = BuildOptions::new(corpus, &out);
-    options.progress = Progress::Hidden;
-    options.threads = workers;
-    options.dense = Some(DenseOptions {
-        vectors: Some(npy.to_path_buf()),
-        vector_ids: Some(driftless_ingest::vector_ids_path(npy)),
-        ann: AnnChoice::Ivf,
-        ivf_lists: Some(32),
-        ivf_probe: Some(4),
-        workers,
-        ..dense.clone()
-    });
-    build(&options).expect("ivf build");
-    open(&out, dense)
+/// Builds `dir/name` with an IVF index of 32 lists (4 probed) over `vectors`, whose rows are
+/// named by `ids` (a Parquet file names them itself).
+pub(crate) struct Ivf<'a> {
+    pub dir: &'a Path,
+    pub dense: &'a DenseOptions,
+    pub corpus: &'a Path,
 }
+
+impl Ivf<'_> {
+    pub(crate) fn build(
+        &self,
+        name: &str,
+        vectors: &Path,
+        ids: Option<PathBuf>,
+        codes: IvfCodes,
+        workers: usize,
+    ) -> Snapshot {
+        let out = self.dir.join(name);
+        let mut options = BuildOptions::new(self.corpus, &out);
+        options.progress = Progress::Hidden;
+        options.threads = workers;
+        options.dense = Some(DenseOptions {
+            vectors: Some(vectors.to_path_buf()),
+            vector_ids: ids,
+            ann: AnnChoice::Ivf,
+            ivf_lists: Some(32),
+            ivf_probe: Some(4),
+            ivf_codes: codes,
+            workers,
+            ..self.dense.clone()
+        });
+        build(&options).expect("ivf build");
+        open(&out, self.dense)
+    }
+}
+
+pub(crate) const SQ8: IvfCodes = IvfCodes::Sq8 { rescore: 8 };
 
 #[test]
 fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
     let Some(dense) = dense_options() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     let (corpus, npy, queries) = inputs(dir.path());
-    let one = build_ivf(dir.path(), "one", &dense, &corpus, &npy, 1);
-    let two = build_ivf(dir.path(), "two", &dense, &corpus, &npy, 2);
+    let builder = Ivf {
+        dir: dir.path(),
+        dense: &dense,
+        corpus: &corpus,
+    };
+    let ids = || Some(driftless_ingest::vector_ids_path(&npy));
+    let one = builder.build("one", &npy, ids(), SQ8, 1);
+    let two = builder.build("two", &npy, ids(), SQ8, 2);
     assert_eq!(one.id(), two.id(), "1 and 2 threads give one snapshot");
-    for file in ["ivf.centroids.f32", "ivf.offsets.u64", "ivf.ords.u32"] {
+    for file in [
+        "ivf.centroids.f32",
+        "ivf.offsets.u64",
+        "ivf.ords.u32",
+        "ivf.codes.u8",
+        "ivf.sq8.f32",
+    ] {
         let read =
             |name: &str| std::fs::read(dir.path().join(name).join("dense").join(file)).expect(file);
         assert_eq!(
@@ -140,7 +165,7 @@ fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
 
     // Probing 4 of 32 lists of clustered data finds nearly all of the exact top 10 ...
     let probed = one
-        .ann_recall_for_vectors(&queries, 10, None)
+        .ann_recall_for_vectors(&queries, 10, Default::default())
         .expect("recall");
     assert_eq!(probed.index, "ivf");
     assert!(
@@ -148,12 +173,32 @@ fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
         "recall@10 {} at 4/32 lists",
         probed.recall_at_k
     );
-    // ... and probing every list is the exact scan, hit for hit and bit for bit.
+    // ... probing every list through the SQ8 codes finds the exact top 10 among its
+    // re-scored candidates, with the exact scores to the bit ...
     let dense_index = one.dense_index().expect("dense");
+    let mut found = 0;
+    for query in &queries {
+        let exact = dense_index.exact(query, 10);
+        let hits = dense_index.ann_with_ef(query, 10, 32);
+        for (ord, score) in &hits {
+            let bits = driftless_index::dense::dot(query, dense_index.vector(*ord)).to_bits();
+            assert_eq!(score.to_bits(), bits, "shown scores are the f32 ones");
+        }
+        found += hits.iter().filter(|hit| exact.contains(hit)).count();
+    }
+    let recall = found as f64 / (10 * queries.len()) as f64;
+    assert!(
+        recall >= 0.98,
+        "SQ8 recall@10 {recall} with every list probed"
+    );
+    // ... and without codes, probing every list is the exact scan, hit for hit.
+    let plain = builder.build("f32", &npy, ids(), IvfCodes::F32, 2);
+    let plain_index = plain.dense_index().expect("dense");
+    assert!(!dir.path().join("f32/dense/ivf.codes.u8").exists());
     for query in &queries {
         assert_eq!(
-            dense_index.ann_with_ef(query, 10, 32),
-            dense_index.exact(query, 10)
+            plain_index.ann_with_ef(query, 10, 32),
+            plain_index.exact(query, 10)
         );
     }
 

@@ -9,3 +9,4 @@ mod ivf;
 mod properties;
 mod real_corpus;
 mod search;
+mod vector_formats;
