@@ -6,6 +6,7 @@
 #                             workspace root; `cargo run --release -p driftless -- quickstart
 #                             --no-serve` builds it)
 #   DURATION / WARMUP         seconds per measured run / warm-up run (default 10 / 2)
+#   DRIFTLESS_BENCH_K         results per search (default 10; 100 for the heavy case)
 #
 # For unit=doc, unit=passage and /v1/fetch of one fixed page, at concurrency 1 (1 thread,
 # 1 connection), 8 and 32 (2 threads, 8 or 32 connections), it prints p50/p99 latency and
@@ -74,6 +75,7 @@ done
 # site:). Each wrk thread cycles through them from a different start so connections do not
 # all ask the same query at the same moment.
 cat >"$WORK/load.lua" <<'LUA'
+local k = os.getenv("DRIFTLESS_BENCH_K") or "10"
 local queries = {
   "create index concurrently", "python subprocess timeout", "django model unique constraint",
   "git rebase interactive", "vacuum", "asyncio gather", "postgres jsonb index",
@@ -102,7 +104,7 @@ function init(args)
   else
     -- what = "<unit>:<mode>"
     local unit, mode = what:match("^(%w+):(%w+)$")
-    for i, q in ipairs(queries) do paths[i] = "/v1/search?unit=" .. unit .. "&mode=" .. mode .. "&k=10&q=" .. encode(q) end
+    for i, q in ipairs(queries) do paths[i] = "/v1/search?unit=" .. unit .. "&mode=" .. mode .. "&k=" .. k .. "&q=" .. encode(q) end
   end
   counter = offset or 0
 end

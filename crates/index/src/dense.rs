@@ -12,7 +12,7 @@ use crate::dense_config::{
     DENSE_DIR, DISTANCE_VERSION, DenseConfig, HNSW_BASENAME, MODEL_DIR, VECTORS_FILE,
 };
 use crate::error::{InternalError, OpenError};
-use crate::ivf::Ivf;
+use crate::ivf::{Ivf, IvfScan};
 use crate::vector_store::VectorStore;
 
 /// `1 − dot` for unit vectors. anndists' `DistDot` asserts `dot ≤ 1`, which rounding breaks
@@ -270,7 +270,14 @@ impl DenseIndex {
                 let neighbours = hnsw.search(query, limit, ef.max(limit));
                 self.rescored(query, neighbours, limit)
             }
-            Ann::Ivf(ivf) => ivf.search_with(&self.vectors, query, limit, ef, None, rescore),
+            Ann::Ivf(ivf) => {
+                let scan = IvfScan {
+                    limit,
+                    probe: ef,
+                    rescore,
+                };
+                ivf.search(&self.vectors, query, scan, None)
+            }
         }
     }
 

@@ -59,13 +59,14 @@ impl DenseIndex {
                 self.rescored(query, neighbours, limit)
             }
             // IVF widens its scan until `limit` admitted passages were seen.
-            Ann::Ivf(ivf) => ivf.search(
-                self.vectors(),
-                query,
-                limit,
-                self.default_effort(),
-                Some(admits),
-            ),
+            Ann::Ivf(ivf) => {
+                let scan = crate::ivf::IvfScan {
+                    limit,
+                    probe: self.default_effort(),
+                    rescore: ivf.rescore(),
+                };
+                ivf.search(self.vectors(), query, scan, Some(admits))
+            }
         }
     }
 }

@@ -69,6 +69,17 @@ pub enum IvfCodes {
     },
 }
 
+/// One IVF search's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IvfScan {
+    /// Hits wanted.
+    pub limit: usize,
+    /// Fewest lists scanned.
+    pub probe: usize,
+    /// SQ8 candidates re-scored per hit; 0 scans the f32 vectors.
+    pub rescore: usize,
+}
+
 /// Fewest candidates an SQ8 scan re-scores, whatever the limit.
 pub const MIN_RESCORE: usize = 64;
 
@@ -182,19 +193,6 @@ impl Ivf {
         order
     }
 
-    /// The top `limit` passages among those `admits` accepts (all when `None`), scanning at
-    /// least `probe` lists and more until `limit` admitted passages were seen.
-    pub fn search(
-        &self,
-        vectors: &VectorStore,
-        query: &[f32],
-        limit: usize,
-        probe: usize,
-        admits: Option<&dyn Fn(u32) -> bool>,
-    ) -> Vec<DenseHit> {
-        self.search_with(vectors, query, limit, probe, admits, self.rescore())
-    }
-
     /// Whether the lists have SQ8 codes.
     pub fn has_codes(&self) -> bool {
         self.sq8.is_some()
@@ -205,29 +203,27 @@ impl Ivf {
         self.sq8.as_ref().map_or(0, |(_, rescore)| *rescore)
     }
 
-    /// [`Ivf::search`] with an explicit re-score factor; 0 (or no codes) scans the f32
-    /// vectors. For evaluations of other settings (`eval ann-recall --rescore`).
-    pub fn search_with(
+    /// The top `scan.limit` passages among those `admits` accepts (all when `None`),
+    /// scanning at least `scan.probe` lists and more until `limit` admitted passages were
+    /// seen; through the SQ8 codes when the index has them and `scan.rescore` > 0.
+    pub fn search(
         &self,
         vectors: &VectorStore,
         query: &[f32],
-        limit: usize,
-        probe: usize,
+        scan: IvfScan,
         admits: Option<&dyn Fn(u32) -> bool>,
-        rescore: usize,
     ) -> Vec<DenseHit> {
         match &self.sq8 {
-            Some((codes, _)) if rescore > 0 => {
-                let depth = (limit.saturating_mul(rescore)).max(MIN_RESCORE);
-                let candidates = self.scan_codes(codes, query, limit, depth, probe, admits);
+            Some((codes, _)) if scan.rescore > 0 => {
+                let candidates = self.scan_codes(codes, query, scan, admits);
                 let mut hits: Vec<DenseHit> = candidates
                     .into_iter()
                     .map(|(_, ord)| (ord, dot(query, vectors.get(ord))))
                     .collect();
-                rank(&mut hits, limit);
+                rank(&mut hits, scan.limit);
                 hits
             }
-            _ => self.scan_vectors(vectors, query, limit, probe, admits),
+            _ => self.scan_vectors(vectors, query, scan, admits),
         }
     }
 
@@ -245,8 +241,7 @@ impl Ivf {
         &self,
         vectors: &VectorStore,
         query: &[f32],
-        limit: usize,
-        probe: usize,
+        IvfScan { limit, probe, .. }: IvfScan,
         admits: Option<&dyn Fn(u32) -> bool>,
     ) -> Vec<DenseHit> {
         let mut hits: Vec<DenseHit> = Vec::new();
@@ -268,17 +263,21 @@ impl Ivf {
         hits
     }
 
-    /// The best `depth` admitted passages by SQ8 score, as (score, ordinal), ranked by
-    /// (score desc, ordinal asc): a total order, so the set is the same however it is cut.
+    /// The best `rescore × limit` (at least [`MIN_RESCORE`]) admitted passages by SQ8
+    /// score, as (score, ordinal), cut by (score desc, ordinal asc): a total order, so the
+    /// set is the same however it is cut.
     fn scan_codes(
         &self,
         codes: &Sq8Codes,
         query: &[f32],
-        limit: usize,
-        depth: usize,
-        probe: usize,
+        IvfScan {
+            limit,
+            probe,
+            rescore,
+        }: IvfScan,
         admits: Option<&dyn Fn(u32) -> bool>,
     ) -> Vec<(i32, u32)> {
+        let depth = limit.saturating_mul(rescore).max(MIN_RESCORE);
         let weights = codes.sq8.weights(query);
         let mut candidates: Vec<(i32, u32)> = Vec::new();
         let mut admitted = 0usize;

@@ -21,6 +21,20 @@ fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
 }
 
+/// Writes each case's bytes to `path` and expects `RowFile::open` to refuse them with a
+/// message containing the case's text.
+fn refused_with(path: &Path, cases: &[(Vec<u8>, &str)]) -> Result<(), IngestError> {
+    for (bytes, expected) in cases {
+        std::fs::write(path, bytes).map_err(io_error(path))?;
+        let err = RowFile::open(path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains(expected), "{expected:?} not in {err:?}");
+    }
+    Ok(())
+}
+
 #[test]
 fn npy_written_is_read_back_row_by_row() -> Result<(), IngestError> {
     let dir = tmp();
@@ -57,15 +71,7 @@ fn bad_npy_files_are_clear_errors() -> Result<(), IngestError> {
         (header("<f4", "False", "(4,)"), "not (passages, dim)"),
         (header("<f4", "False", "(2, 2)"), "needs"),
     ];
-    for (bytes, expected) in cases {
-        std::fs::write(&path, &bytes).map_err(io_error(&path))?;
-        let err = RowFile::open(&path)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains(expected), "{expected:?} not in {err:?}");
-    }
-    Ok(())
+    refused_with(&path, &cases)
 }
 
 #[test]
@@ -144,15 +150,7 @@ fn faiss_flat_indexes_are_read_in_place() -> Result<(), IngestError> {
         (faiss(b"IwFl", 0, &rows, 4, 12), "only flat indexes"),
         (b"IxFI\x04\x00\x00\x00\x03\x00".to_vec(), "cut short"),
     ];
-    for (bytes, expected) in cases {
-        std::fs::write(&path, &bytes).map_err(io_error(&path))?;
-        let err = RowFile::open(&path)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains(expected), "{expected:?} not in {err:?}");
-    }
-    Ok(())
+    refused_with(&path, &cases)
 }
 
 #[test]
