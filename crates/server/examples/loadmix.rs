@@ -7,7 +7,8 @@
 //! whether or not earlier ones were answered, as a fleet of rollouts does.
 //!
 //! The mix rotates over BM25 k=10, BM25 k=100, hybrid k=10 (`--dense`), fetch, and a
-//! `/retrieve` batch of 32 queries (topk 3), or one kind with `--only KIND`.
+//! `/retrieve` batch of 32 queries (topk 3), or one kind with `--only KIND` (also
+//! `hybrid_k100` and `dense_k100`, passage unit, the heavy dense cases).
 //! `--deadline-ms D` sends `x-request-timeout-ms: D` with every request. Reported: counts
 //! by status per kind, answered per second, p50/p99 of answered requests, 503s with and
 //! without `Retry-After`, other 5xx, transport errors, and the server's peak RSS (`--pid`).
@@ -74,6 +75,19 @@ async fn one(client: &reqwest::Client, plan: &Plan, i: u64, tally: &Tally) {
             ("q", q),
             ("mode", "hybrid"),
             ("k", "10"),
+        ]),
+        Kind::HybridK100 | Kind::DenseK100 => client.get(format!("{base}/v1/search")).query(&[
+            ("q", q),
+            (
+                "mode",
+                if kind == Kind::HybridK100 {
+                    "hybrid"
+                } else {
+                    "dense"
+                },
+            ),
+            ("k", "100"),
+            ("unit", "passage"),
         ]),
         Kind::Fetch => {
             let doc = &plan.doc_ids[(i as usize / plan.kinds.len()) % plan.doc_ids.len()];
@@ -226,14 +240,22 @@ async fn main() {
         kinds.insert(2, Kind::HybridK10);
     }
     if let Some(only) = arg(&args, "--only") {
-        kinds = vec![Kind::parse(&only).expect("--only bm25|bm25_k100|hybrid|fetch|retrieve32")];
+        kinds = vec![
+            Kind::parse(&only)
+                .expect("--only bm25|bm25_k100|hybrid|hybrid_k100|dense_k100|fetch|retrieve32"),
+        ];
     }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(4096)
         .build()
         .expect("HTTP client");
     let plan = Arc::new(Plan {
-        doc_ids: doc_ids(&client, &base).await,
+        // Only a mix with fetches needs document ids (a synthetic corpus may not have `index`).
+        doc_ids: if kinds.contains(&Kind::Fetch) {
+            doc_ids(&client, &base).await
+        } else {
+            Vec::new()
+        },
         base,
         kinds,
         deadline_ms: arg(&args, "--deadline-ms").and_then(|d| d.parse().ok()),

@@ -11,6 +11,8 @@ pub enum Kind {
     Bm25K10,
     Bm25K100,
     HybridK10,
+    HybridK100,
+    DenseK100,
     Fetch,
     Retrieve32,
 }
@@ -21,6 +23,8 @@ impl Kind {
             "bm25" => Self::Bm25K10,
             "bm25_k100" => Self::Bm25K100,
             "hybrid" => Self::HybridK10,
+            "hybrid_k100" => Self::HybridK100,
+            "dense_k100" => Self::DenseK100,
             "fetch" => Self::Fetch,
             "retrieve32" => Self::Retrieve32,
             _ => return None,
@@ -32,6 +36,8 @@ impl Kind {
             Self::Bm25K10 => "bm25 k=10",
             Self::Bm25K100 => "bm25 k=100 doc",
             Self::HybridK10 => "hybrid k=10",
+            Self::HybridK100 => "hybrid k=100 passage",
+            Self::DenseK100 => "dense k=100 passage",
             Self::Fetch => "fetch",
             Self::Retrieve32 => "/retrieve 32×3",
         }
