@@ -15,6 +15,7 @@ mod embed_snapshot;
 mod finalize;
 mod ivf_build;
 mod merge;
+mod parquet_vector_columns;
 mod parquet_vectors;
 mod pass;
 mod progress;
