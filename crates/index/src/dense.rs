@@ -252,7 +252,7 @@ impl DenseIndex {
     /// scanned vector in f32) for HNSW and for an IVF index without codes.
     pub fn rescore(&self, wanted: Option<usize>) -> usize {
         match &self.ann {
-            Ann::Ivf(ivf) if ivf.has_codes() => wanted.unwrap_or_else(|| ivf.rescore()),
+            Ann::Ivf(ivf) if ivf.rescore() > 0 => wanted.unwrap_or_else(|| ivf.rescore()),
             _ => 0,
         }
     }

@@ -171,12 +171,6 @@ impl Ivf {
         bytemuck::cast_slice(self.ords.as_slice())
     }
 
-    /// The passage ordinals of list `list`.
-    pub fn list(&self, list: usize) -> &[u32] {
-        let (start, end) = (self.offsets[list] as usize, self.offsets[list + 1] as usize);
-        &self.all_ords()[start..end]
-    }
-
     /// Every list, nearest centroid first: (score desc, list id asc).
     pub fn lists_by_score(&self, query: &[f32]) -> Vec<u32> {
         let scores: Vec<f32> = self
@@ -191,11 +185,6 @@ impl Ivf {
                 .then(a.cmp(&b))
         });
         order
-    }
-
-    /// Whether the lists have SQ8 codes.
-    pub fn has_codes(&self) -> bool {
-        self.sq8.is_some()
     }
 
     /// The snapshot's SQ8 re-score factor (0 without codes).
