@@ -73,10 +73,13 @@ pub fn human_bytes(bytes: u64) -> String {
 /// How often `serve` re-measures the store for `/metrics`.
 pub const STORE_SIZE_REFRESH: Duration = Duration::from_secs(60);
 
-/// Measures `store` now and then every [`STORE_SIZE_REFRESH`], into the server's metrics.
+/// Re-measures `store` every [`STORE_SIZE_REFRESH`] into the server's metrics; the caller
+/// sets the first value itself before serving (a spawned first tick could come after the
+/// first scrape on a busy machine).
 pub fn watch_store_size(store: driftless_querylog::LogStore, state: driftless_server::AppState) {
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(STORE_SIZE_REFRESH);
+        let start = tokio::time::Instant::now() + STORE_SIZE_REFRESH;
+        let mut ticks = tokio::time::interval_at(start, STORE_SIZE_REFRESH);
         loop {
             ticks.tick().await;
             match store.size_bytes().await {

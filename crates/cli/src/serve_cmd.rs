@@ -196,6 +196,8 @@ pub async fn serve_snapshot(
         let handle =
             Capture::start(store.clone(), config).context("cannot start query-log capture")?;
         state = state.with_capture(handle.clone());
+        // Set before the listener opens, so the first /metrics already carries the size.
+        state.metrics().set_querylog_store_bytes(size);
         crate::data_dir::watch_store_size(store, state.clone());
         capture = Some(handle);
         tracing::info!(store = %crate::logs_cmd::shown(db), "logging every search and fetch");
