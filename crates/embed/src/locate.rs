@@ -97,6 +97,30 @@ pub fn default_model_dir() -> PathBuf {
     first_existing(candidates, |dir: &Path| dir.join("model.json").is_file())
 }
 
+/// The models `corpus-tools/fetch-model.sh DEST NAME…` fetches by name; the first is the
+/// default.
+pub const SHIPPED_MODELS: &[&str] = &[
+    MODEL_SUBDIR,
+    "paraphrase-MiniLM-L3-v2",
+    "multilingual-e5-small-q4",
+];
+
+/// A `--model` argument as a directory: an existing directory is itself; the name of a
+/// shipped model ([`SHIPPED_MODELS`]) is the first fetch destination holding it, else its
+/// place in the first destination (so that "not found" names where it would be fetched);
+/// anything else is taken as a path.
+pub fn resolve_model_dir(arg: &Path) -> PathBuf {
+    let name = arg.to_str().unwrap_or_default();
+    if arg.is_dir() || !SHIPPED_MODELS.contains(&name) {
+        return arg.to_path_buf();
+    }
+    let candidates = destinations()
+        .into_iter()
+        .map(|dest| dest.join(name))
+        .collect();
+    first_existing(candidates, |dir: &Path| dir.join("model.json").is_file())
+}
+
 /// How the "library not found" error explains the lookup.
 pub(crate) fn searched_description() -> String {
     let tried: Vec<String> = ort_library_candidates()

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::EmbedError;
@@ -16,6 +16,26 @@ use crate::EmbedError;
 pub(crate) const ONNX_FILE: &str = "model.onnx";
 pub(crate) const TOKENIZER_FILE: &str = "tokenizer.json";
 const MODEL_JSON: &str = "model.json";
+/// The token-embeddings output of a sentence-transformers export.
+pub const DEFAULT_OUTPUT: &str = "last_hidden_state";
+
+/// How the token vectors of one text become its vector (always L2-normalised afterwards).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pooling {
+    /// Mean over the attended tokens (all-MiniLM, paraphrase-MiniLM, e5, gte).
+    #[default]
+    Mean,
+    /// The first token, `[CLS]` or `<s>` (bge).
+    Cls,
+}
+
+impl Pooling {
+    /// True for the default, so manifests of mean-pooled snapshots stay as they were.
+    pub fn is_mean(&self) -> bool {
+        *self == Self::Mean
+    }
+}
 
 /// A verified model directory: what `model.json` says, checked against the files beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,9 +52,19 @@ pub struct ModelFiles {
     pub onnx_sha256: String,
     /// sha256 (lowercase hex) of `tokenizer.json`.
     pub tokenizer_sha256: String,
+    /// Token vectors → text vector.
+    pub pooling: Pooling,
+    /// Put before every query (e5: `query: `; bge: its search instruction).
+    pub query_prefix: String,
+    /// Put before every passage (e5: `passage: `).
+    pub passage_prefix: String,
+    /// Name of the graph output holding the token vectors `[1, tokens, dim]`.
+    pub output: String,
 }
 
-/// `model.json` as written by corpus-tools/fetch-model.sh.
+/// `model.json` as written by corpus-tools/fetch-model.sh. The fields after `tokenizer_sha256`
+/// came with the choice of models; their defaults describe all-MiniLM-L6-v2, so the first
+/// model's files read as before.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ModelJson {
@@ -45,13 +75,20 @@ struct ModelJson {
     normalize: bool,
     onnx_sha256: String,
     tokenizer_sha256: String,
+    #[serde(default)]
+    query_prefix: String,
+    #[serde(default)]
+    passage_prefix: String,
+    #[serde(default)]
+    output: Option<String>,
 }
 
 impl ModelFiles {
     /// Reads `dir/model.json` and verifies the sha256 of `model.onnx` and `tokenizer.json`.
     ///
-    /// Only mean pooling with L2 normalisation is implemented, so a `model.json` asking for
-    /// anything else is refused instead of producing vectors of a different kind.
+    /// Mean or CLS pooling, always L2-normalised (dense search ranks by the dot product of
+    /// unit vectors): a `model.json` asking for anything else is refused instead of producing
+    /// vectors of a different kind.
     pub fn load(dir: &Path) -> Result<Self, EmbedError> {
         let json_path = dir.join(MODEL_JSON);
         let bytes = read_file(&json_path)?;
@@ -60,12 +97,16 @@ impl ModelFiles {
             reason,
         };
         let json: ModelJson = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
-        if json.pooling != "mean" || !json.normalize {
-            return Err(invalid(format!(
-                "pooling {:?} with normalize {} is not supported; only \"mean\" with normalize true is",
-                json.pooling, json.normalize
-            )));
-        }
+        let pooling = match (json.pooling.as_str(), json.normalize) {
+            ("mean", true) => Pooling::Mean,
+            ("cls", true) => Pooling::Cls,
+            _ => {
+                return Err(invalid(format!(
+                    "pooling {:?} with normalize {} is not supported; use \"mean\" or \"cls\" with normalize true",
+                    json.pooling, json.normalize
+                )));
+            }
+        };
         if json.dim == 0 || json.max_tokens < 2 {
             return Err(invalid(
                 "dim must be positive and max_tokens at least 2 ([CLS] and [SEP])".into(),
@@ -83,6 +124,10 @@ impl ModelFiles {
             max_tokens: json.max_tokens,
             onnx_sha256: json.onnx_sha256.to_ascii_lowercase(),
             tokenizer_sha256: json.tokenizer_sha256.to_ascii_lowercase(),
+            pooling,
+            query_prefix: json.query_prefix,
+            passage_prefix: json.passage_prefix,
+            output: json.output.unwrap_or_else(|| DEFAULT_OUTPUT.to_string()),
         };
         files.read_onnx()?;
         files.read_tokenizer()?;
@@ -168,10 +213,14 @@ mod tests {
     #[test]
     fn unsupported_pooling_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let json = r#"{"id":"x","dim":384,"max_tokens":256,"pooling":"cls","normalize":true,
-            "onnx_sha256":"00","tokenizer_sha256":"00"}"#;
-        std::fs::write(dir.path().join(MODEL_JSON), json).unwrap();
-        let err = ModelFiles::load(dir.path()).unwrap_err();
-        assert!(err.to_string().contains("only \"mean\""), "{err}");
+        for (pooling, normalize) in [("max", true), ("mean", false)] {
+            let json = format!(
+                r#"{{"id":"x","dim":384,"max_tokens":256,"pooling":"{pooling}","normalize":{normalize},
+                "onnx_sha256":"00","tokenizer_sha256":"00"}}"#
+            );
+            std::fs::write(dir.path().join(MODEL_JSON), json).unwrap();
+            let err = ModelFiles::load(dir.path()).unwrap_err();
+            assert!(err.to_string().contains("use \"mean\" or \"cls\""), "{err}");
+        }
     }
 }

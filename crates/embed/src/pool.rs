@@ -65,7 +65,8 @@ impl EmbedPool {
         self.workers[0].dim()
     }
 
-    /// Embeds every text, each alone, and returns the embeddings in input order.
+    /// Embeds every text as a passage ([`Embedder::embed_passage`]: the model's passage
+    /// prefix first), each alone, and returns the embeddings in input order.
     ///
     /// `on_progress` is called after each text with the number of texts finished so far; calls
     /// come from the worker threads, so two may arrive out of order. On failure the pool stops
@@ -92,7 +93,7 @@ impl EmbedPool {
                             while !failed.load(Ordering::Relaxed) {
                                 let index = next.fetch_add(1, Ordering::Relaxed);
                                 let Some(text) = texts.get(index) else { break };
-                                let result = worker.embed(text);
+                                let result = worker.embed_passage(text);
                                 if result.is_err() {
                                     failed.store(true, Ordering::Relaxed);
                                 }

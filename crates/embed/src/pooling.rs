@@ -1,8 +1,35 @@
-//! Token vectors → one sentence vector: mean over the attention mask, then L2 normalisation.
+//! Token vectors → one sentence vector: mean over the attention mask (all-MiniLM, e5, gte) or
+//! the first token (`[CLS]`, bge), then L2 normalisation.
 //!
-//! This is what sentence-transformers does for all-MiniLM-L6-v2. Sums run in f64, in token
+//! This is what sentence-transformers does for those models. Sums run in f64, in token
 //! order, on one thread: the order is fixed, so the result is bit-identical on every call, and
 //! the wider accumulator keeps long inputs from losing the small components.
+
+use crate::model_files::Pooling;
+
+/// Pools `hidden` (row-major `[tokens, dim]`) the way `pooling` says and normalises it.
+pub(crate) fn pool_normalized(
+    pooling: Pooling,
+    hidden: &[f32],
+    mask: &[i64],
+    dim: usize,
+) -> Option<Vec<f32>> {
+    match pooling {
+        Pooling::Mean => mean_pool_normalized(hidden, mask, dim),
+        // The first position is the `[CLS]`/`<s>` token the tokenizer always adds.
+        Pooling::Cls => {
+            if dim == 0 || hidden.len() != mask.len() * dim || mask.first() != Some(&1) {
+                return None;
+            }
+            normalized(
+                &hidden[..dim]
+                    .iter()
+                    .map(|&v| f64::from(v))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    }
+}
 
 /// Mean-pools `hidden` (row-major `[tokens, dim]`) over the positions where `mask` is non-zero
 /// and scales the result to unit length.
@@ -30,12 +57,16 @@ pub(crate) fn mean_pool_normalized(hidden: &[f32], mask: &[i64], dim: usize) -> 
     // Dividing by the count does not change the direction, but it keeps the norm computation
     // in the same range whatever the text length.
     let n = count as f64;
-    let mean: Vec<f64> = sum.iter().map(|s| s / n).collect();
-    let norm = mean.iter().map(|v| v * v).sum::<f64>().sqrt();
+    normalized(&sum.iter().map(|s| s / n).collect::<Vec<_>>())
+}
+
+/// `v` scaled to unit length, or `None` when it cannot be (zero or not finite).
+fn normalized(v: &[f64]) -> Option<Vec<f32>> {
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
     if !norm.is_finite() || norm == 0.0 {
         return None;
     }
-    Some(mean.iter().map(|v| (v / norm) as f32).collect())
+    Some(v.iter().map(|x| (x / norm) as f32).collect())
 }
 
 /// Cosine similarity of two vectors (plain dot product for unit vectors, but safe for any).
@@ -68,6 +99,15 @@ mod tests {
         let hidden = [3.0, 4.0, 100.0, -100.0];
         let v = mean_pool_normalized(&hidden, &[1, 0], 2).unwrap();
         assert_eq!(v, vec![0.6, 0.8]);
+    }
+
+    #[test]
+    fn cls_pooling_takes_the_first_token_only() {
+        let hidden = [0.0, 2.0, 100.0, -100.0];
+        let v = pool_normalized(Pooling::Cls, &hidden, &[1, 1], 2).unwrap();
+        assert_eq!(v, vec![0.0, 1.0]);
+        let mean = pool_normalized(Pooling::Mean, &hidden, &[1, 1], 2).unwrap();
+        assert_ne!(mean, v);
     }
 
     #[test]

@@ -262,3 +262,55 @@ fn a_gpu_provider_without_a_gpu_build_is_a_clear_error() {
     let pool = EmbedPool::with_provider(&files, &library, 1, Provider::Cpu).expect("cpu pool");
     assert_eq!(pool.workers(), 1);
 }
+
+/// A shipped model fetched beside the default one (scripts/test.sh fetches them all).
+fn sibling_model(name: &str) -> Option<(ModelFiles, PathBuf)> {
+    let (default, library) = model()?;
+    let dir = default.dir.parent().expect("parent").join(name);
+    let files = ModelFiles::load(&dir).unwrap_or_else(|e| {
+        panic!("{name}: {e} (run corpus-tools/fetch-model.sh DEST all, as scripts/test.sh does)")
+    });
+    Some((files, library))
+}
+
+#[test]
+fn e5_queries_and_passages_get_their_prefixes() {
+    let Some((files, library)) = sibling_model("multilingual-e5-small-q4") else {
+        return;
+    };
+    assert_eq!(files.query_prefix, "query: ");
+    let e5 = Embedder::new(&files, &library, 1).unwrap();
+    let text = "how to vacuum a table";
+    let query = e5.embed_query(text).unwrap();
+    assert_eq!(
+        query.vector,
+        e5.embed(&format!("query: {text}")).unwrap().vector
+    );
+    assert_ne!(query.vector, e5.embed_passage(text).unwrap().vector);
+    assert_eq!(query.vector.len(), 384);
+    // The pool embeds passages, prefix included, with the same bits as one embedder.
+    let pool = EmbedPool::new(&files, &library, 2).unwrap();
+    let pooled = pool.embed_all(&[text], &|_| {}).unwrap();
+    assert_eq!(pooled[0].vector, e5.embed_passage(text).unwrap().vector);
+}
+
+#[test]
+fn a_model_without_token_types_loads_and_embeds() {
+    let Some((files, library)) = sibling_model("paraphrase-MiniLM-L3-v2") else {
+        return;
+    };
+    assert_eq!(files.output, "onnx::Shape_422");
+    let l3 = Embedder::new(&files, &library, 1).unwrap();
+    let a = l3.embed_query("the cat sits on the mat").unwrap().vector;
+    let b = l3.embed_query("a cat is sitting on a rug").unwrap().vector;
+    let c = l3
+        .embed_query("quarterly tax filing deadline")
+        .unwrap()
+        .vector;
+    assert!(
+        cosine(&a, &b) > cosine(&a, &c) + 0.2,
+        "{} vs {}",
+        cosine(&a, &b),
+        cosine(&a, &c)
+    );
+}

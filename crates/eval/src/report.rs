@@ -47,6 +47,9 @@ pub struct HybridGain {
 pub struct EvalReport {
     /// Snapshot id.
     pub snapshot: String,
+    /// The snapshot's embedding model (manifest `model_id`); absent for BM25-only snapshots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
     /// Topics file.
     pub topics_file: String,
     /// Qrels file.
@@ -117,8 +120,13 @@ pub fn table(report: &EvalReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "snapshot {} · {} topics from {} · depth {} · {} queries",
+        "snapshot {}{} · {} topics from {} · depth {} · {} queries",
         report.snapshot,
+        report
+            .model
+            .as_ref()
+            .map(|m| format!(" · model {m}"))
+            .unwrap_or_default(),
         report.topics_read,
         report.topics_file,
         report.depth,

@@ -141,6 +141,17 @@ impl DenseIndex {
                 "model digest differs from the manifest".into(),
             ));
         }
+        // The manifest states how queries are encoded; the model.json beside the model must
+        // say the same, or queries would be embedded unlike the passages.
+        if model.pooling != config.pooling
+            || model.query_prefix != config.query_prefix
+            || model.passage_prefix != config.passage_prefix
+        {
+            return Err(fail(
+                MODEL_DIR,
+                "model.json's pooling or prefixes differ from the manifest".into(),
+            ));
+        }
         let ann = match &config.ivf {
             Some(ivf) => Ann::Ivf(
                 Ivf::open(&dense_dir, ivf, config.dim, passages).map_err(|e| fail(DENSE_DIR, e))?,
@@ -187,10 +198,11 @@ impl DenseIndex {
         Ok(self.embedder.get_or_init(|| embedder))
     }
 
-    /// Embeds a query (alone, one intra-op thread: the same bits every time).
+    /// Embeds a query with the model's query prefix (alone, one intra-op thread: the same
+    /// bits every time).
     pub fn embed(&self, text: &str) -> Result<Vec<f32>, InternalError> {
         self.encoder()?
-            .embed(text)
+            .embed_query(text)
             .map(|e| e.vector)
             .map_err(|e| InternalError::Corrupt(format!("query embedding failed: {e}")))
     }

@@ -27,6 +27,16 @@ pub struct DenseConfig {
     pub dim: usize,
     /// Token window of the model.
     pub max_tokens: usize,
+    /// How the model pools token vectors; absent (mean) in older manifests, whose ids
+    /// are therefore unchanged.
+    #[serde(default, skip_serializing_if = "driftless_embed::Pooling::is_mean")]
+    pub pooling: driftless_embed::Pooling,
+    /// Text put before every query before it is embedded (e5: `query: `).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub query_prefix: String,
+    /// Text put before every passage before it was embedded (e5: `passage: `).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub passage_prefix: String,
     /// HNSW neighbours per node (M).
     pub hnsw_m: usize,
     /// HNSW construction beam.

@@ -122,7 +122,9 @@ impl DenseOptions {
     /// the one corpus-tools/fetch-model.sh puts beside the model (`<dir>/../onnxruntime/`) is
     /// used, so `--model <dir>` alone works as `DRIFTLESS_MODEL_DIR=<dir>` does.
     pub fn set_model_dir(&mut self, dir: &Path) {
-        self.model_dir = dir.to_path_buf();
+        // A shipped model's name (`paraphrase-MiniLM-L3-v2`) stands for its fetched directory.
+        let dir = &driftless_embed::resolve_model_dir(dir);
+        self.model_dir = dir.clone();
         let beside = dir
             .parent()
             .map(|parent| parent.join("onnxruntime").join(driftless_embed::ORT_FILE));
@@ -301,6 +303,9 @@ pub(crate) fn build_dense(
         tokenizer_sha256: model.tokenizer_sha256.clone(),
         dim,
         max_tokens: model.max_tokens,
+        pooling: model.pooling,
+        query_prefix: model.query_prefix.clone(),
+        passage_prefix: model.passage_prefix.clone(),
         // An IVF snapshot has no graph: its HNSW settings are 0, not settings it ignores.
         hnsw_m: if ivf.is_some() { 0 } else { options.m },
         hnsw_ef_construction: if ivf.is_some() {

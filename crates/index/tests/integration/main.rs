@@ -6,6 +6,7 @@ mod determinism;
 mod fetch_stats;
 mod filters;
 mod ivf;
+mod models;
 mod properties;
 mod real_corpus;
 mod search;
