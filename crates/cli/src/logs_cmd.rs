@@ -12,6 +12,8 @@ use clap::{Args, Subcommand};
 use driftless_querylog::{LogRecord, LogStore, RecordFilter, anonymize_client, parse_time};
 
 mod analyse;
+mod evidence;
+mod paper_tables;
 mod report_tables;
 mod sessions;
 mod table;

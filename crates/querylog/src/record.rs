@@ -29,7 +29,10 @@ pub struct LogRecord {
     /// Query text as received (search-like endpoints); `None` for fetches.
     #[serde(default)]
     pub query: Option<String>,
-    /// Request parameters other than the query (`k`, `offset`, `mode`, `unit`, …).
+    /// Request parameters other than the query (`k`, `offset`, `mode`, `unit`, …), and
+    /// `delivered` when the response carried more than titles and snippets: `"unit_text"`
+    /// (each hit's whole passage or document, as `/retrieve` returns) or
+    /// `{"window_chars": n}` (each hit's document from offset 0, as Tavily's raw content).
     #[serde(default = "empty_object")]
     pub params: serde_json::Value,
     /// Snapshot that answered (empty when unknown, e.g. imported logs).
@@ -73,6 +76,12 @@ pub struct LoggedResult {
     /// Snippet shown, highlight marks included.
     #[serde(default)]
     pub snippet: String,
+    /// For a passage hit: the passage's `[first, one past last]` character in the document
+    /// text. With the record's snapshot id it gives the passage text back byte for byte
+    /// (`/v1/fetch?doc_id=…&offset=first&max_chars=last-first`) without storing it: what
+    /// `/retrieve` delivered, for CTAR's evidence. Absent for document hits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span: Option<[u64; 2]>,
 }
 
 fn empty_object() -> serde_json::Value {

@@ -31,6 +31,8 @@ pub struct LogContext {
     step_hint: Option<i64>,
     started: Instant,
     ts_ms: i64,
+    /// What the response delivers beyond titles and snippets (`LogRecord::params`).
+    delivered: Option<serde_json::Value>,
 }
 
 /// Prefix given to an anonymous `x-client-id` that starts with `key:`, the prefix of
@@ -90,6 +92,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LogContext {
             step_hint: header(parts, X_STEP).and_then(|s| s.parse().ok()),
             started: Instant::now(),
             ts_ms,
+            delivered: None,
         })
     }
 }
@@ -111,7 +114,17 @@ impl LogContext {
             step_hint: None,
             started: Instant::now(),
             ts_ms,
+            delivered: None,
         }
+    }
+
+    /// The same context, noting that the response delivers `what` beyond titles and
+    /// snippets (`"unit_text"`, `{"window_chars": n}`): the log then says which text the
+    /// client received, so CTAR can count it as evidence.
+    pub fn delivering(&self, what: serde_json::Value) -> Self {
+        let mut context = self.clone();
+        context.delivered = Some(what);
+        context
     }
 
     /// Context of item `index` of a multi-query request (batch, `/retrieve`): same client,
@@ -162,6 +175,9 @@ impl LogContext {
             "k": request.k, "offset": request.offset, "mode": mode, "unit": request.unit.as_str(),
             "k1": request.k1, "b": request.b,
         });
+        if let Some(delivered) = &self.delivered {
+            record.params["delivered"] = delivered.clone();
+        }
         if let Some(response) = answer {
             record.results = response
                 .results
@@ -171,6 +187,7 @@ impl LogContext {
                     score: h.score,
                     title: h.title.clone(),
                     snippet: h.snippet.clone(),
+                    span: h.char_start.zip(h.char_end).map(|(a, b)| [a, b]),
                 })
                 .collect();
         }

@@ -82,6 +82,13 @@ impl AppState {
             let answer = match (outcome, refusal) {
                 (Some(Ok(body)), _) => {
                     if let Some(capture) = self.capture() {
+                        let delivered;
+                        let log = if want_texts {
+                            delivered = log.delivering(serde_json::json!("unit_text"));
+                            &delivered
+                        } else {
+                            log
+                        };
                         let record =
                             log.search(endpoint, &snapshot_id, request, Some(&body.0), 200);
                         capture.record(record);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_querylog::analysis::{AnalysisConfig, analyse, trajectories};
+use driftless_querylog::analysis::{AnalysisConfig, analyse_with_evidence, trajectories};
 use driftless_querylog::sessionize;
 
 use super::report_tables::table;
@@ -13,16 +13,18 @@ use super::table::{Table, write_tidy_csv};
 use super::{ClientDisplay, LogSelection};
 
 /// Section names, in output order, with the keys of the JSON report each one covers.
-static SECTIONS: [(&str, &[&str]); 13] = [
+static SECTIONS: [(&str, &[&str]); 15] = [
     ("overview", &["records", "clients", "gap_ms", "store_bytes"]),
     ("steps", &["sessions"]),
     ("intervals", &["inter_step_ms", "inter_step_buckets"]),
+    ("search_steps", &["search_steps"]),
     ("query_length", &["query_length"]),
     ("k", &["k"]),
     ("repetition", &["repetition"]),
     ("reformulation", &["reformulation"]),
     ("ctar_steps", &["ctar"]),
     ("ctar_sessions", &["ctar"]),
+    ("ctar_evidence", &["ctar_evidence"]),
     ("top_queries", &["top_queries"]),
     ("refused", &["refused"]),
     ("endpoints", &["endpoints"]),
@@ -39,10 +41,10 @@ pub struct AnalyseArgs {
     /// table (aligned text), json (the full serde report) or csv (tidy: section,row,column,value).
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
     pub format: String,
-    /// Only these sections (comma-separated): overview, steps, intervals, query_length, k,
-    /// repetition, reformulation, ctar_steps, ctar_sessions, top_queries, refused, endpoints,
-    /// statuses
-    /// (also: sessions = steps, ctar = both CTAR sections, latency = endpoints).
+    /// Only these sections (comma-separated): overview, steps, intervals, search_steps,
+    /// query_length, k, repetition, reformulation, ctar_steps, ctar_sessions, ctar_evidence,
+    /// top_queries, refused, endpoints, statuses
+    /// (also: sessions = steps, ctar = the three CTAR sections, latency = endpoints).
     #[arg(long, value_delimiter = ',')]
     pub section: Vec<String>,
     /// Length of the top-queries list.
@@ -54,6 +56,11 @@ pub struct AnalyseArgs {
     /// Also write one wide CSV per section into this directory (`<section>.csv`).
     #[arg(long)]
     pub csv_dir: Option<PathBuf>,
+    /// The snapshot that answered the logged requests: the evidence CTAR then also counts
+    /// the passage texts, raw content and fetched windows the clients received, rebuilt
+    /// from it (records of other snapshots keep titles and snippets only).
+    #[arg(long)]
+    pub snapshot: Option<PathBuf>,
 }
 
 fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
@@ -64,7 +71,7 @@ fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
     for name in &args.section {
         let names: &[&str] = match name.trim() {
             "sessions" => &["steps"],
-            "ctar" => &["ctar_steps", "ctar_sessions"],
+            "ctar" => &["ctar_steps", "ctar_sessions", "ctar_evidence"],
             "latency" => &["endpoints"],
             other => match SECTIONS.iter().find(|(n, _)| *n == other) {
                 Some((n, _)) => std::slice::from_ref(n),
@@ -91,7 +98,12 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
         gap: args.selection.gap,
         top_n: args.top,
     };
-    let mut report = analyse(&records, &config);
+    let snapshot = match &args.snapshot {
+        Some(dir) => Some(driftless_index::Snapshot::open(dir)?),
+        None => None,
+    };
+    let mut evidence = super::evidence::SnapshotEvidence::new(snapshot);
+    let mut report = analyse_with_evidence(&records, &config, Some(&mut evidence));
     if !args.display.clear_clients {
         // Session ids start with the client; show them as the other outputs do. The owner
         // comes from the sessions themselves, not from parsing ids (clients may contain `|`).

@@ -81,6 +81,8 @@ pub fn table(section: &'static str, r: &Report) -> Table {
             }
             t
         }
+        "search_steps" => super::paper_tables::search_steps(section, r),
+        "ctar_evidence" => super::paper_tables::ctar_evidence(section, r),
         "query_length" => {
             let q = &r.query_length;
             let title = format!(

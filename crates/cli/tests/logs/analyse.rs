@@ -30,6 +30,13 @@ fn analyse_json_of_the_fixture_log_matches_the_hand_computed_values() {
             .is_some_and(|b| b >= on_disk),
         "store_bytes missing or below the file's {on_disk} bytes"
     );
+    // The binary also computes the evidence CTAR with the engine's analyser (no snapshot
+    // here: titles and snippets only; logs/evidence.rs checks it by hand).
+    let evidence = r.as_object_mut().and_then(|o| o.remove("ctar_evidence"));
+    assert_eq!(
+        evidence.as_ref().map(|e| &e["evidence"]),
+        Some(&json!("titles_snippets"))
+    );
     // The binary's report is exactly the library's report of the same records…
     let library = analyse(&agent_log(), &AnalysisConfig::default());
     assert_eq!(r, serde_json::to_value(&library).expect("json"));

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use driftless_querylog::LogRecord;
 
 mod analyse;
+mod evidence;
 // The twelve-record scripted agent log of the querylog crate, shared rather than copied so
 // the CLI is checked against the very fixture whose metrics were computed by hand there.
 #[path = "../../../querylog/tests/integration/fixtures.rs"]

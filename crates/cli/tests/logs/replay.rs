@@ -22,6 +22,7 @@ fn logged(ts_ms: i64, client: &str, hint: &str, q: &str, docs: &[&str], status: 
                 score: 1.0,
                 title: String::new(),
                 snippet: String::new(),
+                span: None,
             })
             .collect(),
         fetched_doc_id: None,

@@ -13,7 +13,10 @@
 //! - **near-duplicate**: Jaccard similarity of token sets ≥ 0.8 with an earlier query of the
 //!   session ([`NEAR_DUPLICATE_JACCARD`]; exact repetitions are near-duplicates too);
 //! - **reformulation**: see [`Reformulation::classify`];
-//! - **CTAR**: see [`CtarReport`];
+//! - **CTAR**: see [`CtarReport`] (logged titles and snippets, exact tokens) and
+//!   [`EvidenceCtarReport`] (the paper's: everything delivered, analysed terms, recent vs
+//!   earlier);
+//! - **search step**: see [`SearchStepReport`] (steps and intervals over searches only);
 //! - **percentiles**: nearest rank, see [`Distribution`].
 use std::time::Duration;
 
@@ -22,6 +25,8 @@ use serde::Serialize;
 use crate::record::LogRecord;
 use crate::session::{DEFAULT_SESSION_GAP, sessionize};
 
+mod evidence;
+mod search_steps;
 mod stats;
 mod steps;
 mod text;
@@ -30,6 +35,8 @@ mod trajectory;
 #[cfg(test)]
 mod trajectory_tests;
 
+pub use evidence::{EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, evidence_ctar};
+pub use search_steps::{PAPER_INTERVAL_MS, PAPER_MAX_STEPS, SearchStepReport, search_steps};
 pub use stats::{Distribution, IntHistogram, ratio};
 pub use steps::{
     CtarReport, CtarStep, ReformulationReport, ReformulationStep, RepetitionReport, RepetitionStep,
@@ -90,8 +97,14 @@ pub struct Report {
     pub repetition: RepetitionReport,
     /// Reformulation type by step.
     pub reformulation: ReformulationReport,
-    /// CTAR by step and session.
+    /// CTAR by step and session (logged titles and snippets, exact tokens).
     pub ctar: CtarReport,
+    /// The paper's CTAR over everything delivered, with engine terms; present when the
+    /// analysis was given an [`EvidenceSource`] ([`analyse_with_evidence`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctar_evidence: Option<EvidenceCtarReport>,
+    /// Steps and intervals over searches, fetches apart.
+    pub search_steps: SearchStepReport,
     /// Most frequent queries (answered requests only).
     pub top_queries: Vec<TopQuery>,
     /// Requests refused with status ≥ 400, apart from the searches.
@@ -107,6 +120,15 @@ pub struct Report {
 /// reformulation, CTAR, top queries) cover answered requests only, and refused ones are
 /// reported in `refused`. Endpoints and statuses count every request.
 pub fn analyse(records: &[LogRecord], config: &AnalysisConfig) -> Report {
+    analyse_with_evidence(records, config, None)
+}
+
+/// [`analyse`] plus the evidence CTAR when `evidence` is given.
+pub fn analyse_with_evidence(
+    records: &[LogRecord],
+    config: &AnalysisConfig,
+    evidence: Option<&mut dyn EvidenceSource>,
+) -> Report {
     let sessions = trajectories(&sessionize(records, config.gap));
     let (repetition, reformulation, ctar) = step_metrics(&sessions);
     let answered = trajectory::answered(records);
@@ -124,6 +146,8 @@ pub fn analyse(records: &[LogRecord], config: &AnalysisConfig) -> Report {
         repetition,
         reformulation,
         ctar,
+        ctar_evidence: evidence.map(|source| evidence_ctar(&sessions, source)),
+        search_steps: search_steps(&sessions),
         top_queries: top_queries(&answered, config.top_n),
         refused: refused_report(records, config.top_n),
         endpoints: endpoint_report(records),

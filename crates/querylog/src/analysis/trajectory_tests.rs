@@ -20,6 +20,7 @@ fn rec(ts_ms: i64, request_id: &str, query: &str, status: u16, shown: &[&str]) -
                 score: 1.0,
                 title: (*t).to_string(),
                 snippet: String::new(),
+                span: None,
             })
             .collect(),
         fetched_doc_id: None,

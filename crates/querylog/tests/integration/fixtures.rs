@@ -26,6 +26,7 @@ fn result(doc_id: &str, title: &str, snippet: &str) -> LoggedResult {
         score: 12.3456,
         title: title.into(),
         snippet: snippet.into(),
+        span: None,
     }
 }
 

@@ -36,6 +36,7 @@ pub fn poisoned(i: usize) -> LogRecord {
         score: 0.5,
         title: s(2),
         snippet: s(3),
+        span: None,
     }];
     record.fetched_doc_id = Some(s(4));
     record.request_id = s(5);

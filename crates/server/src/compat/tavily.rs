@@ -87,26 +87,35 @@ async fn search(
     let value = json_value(headers, body, MAX_BODY_BYTES)?;
     let request: TavilyRequest = decode(value, r#"{"query":"...","max_results":5}"#)?;
     let search = search_request(&request)?;
+    let raw_wanted = matches!(
+        request.include_raw_content,
+        Some(TavilyOption::Flag(true) | TavilyOption::Level(_))
+    );
+    // Raw content is each hit's document from offset 0: the log says so (CTAR evidence).
+    let log = if raw_wanted {
+        &log.delivering(serde_json::json!({ "window_chars": DEFAULT_FETCH_CHARS }))
+    } else {
+        log
+    };
     let answer = state.search_logged(search, log, ENDPOINT).await?;
     let mode = answer.body.mode;
     let hits = &answer.body.results;
     let mut engine = answer.engine;
-    let raw = match &request.include_raw_content {
-        Some(TavilyOption::Flag(true) | TavilyOption::Level(_)) => {
-            let windows = hits
-                .iter()
-                .map(|hit| FetchRequest {
-                    doc_id: Some(hit.doc_id.clone()),
-                    url: None,
-                    offset: 0,
-                    max_chars: Some(DEFAULT_FETCH_CHARS),
-                })
-                .collect();
-            let (texts, read) = read_texts(state, windows).await?;
-            engine += read;
-            texts.into_iter().map(Some).collect()
-        }
-        _ => vec![None; hits.len()],
+    let raw = if raw_wanted {
+        let windows = hits
+            .iter()
+            .map(|hit| FetchRequest {
+                doc_id: Some(hit.doc_id.clone()),
+                url: None,
+                offset: 0,
+                max_chars: Some(DEFAULT_FETCH_CHARS),
+            })
+            .collect();
+        let (texts, read) = read_texts(state, windows).await?;
+        engine += read;
+        texts.into_iter().map(Some).collect()
+    } else {
+        vec![None; hits.len()]
     };
     let results = hits
         .iter()

@@ -107,4 +107,30 @@ async fn every_shape_is_logged_under_its_endpoint() {
             .all(|r| r.params["unit"] == "passage")
     );
     assert!(records.iter().all(|r| r.fetched_doc_id.is_none()));
+    // …but each answered one says it delivered the passages' texts, and every passage hit
+    // keeps its character span: with the snapshot id, the text comes back byte for byte.
+    for record in by_endpoint["/retrieve"].iter().filter(|r| r.status == 200) {
+        assert_eq!(record.params["delivered"], "unit_text", "{record:?}");
+        assert!(!record.results.is_empty());
+        assert!(
+            record
+                .results
+                .iter()
+                .all(|h| h.span.is_some_and(|[a, b]| a < b)),
+            "{record:?}"
+        );
+    }
+    // Titles and snippets only: nothing more is claimed.
+    assert!(
+        by_endpoint["/v1/search"][0]
+            .params
+            .get("delivered")
+            .is_none()
+    );
+    assert!(
+        by_endpoint["/v1/search"][0]
+            .results
+            .iter()
+            .all(|h| h.span.is_none())
+    );
 }

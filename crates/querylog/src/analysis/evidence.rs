@@ -1,0 +1,187 @@
+//! CTAR as "Agentic Search in the Wild" defines it: the share of a query's newly introduced
+//! terms that appear in the *evidence context* accumulated before it, split into what the
+//! most recent retrieval delivered and what only earlier steps did.
+//!
+//! Differences from the lexical `ctar` section (which stays, as the snippet-only variant):
+//! - **evidence** is everything delivered to the session before the step: titles and
+//!   snippets, and — when an [`EvidenceSource`] can rebuild them from the snapshot — the
+//!   passage texts `/retrieve` returned, Tavily's raw content and every fetched window;
+//! - **terms** are the engine's: operators out, stop words out, stems compared
+//!   ([`EvidenceSource::query_terms`], [`EvidenceSource::terms`]);
+//! - **recent vs earlier**: an adopted term is *recent* when the evidence delivered since
+//!   the previous query step (that step's results, and any fetch after it) holds it, else
+//!   it came from *earlier steps only*.
+//!
+//! A query's **new terms** are its terms that no earlier query of the trajectory had. Step 1
+//! has no evidence, so only steps ≥ 2 enter `overall` and the session CTARs.
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::stats::ratio;
+use super::trajectory::{answered, request_groups};
+use crate::record::LogRecord;
+use crate::session::Session;
+
+/// Where the evidence CTAR gets its terms and delivered texts (the CLI implements it with a
+/// snapshot and the BM25 analyser; analysis stays free of engine code).
+pub trait EvidenceSource {
+    /// A query's terms: the positive words and phrases, analysed (operators dropped).
+    fn query_terms(&mut self, query: &str) -> BTreeSet<String>;
+    /// The terms of a delivered text (a title, snippet, passage or window).
+    fn terms(&mut self, text: &str) -> BTreeSet<String>;
+    /// The texts `record` delivered beyond its logged titles and snippets (passage texts,
+    /// raw content, a fetched window); `None` when they cannot be rebuilt (another
+    /// snapshot answered), `Some(empty)` when the response had nothing more.
+    fn delivered_texts(&mut self, record: &LogRecord) -> Option<Vec<String>>;
+    /// Which evidence this source sees, for the report: `"delivered"` or
+    /// `"titles_snippets"`.
+    fn evidence_kind(&self) -> &'static str;
+}
+
+/// Evidence CTAR at one query step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceCtarStep {
+    /// Query step (1-based).
+    pub step: usize,
+    /// Queries at this step.
+    pub queries: u64,
+    /// New terms, summed over the step's queries.
+    pub new_terms: u64,
+    /// New terms found in the evidence context.
+    pub adopted_terms: u64,
+    /// Adopted terms the most recent retrieval delivered.
+    pub adopted_recent: u64,
+    /// Adopted terms only earlier steps delivered.
+    pub adopted_earlier_only: u64,
+    /// `adopted_terms / new_terms`.
+    pub ctar: Option<f64>,
+}
+
+/// The evidence CTAR report (`ctar_evidence` in `logs analyse`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceCtarReport {
+    /// `"delivered"` (texts rebuilt from the snapshot) or `"titles_snippets"`.
+    pub evidence: &'static str,
+    /// One row per query step that occurs.
+    pub by_step: Vec<EvidenceCtarStep>,
+    /// Adopted / new over steps ≥ 2 (micro average).
+    pub overall: Option<f64>,
+    /// Mean of the defined per-trajectory CTARs (macro average).
+    pub session_mean: Option<f64>,
+    /// Of the adopted terms at steps ≥ 2, the share only earlier steps delivered (the
+    /// paper's "contributions from earlier steps beyond the most recent retrieval").
+    pub earlier_share: Option<f64>,
+    /// Records whose delivered texts could not be rebuilt (their titles and snippets still
+    /// count).
+    pub records_without_texts: u64,
+}
+
+#[derive(Default)]
+struct Tally {
+    queries: u64,
+    new: u64,
+    adopted: u64,
+    recent: u64,
+}
+
+/// Computes the evidence CTAR over trajectories.
+pub fn evidence_ctar(sessions: &[Session], source: &mut dyn EvidenceSource) -> EvidenceCtarReport {
+    let mut steps: BTreeMap<usize, Tally> = BTreeMap::new();
+    let mut session_rates = Vec::new();
+    let mut missing = 0u64;
+    for session in sessions {
+        let answered = answered(&session.records);
+        let mut queries_seen: BTreeSet<String> = BTreeSet::new();
+        let (mut recent, mut earlier) = (BTreeSet::new(), BTreeSet::new());
+        let (mut s_new, mut s_adopted, mut step) = (0u64, 0u64, 0usize);
+        for group in request_groups(&answered) {
+            let mut group_terms = Vec::new();
+            if group.iter().any(|r| r.query.is_some()) {
+                step += 1;
+            }
+            for query in group.iter().filter_map(|r| r.query.as_deref()) {
+                let terms = source.query_terms(query);
+                let new: Vec<&String> = terms.difference(&queries_seen).collect();
+                let tally = steps.entry(step).or_default();
+                tally.queries += 1;
+                for term in &new {
+                    let in_recent = recent.contains(*term);
+                    if in_recent || earlier.contains(*term) {
+                        tally.adopted += 1;
+                        tally.recent += u64::from(in_recent);
+                        s_adopted += u64::from(step >= 2);
+                    }
+                }
+                tally.new += new.len() as u64;
+                s_new += if step >= 2 { new.len() as u64 } else { 0 };
+                group_terms.push(terms);
+            }
+            // A query step closes the previous retrieval round; a fetch adds to it.
+            let delivered = delivered_terms(group, source, &mut missing);
+            if group_terms.is_empty() {
+                recent.extend(delivered);
+            } else {
+                earlier.append(&mut recent);
+                recent = delivered;
+                queries_seen.extend(group_terms.into_iter().flatten());
+            }
+        }
+        if let Some(rate) = ratio(s_adopted, s_new) {
+            session_rates.push(rate);
+        }
+    }
+    report(steps, &session_rates, missing, source.evidence_kind())
+}
+
+/// Every term a group of records delivered: titles, snippets and rebuilt texts.
+fn delivered_terms(
+    group: &[LogRecord],
+    source: &mut dyn EvidenceSource,
+    missing: &mut u64,
+) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for record in group {
+        for result in &record.results {
+            out.extend(source.terms(&result.title));
+            out.extend(source.terms(&result.snippet));
+        }
+        match source.delivered_texts(record) {
+            Some(texts) => texts.iter().for_each(|t| out.extend(source.terms(t))),
+            None => *missing += 1,
+        }
+    }
+    out
+}
+
+fn report(
+    steps: BTreeMap<usize, Tally>,
+    session_rates: &[f64],
+    missing: u64,
+    evidence: &'static str,
+) -> EvidenceCtarReport {
+    let later = steps.iter().filter(|(step, _)| **step >= 2);
+    let (new, adopted, recent) = later.fold((0, 0, 0), |a, (_, t)| {
+        (a.0 + t.new, a.1 + t.adopted, a.2 + t.recent)
+    });
+    EvidenceCtarReport {
+        evidence,
+        by_step: steps
+            .into_iter()
+            .map(|(step, t)| EvidenceCtarStep {
+                step,
+                queries: t.queries,
+                new_terms: t.new,
+                adopted_terms: t.adopted,
+                adopted_recent: t.recent,
+                adopted_earlier_only: t.adopted - t.recent,
+                ctar: ratio(t.adopted, t.new),
+            })
+            .collect(),
+        overall: ratio(adopted, new),
+        session_mean: (!session_rates.is_empty())
+            .then(|| session_rates.iter().sum::<f64>() / session_rates.len() as f64),
+        earlier_share: ratio(adopted - recent, adopted),
+        records_without_texts: missing,
+    }
+}
