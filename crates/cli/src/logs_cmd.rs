@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use driftless_querylog::{LogRecord, LogStore, RecordFilter, anonymize_client, parse_time};
 
 mod analyse;
+mod evaluate;
 mod evidence;
 mod paper_tables;
 mod report_tables;
@@ -29,6 +30,10 @@ pub enum LogsCommand {
     Analyse(analyse::AnalyseArgs),
     /// List sessions: id, client (hashed), steps, start, duration.
     Sessions(sessions::SessionsArgs),
+    /// Agent-level evaluation: per topic (= x-session-id) search and fetch calls, the step
+    /// each gold document was retrieved and fetched, evidence recall; with --answers,
+    /// accuracy by number of calls and citation precision/recall.
+    Evaluate(evaluate::EvaluateArgs),
     /// Write the log with anonymised clients, as JSONL or Parquet.
     Export(transfer::ExportArgs),
     /// Load our JSONL export or a public query log (JSONL, TSV, CSV) into a store.
@@ -45,6 +50,7 @@ pub fn run(command: &LogsCommand) -> Result<()> {
         match command {
             LogsCommand::Analyse(args) => analyse::run(args).await,
             LogsCommand::Sessions(args) => sessions::run(args).await,
+            LogsCommand::Evaluate(args) => evaluate::run(args).await,
             LogsCommand::Export(args) => transfer::export(args).await,
             LogsCommand::Import(args) => transfer::import(args).await,
         }

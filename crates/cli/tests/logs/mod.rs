@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use driftless_querylog::LogRecord;
 
 mod analyse;
+mod evaluate;
 mod evidence;
 // The twelve-record scripted agent log of the querylog crate, shared rather than copied so
 // the CLI is checked against the very fixture whose metrics were computed by hand there.
@@ -15,6 +16,19 @@ mod fixtures;
 mod outage;
 mod poison;
 mod replay;
+
+/// Results with ids only (score 1, no title, snippet or span).
+pub fn bare_results(ids: &[&str]) -> Vec<driftless_querylog::LoggedResult> {
+    ids.iter()
+        .map(|d| driftless_querylog::LoggedResult {
+            doc_id: (*d).into(),
+            score: 1.0,
+            title: String::new(),
+            snippet: String::new(),
+            span: None,
+        })
+        .collect()
+}
 
 /// Runs `driftless <args>`; panics with stderr unless it succeeds.
 pub fn driftless(args: &[&str]) -> Output {

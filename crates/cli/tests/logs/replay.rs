@@ -1,5 +1,5 @@
 //! `driftless replay` against a two-document snapshot, and `logs export` / `logs import`.
-use driftless_querylog::{LogRecord, LoggedResult, anonymize_client};
+use driftless_querylog::{LogRecord, anonymize_client};
 use serde_json::{Value, json};
 
 use super::fixtures::agent_log;
@@ -15,16 +15,7 @@ fn logged(ts_ms: i64, client: &str, hint: &str, q: &str, docs: &[&str], status: 
         query: Some(q.into()),
         params: json!({"k": 10, "offset": 0, "mode": "bm25", "unit": "doc"}),
         snapshot_id: "old".into(),
-        results: docs
-            .iter()
-            .map(|d| LoggedResult {
-                doc_id: (*d).into(),
-                score: 1.0,
-                title: String::new(),
-                snippet: String::new(),
-                span: None,
-            })
-            .collect(),
+        results: super::bare_results(docs),
         fetched_doc_id: None,
         status,
         latency_us: 500,

@@ -25,6 +25,7 @@ use serde::Serialize;
 use crate::record::LogRecord;
 use crate::session::{DEFAULT_SESSION_GAP, sessionize};
 
+mod agent_eval;
 mod evidence;
 mod search_steps;
 mod stats;
@@ -35,6 +36,9 @@ mod trajectory;
 #[cfg(test)]
 mod trajectory_tests;
 
+pub use agent_eval::{
+    AccuracyByCalls, AgentEvalReport, Answer, GoldDoc, Judgements, TopicEval, evaluate_agents,
+};
 pub use evidence::{EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, evidence_ctar};
 pub use search_steps::{PAPER_INTERVAL_MS, PAPER_MAX_STEPS, SearchStepReport, search_steps};
 pub use stats::{Distribution, IntHistogram, ratio};
