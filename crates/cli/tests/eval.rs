@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+// The server helpers of the first-hour tests (spawn on an ephemeral port, GET, SIGTERM).
+#[allow(dead_code)]
+#[path = "first_hour/common.rs"]
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 const PY_HTML: &str = "python3.11-doc/usr/share/doc/python3.11/html";
 
@@ -85,16 +90,11 @@ fn reproducible(json: &str) -> serde_json::Value {
     v
 }
 
-#[test]
-fn judged_sets_and_eval_reproduce_exactly() {
-    let Some(html) = python_html() else { return };
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (corpus, judged, snap) = (
-        tmp.path().join("corpus"),
-        tmp.path().join("judged"),
-        tmp.path().join("snap"),
-    );
-    slice(&html, &corpus);
+/// The a..c slice of the Python pages under `dir/corpus` and its judged set under
+/// `dir/judged`.
+fn slice_with_judged_set(html: &Path, dir: &Path) -> (PathBuf, PathBuf) {
+    let (corpus, judged) = (dir.join("corpus"), dir.join("judged"));
+    slice(html, &corpus);
     ok(driftless(&[
         "corpus",
         "judged-sets",
@@ -105,6 +105,15 @@ fn judged_sets_and_eval_reproduce_exactly() {
         "--site",
         "python-3.11",
     ]));
+    (corpus, judged)
+}
+
+#[test]
+fn judged_sets_and_eval_reproduce_exactly() {
+    let Some(html) = python_html() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (corpus, judged) = slice_with_judged_set(&html, tmp.path());
+    let snap = tmp.path().join("snap");
     let topics = judged.join("python-3.11.topics.tsv");
     let qrels = judged.join("python-3.11.qrels");
     let qrels_text = std::fs::read_to_string(&qrels).expect("qrels");
@@ -261,4 +270,140 @@ fn malformed_inputs_fail_with_file_and_line() {
         stderr.contains("q.qrels:2: relevance \"yes\" is not an integer"),
         "{stderr}"
     );
+}
+
+/// Percent-encodes a query-string value.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Agent sessions over the judged set, through a real server: per topic one search (k 10)
+/// and a fetch of its top hit, with `x-session-id` = topic. `logs evaluate` must then find
+/// exactly what `driftless eval` measures independently: its evidence recall is eval's
+/// R@10 over the same topics, and every gold document it says was fetched is the top hit.
+#[test]
+fn agent_sessions_over_the_judged_set_are_evaluated() {
+    let Some(html) = python_html() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (corpus, judged) = slice_with_judged_set(&html, tmp.path());
+    let snap = tmp.path().join("s");
+    ok(driftless(&[
+        "build",
+        "--progress",
+        "none",
+        "--no-dense",
+        "--corpus",
+        s(&corpus),
+        "--out",
+        s(&snap),
+    ]));
+    // 30 judged topics, and the judgements of those only.
+    let topics_text =
+        std::fs::read_to_string(judged.join("python-3.11.topics.tsv")).expect("topics");
+    let topics: Vec<(&str, &str)> = topics_text
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .step_by(7)
+        .take(30)
+        .collect();
+    let ids: Vec<&str> = topics.iter().map(|(id, _)| *id).collect();
+    let qrels_text = std::fs::read_to_string(judged.join("python-3.11.qrels")).expect("qrels");
+    let qrels: Vec<&str> = qrels_text
+        .lines()
+        .filter(|l| l.split(' ').next().is_some_and(|id| ids.contains(&id)))
+        .collect();
+    let (topics_file, qrels_file) = (tmp.path().join("t.tsv"), tmp.path().join("q.qrels"));
+    let lines: Vec<String> = topics.iter().map(|(id, q)| format!("{id}\t{q}")).collect();
+    std::fs::write(&topics_file, lines.join("\n") + "\n").expect("topics");
+    std::fs::write(&qrels_file, qrels.join("\n") + "\n").expect("qrels");
+
+    let log = tmp.path().join("log.sqlite");
+    let mut serve = common::driftless(tmp.path());
+    serve.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--snapshot",
+        s(&snap),
+        "--log-db",
+        s(&log),
+    ]);
+    let (child, addr, _, _stderr) = common::spawn_server(serve);
+    let mut top_hits = Vec::new();
+    for (id, query) in &topics {
+        let header = format!("x-session-id: {id}\r\n");
+        let path = format!("/v1/search?k=10&mode=bm25&q={}", encode(query));
+        let (status, body) = common::get_with(&addr, &path, &header);
+        let body: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let top = body["results"][0]["doc_id"].as_str().map(str::to_string);
+        if let (200, Some(top)) = (status, &top) {
+            let path = format!("/v1/fetch?max_chars=200&doc_id={}", encode(top));
+            assert_eq!(common::get_with(&addr, &path, &header).0, 200);
+        }
+        top_hits.push(top);
+    }
+    common::stop(child);
+
+    let report = ok(driftless(&[
+        "logs",
+        "evaluate",
+        "--db",
+        s(&log),
+        "--qrels",
+        s(&qrels_file),
+        "--format",
+        "json",
+    ]));
+    let report: serde_json::Value = serde_json::from_str(&report).expect("json");
+    let eval = ok(driftless(&[
+        "eval",
+        "--topics",
+        s(&topics_file),
+        "--qrels",
+        s(&qrels_file),
+        "--snapshot",
+        s(&snap),
+        "--syntax",
+        "engine",
+        "--depth",
+        "10",
+        "--format",
+        "json",
+        "--progress",
+        "none",
+    ]));
+    let eval: serde_json::Value = serde_json::from_str(&eval).expect("json");
+    let recall_10 = eval["configs"][0]["measures"]["recall_10"]
+        .as_f64()
+        .expect("R@10");
+    let evidence = report["evidence_recall"].as_f64().expect("evidence recall");
+    assert!(
+        (evidence - recall_10).abs() < 1e-9,
+        "logs evaluate {evidence} vs eval R@10 {recall_10}"
+    );
+    assert!(recall_10 > 0.3, "BM25 finds a good share: R@10 {recall_10}");
+    assert_eq!(
+        report["topics_with_requests"],
+        serde_json::json!(topics.len())
+    );
+    let tops: std::collections::BTreeMap<&str, Option<String>> =
+        ids.iter().copied().zip(top_hits).collect();
+    for topic in report["by_topic"].as_array().expect("topics") {
+        let top = &tops[topic["topic_id"].as_str().expect("id")];
+        for gold in topic["gold"].as_array().expect("gold") {
+            let fetched = gold["fetched_at"] == serde_json::json!(2);
+            assert_eq!(
+                fetched,
+                top.as_deref() == gold["doc_id"].as_str(),
+                "{topic}"
+            );
+        }
+    }
 }

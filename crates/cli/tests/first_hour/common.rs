@@ -134,10 +134,15 @@ pub fn stop(mut child: Child) {
 
 /// `GET path` on `addr`: status and body.
 pub fn get(addr: &str, path: &str) -> (u16, String) {
+    get_with(addr, path, "")
+}
+
+/// `GET path` on `addr` with extra header lines (`"x-session-id: t1\r\n"`).
+pub fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
     )
     .expect("send");
     let mut response = String::new();
