@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use driftless_querylog::{LogRecord, LogStore, RecordFilter, anonymize_client, parse_time};
 
 mod analyse;
+mod annotate;
 mod evaluate;
 mod evidence;
 mod paper_tables;
@@ -30,6 +31,9 @@ pub enum LogsCommand {
     Analyse(analyse::AnalyseArgs),
     /// List sessions: id, client (hashed), steps, start, duration.
     Sessions(sessions::SessionsArgs),
+    /// Label session intents and reformulation types with an LLM behind an OpenAI-compatible
+    /// endpoint (temperature 0; labels cached in the store, so a rerun asks nothing).
+    Annotate(annotate::AnnotateArgs),
     /// Agent-level evaluation: per topic (= x-session-id) search and fetch calls, the step
     /// each gold document was retrieved and fetched, evidence recall; with --answers,
     /// accuracy by number of calls and citation precision/recall.
@@ -51,6 +55,7 @@ pub fn run(command: &LogsCommand) -> Result<()> {
             LogsCommand::Analyse(args) => analyse::run(args).await,
             LogsCommand::Sessions(args) => sessions::run(args).await,
             LogsCommand::Evaluate(args) => evaluate::run(args).await,
+            LogsCommand::Annotate(args) => annotate::run(args).await,
             LogsCommand::Export(args) => transfer::export(args).await,
             LogsCommand::Import(args) => transfer::import(args).await,
         }

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod annotate;
 mod capture;
 mod error;
 mod export;
@@ -44,5 +45,5 @@ pub use import::{
 pub use record::{LogRecord, LoggedResult, RecordFilter, new_log_id, sort_canonical};
 pub use rejected::read_rejected;
 pub use session::{DEFAULT_SESSION_GAP, Session, SessionKind, sessionize};
-pub use store::{Backend, LogStore, PostgresStore, SqliteStore, StoreOptions};
+pub use store::{Backend, CachedLabel, LogStore, PostgresStore, SqliteStore, StoreOptions};
 pub use timestamp::parse_time;

@@ -17,27 +17,9 @@ use serde_json::{Value, json};
 use super::{driftless, driftless_fails, store_with};
 
 fn rec(n: i64, topic: Option<&str>, query: Option<&str>, hits: &[&str]) -> LogRecord {
-    LogRecord {
-        ts_ms: n * 1000,
-        client: "agent".into(),
-        session_hint: topic.map(str::to_string),
-        step_hint: None,
-        endpoint: if query.is_some() {
-            "/v1/search"
-        } else {
-            "/v1/fetch"
-        }
-        .into(),
-        query: query.map(str::to_string),
-        params: json!({"k": 5}),
-        snapshot_id: "snap".into(),
-        results: super::bare_results(hits),
-        fetched_doc_id: None,
-        status: 200,
-        latency_us: 100,
-        request_id: format!("q{n}"),
-        log_id: format!("log-q{n}"),
-    }
+    let mut record = super::agent_record(n * 1000, topic, query);
+    record.results = super::bare_results(hits);
+    record
 }
 
 fn log() -> Vec<LogRecord> {

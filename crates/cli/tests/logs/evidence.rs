@@ -67,22 +67,11 @@ fn hit(doc_id: &str, title: &str, snippet: &str, span: Option<[u64; 2]>) -> Logg
 }
 
 fn record(n: i64, snapshot: &str, endpoint: &str, query: Option<&str>) -> LogRecord {
-    LogRecord {
-        ts_ms: n * 10_000,
-        client: "agent".into(),
-        session_hint: Some("topic-1".into()),
-        step_hint: None,
-        endpoint: endpoint.into(),
-        query: query.map(str::to_string),
-        params: json!({"k": 3, "mode": "bm25"}),
-        snapshot_id: snapshot.into(),
-        results: Vec::new(),
-        fetched_doc_id: None,
-        status: 200,
-        latency_us: 1000,
-        request_id: format!("e{n}"),
-        log_id: format!("log-e{n}"),
-    }
+    let mut record = super::agent_record(n * 10_000, Some("topic-1"), query);
+    record.endpoint = endpoint.into();
+    record.params = json!({"k": 3, "mode": "bm25"});
+    record.snapshot_id = snapshot.into();
+    record
 }
 
 fn session(snapshot: &str) -> Vec<LogRecord> {

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 use driftless_querylog::LogRecord;
 
 mod analyse;
+mod annotate;
 mod evaluate;
 mod evidence;
 // The twelve-record scripted agent log of the querylog crate, shared rather than copied so
@@ -16,6 +17,33 @@ mod fixtures;
 mod outage;
 mod poison;
 mod replay;
+
+/// An answered record of client `agent` at `ts_ms`, in session `session` (x-session-id):
+/// a search when `query` is given, else a fetch; request id `q<ts_ms>`. Tests override
+/// what they need.
+pub fn agent_record(ts_ms: i64, session: Option<&str>, query: Option<&str>) -> LogRecord {
+    LogRecord {
+        ts_ms,
+        client: "agent".into(),
+        session_hint: session.map(str::to_string),
+        step_hint: None,
+        endpoint: if query.is_some() {
+            "/v1/search"
+        } else {
+            "/v1/fetch"
+        }
+        .into(),
+        query: query.map(str::to_string),
+        params: serde_json::json!({"k": 10}),
+        snapshot_id: "snap".into(),
+        results: Vec::new(),
+        fetched_doc_id: None,
+        status: 200,
+        latency_us: 100,
+        request_id: format!("q{ts_ms}"),
+        log_id: format!("log-q{ts_ms}"),
+    }
+}
 
 /// Results with ids only (score 1, no title, snippet or span).
 pub fn bare_results(ids: &[&str]) -> Vec<driftless_querylog::LoggedResult> {

@@ -56,8 +56,8 @@ pub use traffic::{
     k_distribution, query_length, session_report, top_queries,
 };
 pub use trajectory::{
-    REFUSED_STATUS, RefusedQuery, RefusedReport, is_answered, refused_report, request_groups,
-    request_of, trajectories,
+    REFUSED_STATUS, RefusedQuery, RefusedReport, answered, is_answered, refused_report,
+    request_groups, request_of, trajectories,
 };
 
 /// Parameters of [`analyse`].

@@ -12,11 +12,13 @@ use std::time::Duration;
 use crate::error::Result;
 use crate::record::{LogRecord, RecordFilter, sort_canonical};
 
+mod annotations;
 mod codec;
 mod postgres;
 mod row;
 mod sqlite;
 
+pub use annotations::CachedLabel;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 

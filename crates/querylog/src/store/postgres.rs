@@ -117,6 +117,11 @@ impl PostgresStore {
             .collect()
     }
 
+    /// The connection pool (the annotation cache queries it directly).
+    pub(crate) fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }

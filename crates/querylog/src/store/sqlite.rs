@@ -113,6 +113,11 @@ impl SqliteStore {
             .collect()
     }
 
+    /// The connection pool (the annotation cache queries it directly).
+    pub(crate) fn pool(&self) -> &sqlx::SqlitePool {
+        &self.pool
+    }
+
     pub(crate) async fn close(&self) {
         self.pool.close().await;
     }

@@ -67,6 +67,26 @@ async fn suite(store: &LogStore) {
         );
     }
 
+    // The annotation cache: a miss, then the first label stored wins; NUL survives.
+    assert_eq!(store.cached_label("k1").await.expect("miss"), None);
+    let entry = driftless_querylog::CachedLabel {
+        cache_key: "k1",
+        prompt_version: "annotate-v1",
+        model: "m\0odel",
+        task: "intent",
+        label: "procedural",
+    };
+    store.cache_label(&entry, 1).await.expect("cache");
+    let again = driftless_querylog::CachedLabel {
+        label: "other",
+        ..entry.clone()
+    };
+    store.cache_label(&again, 2).await.expect("cache again");
+    assert_eq!(
+        store.cached_label("k1").await.expect("hit").as_deref(),
+        Some("procedural")
+    );
+
     // Same rows → same report as the in-memory fixture.
     let config = AnalysisConfig::default();
     assert_eq!(analyse(&all, &config), analyse(&log, &config));

@@ -1,0 +1,171 @@
+//! `driftless logs annotate`: session intents and reformulation types labelled by an LLM
+//! behind any OpenAI-compatible endpoint (vLLM, llama.cpp server, Ollama, a hosted API), at
+//! temperature 0, with every label cached in the log store, so a rerun asks nothing.
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use driftless_querylog::annotate::{PROMPT, PROMPT_VERSION, Task, tasks};
+use driftless_querylog::{CachedLabel, LogStore, sessionize};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{LogSelection, open_store};
+
+/// Arguments of `driftless logs annotate`.
+#[derive(Debug, Args)]
+pub struct AnnotateArgs {
+    #[command(flatten)]
+    pub selection: LogSelection,
+    /// Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1 (requests go to
+    /// `<endpoint>/chat/completions`).
+    #[arg(long)]
+    pub endpoint: String,
+    /// Model name sent with every request (part of the cache key).
+    #[arg(long)]
+    pub model: String,
+    /// Environment variable holding the API key, sent as a bearer token when set.
+    #[arg(long, default_value = "OPENAI_API_KEY")]
+    pub api_key_env: String,
+    /// Seconds one request may take.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+/// What one run did, and the labels by task.
+#[derive(Debug, Serialize)]
+struct AnnotateReport {
+    prompt_version: &'static str,
+    model: String,
+    tasks: u64,
+    requests: u64,
+    cache_hits: u64,
+    /// Answers that were not one of the task's labels (not cached: a rerun asks again).
+    unparsed: u64,
+    intents: BTreeMap<String, u64>,
+    reformulations: BTreeMap<String, u64>,
+}
+
+pub async fn run(args: &AnnotateArgs) -> Result<()> {
+    let records = args.selection.read().await?;
+    let sessions =
+        driftless_querylog::analysis::trajectories(&sessionize(&records, args.selection.gap));
+    let store = open_store(&args.selection.db, false).await?;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(args.timeout))
+        .build()?;
+    let key = std::env::var(&args.api_key_env)
+        .ok()
+        .filter(|k| !k.is_empty());
+    let mut report = AnnotateReport {
+        prompt_version: PROMPT_VERSION,
+        model: args.model.clone(),
+        tasks: 0,
+        requests: 0,
+        cache_hits: 0,
+        unparsed: 0,
+        intents: BTreeMap::new(),
+        reformulations: BTreeMap::new(),
+    };
+    for task in tasks(&sessions) {
+        report.tasks += 1;
+        let cache_key = task.cache_key(&args.model);
+        let label = match store.cached_label(&cache_key).await? {
+            Some(label) => {
+                report.cache_hits += 1;
+                Some(label)
+            }
+            None => {
+                report.requests += 1;
+                let answer = ask(&client, args, key.as_deref(), &task).await?;
+                match task.parse(&answer) {
+                    Some(label) => {
+                        remember(&store, &cache_key, &task, &args.model, label).await?;
+                        Some(label.to_string())
+                    }
+                    None => None,
+                }
+            }
+        };
+        let counts = if task.kind == "intent" {
+            &mut report.intents
+        } else {
+            &mut report.reformulations
+        };
+        match label {
+            Some(label) => *counts.entry(label).or_default() += 1,
+            None => report.unparsed += 1,
+        }
+    }
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &report)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+async fn remember(
+    store: &LogStore,
+    key: &str,
+    task: &Task,
+    model: &str,
+    label: &str,
+) -> Result<()> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let entry = CachedLabel {
+        cache_key: key,
+        prompt_version: PROMPT_VERSION,
+        model,
+        task: task.kind,
+        label,
+    };
+    Ok(store.cache_label(&entry, now).await?)
+}
+
+/// One chat completion at temperature 0; the answer's text.
+async fn ask(
+    client: &reqwest::Client,
+    args: &AnnotateArgs,
+    key: Option<&str>,
+    task: &Task,
+) -> Result<String> {
+    let url = format!("{}/chat/completions", args.endpoint.trim_end_matches('/'));
+    let body = json!({
+        "model": args.model,
+        "temperature": 0,
+        "max_tokens": 16,
+        "messages": [
+            {"role": "system", "content": PROMPT},
+            {"role": "user", "content": task.input},
+        ],
+    });
+    let mut request = client.post(&url).json(&body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    let response = request
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {url}; is the endpoint running?"))?;
+    let status = response.status();
+    let text = response.text().await?;
+    if !status.is_success() {
+        bail!(
+            "{url} answered {status}: {}",
+            text.chars().take(300).collect::<String>()
+        );
+    }
+    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "{url} did not answer JSON: {}",
+            text.chars().take(300).collect::<String>()
+        )
+    })?;
+    value["choices"][0]["message"]["content"]
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("{url}: no choices[0].message.content in {value}"))
+}

@@ -1,0 +1,82 @@
+//! The label cache of `driftless logs annotate`, in the same store as the log (table
+//! `annotation_cache`, migration 20261130000000): one row per (prompt version, model, task,
+//! input), so annotating the same log again costs no request.
+use super::LogStore;
+use super::codec::{decode, encode};
+use crate::error::Result;
+
+/// One cached label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedLabel<'a> {
+    /// sha256 of prompt version, model, task and input (see `annotate.rs`).
+    pub cache_key: &'a str,
+    /// Version of the prompt that produced it.
+    pub prompt_version: &'a str,
+    /// Model name sent to the endpoint.
+    pub model: &'a str,
+    /// `intent` or `reformulation`.
+    pub task: &'a str,
+    /// The label.
+    pub label: &'a str,
+}
+
+const SELECT_SQLITE: &str = "SELECT label FROM annotation_cache WHERE cache_key = ?1";
+const SELECT_PG: &str = "SELECT label FROM annotation_cache WHERE cache_key = $1";
+const INSERT_SQLITE: &str = "INSERT INTO annotation_cache (cache_key, prompt_version, model, \
+    task, label, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (cache_key) DO NOTHING";
+const INSERT_PG: &str = "INSERT INTO annotation_cache (cache_key, prompt_version, model, \
+    task, label, created_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cache_key) DO NOTHING";
+
+impl LogStore {
+    /// The cached label for `cache_key`, if any.
+    pub async fn cached_label(&self, cache_key: &str) -> Result<Option<String>> {
+        let label: Option<String> = match self {
+            Self::Sqlite(s) => {
+                sqlx::query_scalar(SELECT_SQLITE)
+                    .bind(cache_key)
+                    .fetch_optional(s.pool())
+                    .await?
+            }
+            Self::Postgres(s) => {
+                sqlx::query_scalar(SELECT_PG)
+                    .bind(cache_key)
+                    .fetch_optional(s.pool())
+                    .await?
+            }
+        };
+        label
+            .map(|l| {
+                decode(l).map_err(|message| crate::error::QueryLogError::Corrupt {
+                    request_id: format!("annotation {cache_key}"),
+                    message,
+                })
+            })
+            .transpose()
+    }
+
+    /// Stores a label (a key already stored keeps its first label).
+    pub async fn cache_label(&self, entry: &CachedLabel<'_>, created_ms: i64) -> Result<()> {
+        let values = [
+            entry.cache_key,
+            entry.prompt_version,
+            entry.model,
+            entry.task,
+            entry.label,
+        ]
+        .map(|v| encode(v).into_owned());
+        let [key, version, model, task, label] = values;
+        match self {
+            Self::Sqlite(s) => {
+                let q = sqlx::query(INSERT_SQLITE);
+                let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
+                q.bind(created_ms).execute(s.pool()).await?;
+            }
+            Self::Postgres(s) => {
+                let q = sqlx::query(INSERT_PG);
+                let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
+                q.bind(created_ms).execute(s.pool()).await?;
+            }
+        }
+        Ok(())
+    }
+}
