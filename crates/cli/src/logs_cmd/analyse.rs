@@ -5,15 +5,18 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_querylog::analysis::{AnalysisConfig, analyse_with_evidence, trajectories};
-use driftless_querylog::sessionize;
+use driftless_querylog::analysis::{
+    AnalysisConfig, IntentRow, analyse_with_evidence, by_intent, trajectories,
+};
+use driftless_querylog::annotate::tasks;
+use driftless_querylog::{LogStore, Session, sessionize};
 
 use super::report_tables::table;
 use super::table::{Table, write_tidy_csv};
 use super::{ClientDisplay, LogSelection};
 
 /// Section names, in output order, with the keys of the JSON report each one covers.
-static SECTIONS: [(&str, &[&str]); 15] = [
+static SECTIONS: [(&str, &[&str]); 16] = [
     ("overview", &["records", "clients", "gap_ms", "store_bytes"]),
     ("steps", &["sessions"]),
     ("intervals", &["inter_step_ms", "inter_step_buckets"]),
@@ -25,6 +28,7 @@ static SECTIONS: [(&str, &[&str]); 15] = [
     ("ctar_steps", &["ctar"]),
     ("ctar_sessions", &["ctar"]),
     ("ctar_evidence", &["ctar_evidence"]),
+    ("by_intent", &["by_intent"]),
     ("top_queries", &["top_queries"]),
     ("refused", &["refused"]),
     ("endpoints", &["endpoints"]),
@@ -43,7 +47,7 @@ pub struct AnalyseArgs {
     pub format: String,
     /// Only these sections (comma-separated): overview, steps, intervals, search_steps,
     /// query_length, k, repetition, reformulation, ctar_steps, ctar_sessions, ctar_evidence,
-    /// top_queries, refused, endpoints, statuses
+    /// by_intent, top_queries, refused, endpoints, statuses
     /// (also: sessions = steps, ctar = the three CTAR sections, latency = endpoints).
     #[arg(long, value_delimiter = ',')]
     pub section: Vec<String>,
@@ -61,6 +65,27 @@ pub struct AnalyseArgs {
     /// from it (records of other snapshots keep titles and snippets only).
     #[arg(long)]
     pub snapshot: Option<PathBuf>,
+    /// Split repetition and CTAR by session intent, with the intents `logs annotate
+    /// --model M` cached in the store (sessions it has not labelled are `unlabelled`).
+    #[arg(long, value_name = "M")]
+    pub intents_model: Option<String>,
+}
+
+/// Trajectory id → intent, from the labels `logs annotate --model model` cached.
+async fn cached_intents(
+    db: &str,
+    sessions: &[Session],
+    model: &str,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let store: LogStore = super::open_store(db, false).await?;
+    let mut intents = std::collections::BTreeMap::new();
+    for task in tasks(sessions).into_iter().filter(|t| t.kind == "intent") {
+        if let Some(label) = store.cached_label(&task.cache_key(model)).await? {
+            intents.insert(task.session_id, label);
+        }
+    }
+    store.close().await;
+    Ok(intents)
 }
 
 fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
@@ -104,6 +129,14 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
     };
     let mut evidence = super::evidence::SnapshotEvidence::new(snapshot);
     let mut report = analyse_with_evidence(&records, &config, Some(&mut evidence));
+    let intent_rows: Option<Vec<IntentRow>> = match &args.intents_model {
+        Some(model) => {
+            let sessions = trajectories(&sessionize(&records, config.gap));
+            let intents = cached_intents(&args.selection.db, &sessions, model).await?;
+            Some(by_intent(&sessions, &intents, Some(&mut evidence)))
+        }
+        None => None,
+    };
     if !args.display.clear_clients {
         // Session ids start with the client; show them as the other outputs do. The owner
         // comes from the sessions themselves, not from parsing ids (clients may contain `|`).
@@ -120,7 +153,14 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
     }
     // The store's size on disk: a log on by default grows without bound (issue 20).
     let store_bytes = super::store_size(&args.selection.db).await;
-    let mut tables: Vec<Table> = sections.iter().map(|s| table(s, &report)).collect();
+    let mut tables: Vec<Table> = sections
+        .iter()
+        .filter(|s| **s != "by_intent" || intent_rows.is_some())
+        .map(|s| match (*s, &intent_rows) {
+            ("by_intent", Some(rows)) => super::paper_tables::by_intent(s, rows),
+            _ => table(s, &report),
+        })
+        .collect();
     if let (Some(t), Some(bytes)) = (
         tables.iter_mut().find(|t| t.section == "overview"),
         store_bytes,
@@ -152,6 +192,11 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
                     .flat_map(|(_, keys)| keys.iter().copied())
                     .collect();
                 object.retain(|k, _| keys.contains(&k.as_str()));
+            }
+            if sections.contains(&"by_intent")
+                && let (Some(object), Some(rows)) = (value.as_object_mut(), &intent_rows)
+            {
+                object.insert("by_intent".into(), serde_json::to_value(rows)?);
             }
             if sections.contains(&"overview")
                 && let (Some(object), Some(bytes)) = (value.as_object_mut(), store_bytes)

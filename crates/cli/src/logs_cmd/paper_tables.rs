@@ -1,6 +1,6 @@
 //! Tables of the sections that follow "Agentic Search in the Wild": steps and intervals over
 //! searches, and the evidence CTAR (recent vs earlier steps).
-use driftless_querylog::analysis::{PAPER_MAX_STEPS, Report};
+use driftless_querylog::analysis::{IntentRow, PAPER_MAX_STEPS, Report};
 
 use super::table::{Table, pct, rate, secs};
 
@@ -86,6 +86,30 @@ pub fn ctar_evidence(section: &'static str, r: &Report) -> Table {
             s.adopted_recent.to_string(),
             s.adopted_earlier_only.to_string(),
             rate(s.ctar),
+        ]);
+    }
+    t
+}
+
+/// The `by_intent` table: repetition and CTAR per session intent (`--intents-model`).
+pub fn by_intent(section: &'static str, rows: &[IntentRow]) -> Table {
+    let headers = [
+        "intent",
+        "sessions",
+        "exact_repetition",
+        "near_repetition",
+        "ctar",
+        "ctar_evidence",
+    ];
+    let mut t = Table::new(section, "Repetition and CTAR by session intent", &headers);
+    for r in rows {
+        t.row(vec![
+            r.intent.clone(),
+            r.sessions.to_string(),
+            rate(r.exact_repetition),
+            rate(r.near_repetition),
+            rate(r.ctar),
+            rate(r.ctar_evidence),
         ]);
     }
     t

@@ -134,6 +134,35 @@ fn labels_come_from_the_endpoint_once_and_then_from_the_cache() {
         "{second:#}"
     );
     assert_eq!(second["intents"], first["intents"]);
+    // `logs analyse` splits repetition and CTAR by the cached intents of that model; with
+    // another model nothing is labelled.
+    let by_intent = |model: &str| -> Value {
+        let out = driftless(&[
+            "logs",
+            "analyse",
+            "--db",
+            db,
+            "--format",
+            "json",
+            "--section",
+            "by_intent",
+            "--intents-model",
+            model,
+        ]);
+        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        report["by_intent"]
+            .as_array()
+            .expect("rows")
+            .iter()
+            .map(|r| json!([r["intent"], r["sessions"], r["exact_repetition"]]))
+            .collect()
+    };
+    assert_eq!(
+        by_intent("test-model"),
+        json!([["fact_seeking", 1, 0.0], ["procedural", 1, 0.0]])
+    );
+    assert_eq!(by_intent("other-model"), json!([["unlabelled", 2, 0.0]]));
+
     let requests = seen.lock().expect("lock");
     assert_eq!(requests.len(), 6);
     assert!(

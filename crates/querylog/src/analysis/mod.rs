@@ -26,6 +26,7 @@ use crate::record::LogRecord;
 use crate::session::{DEFAULT_SESSION_GAP, sessionize};
 
 mod agent_eval;
+mod by_intent;
 mod evidence;
 mod search_steps;
 mod stats;
@@ -39,6 +40,7 @@ mod trajectory_tests;
 pub use agent_eval::{
     AccuracyByCalls, AgentEvalReport, Answer, GoldDoc, Judgements, TopicEval, evaluate_agents,
 };
+pub use by_intent::{IntentRow, UNLABELLED, by_intent};
 pub use evidence::{EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, evidence_ctar};
 pub use search_steps::{PAPER_INTERVAL_MS, PAPER_MAX_STEPS, SearchStepReport, search_steps};
 pub use stats::{Distribution, IntHistogram, ratio};

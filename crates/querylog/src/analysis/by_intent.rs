@@ -1,0 +1,63 @@
+//! Repetition and CTAR split by session intent (the labels of `driftless logs annotate`),
+//! as "Agentic Search in the Wild" reports them per intent (repetition rises over time for
+//! fact-seeking sessions).
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::evidence::{EvidenceSource, evidence_ctar};
+use super::steps::step_metrics;
+use crate::session::Session;
+
+/// Label of trajectories the cache has no intent for.
+pub const UNLABELLED: &str = "unlabelled";
+
+/// The metrics of the trajectories of one intent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntentRow {
+    /// The intent label, or [`UNLABELLED`].
+    pub intent: String,
+    /// Trajectories with that intent.
+    pub sessions: u64,
+    /// Exact repetition rate over query steps ≥ 2.
+    pub exact_repetition: Option<f64>,
+    /// Near-duplicate rate over query steps ≥ 2.
+    pub near_repetition: Option<f64>,
+    /// Exact repetition rate per query step (step 1 first).
+    pub exact_repetition_by_step: Vec<Option<f64>>,
+    /// Lexical CTAR (titles and snippets, exact tokens), steps ≥ 2.
+    pub ctar: Option<f64>,
+    /// Evidence CTAR, steps ≥ 2, when an evidence source was given.
+    pub ctar_evidence: Option<f64>,
+}
+
+/// Groups `sessions` by `intents` (trajectory id → label) and computes each group's metrics.
+pub fn by_intent(
+    sessions: &[Session],
+    intents: &BTreeMap<String, String>,
+    mut evidence: Option<&mut dyn EvidenceSource>,
+) -> Vec<IntentRow> {
+    let mut groups: BTreeMap<&str, Vec<Session>> = BTreeMap::new();
+    for session in sessions {
+        let label = intents.get(&session.id).map_or(UNLABELLED, String::as_str);
+        groups.entry(label).or_default().push(session.clone());
+    }
+    groups
+        .into_iter()
+        .map(|(intent, group)| {
+            let (repetition, _, ctar) = step_metrics(&group);
+            let ctar_evidence = evidence
+                .as_deref_mut()
+                .and_then(|source| evidence_ctar(&group, source).overall);
+            IntentRow {
+                intent: intent.to_string(),
+                sessions: group.len() as u64,
+                exact_repetition: repetition.exact_rate,
+                near_repetition: repetition.near_rate,
+                exact_repetition_by_step: repetition.by_step.iter().map(|s| s.exact_rate).collect(),
+                ctar: ctar.overall,
+                ctar_evidence,
+            }
+        })
+        .collect()
+}
