@@ -66,7 +66,8 @@ enum Command {
     },
     /// Evaluations: judged sets (`--topics … --qrels … --snapshot …`), ANN recall.
     Eval(eval_cmd::EvalArgs),
-    /// Query logs: analyse, list sessions, export (JSONL, Parquet), import.
+    /// Query logs: analyse, list sessions, annotate with an LLM, evaluate agents against
+    /// judgements, export (JSONL, Parquet), import.
     Logs {
         #[command(subcommand)]
         command: logs_cmd::LogsCommand,
