@@ -31,6 +31,9 @@ pub struct AnnotateArgs {
     /// Seconds one request may take.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// Requests in flight at once (labels do not depend on it).
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
 }
 
 /// What one run did, and the labels by task.
@@ -47,47 +50,72 @@ struct AnnotateReport {
     reformulations: BTreeMap<String, u64>,
 }
 
+/// Where and as whom to ask: shared by the concurrent requests.
+struct Endpoint {
+    client: reqwest::Client,
+    url: String,
+    model: String,
+    key: Option<String>,
+}
+
 pub async fn run(args: &AnnotateArgs) -> Result<()> {
     let records = args.selection.read().await?;
     let sessions =
         driftless_querylog::analysis::trajectories(&sessionize(&records, args.selection.gap));
     let store = open_store(&args.selection.db, false).await?;
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(args.timeout))
-        .build()?;
-    let key = std::env::var(&args.api_key_env)
-        .ok()
-        .filter(|k| !k.is_empty());
+    let endpoint = std::sync::Arc::new(Endpoint {
+        client: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(args.timeout))
+            .build()?,
+        url: format!("{}/chat/completions", args.endpoint.trim_end_matches('/')),
+        model: args.model.clone(),
+        key: std::env::var(&args.api_key_env)
+            .ok()
+            .filter(|k| !k.is_empty()),
+    });
+    let all = tasks(&sessions);
+    let mut labels: Vec<Option<String>> = vec![None; all.len()];
+    let mut pending = Vec::new();
     let mut report = AnnotateReport {
         prompt_version: PROMPT_VERSION,
         model: args.model.clone(),
-        tasks: 0,
+        tasks: all.len() as u64,
         requests: 0,
         cache_hits: 0,
         unparsed: 0,
         intents: BTreeMap::new(),
         reformulations: BTreeMap::new(),
     };
-    for task in tasks(&sessions) {
-        report.tasks += 1;
-        let cache_key = task.cache_key(&args.model);
-        let label = match store.cached_label(&cache_key).await? {
+    for (i, task) in all.iter().enumerate() {
+        match store.cached_label(&task.cache_key(&args.model)).await? {
             Some(label) => {
                 report.cache_hits += 1;
-                Some(label)
+                labels[i] = Some(label);
             }
-            None => {
-                report.requests += 1;
-                let answer = ask(&client, args, key.as_deref(), &task).await?;
-                match task.parse(&answer) {
-                    Some(label) => {
-                        remember(&store, &cache_key, &task, &args.model, label).await?;
-                        Some(label.to_string())
-                    }
-                    None => None,
-                }
-            }
+            None => pending.push(i),
+        }
+    }
+    // Up to --concurrency requests in flight: a batching server (vLLM) is kept busy, so
+    // the endpoint, not this loop, sets the pace.
+    let mut queue = pending.into_iter();
+    let mut flying = tokio::task::JoinSet::new();
+    loop {
+        while flying.len() < args.concurrency.max(1) {
+            let Some(i) = queue.next() else { break };
+            let (endpoint, task) = (std::sync::Arc::clone(&endpoint), all[i].clone());
+            flying.spawn(async move { (i, ask(&endpoint, &task).await) });
+        }
+        let Some(done) = flying.join_next().await else {
+            break;
         };
+        let (i, answer) = done?;
+        report.requests += 1;
+        if let Some(label) = all[i].parse(&answer?) {
+            remember(&store, &all[i], &args.model, label).await?;
+            labels[i] = Some(label.to_string());
+        }
+    }
+    for (task, label) in all.iter().zip(labels) {
         let counts = if task.kind == "intent" {
             &mut report.intents
         } else {
@@ -105,18 +133,14 @@ pub async fn run(args: &AnnotateArgs) -> Result<()> {
     Ok(())
 }
 
-async fn remember(
-    store: &LogStore,
-    key: &str,
-    task: &Task,
-    model: &str,
-    label: &str,
-) -> Result<()> {
+/// Caches `label` as the answer to `task` under `model`.
+async fn remember(store: &LogStore, task: &Task, model: &str, label: &str) -> Result<()> {
+    let key = task.cache_key(model);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     let entry = CachedLabel {
-        cache_key: key,
+        cache_key: &key,
         prompt_version: PROMPT_VERSION,
         model,
         task: task.kind,
@@ -126,15 +150,10 @@ async fn remember(
 }
 
 /// One chat completion at temperature 0; the answer's text.
-async fn ask(
-    client: &reqwest::Client,
-    args: &AnnotateArgs,
-    key: Option<&str>,
-    task: &Task,
-) -> Result<String> {
-    let url = format!("{}/chat/completions", args.endpoint.trim_end_matches('/'));
+async fn ask(endpoint: &Endpoint, task: &Task) -> Result<String> {
+    let url = &endpoint.url;
     let body = json!({
-        "model": args.model,
+        "model": endpoint.model,
         "temperature": 0,
         "max_tokens": 16,
         "messages": [
@@ -142,8 +161,8 @@ async fn ask(
             {"role": "user", "content": task.input},
         ],
     });
-    let mut request = client.post(&url).json(&body);
-    if let Some(key) = key {
+    let mut request = endpoint.client.post(url).json(&body);
+    if let Some(key) = &endpoint.key {
         request = request.bearer_auth(key);
     }
     let response = request
@@ -152,18 +171,12 @@ async fn ask(
         .with_context(|| format!("cannot reach {url}; is the endpoint running?"))?;
     let status = response.status();
     let text = response.text().await?;
+    let head = || text.chars().take(300).collect::<String>();
     if !status.is_success() {
-        bail!(
-            "{url} answered {status}: {}",
-            text.chars().take(300).collect::<String>()
-        );
+        bail!("{url} answered {status}: {}", head());
     }
-    let value: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{url} did not answer JSON: {}",
-            text.chars().take(300).collect::<String>()
-        )
-    })?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{url} did not answer JSON: {}", head()))?;
     value["choices"][0]["message"]["content"]
         .as_str()
         .map(str::to_string)
