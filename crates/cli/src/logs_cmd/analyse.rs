@@ -131,7 +131,7 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
     let mut report = analyse_with_evidence(&records, &config, Some(&mut evidence));
     let intent_rows: Option<Vec<IntentRow>> = match &args.intents_model {
         Some(model) => {
-            let sessions = trajectories(&sessionize(&records, config.gap));
+            let sessions = trajectories(sessionize(&records, config.gap));
             let intents = cached_intents(&args.selection.db, &sessions, model).await?;
             Some(by_intent(&sessions, &intents, Some(&mut evidence)))
         }
@@ -141,7 +141,7 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
         // Session ids start with the client; show them as the other outputs do. The owner
         // comes from the sessions themselves, not from parsing ids (clients may contain `|`).
         // Trajectories, as the report's ids are (a batch item's id extends its session's).
-        let owners: HashMap<String, String> = trajectories(&sessionize(&records, config.gap))
+        let owners: HashMap<String, String> = trajectories(sessionize(&records, config.gap))
             .into_iter()
             .map(|s| (s.id, s.client))
             .collect();

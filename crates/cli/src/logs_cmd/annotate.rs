@@ -61,7 +61,7 @@ struct Endpoint {
 pub async fn run(args: &AnnotateArgs) -> Result<()> {
     let records = args.selection.read().await?;
     let sessions =
-        driftless_querylog::analysis::trajectories(&sessionize(&records, args.selection.gap));
+        driftless_querylog::analysis::trajectories(sessionize(&records, args.selection.gap));
     let store = open_store(&args.selection.db, false).await?;
     let endpoint = std::sync::Arc::new(Endpoint {
         client: reqwest::Client::builder()

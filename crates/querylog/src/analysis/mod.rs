@@ -135,7 +135,7 @@ pub fn analyse_with_evidence(
     config: &AnalysisConfig,
     evidence: Option<&mut dyn EvidenceSource>,
 ) -> Report {
-    let sessions = trajectories(&sessionize(records, config.gap));
+    let sessions = trajectories(sessionize(records, config.gap));
     let (repetition, reformulation, ctar) = step_metrics(&sessions);
     let answered = trajectory::answered(records);
     let clients: std::collections::BTreeSet<&str> =

@@ -48,48 +48,60 @@ pub fn answered(records: &[LogRecord]) -> Vec<LogRecord> {
 /// the query metrics skip them. Trajectories are ordered by `(start_ms, id)` like sessions; an
 /// item's trajectory id is `<session id>|batch:<n>#<index>`, n counting the session's
 /// multi-query requests from 1.
-pub fn trajectories(sessions: &[Session]) -> Vec<Session> {
+pub fn trajectories(sessions: Vec<Session>) -> Vec<Session> {
+    // Takes the sessions by value and moves their records: a log is held once, not twice.
     let mut out = Vec::with_capacity(sessions.len());
     for session in sessions {
-        let records = session.records.clone();
-        if session.kind == SessionKind::Explicit {
-            push_session(&mut out, session, session.id.clone(), records);
+        let Session {
+            id,
+            client,
+            kind,
+            records,
+            ..
+        } = session;
+        if kind == SessionKind::Explicit {
+            push_session(&mut out, (&client, kind), id, records);
             continue;
         }
-        let mut items: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut items: BTreeMap<String, usize> = BTreeMap::new();
         for record in &records {
             if let (base, Some(_)) = request_of(record) {
-                *items.entry(base).or_default() += 1;
+                *items.entry(base.to_string()).or_default() += 1;
             }
         }
-        let mut batch_no: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut batch_no: BTreeMap<String, usize> = BTreeMap::new();
         let mut rest = Vec::new();
-        for record in &records {
-            let (base, index) = request_of(record);
+        for record in records {
+            let (base, index) = request_of(&record);
             match index {
                 Some(i) if items.get(base).copied().unwrap_or(0) >= 2 => {
                     let next = batch_no.len() + 1;
-                    let n = *batch_no.entry(base).or_insert(next);
-                    let id = format!("{}|batch:{n}#{i}", session.id);
-                    push_session(&mut out, session, id, vec![record.clone()]);
+                    let n = *batch_no.entry(base.to_string()).or_insert(next);
+                    let item_id = format!("{id}|batch:{n}#{i}");
+                    push_session(&mut out, (&client, kind), item_id, vec![record]);
                 }
-                _ => rest.push(record.clone()),
+                _ => rest.push(record),
             }
         }
-        push_session(&mut out, session, session.id.clone(), rest);
+        push_session(&mut out, (&client, kind), id, rest);
     }
     out.sort_by(|a, b| (a.start_ms, &a.id).cmp(&(b.start_ms, &b.id)));
     out
 }
 
-fn push_session(out: &mut Vec<Session>, from: &Session, id: String, records: Vec<LogRecord>) {
+fn push_session(
+    out: &mut Vec<Session>,
+    (client, kind): (&str, SessionKind),
+    id: String,
+    records: Vec<LogRecord>,
+) {
     let (Some(first), Some(last)) = (records.first(), records.last()) else {
         return;
     };
     out.push(Session {
         id,
-        client: from.client.clone(),
-        kind: from.kind,
+        client: client.to_string(),
+        kind,
         start_ms: first.ts_ms,
         end_ms: last.ts_ms,
         records,
