@@ -1,6 +1,7 @@
 //! Postgres backend: one store for several server replicas.
 use std::str::FromStr;
 
+use futures_util::TryStreamExt;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
@@ -105,16 +106,19 @@ impl PostgresStore {
     }
 
     pub(crate) async fn read_all(&self, filter: &RecordFilter) -> Result<Vec<LogRecord>> {
-        let rows = sqlx::query(SELECT)
+        let mut rows = sqlx::query(SELECT)
             .bind(filter.since_ms)
             .bind(filter.until_ms)
             .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
             .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| -> Result<LogRecord> { raw_row!(row).into_record() })
-            .collect()
+            .fetch(&self.pool);
+        // Decoded row by row as they arrive: the raw rows and the records are never all
+        // in memory together (a large log's analysis is bounded by the records alone).
+        let mut records = Vec::new();
+        while let Some(row) = rows.try_next().await? {
+            records.push(raw_row!(&row).into_record()?);
+        }
+        Ok(records)
     }
 
     /// The connection pool (the annotation cache queries it directly).
