@@ -123,8 +123,13 @@ impl LogContext {
     /// client received, so CTAR can count it as evidence.
     pub fn delivering(&self, what: serde_json::Value) -> Self {
         let mut context = self.clone();
-        context.delivered = Some(what);
+        context.set_delivered(what);
         context
+    }
+
+    /// [`LogContext::delivering`] in place, for contexts the caller owns.
+    pub fn set_delivered(&mut self, what: serde_json::Value) {
+        self.delivered = Some(what);
     }
 
     /// Context of item `index` of a multi-query request (batch, `/retrieve`): same client,

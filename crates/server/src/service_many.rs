@@ -27,10 +27,16 @@ impl AppState {
     /// fails the chunk; a query's own refusal (4xx) is its item's error.
     pub(crate) async fn search_chunk(
         &self,
-        chunk: Vec<(LogContext, SearchRequest)>,
+        mut chunk: Vec<(LogContext, SearchRequest)>,
         endpoint: &str,
         want_texts: bool,
     ) -> Result<(Vec<ItemOutcome>, Duration), ApiError> {
+        if want_texts {
+            // The answers carry each hit's whole text: the log says so (CTAR evidence).
+            for (log, _) in &mut chunk {
+                log.set_delivered(serde_json::json!("unit_text"));
+            }
+        }
         let snapshot = match self.snapshot() {
             Ok(snapshot) => snapshot,
             Err(error) => {
@@ -82,13 +88,6 @@ impl AppState {
             let answer = match (outcome, refusal) {
                 (Some(Ok(body)), _) => {
                     if let Some(capture) = self.capture() {
-                        let delivered;
-                        let log = if want_texts {
-                            delivered = log.delivering(serde_json::json!("unit_text"));
-                            &delivered
-                        } else {
-                            log
-                        };
                         let record =
                             log.search(endpoint, &snapshot_id, request, Some(&body.0), 200);
                         capture.record(record);
