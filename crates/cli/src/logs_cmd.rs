@@ -12,9 +12,12 @@ use clap::{Args, Subcommand};
 use driftless_querylog::{LogRecord, LogStore, RecordFilter, anonymize_client, parse_time};
 
 mod analyse;
+mod analyse_json;
+mod analyse_stream;
 mod annotate;
 mod evaluate;
 mod evidence;
+mod generate;
 mod paper_tables;
 mod report_tables;
 mod sessions;
@@ -42,6 +45,9 @@ pub enum LogsCommand {
     Export(transfer::ExportArgs),
     /// Load our JSONL export or a public query log (JSONL, TSV, CSV) into a store.
     Import(transfer::ImportArgs),
+    /// Write a synthetic log with agent-like session shapes (for benchmarks; not real
+    /// traffic): `logs generate --requests N | logs import --db D --in -`.
+    Generate(generate::GenerateArgs),
 }
 
 /// Runs one `logs` subcommand on a private single-threaded runtime (the work is one
@@ -58,6 +64,7 @@ pub fn run(command: &LogsCommand) -> Result<()> {
             LogsCommand::Annotate(args) => annotate::run(args).await,
             LogsCommand::Export(args) => transfer::export(args).await,
             LogsCommand::Import(args) => transfer::import(args).await,
+            LogsCommand::Generate(args) => generate::run(args),
         }
     })
 }
@@ -96,14 +103,19 @@ fn default_db() -> String {
 }
 
 impl LogSelection {
-    /// Opens the store and reads the selected records in canonical order.
-    pub async fn read(&self) -> Result<Vec<LogRecord>> {
-        let store = open_store(&self.db, false).await?;
-        let filter = RecordFilter {
+    /// The store filter of the selection.
+    pub fn filter(&self) -> RecordFilter {
+        RecordFilter {
             since_ms: self.since,
             until_ms: self.until,
             ..RecordFilter::default()
-        };
+        }
+    }
+
+    /// Opens the store and reads the selected records in canonical order.
+    pub async fn read(&self) -> Result<Vec<LogRecord>> {
+        let store = open_store(&self.db, false).await?;
+        let filter = self.filter();
         let records = store
             .read_all(&filter)
             .await

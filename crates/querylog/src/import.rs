@@ -129,8 +129,12 @@ pub struct ImportReport {
 /// `import:<line>:<first 12 hex of sha256(line)>`, so importing the same file twice stores
 /// each record once. Fails on the first line that is neither shape.
 pub fn import_jsonl<R: BufRead>(reader: R) -> Result<Vec<LogRecord>> {
-    let report = read_lines(reader, ImportFormat::Jsonl, &ColumnMap::default(), true)?;
-    Ok(report.records)
+    let mut records = Vec::new();
+    read_lines(reader, ImportFormat::Jsonl, &ColumnMap::default(), true, &mut |r| {
+        records.push(r);
+        Ok(())
+    })?;
+    Ok(records)
 }
 
 /// Like [`import_jsonl`] but any [`ImportFormat`], with a column mapping, and bad lines
@@ -141,7 +145,24 @@ pub fn import_lenient<R: BufRead>(
     format: ImportFormat,
     map: &ColumnMap,
 ) -> Result<ImportReport> {
-    read_lines(reader, format, map, false)
+    let mut records = Vec::new();
+    let mut report = read_lines(reader, format, map, false, &mut |r| {
+        records.push(r);
+        Ok(())
+    })?;
+    report.records = records;
+    Ok(report)
+}
+
+/// [`import_lenient`] for logs larger than memory: each good record goes to `each` as it
+/// is read (the report's `records` stays empty). An error from `each` stops the import.
+pub fn import_each<R: BufRead>(
+    reader: R,
+    format: ImportFormat,
+    map: &ColumnMap,
+    each: &mut dyn FnMut(LogRecord) -> Result<()>,
+) -> Result<ImportReport> {
+    read_lines(reader, format, map, false, each)
 }
 
 fn read_lines<R: BufRead>(
@@ -149,6 +170,7 @@ fn read_lines<R: BufRead>(
     format: ImportFormat,
     map: &ColumnMap,
     strict: bool,
+    each: &mut dyn FnMut(LogRecord) -> Result<()>,
 ) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut header: Option<Vec<String>> = None;
@@ -178,7 +200,7 @@ fn read_lines<R: BufRead>(
         };
         report.lines += 1;
         match outcome {
-            Ok(record) => report.records.push(record),
+            Ok(record) => each(record)?,
             Err(message) if strict => {
                 return Err(QueryLogError::Import {
                     line: number as usize,
@@ -200,6 +222,11 @@ fn read_lines<R: BufRead>(
 }
 
 fn parse_json_line(text: &str, number: u64, map: &ColumnMap) -> Result<LogRecord, String> {
+    // Our own export parses straight into a record; anything else takes the general path
+    // below (which also words the error of a line that is neither shape).
+    if let Ok(record) = serde_json::from_str::<LogRecord>(text.trim()) {
+        return Ok(record);
+    }
     let value: Value = serde_json::from_str(text.trim()).map_err(|e| e.to_string())?;
     let Value::Object(object) = value else {
         return Err("expected a JSON object".into());

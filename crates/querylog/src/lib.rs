@@ -30,7 +30,10 @@ pub mod overlap;
 mod record;
 mod rejected;
 mod session;
+mod session_stream;
 mod spill;
+#[cfg(test)]
+mod test_logs;
 mod store;
 mod timestamp;
 mod writer;
@@ -40,10 +43,11 @@ pub use error::{QueryLogError, Result};
 pub use export::{anonymize_client, export_jsonl};
 pub use export_parquet::{PARQUET_SCHEMA, export_parquet};
 pub use import::{
-    ColumnMap, ImportFormat, ImportIssue, ImportReport, import_jsonl, import_lenient,
+    ColumnMap, ImportFormat, ImportIssue, ImportReport, import_each, import_jsonl, import_lenient,
 };
 pub use record::{LogRecord, LoggedResult, RecordFilter, new_log_id, sort_canonical};
 pub use rejected::read_rejected;
 pub use session::{DEFAULT_SESSION_GAP, Session, SessionKind, sessionize};
+pub use session_stream::{HintedSizes, SessionStream, hinted_key, hinted_sizes};
 pub use store::{Backend, CachedLabel, LogStore, PostgresStore, SqliteStore, StoreOptions};
 pub use timestamp::parse_time;

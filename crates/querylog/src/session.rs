@@ -60,7 +60,7 @@ pub struct Session {
 }
 
 impl Session {
-    fn new(id: String, kind: SessionKind, first: LogRecord) -> Self {
+    pub(crate) fn new(id: String, kind: SessionKind, first: LogRecord) -> Self {
         Self {
             id,
             client: first.client.clone(),
@@ -71,7 +71,7 @@ impl Session {
         }
     }
 
-    fn push(&mut self, record: LogRecord) {
+    pub(crate) fn push(&mut self, record: LogRecord) {
         self.end_ms = record.ts_ms;
         self.records.push(record);
     }

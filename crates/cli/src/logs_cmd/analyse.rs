@@ -1,16 +1,13 @@
 //! `driftless logs analyse`: the analysis report as tables, JSON or CSV.
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_querylog::analysis::{
-    AnalysisConfig, IntentRow, analyse_with_evidence, by_intent, trajectories,
-};
-use driftless_querylog::annotate::tasks;
-use driftless_querylog::{LogStore, Session, sessionize};
+use driftless_querylog::analysis::AnalysisConfig;
 
+use super::analyse_json::JsonReport;
+use super::analyse_stream::{self, Inputs};
 use super::report_tables::table;
 use super::table::{Table, write_tidy_csv};
 use super::{ClientDisplay, LogSelection};
@@ -71,23 +68,6 @@ pub struct AnalyseArgs {
     pub intents_model: Option<String>,
 }
 
-/// Trajectory id → intent, from the labels `logs annotate --model model` cached.
-async fn cached_intents(
-    db: &str,
-    sessions: &[Session],
-    model: &str,
-) -> Result<std::collections::BTreeMap<String, String>> {
-    let store: LogStore = super::open_store(db, false).await?;
-    let mut intents = std::collections::BTreeMap::new();
-    for task in tasks(sessions).into_iter().filter(|t| t.kind == "intent") {
-        if let Some(label) = store.cached_label(&task.cache_key(model)).await? {
-            intents.insert(task.session_id, label);
-        }
-    }
-    store.close().await;
-    Ok(intents)
-}
-
 fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
     if args.section.is_empty() {
         return Ok(SECTIONS.iter().map(|(name, _)| *name).collect());
@@ -118,7 +98,6 @@ fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
 
 pub async fn run(args: &AnalyseArgs) -> Result<()> {
     let sections = selected(args)?;
-    let records = args.selection.read().await?;
     let config = AnalysisConfig {
         gap: args.selection.gap,
         top_n: args.top,
@@ -127,38 +106,39 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
         Some(dir) => Some(driftless_index::Snapshot::open(dir)?),
         None => None,
     };
-    let mut evidence = super::evidence::SnapshotEvidence::new(snapshot);
-    let mut report = analyse_with_evidence(&records, &config, Some(&mut evidence));
-    let intent_rows: Option<Vec<IntentRow>> = match &args.intents_model {
+    let intents = match &args.intents_model {
         Some(model) => {
-            let sessions = trajectories(sessionize(&records, config.gap));
-            let intents = cached_intents(&args.selection.db, &sessions, model).await?;
-            Some(by_intent(&sessions, &intents, Some(&mut evidence)))
+            let store = super::open_store(&args.selection.db, false).await?;
+            let labels = store.cached_labels(model).await?;
+            store.close().await;
+            Some((model.clone(), labels))
         }
         None => None,
     };
+    let inputs = Inputs {
+        config,
+        snapshot,
+        intents,
+    };
+    let (mut report, intent_rows) = analyse_stream::analyse(&args.selection, inputs).await?;
     if !args.display.clear_clients {
         // Session ids start with the client; show them as the other outputs do. The owner
-        // comes from the sessions themselves, not from parsing ids (clients may contain `|`).
-        // Trajectories, as the report's ids are (a batch item's id extends its session's).
-        let owners: HashMap<String, String> = trajectories(sessionize(&records, config.gap))
-            .into_iter()
-            .map(|s| (s.id, s.client))
-            .collect();
+        // comes from the session itself, not from parsing ids (clients may contain `|`).
         for row in &mut report.ctar.by_session {
-            if let Some(client) = owners.get(&row.session_id) {
-                row.session_id = args.display.session_id(&row.session_id, client);
-            }
+            row.session_id = args.display.session_id(&row.session_id, &row.client);
         }
     }
     // The store's size on disk: a log on by default grows without bound (issue 20).
     let store_bytes = super::store_size(&args.selection.db).await;
+    // Text output shows `max_rows` rows per table: the per-session table of a large log is
+    // not built beyond that unless CSV asks for every row.
+    let limit = (args.format == "table" && args.csv_dir.is_none()).then_some(args.max_rows);
     let mut tables: Vec<Table> = sections
         .iter()
         .filter(|s| **s != "by_intent" || intent_rows.is_some())
         .map(|s| match (*s, &intent_rows) {
             ("by_intent", Some(rows)) => super::paper_tables::by_intent(s, rows),
-            _ => table(s, &report),
+            _ => table(s, &report, limit),
         })
         .collect();
     if let (Some(t), Some(bytes)) = (
@@ -179,31 +159,23 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
             t.write_csv(&mut file)?;
         }
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     match args.format.as_str() {
         "json" => {
-            let mut value = serde_json::to_value(&report)?;
-            if !args.section.is_empty()
-                && let Some(object) = value.as_object_mut()
-            {
-                let keys: Vec<&str> = SECTIONS
+            let keys = (!args.section.is_empty()).then(|| {
+                SECTIONS
                     .iter()
                     .filter(|(n, _)| sections.contains(n))
                     .flat_map(|(_, keys)| keys.iter().copied())
-                    .collect();
-                object.retain(|k, _| keys.contains(&k.as_str()));
-            }
-            if sections.contains(&"by_intent")
-                && let (Some(object), Some(rows)) = (value.as_object_mut(), &intent_rows)
-            {
-                object.insert("by_intent".into(), serde_json::to_value(rows)?);
-            }
-            if sections.contains(&"overview")
-                && let (Some(object), Some(bytes)) = (value.as_object_mut(), store_bytes)
-            {
-                object.insert("store_bytes".into(), bytes.into());
-            }
-            serde_json::to_writer_pretty(&mut out, &value)?;
+                    .collect()
+            });
+            let json = JsonReport {
+                report: &report,
+                keys,
+                by_intent: intent_rows.as_deref().filter(|_| sections.contains(&"by_intent")),
+                store_bytes: store_bytes.filter(|_| sections.contains(&"overview")),
+            };
+            serde_json::to_writer_pretty(&mut out, &json)?;
             writeln!(out)?;
         }
         "csv" => write_tidy_csv(&tables, &mut out)?,
@@ -213,5 +185,6 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
             }
         }
     }
+    out.flush()?;
     Ok(())
 }

@@ -33,7 +33,10 @@ fn histogram(t: &mut Table, histogram: &BTreeMap<u64, u64>) {
 }
 
 /// The table of one section.
-pub fn table(section: &'static str, r: &Report) -> Table {
+///
+/// `limit` caps the rows built for the per-session table: a log of millions of sessions
+/// printed as text shows a few of them (the rest are counted in [`Table::omitted`]).
+pub fn table(section: &'static str, r: &Report, limit: Option<usize>) -> Table {
     let plain = |v: u64| v.to_string();
     match section {
         "overview" => {
@@ -182,7 +185,9 @@ pub fn table(section: &'static str, r: &Report) -> Table {
                 title,
                 &["session", "new_terms", "adopted_terms", "ctar"],
             );
-            for s in &r.ctar.by_session {
+            let shown = limit.unwrap_or(usize::MAX).min(r.ctar.by_session.len());
+            t.omitted = r.ctar.by_session.len() - shown;
+            for s in &r.ctar.by_session[..shown] {
                 t.row(vec![
                     s.session_id.clone(),
                     s.new_terms.to_string(),

@@ -13,6 +13,9 @@ pub struct Table {
     pub headers: Vec<String>,
     /// Rows, each as long as `headers`.
     pub rows: Vec<Vec<String>>,
+    /// Rows left out before they were built (text output of a table with millions of
+    /// rows shows a few; the count still tells how many there are).
+    pub omitted: usize,
 }
 
 impl Table {
@@ -22,6 +25,7 @@ impl Table {
             title: title.into(),
             headers: headers.iter().map(|h| (*h).to_string()).collect(),
             rows: Vec::new(),
+            omitted: 0,
         }
     }
 
@@ -64,10 +68,10 @@ impl Table {
         for row in shown {
             writeln!(out, "{}", line(row))?;
         }
-        if self.rows.is_empty() {
+        if self.rows.is_empty() && self.omitted == 0 {
             writeln!(out, "  (none)")?;
-        } else if self.rows.len() > shown.len() {
-            let more = self.rows.len() - shown.len();
+        } else if self.rows.len() + self.omitted > shown.len() {
+            let more = self.rows.len() - shown.len() + self.omitted;
             writeln!(
                 out,
                 "  … {more} more rows (all of them with --format csv or json)"

@@ -7,7 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use driftless_ingest::{Phase, Progress};
-use driftless_querylog::{ColumnMap, ImportFormat, export_jsonl, export_parquet, import_lenient};
+use driftless_querylog::{
+    ColumnMap, ImportFormat, LogRecord, export_jsonl, export_parquet, import_each,
+};
 
 use super::{LogSelection, open_store, shown};
 
@@ -75,7 +77,8 @@ pub struct ImportArgs {
     /// Store to import into: an SQLite file (created if missing) or a postgres:// URL.
     #[arg(long, env = "DRIFTLESS_LOG_DB")]
     pub db: String,
-    /// The log: our JSONL export, or a public log as JSONL, TSV or CSV (header line first).
+    /// The log: our JSONL export, or a public log as JSONL, TSV or CSV (header line first);
+    /// `-` reads standard input.
     #[arg(long = "in")]
     pub input: PathBuf,
     /// auto (by extension: .tsv/.txt tsv, .csv csv, else jsonl), jsonl, tsv or csv.
@@ -100,19 +103,68 @@ fn format_of(path: &Path, format: &str) -> ImportFormat {
 }
 
 pub async fn import(args: &ImportArgs) -> Result<()> {
-    let file =
-        File::open(&args.input).with_context(|| format!("cannot read {}", args.input.display()))?;
+    let reader: Box<dyn std::io::BufRead + Send> = if args.input.as_os_str() == "-" {
+        Box::new(BufReader::new(std::io::stdin()))
+    } else {
+        let file = File::open(&args.input)
+            .with_context(|| format!("cannot read {}", args.input.display()))?;
+        Box::new(BufReader::new(file))
+    };
     let format = format_of(&args.input, &args.format);
     let map = args.map.clone().unwrap_or_default();
-    let report = import_lenient(BufReader::new(file), format, &map)
-        .with_context(|| format!("reading {}", args.input.display()))?;
+    let store = open_store(&args.db, true).await?;
+    // A thread parses while this task writes: the log streams through in batches and is
+    // never held whole (public logs run to tens of millions of lines).
+    let batch_size = args.batch.max(1);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<LogRecord>>(4);
+    let parser = std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(batch_size);
+        let report = import_each(reader, format, &map, &mut |record| {
+            batch.push(record);
+            if batch.len() == batch_size && tx.blocking_send(std::mem::take(&mut batch)).is_err() {
+                return Err(driftless_querylog::QueryLogError::Import {
+                    line: 0,
+                    message: "the store writer stopped".into(),
+                });
+            }
+            Ok(())
+        });
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(batch);
+        }
+        report
+    });
+    let mut phase = Phase::start(Progress::Auto, "importing", None);
+    let (mut new, mut read) = (0u64, 0u64);
+    let mut failed = None;
+    while let Some(batch) = rx.recv().await {
+        match store.insert_batch(&batch).await {
+            Ok(n) => new += n,
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+        read += batch.len() as u64;
+        phase.inc(batch.len() as u64);
+    }
+    drop(rx);
+    phase.finish();
+    store.close().await;
+    let report = parser
+        .join()
+        .map_err(|_| anyhow::anyhow!("the import parser panicked"))?;
+    if let Some(e) = failed {
+        return Err(e).with_context(|| format!("writing to {}", shown(&args.db)));
+    }
+    let report = report.with_context(|| format!("reading {}", args.input.display()))?;
     for issue in report.issues.iter().take(10) {
         eprintln!("skipped line {}: {}", issue.line, issue.message);
     }
     if report.bad > 10 {
         eprintln!("… {} bad lines in all", report.bad);
     }
-    if report.records.is_empty() && report.bad > 0 {
+    if read == 0 && report.bad > 0 {
         bail!(
             "no line of {} could be imported ({} bad); if it is a public log, name its columns \
              with --map query=…,ts=…,client=…",
@@ -120,32 +172,16 @@ pub async fn import(args: &ImportArgs) -> Result<()> {
             report.bad
         );
     }
-    let store = open_store(&args.db, true).await?;
-    let mut phase = Phase::start(
-        Progress::Auto,
-        "importing",
-        Some(report.records.len() as u64),
-    );
-    let mut new = 0;
-    for batch in report.records.chunks(args.batch.max(1)) {
-        new += store
-            .insert_batch(batch)
-            .await
-            .with_context(|| format!("writing to {}", shown(&args.db)))?;
-        phase.inc(batch.len() as u64);
-    }
-    phase.finish();
-    store.close().await;
     let summary = serde_json::json!({
         "lines": report.lines, "imported": new,
-        "already_stored": report.records.len() as u64 - new,
+        "already_stored": read - new,
         "bad": report.bad, "issues": report.issues,
     });
     eprintln!(
         "imported {new} new records from {} ({} lines, {} already stored, {} bad lines skipped)",
         args.input.display(),
         report.lines,
-        report.records.len() as u64 - new,
+        read - new,
         report.bad
     );
     println!("{summary}");

@@ -17,6 +17,7 @@ mod fixtures;
 mod outage;
 mod poison;
 mod replay;
+mod scale;
 
 /// An answered record of client `agent` at `ts_ms`, in session `session` (x-session-id):
 /// a search when `query` is given, else a fetch; request id `q<ts_ms>`. Tests override
@@ -56,6 +57,22 @@ pub fn bare_results(ids: &[&str]) -> Vec<driftless_querylog::LoggedResult> {
             span: None,
         })
         .collect()
+}
+
+/// Runs one statement as the Postgres superuser on the machine's server (tests create and
+/// drop their own uniquely named databases with it).
+pub fn pg_admin(sql: String) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let mut c =
+                sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres").await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&mut c)
+                .await
+                .map(|_| ())
+        })
 }
 
 /// Runs `driftless <args>`; panics with stderr unless it succeeds.

@@ -10,21 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use driftless_querylog::{LogRecord, LogStore, RecordFilter};
-use sqlx::Connection;
-
-const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-fn admin(sql: String) -> Result<(), sqlx::Error> {
-    tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(async {
-            let mut c = sqlx::PgConnection::connect(PG_ADMIN).await?;
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .execute(&mut c)
-                .await
-                .map(|_| ())
-        })
-}
+use super::pg_admin as admin;
 
 fn send(addr: &str, path: &str, headers: &str) -> u16 {
     let mut stream = TcpStream::connect(addr).expect("connect");

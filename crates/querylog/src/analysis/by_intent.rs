@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::evidence::{EvidenceSource, evidence_ctar};
-use super::steps::step_metrics;
+use super::evidence::{EvidenceSource, EvidenceTally};
+use super::steps::StepTally;
 use crate::session::Session;
 
 /// Label of trajectories the cache has no intent for.
@@ -37,27 +37,62 @@ pub fn by_intent(
     intents: &BTreeMap<String, String>,
     mut evidence: Option<&mut dyn EvidenceSource>,
 ) -> Vec<IntentRow> {
-    let mut groups: BTreeMap<&str, Vec<Session>> = BTreeMap::new();
+    let mut groups = BTreeMap::new();
     for session in sessions {
-        let label = intents.get(&session.id).map_or(UNLABELLED, String::as_str);
-        groups.entry(label).or_default().push(session.clone());
+        let label = intents.get(&session.id).cloned();
+        IntentTally::add(&mut groups, label, session, evidence.as_deref_mut());
     }
-    groups
-        .into_iter()
-        .map(|(intent, group)| {
-            let (repetition, _, ctar) = step_metrics(&group);
-            let ctar_evidence = evidence
-                .as_deref_mut()
-                .and_then(|source| evidence_ctar(&group, source).overall);
-            IntentRow {
-                intent: intent.to_string(),
-                sessions: group.len() as u64,
-                exact_repetition: repetition.exact_rate,
-                near_repetition: repetition.near_rate,
-                exact_repetition_by_step: repetition.by_step.iter().map(|s| s.exact_rate).collect(),
-                ctar: ctar.overall,
-                ctar_evidence,
-            }
-        })
-        .collect()
+    IntentTally::rows(groups)
+}
+
+/// The tallies of the trajectories of one intent.
+#[derive(Debug, Default)]
+pub struct IntentTally {
+    sessions: u64,
+    steps: StepTally,
+    evidence: Option<EvidenceTally>,
+}
+
+impl IntentTally {
+    /// Adds trajectory `session` to the group of `label` (`None`: [`UNLABELLED`]).
+    pub fn add<'o>(
+        groups: &mut BTreeMap<String, IntentTally>,
+        label: Option<String>,
+        session: &Session,
+        evidence: Option<&mut (dyn EvidenceSource + 'o)>,
+    ) {
+        let label = label.unwrap_or_else(|| UNLABELLED.to_string());
+        let group = groups.entry(label).or_default();
+        group.sessions += 1;
+        group.steps.add_without_row(session);
+        if let Some(source) = evidence {
+            group
+                .evidence
+                .get_or_insert_with(EvidenceTally::default)
+                .add(session, source);
+        }
+    }
+
+    /// One row per intent, in label order.
+    pub fn rows(groups: BTreeMap<String, IntentTally>) -> Vec<IntentRow> {
+        groups
+            .into_iter()
+            .map(|(intent, group)| {
+                let (repetition, _, ctar) = group.steps.finish();
+                IntentRow {
+                    intent,
+                    sessions: group.sessions,
+                    exact_repetition: repetition.exact_rate,
+                    near_repetition: repetition.near_rate,
+                    exact_repetition_by_step: repetition
+                        .by_step
+                        .iter()
+                        .map(|s| s.exact_rate)
+                        .collect(),
+                    ctar: ctar.overall,
+                    ctar_evidence: group.evidence.and_then(|e| e.finish("").overall),
+                }
+            })
+            .collect()
+    }
 }

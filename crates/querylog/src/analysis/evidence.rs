@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::stats::ratio;
+use super::stats::{mean, ratio};
 use super::trajectory::{answered, request_groups};
 use crate::record::LogRecord;
 use crate::session::Session;
@@ -77,7 +77,7 @@ pub struct EvidenceCtarReport {
     pub records_without_texts: u64,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Tally {
     queries: u64,
     new: u64,
@@ -87,10 +87,22 @@ struct Tally {
 
 /// Computes the evidence CTAR over trajectories.
 pub fn evidence_ctar(sessions: &[Session], source: &mut dyn EvidenceSource) -> EvidenceCtarReport {
-    let mut steps: BTreeMap<usize, Tally> = BTreeMap::new();
-    let mut session_rates = Vec::new();
-    let mut missing = 0u64;
-    for session in sessions {
+    let mut tally = EvidenceTally::default();
+    sessions.iter().for_each(|s| tally.add(s, source));
+    tally.finish(source.evidence_kind())
+}
+
+/// The evidence CTAR, one trajectory at a time.
+#[derive(Debug, Default)]
+pub struct EvidenceTally {
+    steps: BTreeMap<usize, Tally>,
+    session_rates: Vec<f64>,
+    missing: u64,
+}
+
+impl EvidenceTally {
+    /// Walks one trajectory.
+    pub fn add(&mut self, session: &Session, source: &mut (dyn EvidenceSource + '_)) {
         let answered = answered(&session.records);
         let mut queries_seen: BTreeSet<String> = BTreeSet::new();
         let (mut recent, mut earlier) = (BTreeSet::new(), BTreeSet::new());
@@ -103,7 +115,7 @@ pub fn evidence_ctar(sessions: &[Session], source: &mut dyn EvidenceSource) -> E
             for query in group.iter().filter_map(|r| r.query.as_deref()) {
                 let terms = source.query_terms(query);
                 let new: Vec<&String> = terms.difference(&queries_seen).collect();
-                let tally = steps.entry(step).or_default();
+                let tally = self.steps.entry(step).or_default();
                 tally.queries += 1;
                 for term in &new {
                     let in_recent = recent.contains(*term);
@@ -118,7 +130,7 @@ pub fn evidence_ctar(sessions: &[Session], source: &mut dyn EvidenceSource) -> E
                 group_terms.push(terms);
             }
             // A query step closes the previous retrieval round; a fetch adds to it.
-            let delivered = delivered_terms(group, source, &mut missing);
+            let delivered = delivered_terms(group, source, &mut self.missing);
             if group_terms.is_empty() {
                 recent.extend(delivered);
             } else {
@@ -128,16 +140,20 @@ pub fn evidence_ctar(sessions: &[Session], source: &mut dyn EvidenceSource) -> E
             }
         }
         if let Some(rate) = ratio(s_adopted, s_new) {
-            session_rates.push(rate);
+            self.session_rates.push(rate);
         }
     }
-    report(steps, &session_rates, missing, source.evidence_kind())
+
+    /// The report; `evidence` names what the source saw.
+    pub fn finish(self, evidence: &'static str) -> EvidenceCtarReport {
+        report(self.steps, self.session_rates, self.missing, evidence)
+    }
 }
 
 /// Every term a group of records delivered: titles, snippets and rebuilt texts.
 fn delivered_terms(
-    group: &[LogRecord],
-    source: &mut dyn EvidenceSource,
+    group: &[&LogRecord],
+    source: &mut (dyn EvidenceSource + '_),
     missing: &mut u64,
 ) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
@@ -156,7 +172,7 @@ fn delivered_terms(
 
 fn report(
     steps: BTreeMap<usize, Tally>,
-    session_rates: &[f64],
+    session_rates: Vec<f64>,
     missing: u64,
     evidence: &'static str,
 ) -> EvidenceCtarReport {
@@ -179,8 +195,7 @@ fn report(
             })
             .collect(),
         overall: ratio(adopted, new),
-        session_mean: (!session_rates.is_empty())
-            .then(|| session_rates.iter().sum::<f64>() / session_rates.len() as f64),
+        session_mean: mean(session_rates),
         earlier_share: ratio(adopted - recent, adopted),
         records_without_texts: missing,
     }

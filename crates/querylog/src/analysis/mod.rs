@@ -23,15 +23,20 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::record::LogRecord;
-use crate::session::{DEFAULT_SESSION_GAP, sessionize};
+use crate::session::DEFAULT_SESSION_GAP;
 
 mod agent_eval;
 mod by_intent;
 mod evidence;
+mod requests;
 mod search_steps;
 mod stats;
 mod steps;
+mod stream;
+#[cfg(test)]
+mod stream_tests;
 mod text;
+mod top_queries;
 mod traffic;
 mod trajectory;
 #[cfg(test)]
@@ -42,24 +47,23 @@ pub use agent_eval::{
 };
 pub use by_intent::{IntentRow, UNLABELLED, by_intent};
 pub use evidence::{EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, evidence_ctar};
+pub use requests::{EndpointReport, EndpointShare, KReport, QueryLengthReport};
 pub use search_steps::{PAPER_INTERVAL_MS, PAPER_MAX_STEPS, SearchStepReport, search_steps};
-pub use stats::{Distribution, IntHistogram, ratio};
+pub use stats::{Counts, Distribution, IntHistogram, mean, ratio};
 pub use steps::{
     CtarReport, CtarStep, ReformulationReport, ReformulationStep, RepetitionReport, RepetitionStep,
     SessionCtar, step_metrics,
 };
+pub use stream::{Analyser, IntentLookup};
+pub use top_queries::TopQuery;
 pub use text::{
     EXPLORATION_OVERLAP, NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set,
     tokenize,
 };
-pub use traffic::{
-    EndpointReport, EndpointShare, INTERVAL_BOUNDS_MS, IntervalBucket, KReport, QueryLengthReport,
-    SessionReport, TopQuery, endpoint_report, inter_step_intervals, interval_buckets,
-    k_distribution, query_length, session_report, top_queries,
-};
+pub use traffic::{INTERVAL_BOUNDS_MS, IntervalBucket, SessionReport};
 pub use trajectory::{
-    REFUSED_STATUS, RefusedQuery, RefusedReport, answered, is_answered, refused_report,
-    request_groups, request_of, trajectories,
+    REFUSED_STATUS, RefusedQuery, RefusedReport, answered, is_answered, request_groups,
+    request_of, trajectories,
 };
 
 /// Parameters of [`analyse`].
@@ -124,7 +128,8 @@ pub struct Report {
 /// Sessions are split into trajectories first (the queries of one multi-query request are
 /// parallel rollouts, see `trajectory.rs`); query metrics (length, `k`, repetition,
 /// reformulation, CTAR, top queries) cover answered requests only, and refused ones are
-/// reported in `refused`. Endpoints and statuses count every request.
+/// reported in `refused`. Endpoints and statuses count every request. This is the
+/// streaming [`Analyser`] run over the slice.
 pub fn analyse(records: &[LogRecord], config: &AnalysisConfig) -> Report {
     analyse_with_evidence(records, config, None)
 }
@@ -135,27 +140,17 @@ pub fn analyse_with_evidence(
     config: &AnalysisConfig,
     evidence: Option<&mut dyn EvidenceSource>,
 ) -> Report {
-    let sessions = trajectories(sessionize(records, config.gap));
-    let (repetition, reformulation, ctar) = step_metrics(&sessions);
-    let answered = trajectory::answered(records);
-    let clients: std::collections::BTreeSet<&str> =
-        records.iter().map(|r| r.client.as_str()).collect();
-    Report {
-        records: records.len() as u64,
-        clients: clients.len() as u64,
-        gap_ms: u64::try_from(config.gap.as_millis()).unwrap_or(u64::MAX),
-        sessions: session_report(&sessions),
-        inter_step_ms: inter_step_intervals(&sessions),
-        inter_step_buckets: interval_buckets(&sessions),
-        query_length: query_length(&answered),
-        k: k_distribution(&answered),
-        repetition,
-        reformulation,
-        ctar,
-        ctar_evidence: evidence.map(|source| evidence_ctar(&sessions, source)),
-        search_steps: search_steps(&sessions),
-        top_queries: top_queries(&answered, config.top_n),
-        refused: refused_report(records, config.top_n),
-        endpoints: endpoint_report(records),
+    let mut sorted = records.to_vec();
+    crate::record::sort_canonical(&mut sorted);
+    let sizes = crate::session_stream::hinted_sizes(&sorted);
+    let mut analyser = Analyser::new(config, Some(sizes));
+    if let Some(source) = evidence {
+        analyser = analyser.with_evidence(source);
+    }
+    sorted.into_iter().for_each(|r| analyser.push(r));
+    // In memory the top-query counter never spills, so there is no I/O that could fail.
+    match analyser.finish() {
+        Ok((report, _)) => report,
+        Err(e) => unreachable!("in-memory analysis does no I/O: {e}"),
     }
 }

@@ -9,7 +9,7 @@
 //! intervals fall under one minute"; strictly under 60,000 ms here).
 use serde::Serialize;
 
-use super::stats::{Distribution, IntHistogram, ratio};
+use super::stats::{Counts, Distribution, IntHistogram, ratio};
 use super::trajectory::{answered, request_groups};
 use crate::session::Session;
 
@@ -41,9 +41,23 @@ pub struct SearchStepReport {
 
 /// Counts search steps and fetches per trajectory.
 pub fn search_steps(sessions: &[Session]) -> SearchStepReport {
-    let (mut steps, mut intervals, mut fetch_counts) = (Vec::new(), Vec::new(), Vec::new());
-    let mut fetches = 0u64;
-    for session in sessions {
+    let mut tally = SearchStepTally::default();
+    sessions.iter().for_each(|s| tally.add(s));
+    tally.report()
+}
+
+/// Search steps and fetches, one trajectory at a time.
+#[derive(Debug, Default)]
+pub struct SearchStepTally {
+    steps: Counts,
+    intervals: Counts,
+    fetch_counts: Counts,
+    fetches: u64,
+}
+
+impl SearchStepTally {
+    /// Walks one trajectory.
+    pub fn add(&mut self, session: &Session) {
         let answered = answered(&session.records);
         let (mut searches, mut session_fetches, mut last) = (0u64, 0u64, None::<i64>);
         for group in request_groups(&answered) {
@@ -51,30 +65,34 @@ pub fn search_steps(sessions: &[Session]) -> SearchStepReport {
                 searches += 1;
                 let at = group[0].ts_ms;
                 if let Some(previous) = last {
-                    intervals.push((at - previous).unsigned_abs());
+                    self.intervals.push((at - previous).unsigned_abs());
                 }
                 last = Some(at);
             } else {
                 session_fetches += group.len() as u64;
             }
         }
-        fetches += session_fetches;
+        self.fetches += session_fetches;
         if searches > 0 {
-            steps.push(searches);
-            fetch_counts.push(session_fetches);
+            self.steps.push(searches);
+            self.fetch_counts.push(session_fetches);
         }
     }
-    let multi: Vec<u64> = steps.iter().copied().filter(|&n| n >= 2).collect();
-    let short = multi.iter().filter(|&&n| n <= PAPER_MAX_STEPS).count() as u64;
-    let quick = intervals.iter().filter(|&&i| i < PAPER_INTERVAL_MS).count() as u64;
-    SearchStepReport {
-        sessions: steps.len() as u64,
-        steps: IntHistogram::of(&steps),
-        multi_turn: multi.len() as u64,
-        multi_turn_at_most_10_steps: ratio(short, multi.len() as u64),
-        intervals_ms: Distribution::of(&intervals),
-        intervals_under_1_min: ratio(quick, intervals.len() as u64),
-        fetches,
-        fetches_per_session: Distribution::of(&fetch_counts),
+
+    /// The report.
+    pub fn report(&self) -> SearchStepReport {
+        let multi = self.steps.count_in(Some(1), None);
+        let short = self.steps.count_in(Some(1), Some(PAPER_MAX_STEPS));
+        let quick = self.intervals.count_in(None, Some(PAPER_INTERVAL_MS - 1));
+        SearchStepReport {
+            sessions: self.steps.len(),
+            steps: self.steps.int_histogram(),
+            multi_turn: multi,
+            multi_turn_at_most_10_steps: ratio(short, multi),
+            intervals_ms: self.intervals.distribution(),
+            intervals_under_1_min: ratio(quick, self.intervals.len()),
+            fetches: self.fetches,
+            fetches_per_session: self.fetch_counts.distribution(),
+        }
     }
 }

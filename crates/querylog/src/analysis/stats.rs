@@ -1,5 +1,5 @@
 //! Summary statistics with definitions simple enough to check by hand.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -61,10 +61,109 @@ impl Distribution {
     }
 }
 
+impl Distribution {
+    /// Summarises the values of an ascending `value → occurrences` histogram; the same
+    /// result as [`Distribution::of`] on the values it counts.
+    pub fn of_histogram(histogram: &BTreeMap<u64, u64>) -> Self {
+        let n: u64 = histogram.values().sum();
+        let (Some((&min, _)), Some((&max, _))) =
+            (histogram.first_key_value(), histogram.last_key_value())
+        else {
+            return Self::of(&[]);
+        };
+        let sum: u128 = histogram
+            .iter()
+            .map(|(&v, &c)| u128::from(v) * u128::from(c))
+            .sum();
+        let at_rank = |p: u64| {
+            let rank = (p * n).div_ceil(100).clamp(1, n);
+            let mut seen = 0;
+            for (&v, &c) in histogram {
+                seen += c;
+                if seen >= rank {
+                    return v;
+                }
+            }
+            max
+        };
+        Self {
+            count: n,
+            min,
+            max,
+            mean: sum as f64 / n as f64,
+            p50: at_rank(50),
+            p90: at_rank(90),
+            p95: at_rank(95),
+            p99: at_rank(99),
+        }
+    }
+}
+
 /// `sorted[ceil(p/100 · n) − 1]`, in integer arithmetic; `sorted` must be non-empty.
 fn nearest_rank(sorted: &[u64], p: usize) -> u64 {
     let rank = (p * sorted.len()).div_ceil(100).max(1);
     sorted[rank.min(sorted.len()) - 1]
+}
+
+/// Exact value counts: the streaming form of a list of values. A log of millions of
+/// intervals or latencies has far fewer *distinct* values, so this holds what
+/// [`Distribution::of`] needs in memory bounded by the distinct values, and gives the same
+/// summary (integer sum, nearest-rank percentiles) whatever order the values came in.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    counts: HashMap<u64, u64>,
+}
+
+impl Counts {
+    /// Counts one value.
+    pub fn push(&mut self, value: u64) {
+        *self.counts.entry(value).or_insert(0) += 1;
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn merge(&mut self, other: &Counts) {
+        for (&v, &n) in &other.counts {
+            *self.counts.entry(v).or_insert(0) += n;
+        }
+    }
+
+    /// Number of values counted.
+    pub fn len(&self) -> u64 {
+        self.counts.values().sum()
+    }
+
+    /// True when nothing was counted.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// Values in `(lower, upper]` (`None` = unbounded on that side).
+    pub fn count_in(&self, lower: Option<u64>, upper: Option<u64>) -> u64 {
+        self.counts
+            .iter()
+            .filter(|(v, _)| lower.is_none_or(|l| **v > l) && upper.is_none_or(|u| **v <= u))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// The exact histogram, ascending.
+    pub fn histogram(&self) -> BTreeMap<u64, u64> {
+        self.counts.iter().map(|(&v, &n)| (v, n)).collect()
+    }
+
+    /// The [`Distribution`] of the counted values.
+    pub fn distribution(&self) -> Distribution {
+        Distribution::of_histogram(&self.histogram())
+    }
+
+    /// Distribution and histogram together.
+    pub fn int_histogram(&self) -> IntHistogram {
+        let histogram = self.histogram();
+        IntHistogram {
+            summary: Distribution::of_histogram(&histogram),
+            histogram,
+        }
+    }
 }
 
 /// A distribution together with its exact histogram (value → how many times it occurs);
@@ -92,6 +191,17 @@ impl IntHistogram {
     }
 }
 
+/// The mean of `values`, summed in ascending order so that the result is a function of the
+/// multiset of values, not of the order they were produced in (float addition is not
+/// associative); `None` for no values.
+pub fn mean(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some(values.iter().sum::<f64>() / values.len() as f64)
+}
+
 /// `num / den`, or `None` when `den` is 0 (a rate over nothing is undefined, not 0).
 pub fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
@@ -111,5 +221,19 @@ mod tests {
         let one = Distribution::of(&[7]);
         assert_eq!((one.p50, one.p99), (7, 7));
         assert_eq!(Distribution::of(&[]).count, 0);
+    }
+
+    #[test]
+    fn counts_summarise_like_the_value_list() {
+        let values = [5, 1, 4, 2, 3, 10, 6, 7, 9, 8, 4, 4, 1, 0, 250];
+        let mut counts = Counts::default();
+        for v in values.iter().rev() {
+            counts.push(*v);
+        }
+        assert_eq!(counts.distribution(), Distribution::of(&values));
+        assert_eq!(counts.int_histogram(), IntHistogram::of(&values));
+        assert_eq!(counts.len(), values.len() as u64);
+        assert_eq!(counts.count_in(Some(4), Some(9)), 5);
+        assert_eq!(Counts::default().distribution(), Distribution::of(&[]));
     }
 }

@@ -3,13 +3,13 @@
 //! "Step n" here is the n-th answered *request with a query* of a trajectory (fetches are
 //! steps of the session but not query steps; the queries of one multi-query request share a
 //! step, and refused requests are none), counted from 1 in canonical order.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
-use super::stats::ratio;
-use super::text::{NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set};
-use super::trajectory::{is_answered, request_groups};
+use super::stats::{mean, ratio};
+use super::text::{NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set, tokenize};
+use super::trajectory::{answered, request_groups};
 use crate::session::Session;
 
 /// Repetition at one query step.
@@ -78,6 +78,10 @@ pub struct CtarStep {
 pub struct SessionCtar {
     /// Session id.
     pub session_id: String,
+    /// The session's client, for display (session ids start with it; not serialised,
+    /// since the id already holds it).
+    #[serde(skip)]
+    pub client: String,
     /// New terms at query steps ≥ 2.
     pub new_terms: u64,
     /// Adopted terms at query steps ≥ 2.
@@ -102,35 +106,53 @@ pub struct CtarReport {
     pub by_session: Vec<SessionCtar>,
     /// Micro average over query steps ≥ 2 of all sessions.
     pub overall: Option<f64>,
-    /// Mean of the defined session CTARs (macro average).
+    /// Mean of the defined session CTARs (macro average; summed in ascending order, so
+    /// the value does not depend on the order sessions were analysed in).
     pub session_mean: Option<f64>,
 }
 
-/// Computes repetition, reformulation and CTAR in one pass over the sessions.
+/// Computes repetition, reformulation and CTAR over `sessions`.
 pub fn step_metrics(sessions: &[Session]) -> (RepetitionReport, ReformulationReport, CtarReport) {
-    // step → (queries, exact, near)
-    let mut rep: BTreeMap<usize, (u64, u64, u64)> = BTreeMap::new();
-    let mut refo: BTreeMap<usize, BTreeMap<Reformulation, u64>> = BTreeMap::new();
-    // step → (queries with new terms, new, adopted)
-    let mut ctar: BTreeMap<usize, (u64, u64, u64)> = BTreeMap::new();
-    let mut by_session = Vec::with_capacity(sessions.len());
+    let mut tally = StepTally::default();
+    sessions.iter().for_each(|s| tally.add(s));
+    tally.finish()
+}
 
-    for session in sessions {
-        let mut earlier_norms: BTreeSet<String> = BTreeSet::new();
+/// Repetition, reformulation and CTAR, one session at a time.
+#[derive(Debug, Default)]
+pub struct StepTally {
+    /// step → (queries, exact, near)
+    rep: BTreeMap<usize, (u64, u64, u64)>,
+    refo: BTreeMap<usize, BTreeMap<Reformulation, u64>>,
+    /// step → (queries with new terms, new, adopted)
+    ctar: BTreeMap<usize, (u64, u64, u64)>,
+    /// Per session, with its start for the report's `(start_ms, id)` order.
+    by_session: Vec<(i64, SessionCtar)>,
+}
+
+impl StepTally {
+    /// Walks one session (trajectory) and lists its CTAR in `by_session`.
+    pub fn add(&mut self, session: &Session) {
+        let row = self.walk(session);
+        self.by_session.push((session.start_ms, row));
+    }
+
+    /// Walks one session without listing it (the per-intent groups need only the rates).
+    pub fn add_without_row(&mut self, session: &Session) {
+        self.walk(session);
+    }
+
+    fn walk(&mut self, session: &Session) -> SessionCtar {
+        let mut earlier_norms: HashSet<String> = HashSet::new();
         let mut earlier_sets: Vec<BTreeSet<String>> = Vec::new();
-        let mut query_vocab: BTreeSet<String> = BTreeSet::new();
-        let mut seen_vocab: BTreeSet<String> = BTreeSet::new();
+        let mut query_vocab: HashSet<String> = HashSet::new();
+        let mut seen_vocab: HashSet<String> = HashSet::new();
         let (mut s_new, mut s_adopted) = (0u64, 0u64);
         let mut query_requests = 0usize;
 
         // One request is one step: what a multi-query request returned, and its other
         // queries, become "earlier" only once the whole request is done (trajectory.rs).
-        let answered: Vec<_> = session
-            .records
-            .iter()
-            .filter(|r| is_answered(r))
-            .cloned()
-            .collect();
+        let answered = answered(&session.records);
         for group in request_groups(&answered) {
             let step = query_requests + 1;
             let mut group_sets = Vec::new();
@@ -139,7 +161,7 @@ pub fn step_metrics(sessions: &[Session]) -> (RepetitionReport, ReformulationRep
                 let tokens = token_set(query);
                 let norm = normalize(query);
 
-                let row = rep.entry(step).or_default();
+                let row = self.rep.entry(step).or_default();
                 row.0 += 1;
                 row.1 += u64::from(earlier_norms.contains(&norm));
                 row.2 += u64::from(
@@ -150,19 +172,19 @@ pub fn step_metrics(sessions: &[Session]) -> (RepetitionReport, ReformulationRep
 
                 if let Some(previous) = earlier_sets.last() {
                     let class = Reformulation::classify(previous, &tokens);
-                    *refo.entry(step).or_default().entry(class).or_insert(0) += 1;
+                    *self.refo.entry(step).or_default().entry(class).or_insert(0) += 1;
                 }
 
-                let new: Vec<&String> = tokens.difference(&query_vocab).collect();
+                let new: Vec<&String> = tokens.iter().filter(|t| !query_vocab.contains(*t)).collect();
                 let adopted = new.iter().filter(|t| seen_vocab.contains(**t)).count() as u64;
                 let new_count = new.len() as u64;
                 if new_count > 0 {
-                    let row = ctar.entry(step).or_default();
+                    let row = self.ctar.entry(step).or_default();
                     row.0 += 1;
                     row.1 += new_count;
                     row.2 += adopted;
                 } else {
-                    ctar.entry(step).or_default();
+                    self.ctar.entry(step).or_default();
                 }
                 if step >= 2 {
                     s_new += new_count;
@@ -178,78 +200,90 @@ pub fn step_metrics(sessions: &[Session]) -> (RepetitionReport, ReformulationRep
             }
             // Results become "seen" only after the request that returned them.
             for result in group.iter().flat_map(|r| &r.results) {
-                seen_vocab.extend(token_set(&result.title));
-                seen_vocab.extend(token_set(&result.snippet));
+                seen_vocab.extend(tokenize(&result.title));
+                seen_vocab.extend(tokenize(&result.snippet));
             }
         }
-        by_session.push(SessionCtar {
+        SessionCtar {
             session_id: session.id.clone(),
+            client: session.client.clone(),
             new_terms: s_new,
             adopted_terms: s_adopted,
             ctar: ratio(s_adopted, s_new),
-        });
+        }
     }
 
-    let later = rep.iter().filter(|(step, _)| **step >= 2);
-    let (q2, e2, n2) = later.fold((0, 0, 0), |a, (_, r)| (a.0 + r.0, a.1 + r.1, a.2 + r.2));
-    let repetition = RepetitionReport {
-        by_step: rep
-            .into_iter()
-            .map(|(step, (queries, exact, near))| RepetitionStep {
-                step,
-                queries,
-                exact,
-                near,
-                exact_rate: ratio(exact, queries),
-                near_rate: ratio(near, queries),
-            })
-            .collect(),
-        exact_rate: ratio(e2, q2),
-        near_rate: ratio(n2, q2),
-    };
+    /// The three reports; sessions listed in `(start_ms, id)` order.
+    pub fn finish(self) -> (RepetitionReport, ReformulationReport, CtarReport) {
+        let Self {
+            rep,
+            refo,
+            ctar,
+            mut by_session,
+        } = self;
+        by_session.sort_by(|a, b| (a.0, &a.1.session_id).cmp(&(b.0, &b.1.session_id)));
+        let by_session: Vec<SessionCtar> = by_session.into_iter().map(|(_, row)| row).collect();
 
-    let zeroed = || {
-        Reformulation::ALL
+        let later = rep.iter().filter(|(step, _)| **step >= 2);
+        let (q2, e2, n2) = later.fold((0, 0, 0), |a, (_, r)| (a.0 + r.0, a.1 + r.1, a.2 + r.2));
+        let repetition = RepetitionReport {
+            by_step: rep
+                .into_iter()
+                .map(|(step, (queries, exact, near))| RepetitionStep {
+                    step,
+                    queries,
+                    exact,
+                    near,
+                    exact_rate: ratio(exact, queries),
+                    near_rate: ratio(near, queries),
+                })
+                .collect(),
+            exact_rate: ratio(e2, q2),
+            near_rate: ratio(n2, q2),
+        };
+
+        let zeroed = || {
+            Reformulation::ALL
+                .iter()
+                .map(|c| (*c, 0))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let mut totals = zeroed();
+        let reformulation = ReformulationReport {
+            by_step: refo
+                .into_iter()
+                .map(|(step, counts)| {
+                    let mut full = zeroed();
+                    for (class, n) in counts {
+                        full.insert(class, n);
+                        *totals.entry(class).or_insert(0) += n;
+                    }
+                    ReformulationStep { step, counts: full }
+                })
+                .collect(),
+            totals,
+        };
+
+        let (all_new, all_adopted) = ctar
             .iter()
-            .map(|c| (*c, 0))
-            .collect::<BTreeMap<_, _>>()
-    };
-    let mut totals = zeroed();
-    let reformulation = ReformulationReport {
-        by_step: refo
-            .into_iter()
-            .map(|(step, counts)| {
-                let mut full = zeroed();
-                for (class, n) in counts {
-                    full.insert(class, n);
-                    *totals.entry(class).or_insert(0) += n;
-                }
-                ReformulationStep { step, counts: full }
-            })
-            .collect(),
-        totals,
-    };
-
-    let (all_new, all_adopted) = ctar
-        .iter()
-        .filter(|(step, _)| **step >= 2)
-        .fold((0, 0), |a, (_, r)| (a.0 + r.1, a.1 + r.2));
-    let defined: Vec<f64> = by_session.iter().filter_map(|s| s.ctar).collect();
-    let ctar = CtarReport {
-        by_step: ctar
-            .into_iter()
-            .map(|(step, (queries, new_terms, adopted_terms))| CtarStep {
-                step,
-                queries,
-                new_terms,
-                adopted_terms,
-                ctar: ratio(adopted_terms, new_terms),
-            })
-            .collect(),
-        by_session,
-        overall: ratio(all_adopted, all_new),
-        session_mean: (!defined.is_empty())
-            .then(|| defined.iter().sum::<f64>() / defined.len() as f64),
-    };
-    (repetition, reformulation, ctar)
+            .filter(|(step, _)| **step >= 2)
+            .fold((0, 0), |a, (_, r)| (a.0 + r.1, a.1 + r.2));
+        let rates: Vec<f64> = by_session.iter().filter_map(|s| s.ctar).collect();
+        let ctar = CtarReport {
+            by_step: ctar
+                .into_iter()
+                .map(|(step, (queries, new_terms, adopted_terms))| CtarStep {
+                    step,
+                    queries,
+                    new_terms,
+                    adopted_terms,
+                    ctar: ratio(adopted_terms, new_terms),
+                })
+                .collect(),
+            by_session,
+            overall: ratio(all_adopted, all_new),
+            session_mean: mean(rates),
+        };
+        (repetition, reformulation, ctar)
+    }
 }

@@ -38,9 +38,9 @@ pub fn is_answered(record: &LogRecord) -> bool {
     record.status < REFUSED_STATUS
 }
 
-/// The answered records only.
-pub fn answered(records: &[LogRecord]) -> Vec<LogRecord> {
-    records.iter().filter(|r| is_answered(r)).cloned().collect()
+/// The answered records only (borrowed: a session's records are never copied).
+pub fn answered(records: &[LogRecord]) -> Vec<&LogRecord> {
+    records.iter().filter(|r| is_answered(r)).collect()
 }
 
 /// Splits the items of multi-query requests out of gap sessions (see the module doc).
@@ -111,13 +111,13 @@ fn push_session(
 /// The records of a trajectory grouped by request: consecutive records of one multi-query
 /// request form one group, every other record a group of its own. A group is one step;
 /// what it returned becomes evidence only for later groups.
-pub fn request_groups(records: &[LogRecord]) -> Vec<&[LogRecord]> {
+pub fn request_groups<'a, 'r>(records: &'a [&'r LogRecord]) -> Vec<&'a [&'r LogRecord]> {
     let mut groups = Vec::new();
     let mut start = 0;
     for i in 1..=records.len() {
         let same = i < records.len() && {
-            let (a, ai) = request_of(&records[i - 1]);
-            let (b, bi) = request_of(&records[i]);
+            let (a, ai) = request_of(records[i - 1]);
+            let (b, bi) = request_of(records[i]);
             ai.is_some() && bi.is_some() && a == b
         };
         if !same {
@@ -151,38 +151,53 @@ pub struct RefusedQuery {
     pub status: u16,
 }
 
-/// Counts the refused records of `records`.
-pub fn refused_report(records: &[LogRecord], top_n: usize) -> RefusedReport {
-    let mut by_status = BTreeMap::new();
-    let mut queries: BTreeMap<String, (u64, u16, i64)> = BTreeMap::new();
-    let mut requests = 0;
-    for record in records.iter().filter(|r| !is_answered(r)) {
-        requests += 1;
-        *by_status.entry(record.status).or_insert(0) += 1;
+/// Counts refused records one at a time (see [`RefusedReport`]).
+#[derive(Debug, Default)]
+pub struct RefusedTally {
+    requests: u64,
+    by_status: BTreeMap<u16, u64>,
+    /// Query as sent, trimmed → (count, status, ts of the most recent refusal).
+    queries: BTreeMap<String, (u64, u16, i64)>,
+}
+
+impl RefusedTally {
+    /// Counts `record` if it was refused (records arrive in canonical order, so the last
+    /// one seen at the latest time gives a query's status).
+    pub fn add(&mut self, record: &LogRecord) {
+        if is_answered(record) {
+            return;
+        }
+        self.requests += 1;
+        *self.by_status.entry(record.status).or_insert(0) += 1;
         if let Some(query) = &record.query {
-            let entry =
-                queries
-                    .entry(query.trim().to_string())
-                    .or_insert((0, record.status, record.ts_ms));
+            let entry = self
+                .queries
+                .entry(query.trim().to_string())
+                .or_insert((0, record.status, record.ts_ms));
             entry.0 += 1;
             if record.ts_ms >= entry.2 {
                 (entry.1, entry.2) = (record.status, record.ts_ms);
             }
         }
     }
-    let mut top_queries: Vec<RefusedQuery> = queries
-        .into_iter()
-        .map(|(query, (count, status, _))| RefusedQuery {
-            query,
-            count,
-            status,
-        })
-        .collect();
-    top_queries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.query.cmp(&b.query)));
-    top_queries.truncate(top_n);
-    RefusedReport {
-        requests,
-        by_status,
-        top_queries,
+
+    /// The report, with the `top_n` most refused queries.
+    pub fn report(&self, top_n: usize) -> RefusedReport {
+        let mut top_queries: Vec<RefusedQuery> = self
+            .queries
+            .iter()
+            .map(|(query, (count, status, _))| RefusedQuery {
+                query: query.clone(),
+                count: *count,
+                status: *status,
+            })
+            .collect();
+        top_queries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.query.cmp(&b.query)));
+        top_queries.truncate(top_n);
+        RefusedReport {
+            requests: self.requests,
+            by_status: self.by_status.clone(),
+            top_queries,
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct CachedLabel<'a> {
 
 const SELECT_SQLITE: &str = "SELECT label FROM annotation_cache WHERE cache_key = ?1";
 const SELECT_PG: &str = "SELECT label FROM annotation_cache WHERE cache_key = $1";
+const ALL_SQLITE: &str = "SELECT cache_key, label FROM annotation_cache WHERE model = ?1";
+const ALL_PG: &str = "SELECT cache_key, label FROM annotation_cache WHERE model = $1";
 const INSERT_SQLITE: &str = "INSERT INTO annotation_cache (cache_key, prompt_version, model, \
     task, label, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (cache_key) DO NOTHING";
 const INSERT_PG: &str = "INSERT INTO annotation_cache (cache_key, prompt_version, model, \
@@ -52,6 +54,33 @@ impl LogStore {
                 })
             })
             .transpose()
+    }
+
+    /// Every label `model` produced, by cache key: what a streaming analysis looks labels
+    /// up in (one query instead of one per session).
+    pub async fn cached_labels(
+        &self,
+        model: &str,
+    ) -> Result<std::collections::HashMap<String, String>> {
+        let model = encode(model).into_owned();
+        let rows: Vec<(String, String)> = match self {
+            Self::Sqlite(s) => {
+                sqlx::query_as(ALL_SQLITE)
+                    .bind(model)
+                    .fetch_all(s.pool())
+                    .await?
+            }
+            Self::Postgres(s) => sqlx::query_as(ALL_PG).bind(model).fetch_all(s.pool()).await?,
+        };
+        rows.into_iter()
+            .map(|(key, label)| {
+                let bad = |message| crate::error::QueryLogError::Corrupt {
+                    request_id: format!("annotation {key}"),
+                    message,
+                };
+                Ok((decode(key.clone()).map_err(&bad)?, decode(label).map_err(&bad)?))
+            })
+            .collect()
     }
 
     /// Stores a label (a key already stored keeps its first label).

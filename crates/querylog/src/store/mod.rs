@@ -134,14 +134,64 @@ impl LogStore {
     /// Records passing `filter`, ordered by `(ts_ms, request_id, log_id)` (byte order),
     /// the order every analysis assumes.
     pub async fn read_all(&self, filter: &RecordFilter) -> Result<Vec<LogRecord>> {
-        let mut records = match self {
-            Self::Sqlite(s) => s.read_all(filter).await?,
-            Self::Postgres(s) => s.read_all(filter).await?,
-        };
-        // The SQL already orders; sorting again costs little and makes the order independent
-        // of collations and query plans.
-        sort_canonical(&mut records);
+        let mut records = Vec::new();
+        self.for_each_canonical(filter, &mut |r| {
+            records.push(r);
+            Ok(())
+        })
+        .await?;
         Ok(records)
+    }
+
+    /// Calls `each` with every record passing `filter`, in canonical order, holding only
+    /// the records of one timestamp at a time: the way to analyse a log larger than memory.
+    pub async fn for_each_canonical(
+        &self,
+        filter: &RecordFilter,
+        each: &mut (dyn FnMut(LogRecord) -> Result<()> + Send),
+    ) -> Result<()> {
+        // The SQL already orders; the records of one millisecond are sorted again in Rust
+        // so the order cannot depend on collations or query plans.
+        let mut same_ms: Vec<LogRecord> = Vec::new();
+        let mut emit = |batch: &mut Vec<LogRecord>| -> Result<()> {
+            sort_canonical(batch);
+            batch.drain(..).try_for_each(&mut *each)
+        };
+        let mut collect = |record: LogRecord| -> Result<()> {
+            if same_ms.first().is_some_and(|first| first.ts_ms != record.ts_ms) {
+                emit(&mut same_ms)?;
+            }
+            same_ms.push(record);
+            Ok(())
+        };
+        match self {
+            Self::Sqlite(s) => s.for_each(filter, &mut collect).await?,
+            Self::Postgres(s) => s.for_each(filter, &mut collect).await?,
+        }
+        emit(&mut same_ms)
+    }
+
+    /// Records per explicit session (`x-session-id`) under `filter`, keyed by
+    /// [`crate::hinted_key`]: what lets [`crate::SessionStream`] close explicit sessions as
+    /// soon as their last record has streamed by. One `GROUP BY` in the store.
+    pub async fn hinted_sizes(&self, filter: &RecordFilter) -> Result<crate::HintedSizes> {
+        let mut sizes = crate::HintedSizes::new();
+        let mut add = |client: String, hint: String, n: i64| -> Result<()> {
+            let bad = |m: String| crate::QueryLogError::Corrupt {
+                request_id: format!("session {hint:?}"),
+                message: m,
+            };
+            let client = codec::decode(client).map_err(bad)?;
+            let hint = codec::decode(hint.clone()).map_err(bad)?;
+            let key = crate::hinted_key(&client, &hint);
+            *sizes.entry(key).or_insert(0) += u64::try_from(n).unwrap_or(0);
+            Ok(())
+        };
+        match self {
+            Self::Sqlite(s) => s.hinted_counts(filter, &mut add).await?,
+            Self::Postgres(s) => s.hinted_counts(filter, &mut add).await?,
+        }
+        Ok(sizes)
     }
 
     /// Closes the pool, waiting for in-flight statements.

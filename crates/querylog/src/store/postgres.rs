@@ -18,13 +18,22 @@ const INSERT: &str = "INSERT INTO query_log (request_id, ts_ms, client, session_
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, $13, $14) \
     ON CONFLICT (log_id) DO NOTHING";
 
-// `COLLATE "C"` orders ids by bytes, as SQLite and Rust do, whatever the database's locale.
+// Ordered by time only: `LogStore::for_each_canonical` sorts the records of one millisecond
+// by bytes itself, so the index on `ts_ms` can stream the table in order (an ORDER BY on
+// collated text would need a sort of the whole selection first).
 const SELECT: &str = "SELECT request_id, ts_ms, client, session_hint, step_hint, endpoint, query, \
     params::text, snapshot_id, results::text, fetched_doc_id, status::bigint, latency_us, log_id \
     FROM query_log \
     WHERE ($1::bigint IS NULL OR ts_ms >= $1) AND ($2::bigint IS NULL OR ts_ms < $2) \
     AND ($3::text IS NULL OR client = $3) AND ($4::text IS NULL OR endpoint = $4) \
-    ORDER BY ts_ms, request_id COLLATE \"C\", log_id COLLATE \"C\"";
+    ORDER BY ts_ms";
+
+/// Records per explicit session (the streaming sessionizer closes each at its last record).
+const HINTED: &str = "SELECT client, session_hint, COUNT(*) FROM query_log \
+    WHERE session_hint IS NOT NULL \
+    AND ($1::bigint IS NULL OR ts_ms >= $1) AND ($2::bigint IS NULL OR ts_ms < $2) \
+    AND ($3::text IS NULL OR client = $3) AND ($4::text IS NULL OR endpoint = $4) \
+    GROUP BY client, session_hint";
 
 /// A query log in a Postgres database.
 #[derive(Debug, Clone)]
@@ -105,20 +114,53 @@ impl PostgresStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    pub(crate) async fn read_all(&self, filter: &RecordFilter) -> Result<Vec<LogRecord>> {
-        let mut rows = sqlx::query(SELECT)
+    /// Calls `each` with every record passing `filter`, in the `SELECT`'s order, decoding
+    /// rows as the driver streams them: nothing is held but the current row.
+    pub(crate) async fn for_each(
+        &self,
+        filter: &RecordFilter,
+        each: &mut (dyn FnMut(LogRecord) -> Result<()> + Send),
+    ) -> Result<()> {
+        // Streaming in index order, never "read everything, sort, then send": for a whole
+        // table the planner would pick a sequential scan and an on-disk sort as large as the
+        // log. `enable_sort = off` for this transaction only makes the index scan win.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET LOCAL enable_sort = off")
+            .execute(&mut *tx)
+            .await?;
+        {
+            let mut rows = sqlx::query(SELECT)
+                .bind(filter.since_ms)
+            .bind(filter.until_ms)
+            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
+            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
+                .fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                each(raw_row!(&row).into_record()?)?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `(client, session_hint, records)` of every explicit session under `filter`, still
+    /// encoded, streamed to `each`.
+    pub(crate) async fn hinted_counts(
+        &self,
+        filter: &RecordFilter,
+        each: &mut (dyn FnMut(String, String, i64) -> Result<()> + Send),
+    ) -> Result<()> {
+        let mut rows = sqlx::query(HINTED)
             .bind(filter.since_ms)
             .bind(filter.until_ms)
             .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
             .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
             .fetch(&self.pool);
-        // Decoded row by row as they arrive: the raw rows and the records are never all
-        // in memory together (a large log's analysis is bounded by the records alone).
-        let mut records = Vec::new();
         while let Some(row) = rows.try_next().await? {
-            records.push(raw_row!(&row).into_record()?);
+            use sqlx::Row as _;
+            each(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
         }
-        Ok(records)
+        Ok(())
     }
 
     /// The connection pool (the annotation cache queries it directly).

@@ -83,8 +83,14 @@ impl RawRow {
                 .map_err(|e| corrupt(format!("{what}: {e}")))
         };
         let params = json(&self.params, "params")?;
-        let results = serde_json::from_value(json(&self.results, "results")?)
-            .map_err(|e| corrupt(format!("results: {e}")))?;
+        // Most rows hold no escaped string (only text with NUL is escaped): parse them
+        // straight into results, skipping the generic JSON tree the escapes need.
+        let results = if may_hold_escapes(&self.results) {
+            serde_json::from_value(json(&self.results, "results")?)
+        } else {
+            serde_json::from_str(&self.results)
+        }
+        .map_err(|e| corrupt(format!("results: {e}")))?;
         let status =
             u16::try_from(self.status).map_err(|_| corrupt(format!("status {}", self.status)))?;
         let latency_us = u64::try_from(self.latency_us)
@@ -108,6 +114,12 @@ impl RawRow {
             log_id: text(self.log_id)?,
         })
     }
+}
+
+/// Whether stored JSON text may contain a string escaped by `codec.rs`: the marker starts
+/// with U+FFFF, written either as the character or as a JSON `\uffff` escape.
+fn may_hold_escapes(json: &str) -> bool {
+    json.contains('\u{FFFF}') || json.contains("\\uffff") || json.contains("\\uFFFF")
 }
 
 /// Decodes a row selected with the column list of the backends' `SELECT` (same order in

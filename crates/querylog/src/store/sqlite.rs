@@ -25,6 +25,13 @@ const SELECT: &str = "SELECT request_id, ts_ms, client, session_hint, step_hint,
     AND (?3 IS NULL OR client = ?3) AND (?4 IS NULL OR endpoint = ?4) \
     ORDER BY ts_ms, request_id, log_id";
 
+/// Records per explicit session (the streaming sessionizer closes each at its last record).
+const HINTED: &str = "SELECT client, session_hint, COUNT(*) FROM query_log \
+    WHERE session_hint IS NOT NULL \
+    AND (?1 IS NULL OR ts_ms >= ?1) AND (?2 IS NULL OR ts_ms < ?2) \
+    AND (?3 IS NULL OR client = ?3) AND (?4 IS NULL OR endpoint = ?4) \
+    GROUP BY client, session_hint";
+
 /// A query log in one SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -102,20 +109,43 @@ impl SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    pub(crate) async fn read_all(&self, filter: &RecordFilter) -> Result<Vec<LogRecord>> {
+    /// Calls `each` with every record passing `filter`, in the `SELECT`'s order, decoding
+    /// rows as the driver streams them: nothing is held but the current row.
+    pub(crate) async fn for_each(
+        &self,
+        filter: &RecordFilter,
+        each: &mut (dyn FnMut(LogRecord) -> Result<()> + Send),
+    ) -> Result<()> {
         let mut rows = sqlx::query(SELECT)
             .bind(filter.since_ms)
             .bind(filter.until_ms)
             .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
             .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
             .fetch(&self.pool);
-        // Decoded row by row as they arrive: the raw rows and the records are never all
-        // in memory together (a large log's analysis is bounded by the records alone).
-        let mut records = Vec::new();
         while let Some(row) = rows.try_next().await? {
-            records.push(raw_row!(&row).into_record()?);
+            each(raw_row!(&row).into_record()?)?;
         }
-        Ok(records)
+        Ok(())
+    }
+
+    /// `(client, session_hint, records)` of every explicit session under `filter`, still
+    /// encoded, streamed to `each`.
+    pub(crate) async fn hinted_counts(
+        &self,
+        filter: &RecordFilter,
+        each: &mut (dyn FnMut(String, String, i64) -> Result<()> + Send),
+    ) -> Result<()> {
+        let mut rows = sqlx::query(HINTED)
+            .bind(filter.since_ms)
+            .bind(filter.until_ms)
+            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
+            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
+            .fetch(&self.pool);
+        while let Some(row) = rows.try_next().await? {
+            use sqlx::Row as _;
+            each(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
+        }
+        Ok(())
     }
 
     /// The connection pool (the annotation cache queries it directly).

@@ -1,0 +1,176 @@
+//! `driftless logs generate`: a **synthetic** query log with agent-like session shapes, for
+//! benchmarking the log pipeline at the scale of "Agentic Search in the Wild" (14.44M
+//! requests, 3.97M sessions). It is not real traffic and says so in every record
+//! (`snapshot_id` = `synthetic`).
+//!
+//! Shapes (seeded, the same file for the same arguments on any machine):
+//! - a session has 1 + ⌊Exp(mean 2.3)⌋ search steps (at most 15: most sessions are short, a
+//!   few run long, as in the paper), and after each search a fetch with probability 0.3;
+//!   about 3.7 requests per session (the paper's log: 3.64);
+//! - step n+1 follows step n by 2–40 s (a fetch 0.5–5 s after its search); sessions start
+//!   at a steady rate over the log's time span, so thousands run concurrently;
+//! - one client per 20 sessions, `x-session-id` on half of the sessions (the other half
+//!   must be found by the inactivity gap, and a client's overlapping sessions merge);
+//! - queries of 2–5 words from a 5,000-word vocabulary; later steps specialise (add a
+//!   word, 30%), repeat (10%), rewrite a word (30%) or change topic (30%);
+//! - 10 results per search, documents drawn with a skew towards popular ones from
+//!   200,000; a document always shows the same title (4 words) and snippet (20 words), so
+//!   evidence repeats across sessions as it does for a real engine.
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use driftless_querylog::{LogRecord, LoggedResult};
+
+/// Arguments of `driftless logs generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Requests to write.
+    #[arg(long)]
+    pub requests: u64,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Output JSONL file (`-`: standard output, e.g. piped into `logs import --in -`).
+    #[arg(long, default_value = "-")]
+    pub out: PathBuf,
+    /// Average time between session starts, milliseconds (with ~3.7 requests per session
+    /// and steps 2–40 s apart, 600 ms keeps about 10,000 sessions running at once).
+    #[arg(long, default_value_t = 600)]
+    pub session_every_ms: u64,
+}
+
+const VOCAB: u64 = 5_000;
+const DOCS: u64 = 200_000;
+const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+/// xorshift64*: small, seeded, identical everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+}
+
+fn word(i: u64) -> String {
+    format!("w{i}")
+}
+
+/// Words derived from a document id: the same document always shows the same text.
+fn doc_words(doc: u64, salt: u64, n: usize) -> String {
+    let mut rng = Rng(doc.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt | 1);
+    (0..n).map(|_| word(rng.below(VOCAB))).collect::<Vec<_>>().join(" ")
+}
+
+fn next_query(rng: &mut Rng, step: usize, query: &mut Vec<u64>) {
+    let r = rng.unit();
+    if step == 0 || r >= 0.7 {
+        *query = (0..rng.range(2, 5)).map(|_| rng.below(VOCAB)).collect();
+    } else if r < 0.3 {
+        query.push(rng.below(VOCAB));
+    } else if r >= 0.4 {
+        if let Some(last) = query.last_mut() {
+            *last = rng.below(VOCAB);
+        }
+    }
+}
+
+pub fn run(args: &GenerateArgs) -> Result<()> {
+    let out: Box<dyn Write> = if args.out.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        let file = std::fs::File::create(&args.out)
+            .with_context(|| format!("cannot write {}", args.out.display()))?;
+        Box::new(file)
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
+    let mut rng = Rng(args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let (mut written, mut session) = (0u64, 0u64);
+    while written < args.requests {
+        session += 1;
+        let client = format!("c{}", session / 20);
+        let hint = (session % 2 == 1).then(|| format!("s{session}"));
+        let searches = (1 + (-2.3 * (1.0 - rng.unit()).ln()) as u64).min(15);
+        let mut t = START_MS + (session * args.session_every_ms) as i64
+            + rng.below(args.session_every_ms * 2) as i64;
+        let mut query = Vec::new();
+        for step in 0..searches as usize {
+            if written >= args.requests {
+                break;
+            }
+            next_query(&mut rng, step, &mut query);
+            let docs: Vec<u64> = (0..10)
+                .map(|_| (rng.unit().powi(3) * DOCS as f64) as u64)
+                .collect();
+            let results = docs
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| LoggedResult {
+                    doc_id: format!("d{d}"),
+                    score: ((10.0 - i as f64 * 0.5) * 1e4).round() / 1e4,
+                    title: doc_words(d, 1, 4),
+                    snippet: doc_words(d, 2, 20),
+                    span: None,
+                })
+                .collect();
+            let text = query.iter().map(|&w| word(w)).collect::<Vec<_>>().join(" ");
+            let mut record = LogRecord {
+                ts_ms: t,
+                client: client.clone(),
+                session_hint: hint.clone(),
+                step_hint: None,
+                endpoint: "/v1/search".into(),
+                query: Some(text),
+                params: serde_json::json!({"k": 10, "mode": "bm25"}),
+                snapshot_id: "synthetic".into(),
+                results,
+                fetched_doc_id: None,
+                status: 200,
+                latency_us: rng.range(300, 20_000),
+                request_id: format!("r{written}"),
+                log_id: format!("l{written}"),
+            };
+            write_record(&mut out, &record)?;
+            written += 1;
+            if rng.unit() < 0.3 && written < args.requests {
+                t += rng.range(500, 5_000) as i64;
+                let doc = format!("d{}", docs[0]);
+                record.ts_ms = t;
+                record.endpoint = "/v1/fetch".into();
+                record.query = None;
+                record.params = serde_json::json!({"doc_id": doc, "offset": 0});
+                record.results = Vec::new();
+                record.fetched_doc_id = Some(doc);
+                record.latency_us = rng.range(100, 2_000);
+                record.request_id = format!("r{written}");
+                record.log_id = format!("l{written}");
+                write_record(&mut out, &record)?;
+                written += 1;
+            }
+            t += rng.range(2_000, 40_000) as i64;
+        }
+    }
+    out.flush()?;
+    eprintln!("generated {written} synthetic requests in {session} sessions");
+    Ok(())
+}
+
+fn write_record(out: &mut impl Write, record: &LogRecord) -> Result<()> {
+    serde_json::to_writer(&mut *out, record)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
