@@ -44,8 +44,10 @@ fn a_generated_log_streams_through_import_and_analyse_on_both_stores() {
     let report = analyse(sqlite);
     assert_eq!(report["records"], REQUESTS);
     let sessions = report["sessions"]["sessions"].as_u64().expect("sessions");
-    // ~3.7 requests per session; explicit sessions on every other one.
-    assert!((600..=1_000).contains(&sessions), "{sessions} sessions");
+    // ~810 generated sessions (~3.7 requests each); the half with x-session-id stay apart
+    // (~405), the other half overlap per client and merge at the gap (one per client, ~41):
+    // 445 with the default seed.
+    assert!((350..=600).contains(&sessions), "{sessions} sessions");
     assert!(report["sessions"]["explicit"].as_u64() > Some(300));
     assert!(report["search_steps"]["multi_turn"].as_u64() > Some(100));
     assert!(report["search_steps"]["fetches"].as_u64() > Some(300));
