@@ -19,6 +19,8 @@ mod evaluate;
 mod evidence;
 mod generate;
 mod paper_tables;
+mod report;
+mod report_figures;
 mod report_tables;
 mod sessions;
 mod table;
@@ -45,6 +47,9 @@ pub enum LogsCommand {
     Export(transfer::ExportArgs),
     /// Load our JSONL export or a public query log (JSONL, TSV, CSV) into a store.
     Import(transfer::ImportArgs),
+    /// Write the analysis as a folder a browser opens: index.html with figures (SVG),
+    /// report.json and one CSV per section.
+    Report(report::ReportArgs),
     /// Write a synthetic log with agent-like session shapes (for benchmarks; not real
     /// traffic): `logs generate --requests N | logs import --db D --in -`.
     Generate(generate::GenerateArgs),
@@ -65,6 +70,7 @@ pub fn run(command: &LogsCommand) -> Result<()> {
             LogsCommand::Export(args) => transfer::export(args).await,
             LogsCommand::Import(args) => transfer::import(args).await,
             LogsCommand::Generate(args) => generate::run(args),
+            LogsCommand::Report(args) => report::run(args).await,
         }
     })
 }

@@ -1,7 +1,7 @@
 //! The evidence CTAR's view of a log (`logs analyse --snapshot`): the engine's analyser for
 //! terms, and the snapshot for the texts a record delivered (passages, raw content, fetched
 //! windows), rebuilt from the ids and spans the log keeps instead of the text itself.
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use driftless_api::{DEFAULT_FETCH_CHARS, FetchRequest, MAX_FETCH_CHARS};
 use driftless_index::Snapshot;
@@ -14,7 +14,17 @@ use tantivy::tokenizer::TextAnalyzer;
 pub struct SnapshotEvidence {
     analyzer: TextAnalyzer,
     snapshot: Option<Snapshot>,
+    /// Terms of short texts already analysed: a document shows the same title (and often
+    /// the same snippet) in many sessions, and stemming every word of every result was the
+    /// analysis's largest cost. Cleared when full, so memory stays bounded; the terms are a
+    /// pure function of the text, so the cache never changes a result.
+    cache: HashMap<String, Vec<String>>,
 }
+
+/// Texts the term cache holds before it starts over.
+const CACHE_ENTRIES: usize = 200_000;
+/// Longer texts (whole passages and fetched windows) are analysed without caching.
+const CACHE_MAX_CHARS: usize = 512;
 
 impl SnapshotEvidence {
     /// Without a snapshot only titles and snippets count as evidence.
@@ -22,6 +32,7 @@ impl SnapshotEvidence {
         Self {
             analyzer: analyzer(),
             snapshot,
+            cache: HashMap::new(),
         }
     }
 
@@ -69,6 +80,25 @@ impl EvidenceSource for SnapshotEvidence {
             .into_iter()
             .map(|t| t.text)
             .collect()
+    }
+
+    fn add_terms(&mut self, text: &str, into: &mut HashSet<String>) {
+        if text.len() > CACHE_MAX_CHARS {
+            into.extend(self.terms(text));
+            return;
+        }
+        if !self.cache.contains_key(text) {
+            if self.cache.len() >= CACHE_ENTRIES {
+                self.cache.clear();
+            }
+            let terms: Vec<String> = self.terms(text).into_iter().collect();
+            self.cache.insert(text.to_string(), terms);
+        }
+        for term in self.cache.get(text).into_iter().flatten() {
+            if !into.contains(term) {
+                into.insert(term.clone());
+            }
+        }
     }
 
     fn delivered_texts(&mut self, record: &LogRecord) -> Option<Vec<String>> {

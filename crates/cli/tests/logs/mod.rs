@@ -17,6 +17,7 @@ mod fixtures;
 mod outage;
 mod poison;
 mod replay;
+mod report;
 mod scale;
 
 /// An answered record of client `agent` at `ts_ms`, in session `session` (x-session-id):

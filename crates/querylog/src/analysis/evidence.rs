@@ -14,7 +14,7 @@
 //!
 //! A query's **new terms** are its terms that no earlier query of the trajectory had. Step 1
 //! has no evidence, so only steps ≥ 2 enter `overall` and the session CTARs.
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 
@@ -30,6 +30,12 @@ pub trait EvidenceSource {
     fn query_terms(&mut self, query: &str) -> BTreeSet<String>;
     /// The terms of a delivered text (a title, snippet, passage or window).
     fn terms(&mut self, text: &str) -> BTreeSet<String>;
+    /// Adds the terms of `text` to `into`. The analysis calls this for every title and
+    /// snippet of every result, so a source may cache (the same document shows the same
+    /// title in many sessions); the default analyses each time.
+    fn add_terms(&mut self, text: &str, into: &mut HashSet<String>) {
+        into.extend(self.terms(text));
+    }
     /// The texts `record` delivered beyond its logged titles and snippets (passage texts,
     /// raw content, a fetched window); `None` when they cannot be rebuilt (another
     /// snapshot answered), `Some(empty)` when the response had nothing more.
@@ -105,7 +111,9 @@ impl EvidenceTally {
     pub fn add(&mut self, session: &Session, source: &mut (dyn EvidenceSource + '_)) {
         let answered = answered(&session.records);
         let mut queries_seen: BTreeSet<String> = BTreeSet::new();
-        let (mut recent, mut earlier) = (BTreeSet::new(), BTreeSet::new());
+        // Hash sets: a long trajectory delivers thousands of terms, and moving the recent
+        // round into `earlier` at every step must cost the round, not the whole history.
+        let (mut recent, mut earlier) = (HashSet::new(), HashSet::new());
         let (mut s_new, mut s_adopted, mut step) = (0u64, 0u64, 0usize);
         for group in request_groups(&answered) {
             let mut group_terms = Vec::new();
@@ -134,8 +142,7 @@ impl EvidenceTally {
             if group_terms.is_empty() {
                 recent.extend(delivered);
             } else {
-                earlier.append(&mut recent);
-                recent = delivered;
+                earlier.extend(std::mem::replace(&mut recent, delivered));
                 queries_seen.extend(group_terms.into_iter().flatten());
             }
         }
@@ -155,15 +162,15 @@ fn delivered_terms(
     group: &[&LogRecord],
     source: &mut (dyn EvidenceSource + '_),
     missing: &mut u64,
-) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+) -> HashSet<String> {
+    let mut out = HashSet::new();
     for record in group {
         for result in &record.results {
-            out.extend(source.terms(&result.title));
-            out.extend(source.terms(&result.snippet));
+            source.add_terms(&result.title, &mut out);
+            source.add_terms(&result.snippet, &mut out);
         }
         match source.delivered_texts(record) {
-            Some(texts) => texts.iter().for_each(|t| out.extend(source.terms(t))),
+            Some(texts) => texts.iter().for_each(|t| source.add_terms(t, &mut out)),
             None => *missing += 1,
         }
     }
