@@ -20,6 +20,7 @@ mod evidence;
 mod generate;
 mod paper_tables;
 mod report;
+mod report_charts;
 mod report_figures;
 mod report_tables;
 mod sessions;

@@ -130,10 +130,16 @@ pub struct ImportReport {
 /// each record once. Fails on the first line that is neither shape.
 pub fn import_jsonl<R: BufRead>(reader: R) -> Result<Vec<LogRecord>> {
     let mut records = Vec::new();
-    read_lines(reader, ImportFormat::Jsonl, &ColumnMap::default(), true, &mut |r| {
-        records.push(r);
-        Ok(())
-    })?;
+    read_lines(
+        reader,
+        ImportFormat::Jsonl,
+        &ColumnMap::default(),
+        true,
+        &mut |r| {
+            records.push(r);
+            Ok(())
+        },
+    )?;
     Ok(records)
 }
 

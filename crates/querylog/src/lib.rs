@@ -32,9 +32,9 @@ mod rejected;
 mod session;
 mod session_stream;
 mod spill;
+mod store;
 #[cfg(test)]
 mod test_logs;
-mod store;
 mod timestamp;
 mod writer;
 

@@ -91,7 +91,10 @@ impl SessionStream {
     /// error of the caller, reported by a panic in debug builds only) and appends the
     /// sessions it closed to `closed`.
     pub fn push(&mut self, record: LogRecord, closed: &mut Vec<Session>) {
-        debug_assert!(self.last.is_none_or(|t| t <= record.ts_ms), "records out of order");
+        debug_assert!(
+            self.last.is_none_or(|t| t <= record.ts_ms),
+            "records out of order"
+        );
         self.last = Some(record.ts_ms);
         self.sweep(record.ts_ms, closed);
         if let Some(hint) = &record.session_hint {

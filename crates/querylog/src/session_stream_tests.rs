@@ -23,8 +23,16 @@ fn streaming_sessions_equal_the_in_memory_ones() {
         for gap_s in [0, 60, 150, 400] {
             let gap = Duration::from_secs(gap_s);
             let expected = sessionize(&records, gap);
-            assert_eq!(streamed(&records, gap, true), expected, "seed {seed} gap {gap_s}");
-            assert_eq!(streamed(&records, gap, false), expected, "seed {seed} gap {gap_s}");
+            assert_eq!(
+                streamed(&records, gap, true),
+                expected,
+                "seed {seed} gap {gap_s}"
+            );
+            assert_eq!(
+                streamed(&records, gap, false),
+                expected,
+                "seed {seed} gap {gap_s}"
+            );
         }
     }
 }

@@ -24,8 +24,8 @@ impl Rng {
 }
 
 const WORDS: [&str; 12] = [
-    "vacuum", "index", "btree", "wal", "replica", "lock", "query", "plan", "join", "hash",
-    "The", "of",
+    "vacuum", "index", "btree", "wal", "replica", "lock", "query", "plan", "join", "hash", "The",
+    "of",
 ];
 
 fn words(rng: &mut Rng, n: u64) -> String {
@@ -46,11 +46,19 @@ pub fn random_log(seed: u64, n: usize) -> Vec<LogRecord> {
         ts += (rng.below(5) * rng.below(100_000)) as i64; // often equal, sometimes far
         let client = format!("c{}", rng.below(4));
         let hint = (rng.below(3) == 0).then(|| format!("s{}", rng.below(5)));
-        let items = if rng.below(6) == 0 { 2 + rng.below(2) } else { 1 };
+        let items = if rng.below(6) == 0 {
+            2 + rng.below(2)
+        } else {
+            1
+        };
         i += 1;
         for item in 0..items {
             let fetch = items == 1 && rng.below(4) == 0;
-            let request_id = if items > 1 { format!("r{i:04}#{item}") } else { format!("r{i:04}") };
+            let request_id = if items > 1 {
+                format!("r{i:04}#{item}")
+            } else {
+                format!("r{i:04}")
+            };
             let results = if fetch {
                 Vec::new()
             } else {
@@ -80,7 +88,11 @@ pub fn random_log(seed: u64, n: usize) -> Vec<LogRecord> {
                 snapshot_id: "s".into(),
                 results,
                 fetched_doc_id: fetch.then(|| format!("d{}", rng.below(30))),
-                status: if rng.below(10) == 0 { 400 + rng.below(104) as u16 } else { 200 },
+                status: if rng.below(10) == 0 {
+                    400 + rng.below(104) as u16
+                } else {
+                    200
+                },
                 latency_us: rng.below(5_000),
                 request_id,
                 log_id: format!("l{}", out.len()),

@@ -172,7 +172,9 @@ pub async fn run(args: &AnalyseArgs) -> Result<()> {
             let json = JsonReport {
                 report: &report,
                 keys,
-                by_intent: intent_rows.as_deref().filter(|_| sections.contains(&"by_intent")),
+                by_intent: intent_rows
+                    .as_deref()
+                    .filter(|_| sections.contains(&"by_intent")),
                 store_bytes: store_bytes.filter(|_| sections.contains(&"overview")),
             };
             serde_json::to_writer_pretty(&mut out, &json)?;

@@ -6,7 +6,7 @@ use std::sync::mpsc::sync_channel;
 
 use anyhow::{Context, Result, anyhow};
 use driftless_ingest::{Phase, Progress};
-use driftless_querylog::analysis::{AnalysisConfig, Analyser, IntentRow, Report};
+use driftless_querylog::analysis::{Analyser, AnalysisConfig, IntentRow, Report};
 use driftless_querylog::annotate::tasks;
 use driftless_querylog::{LogRecord, Session};
 

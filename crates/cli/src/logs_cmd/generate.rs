@@ -73,7 +73,10 @@ fn word(i: u64) -> String {
 /// Words derived from a document id: the same document always shows the same text.
 fn doc_words(doc: u64, salt: u64, n: usize) -> String {
     let mut rng = Rng(doc.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt | 1);
-    (0..n).map(|_| word(rng.below(VOCAB))).collect::<Vec<_>>().join(" ")
+    (0..n)
+        .map(|_| word(rng.below(VOCAB)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn next_query(rng: &mut Rng, step: usize, query: &mut Vec<u64>) {
@@ -82,10 +85,10 @@ fn next_query(rng: &mut Rng, step: usize, query: &mut Vec<u64>) {
         *query = (0..rng.range(2, 5)).map(|_| rng.below(VOCAB)).collect();
     } else if r < 0.3 {
         query.push(rng.below(VOCAB));
-    } else if r >= 0.4 {
-        if let Some(last) = query.last_mut() {
-            *last = rng.below(VOCAB);
-        }
+    } else if r >= 0.4
+        && let Some(last) = query.last_mut()
+    {
+        *last = rng.below(VOCAB);
     }
 }
 
@@ -105,7 +108,8 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         let client = format!("c{}", session / 20);
         let hint = (session % 2 == 1).then(|| format!("s{session}"));
         let searches = (1 + (-2.3 * (1.0 - rng.unit()).ln()) as u64).min(15);
-        let mut t = START_MS + (session * args.session_every_ms) as i64
+        let mut t = START_MS
+            + (session * args.session_every_ms) as i64
             + rng.below(args.session_every_ms * 2) as i64;
         let mut query = Vec::new();
         for step in 0..searches as usize {

@@ -38,11 +38,28 @@ pub struct ReportArgs {
 }
 
 /// Tables shown on the page (each also written as `<section>.csv`).
-const PAGE_TABLES: [&str; 5] = ["overview", "search_steps", "ctar_evidence", "top_queries", "endpoints"];
+const PAGE_TABLES: [&str; 5] = [
+    "overview",
+    "search_steps",
+    "ctar_evidence",
+    "top_queries",
+    "endpoints",
+];
 /// Every section written as CSV.
 const CSV_SECTIONS: [&str; 14] = [
-    "overview", "steps", "intervals", "search_steps", "query_length", "k", "repetition",
-    "reformulation", "ctar_steps", "ctar_sessions", "ctar_evidence", "top_queries", "refused",
+    "overview",
+    "steps",
+    "intervals",
+    "search_steps",
+    "query_length",
+    "k",
+    "repetition",
+    "reformulation",
+    "ctar_steps",
+    "ctar_sessions",
+    "ctar_evidence",
+    "top_queries",
+    "refused",
     "endpoints",
 ];
 
@@ -60,8 +77,15 @@ pub async fn run(args: &ReportArgs) -> Result<()> {
         }
         None => None,
     };
-    let config = AnalysisConfig { gap: args.selection.gap, top_n: args.top };
-    let inputs = Inputs { config, snapshot, intents };
+    let config = AnalysisConfig {
+        gap: args.selection.gap,
+        top_n: args.top,
+    };
+    let inputs = Inputs {
+        config,
+        snapshot,
+        intents,
+    };
     let (mut report, intent_rows) = analyse_stream::analyse(&args.selection, inputs).await?;
     if !args.display.clear_clients {
         for row in &mut report.ctar.by_session {
@@ -86,13 +110,21 @@ pub async fn run(args: &ReportArgs) -> Result<()> {
         write(&format!("{section}.csv"), &csv)?;
         tables.push(t);
     }
-    let json = JsonReport { report: &report, keys: None, by_intent: intent_rows.as_deref(), store_bytes: None };
+    let json = JsonReport {
+        report: &report,
+        keys: None,
+        by_intent: intent_rows.as_deref(),
+        store_bytes: None,
+    };
     let mut file = std::io::BufWriter::new(
         std::fs::File::create(out.join("report.json")).context("writing report.json")?,
     );
     serde_json::to_writer_pretty(&mut file, &json)?;
     file.flush()?;
-    write("index.html", page(&report, intent_rows.as_deref(), &figures, &tables).as_bytes())?;
+    write(
+        "index.html",
+        page(&report, intent_rows.as_deref(), &figures, &tables).as_bytes(),
+    )?;
     eprintln!(
         "wrote {} (index.html, {} figures, {} CSV files, report.json)",
         out.display(),
@@ -103,7 +135,10 @@ pub async fn run(args: &ReportArgs) -> Result<()> {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// An HTML table of at most 25 rows.
@@ -122,13 +157,23 @@ fn html_table(t: &Table) -> String {
     }
     let more = t.rows.len().saturating_sub(25);
     if more > 0 {
-        let _ = write!(html, "<tr><td colspan=\"{}\">… {more} more rows in {}.csv</td></tr>\n", t.headers.len(), t.section);
+        let _ = writeln!(
+            html,
+            "<tr><td colspan=\"{}\">… {more} more rows in {}.csv</td></tr>",
+            t.headers.len(),
+            t.section
+        );
     }
     html.push_str("</table>\n");
     html
 }
 
-fn page(r: &Report, intents: Option<&[IntentRow]>, figures: &[super::report_figures::Figure], tables: &[Table]) -> String {
+fn page(
+    r: &Report,
+    intents: Option<&[IntentRow]>,
+    figures: &[super::report_figures::Figure],
+    tables: &[Table],
+) -> String {
     let mut html = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
          <title>driftless query-log report</title>\n<style>\n\
@@ -145,28 +190,41 @@ fn page(r: &Report, intents: Option<&[IntentRow]>, figures: &[super::report_figu
         "<h1>Query-log report</h1>\n<p>{} requests from {} clients in {} sessions ({} with \
          x-session-id); inactivity gap {} s. Multi-turn sessions with at most 10 search steps: \
          {}; search intervals under one minute: {}.</p>\n",
-        r.records, r.clients, r.sessions.sessions, r.sessions.explicit, r.gap_ms / 1000,
+        r.records,
+        r.clients,
+        r.sessions.sessions,
+        r.sessions.explicit,
+        r.gap_ms / 1000,
         pct(r.search_steps.multi_turn_at_most_10_steps),
         pct(r.search_steps.intervals_under_1_min),
     );
     if let Some(e) = &r.ctar_evidence {
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<p>CTAR (evidence: {}): {} overall, {} of adopted terms came from earlier steps only.</p>\n",
-            e.evidence, pct(e.overall), pct(e.earlier_share)
+            "<p>CTAR (evidence: {}): {} overall, {} of adopted terms came from earlier steps only.</p>",
+            e.evidence,
+            pct(e.overall),
+            pct(e.earlier_share)
         );
     }
     if let Some(rows) = intents {
-        let _ = write!(html, "<p>Intents: {}.</p>\n", rows.iter()
-            .map(|row| format!("{} ({} sessions)", escape(&row.intent), row.sessions))
-            .collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            html,
+            "<p>Intents: {}.</p>",
+            rows.iter()
+                .map(|row| format!("{} ({} sessions)", escape(&row.intent), row.sessions))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     html.push_str("<div class=\"figs\">\n");
     for f in figures {
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<figure><img src=\"{}\" width=\"720\" height=\"420\" alt=\"{}\"><figcaption>{}</figcaption></figure>\n",
-            f.file, escape(&f.title), escape(&f.title)
+            "<figure><img src=\"{}\" width=\"720\" height=\"420\" alt=\"{}\"><figcaption>{}</figcaption></figure>",
+            f.file,
+            escape(&f.title),
+            escape(&f.title)
         );
     }
     html.push_str("</div>\n<h2>Tables</h2>\n");
@@ -177,7 +235,9 @@ fn page(r: &Report, intents: Option<&[IntentRow]>, figures: &[super::report_figu
     for t in tables {
         let _ = write!(html, "<a href=\"{0}.csv\">{0}.csv</a> ", t.section);
     }
-    html.push_str("· the whole report: <a href=\"report.json\">report.json</a>.</p>\n</body></html>\n");
+    html.push_str(
+        "· the whole report: <a href=\"report.json\">report.json</a>.</p>\n</body></html>\n",
+    );
     html
 }
 

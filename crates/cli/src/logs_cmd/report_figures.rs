@@ -7,15 +7,7 @@ use anyhow::{Result, anyhow};
 use driftless_querylog::analysis::{IntentRow, Report};
 use plotters::prelude::*;
 
-const SIZE: (u32, u32) = (720, 420);
-const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-];
+use super::report_charts::{Drawn, PALETTE, SIZE, category_bars, stacked};
 
 /// One figure: file name, caption for the page, SVG text.
 pub struct Figure {
@@ -24,9 +16,11 @@ pub struct Figure {
     pub svg: String,
 }
 
-type Drawn = std::result::Result<(), Box<dyn std::error::Error>>;
-
-fn plotted(file: &'static str, title: String, draw: impl FnOnce(&mut String) -> Drawn) -> Result<Figure> {
+fn plotted(
+    file: &'static str,
+    title: String,
+    draw: impl FnOnce(&mut String) -> Drawn,
+) -> Result<Figure> {
     let mut svg = String::new();
     draw(&mut svg).map_err(|e| anyhow!("drawing {file}: {e}"))?;
     Ok(Figure { file, title, svg })
@@ -35,7 +29,12 @@ fn plotted(file: &'static str, title: String, draw: impl FnOnce(&mut String) -> 
 /// Every figure the report shows, from the analysis report (and the intent rows, when the
 /// log was annotated).
 pub fn figures(r: &Report, intents: Option<&[IntentRow]>) -> Result<Vec<Figure>> {
-    let mut out = vec![steps_cdf(r)?, intervals(r)?, ctar_by_step(r)?, reformulation(r)?];
+    let mut out = vec![
+        steps_cdf(r)?,
+        intervals(r)?,
+        ctar_by_step(r)?,
+        reformulation(r)?,
+    ];
     out.push(repetition(r, intents)?);
     out.push(latency(r)?);
     Ok(out)
@@ -61,50 +60,37 @@ fn steps_cdf(r: &Report) -> Result<Figure> {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .caption("Steps per session, cumulative", ("sans-serif", 24))
-            .margin(12).x_label_area_size(44).y_label_area_size(56)
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(56)
             .build_cartesian_2d(0.0..max + 1.0, 0.0..1.0)?;
-        chart.configure_mesh().x_desc("steps").y_desc("share of sessions ≤ x")
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0)).draw()?;
-        for (i, (name, points)) in [("all requests", all), ("searches only", searches)].into_iter().enumerate() {
+        chart
+            .configure_mesh()
+            .x_desc("steps")
+            .y_desc("share of sessions ≤ x")
+            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
+            .draw()?;
+        for (i, (name, points)) in [("all requests", all), ("searches only", searches)]
+            .into_iter()
+            .enumerate()
+        {
             let color = PALETTE[i];
-            chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                 .label(name)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                });
         }
-        chart.configure_series_labels().position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9)).border_style(BLACK).draw()?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()?;
         root.present()?;
         Ok(())
     })
-}
-
-/// Bars over named categories (segmented x axis), one series.
-fn category_bars(svg: &mut String, caption: &str, y_desc: &str, bars: &[(String, f64)]) -> Drawn {
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let n = bars.len().max(1) as u32;
-    let top = bars.iter().map(|b| b.1).fold(0.0, f64::max).max(1e-9) * 1.1;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(caption, ("sans-serif", 24))
-        .margin(12).x_label_area_size(44).y_label_area_size(64)
-        .build_cartesian_2d((0u32..n).into_segmented(), 0.0..top)?;
-    chart.configure_mesh().disable_x_mesh().y_desc(y_desc).x_labels(n as usize)
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => bars.get(*i as usize).map(|b| b.0.clone()).unwrap_or_default(),
-            _ => String::new(),
-        })
-        .draw()?;
-    chart.draw_series(bars.iter().enumerate().map(|(i, (_, v))| {
-        let i = i as u32;
-        let mut bar = Rectangle::new(
-            [(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), *v)],
-            PALETTE[0].filled(),
-        );
-        bar.set_margin(0, 0, 8, 8);
-        bar
-    }))?;
-    root.present()?;
-    Ok(())
 }
 
 /// Inter-step intervals over the fixed buckets.
@@ -114,50 +100,19 @@ fn intervals(r: &Report) -> Result<Figure> {
         Some(ms) => format!("≤{}s", ms / 1_000),
         None => ">30min".into(),
     };
-    let bars: Vec<(String, f64)> = r.inter_step_buckets.iter().map(|b| (label(b.le_ms), b.share)).collect();
+    let bars: Vec<(String, f64)> = r
+        .inter_step_buckets
+        .iter()
+        .map(|b| (label(b.le_ms), b.share))
+        .collect();
     plotted("intervals.svg", "Inter-step intervals".into(), |svg| {
-        category_bars(svg, "Time between steps of a session", "share of intervals", &bars)
+        category_bars(
+            svg,
+            "Time between steps of a session",
+            "share of intervals",
+            &bars,
+        )
     })
-}
-
-/// Stacked bars per step: two or more series of `(step, value)`.
-fn stacked(svg: &mut String, caption: &str, (x_desc, y_desc): (&str, &str), steps: &[usize], series: &[(String, Vec<f64>)]) -> Drawn {
-    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-    root.fill(&WHITE)?;
-    let n = steps.len().max(1);
-    let top = (0..n)
-        .map(|i| series.iter().map(|s| s.1.get(i).copied().unwrap_or(0.0)).sum::<f64>())
-        .fold(0.0, f64::max).max(1e-9) * 1.15;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(caption, ("sans-serif", 24))
-        .margin(12).x_label_area_size(44).y_label_area_size(64)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0.0..top)?;
-    chart.configure_mesh().disable_x_mesh().x_desc(x_desc).y_desc(y_desc)
-        .x_labels(n.min(30))
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() > 0.01 || i < 0.0 { return String::new() }
-            steps.get(i as usize).map(|s| s.to_string()).unwrap_or_default()
-        })
-        .draw()?;
-    let mut base = vec![0.0; n];
-    for (k, (name, values)) in series.iter().enumerate() {
-        let color = PALETTE[k % PALETTE.len()];
-        let bars: Vec<Rectangle<(f64, f64)>> = (0..n)
-            .map(|i| {
-                let v = values.get(i).copied().unwrap_or(0.0);
-                let bar = Rectangle::new([(i as f64 - 0.35, base[i]), (i as f64 + 0.35, base[i] + v)], color.filled());
-                base[i] += v;
-                bar
-            })
-            .collect();
-        chart.draw_series(bars)?.label(name.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled()));
-    }
-    chart.configure_series_labels().position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9)).border_style(BLACK).draw()?;
-    root.present()?;
-    Ok(())
 }
 
 /// CTAR per step, the adopted share split into "recent retrieval" and "earlier steps only"
@@ -169,72 +124,152 @@ fn ctar_by_step(r: &Report) -> Result<Figure> {
             (
                 e.by_step.iter().map(|s| s.step).collect::<Vec<_>>(),
                 vec![
-                    ("from the most recent retrieval".to_string(), e.by_step.iter().map(|s| rate(s.adopted_recent, s.new_terms)).collect()),
-                    ("from earlier steps only".to_string(), e.by_step.iter().map(|s| rate(s.adopted_earlier_only, s.new_terms)).collect()),
+                    (
+                        "from the most recent retrieval".to_string(),
+                        e.by_step
+                            .iter()
+                            .map(|s| rate(s.adopted_recent, s.new_terms))
+                            .collect(),
+                    ),
+                    (
+                        "from earlier steps only".to_string(),
+                        e.by_step
+                            .iter()
+                            .map(|s| rate(s.adopted_earlier_only, s.new_terms))
+                            .collect(),
+                    ),
                 ],
                 e.evidence,
             )
         }
         None => (
             r.ctar.by_step.iter().map(|s| s.step).collect(),
-            vec![("adopted (titles and snippets)".to_string(), r.ctar.by_step.iter().map(|s| s.ctar.unwrap_or(0.0)).collect())],
+            vec![(
+                "adopted (titles and snippets)".to_string(),
+                r.ctar
+                    .by_step
+                    .iter()
+                    .map(|s| s.ctar.unwrap_or(0.0))
+                    .collect(),
+            )],
             "titles_snippets",
         ),
     };
-    plotted("ctar_by_step.svg", format!("CTAR by step (evidence: {which})"), |svg| {
-        stacked(svg, "Context term adoption by step", ("query step", "adopted / new terms"), &steps, &series)
-    })
+    plotted(
+        "ctar_by_step.svg",
+        format!("CTAR by step (evidence: {which})"),
+        |svg| {
+            stacked(
+                svg,
+                "Context term adoption by step",
+                ("query step", "adopted / new terms"),
+                &steps,
+                &series,
+            )
+        },
+    )
 }
 
 /// Reformulation classes by step, as shares of the step's reformulations.
 fn reformulation(r: &Report) -> Result<Figure> {
     let steps: Vec<usize> = r.reformulation.by_step.iter().map(|s| s.step).collect();
     let mut series: Vec<(String, Vec<f64>)> = Vec::new();
-    for (class, _) in &r.reformulation.totals {
+    for class in r.reformulation.totals.keys() {
         let values = r.reformulation.by_step.iter().map(|s| {
             let total: u64 = s.counts.values().sum();
-            s.counts.get(class).map_or(0.0, |&n| n as f64 / total.max(1) as f64)
+            s.counts
+                .get(class)
+                .map_or(0.0, |&n| n as f64 / total.max(1) as f64)
         });
         series.push((class.as_str().to_string(), values.collect()));
     }
-    plotted("reformulation_by_step.svg", "Reformulation mix by step (lexical rules)".into(), |svg| {
-        stacked(svg, "Reformulation type by step", ("query step", "share of the step"), &steps, &series)
-    })
+    plotted(
+        "reformulation_by_step.svg",
+        "Reformulation mix by step (lexical rules)".into(),
+        |svg| {
+            stacked(
+                svg,
+                "Reformulation type by step",
+                ("query step", "share of the step"),
+                &steps,
+                &series,
+            )
+        },
+    )
 }
 
 /// Exact repetition rate by step: one line per intent when intents are known, else the
 /// whole log.
 fn repetition(r: &Report, intents: Option<&[IntentRow]>) -> Result<Figure> {
     let lines: Vec<(String, Vec<(f64, f64)>)> = match intents {
-        Some(rows) if !rows.is_empty() => rows.iter().map(|row| {
-            let points = row.exact_repetition_by_step.iter().enumerate()
-                .filter_map(|(i, v)| v.map(|v| ((i + 1) as f64, v))).collect();
-            (row.intent.clone(), points)
-        }).collect(),
-        _ => vec![("all sessions".into(), r.repetition.by_step.iter()
-            .filter_map(|s| s.exact_rate.map(|v| (s.step as f64, v))).collect())],
+        Some(rows) if !rows.is_empty() => rows
+            .iter()
+            .map(|row| {
+                let points = row
+                    .exact_repetition_by_step
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| v.map(|v| ((i + 1) as f64, v)))
+                    .collect();
+                (row.intent.clone(), points)
+            })
+            .collect(),
+        _ => vec![(
+            "all sessions".into(),
+            r.repetition
+                .by_step
+                .iter()
+                .filter_map(|s| s.exact_rate.map(|v| (s.step as f64, v)))
+                .collect(),
+        )],
     };
-    let max_x = lines.iter().flat_map(|l| &l.1).map(|p| p.0).fold(2.0, f64::max);
-    let max_y = lines.iter().flat_map(|l| &l.1).map(|p| p.1).fold(0.05, f64::max) * 1.1;
-    plotted("repetition_by_step.svg", "Exact repetition by step, per intent".into(), |svg| {
-        let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Exact repetition by query step", ("sans-serif", 24))
-            .margin(12).x_label_area_size(44).y_label_area_size(64)
-            .build_cartesian_2d(1.0..max_x, 0.0..max_y)?;
-        chart.configure_mesh().x_desc("query step").y_desc("share repeating an earlier query").draw()?;
-        for (i, (name, points)) in lines.into_iter().enumerate() {
-            let color = PALETTE[i % PALETTE.len()];
-            chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
-        }
-        chart.configure_series_labels().position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9)).border_style(BLACK).draw()?;
-        root.present()?;
-        Ok(())
-    })
+    let max_x = lines
+        .iter()
+        .flat_map(|l| &l.1)
+        .map(|p| p.0)
+        .fold(2.0, f64::max);
+    let max_y = lines
+        .iter()
+        .flat_map(|l| &l.1)
+        .map(|p| p.1)
+        .fold(0.05, f64::max)
+        * 1.1;
+    plotted(
+        "repetition_by_step.svg",
+        "Exact repetition by step, per intent".into(),
+        |svg| {
+            let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption("Exact repetition by query step", ("sans-serif", 24))
+                .margin(12)
+                .x_label_area_size(44)
+                .y_label_area_size(64)
+                .build_cartesian_2d(1.0..max_x, 0.0..max_y)?;
+            chart
+                .configure_mesh()
+                .x_desc("query step")
+                .y_desc("share repeating an earlier query")
+                .draw()?;
+            for (i, (name, points)) in lines.into_iter().enumerate() {
+                let color = PALETTE[i % PALETTE.len()];
+                chart
+                    .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                    .label(name)
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .draw()?;
+            root.present()?;
+            Ok(())
+        },
+    )
 }
 
 /// p50 / p90 / p99 latency per endpoint, milliseconds.
@@ -242,18 +277,41 @@ fn latency(r: &Report) -> Result<Figure> {
     let endpoints: Vec<usize> = (1..=r.endpoints.endpoints.len()).collect();
     let names: Vec<&String> = r.endpoints.endpoints.keys().collect();
     let ms = |f: fn(&driftless_querylog::analysis::Distribution) -> u64| -> Vec<f64> {
-        r.endpoints.endpoints.values().map(|e| f(&e.latency_us) as f64 / 1000.0).collect()
+        r.endpoints
+            .endpoints
+            .values()
+            .map(|e| f(&e.latency_us) as f64 / 1000.0)
+            .collect()
     };
     // Stacked as p50, then the extra up to p90, then up to p99: each bar's top is the p99.
     let (p50, p90, p99) = (ms(|d| d.p50), ms(|d| d.p90), ms(|d| d.p99));
     let series = vec![
         ("p50".to_string(), p50.clone()),
-        ("p90".to_string(), p90.iter().zip(&p50).map(|(a, b)| a - b).collect()),
-        ("p99".to_string(), p99.iter().zip(&p90).map(|(a, b)| a - b).collect()),
+        (
+            "p90".to_string(),
+            p90.iter().zip(&p50).map(|(a, b)| a - b).collect(),
+        ),
+        (
+            "p99".to_string(),
+            p99.iter().zip(&p90).map(|(a, b)| a - b).collect(),
+        ),
     ];
-    let title = format!("Latency by endpoint: {}", names.iter().enumerate()
-        .map(|(i, n)| format!("{} = {n}", i + 1)).collect::<Vec<_>>().join(", "));
+    let title = format!(
+        "Latency by endpoint: {}",
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| format!("{} = {n}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     plotted("latency.svg", title, |svg| {
-        stacked(svg, "Latency by endpoint (ms)", ("endpoint (numbered as in the caption)", "milliseconds"), &endpoints, &series)
+        stacked(
+            svg,
+            "Latency by endpoint (ms)",
+            ("endpoint (numbered as in the caption)", "milliseconds"),
+            &endpoints,
+            &series,
+        )
     })
 }

@@ -9,8 +9,8 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use driftless_querylog::{LogRecord, LogStore, RecordFilter};
 use super::pg_admin as admin;
+use driftless_querylog::{LogRecord, LogStore, RecordFilter};
 
 fn send(addr: &str, path: &str, headers: &str) -> u16 {
     let mut stream = TcpStream::connect(addr).expect("connect");

@@ -20,13 +20,27 @@ fn report_writes_a_page_with_figures_tables_and_csvs() {
     let db = db.to_str().expect("utf8");
     let out = dir.path().join("report");
     let out_str = out.to_str().expect("utf8");
-    driftless(&["logs", "report", "--db", db, "--out", out_str, "--clear-clients"]);
+    driftless(&[
+        "logs",
+        "report",
+        "--db",
+        db,
+        "--out",
+        out_str,
+        "--clear-clients",
+    ]);
 
     let html = std::fs::read_to_string(out.join("index.html")).expect("index.html");
     for figure in FIGURES {
-        assert!(html.contains(&format!("<img src=\"{figure}\"")), "{figure} not on the page");
+        assert!(
+            html.contains(&format!("<img src=\"{figure}\"")),
+            "{figure} not on the page"
+        );
         let svg = std::fs::read_to_string(out.join(figure)).expect(figure);
-        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{figure}");
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{figure}"
+        );
         // Labels are text the browser renders: the caption and axis names are there.
         assert!(svg.matches("<text").count() >= 5, "{figure} has no labels");
     }
@@ -35,21 +49,50 @@ fn report_writes_a_page_with_figures_tables_and_csvs() {
 
     // The page and report.json state what `logs analyse` computes.
     let analysed: serde_json::Value = serde_json::from_slice(
-        &driftless(&["logs", "analyse", "--db", db, "--format", "json", "--clear-clients"]).stdout,
+        &driftless(&[
+            "logs",
+            "analyse",
+            "--db",
+            db,
+            "--format",
+            "json",
+            "--clear-clients",
+        ])
+        .stdout,
     )
     .expect("analyse json");
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("json"))
             .expect("report.json");
-    for key in ["records", "sessions", "ctar", "ctar_evidence", "search_steps", "top_queries"] {
+    for key in [
+        "records",
+        "sessions",
+        "ctar",
+        "ctar_evidence",
+        "search_steps",
+        "top_queries",
+    ] {
         assert_eq!(written[key], analysed[key], "{key}");
     }
     let records = analysed["records"].as_u64().expect("records");
-    assert!(html.contains(&format!("<p>{records} requests from")), "{html}");
+    assert!(
+        html.contains(&format!("<p>{records} requests from")),
+        "{html}"
+    );
 
-    for section in ["overview", "steps", "intervals", "ctar_sessions", "top_queries", "endpoints"] {
+    for section in [
+        "overview",
+        "steps",
+        "intervals",
+        "ctar_sessions",
+        "top_queries",
+        "endpoints",
+    ] {
         let csv = std::fs::read_to_string(out.join(format!("{section}.csv"))).expect(section);
         assert!(csv.lines().count() >= 2, "{section}.csv is empty");
-        assert!(html.contains(&format!("href=\"{section}.csv\"")), "{section} not linked");
+        assert!(
+            html.contains(&format!("href=\"{section}.csv\"")),
+            "{section} not linked"
+        );
     }
 }

@@ -16,15 +16,30 @@ fn import_stdin(db: &str, jsonl: &std::path::Path) {
         .stdin(Stdio::from(file))
         .output()
         .expect("run import");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("summary");
     assert_eq!(summary["imported"], REQUESTS, "{summary}");
 }
 
 fn analyse(db: &str) -> serde_json::Value {
-    let out = driftless(&["logs", "analyse", "--db", db, "--format", "json", "--clear-clients"]);
+    let out = driftless(&[
+        "logs",
+        "analyse",
+        "--db",
+        db,
+        "--format",
+        "json",
+        "--clear-clients",
+    ]);
     let mut report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    report.as_object_mut().expect("object").remove("store_bytes");
+    report
+        .as_object_mut()
+        .expect("object")
+        .remove("store_bytes");
     report
 }
 
@@ -33,10 +48,28 @@ fn a_generated_log_streams_through_import_and_analyse_on_both_stores() {
     let dir = tempfile::tempdir().expect("tempdir");
     let jsonl = dir.path().join("synthetic.jsonl");
     let n = REQUESTS.to_string();
-    driftless(&["logs", "generate", "--requests", &n, "--out", jsonl.to_str().expect("utf8")]);
+    driftless(&[
+        "logs",
+        "generate",
+        "--requests",
+        &n,
+        "--out",
+        jsonl.to_str().expect("utf8"),
+    ]);
     let again = dir.path().join("again.jsonl");
-    driftless(&["logs", "generate", "--requests", &n, "--out", again.to_str().expect("utf8")]);
-    assert_eq!(std::fs::read(&jsonl).ok(), std::fs::read(&again).ok(), "seeded: same bytes");
+    driftless(&[
+        "logs",
+        "generate",
+        "--requests",
+        &n,
+        "--out",
+        again.to_str().expect("utf8"),
+    ]);
+    assert_eq!(
+        std::fs::read(&jsonl).ok(),
+        std::fs::read(&again).ok(),
+        "seeded: same bytes"
+    );
 
     let sqlite = dir.path().join("log.sqlite");
     let sqlite = sqlite.to_str().expect("utf8");
@@ -52,14 +85,20 @@ fn a_generated_log_streams_through_import_and_analyse_on_both_stores() {
     assert!(report["search_steps"]["multi_turn"].as_u64() > Some(100));
     assert!(report["search_steps"]["fetches"].as_u64() > Some(300));
     assert!(report["ctar"]["overall"].as_f64().is_some_and(|r| r > 0.0));
-    assert_eq!(report["ctar"]["by_session"].as_array().map(Vec::len), Some(sessions as usize));
+    assert_eq!(
+        report["ctar"]["by_session"].as_array().map(Vec::len),
+        Some(sessions as usize)
+    );
 
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let name = format!("driftless_cli_scale_{}_{nanos}", std::process::id());
     if let Err(e) = admin(format!("CREATE DATABASE {name}")) {
-        assert!(std::env::var_os("CI").is_none(), "Postgres unreachable under CI: {e}");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Postgres unreachable under CI: {e}"
+        );
         eprintln!("note: Postgres at 127.0.0.1:5432 unreachable ({e}); skipping");
         return;
     }
@@ -69,5 +108,9 @@ fn a_generated_log_streams_through_import_and_analyse_on_both_stores() {
         analyse(&url)
     });
     let _ = admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    assert_eq!(result.expect("postgres run"), report, "Postgres and SQLite disagree");
+    assert_eq!(
+        result.expect("postgres run"),
+        report,
+        "Postgres and SQLite disagree"
+    );
 }

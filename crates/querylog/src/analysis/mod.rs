@@ -55,15 +55,15 @@ pub use steps::{
     SessionCtar, step_metrics,
 };
 pub use stream::{Analyser, IntentLookup};
-pub use top_queries::TopQuery;
 pub use text::{
     EXPLORATION_OVERLAP, NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set,
     tokenize,
 };
+pub use top_queries::TopQuery;
 pub use traffic::{INTERVAL_BOUNDS_MS, IntervalBucket, SessionReport};
 pub use trajectory::{
-    REFUSED_STATUS, RefusedQuery, RefusedReport, answered, is_answered, request_groups,
-    request_of, trajectories,
+    REFUSED_STATUS, RefusedQuery, RefusedReport, answered, is_answered, request_groups, request_of,
+    trajectories,
 };
 
 /// Parameters of [`analyse`].

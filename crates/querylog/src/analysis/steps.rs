@@ -175,7 +175,10 @@ impl StepTally {
                     *self.refo.entry(step).or_default().entry(class).or_insert(0) += 1;
                 }
 
-                let new: Vec<&String> = tokens.iter().filter(|t| !query_vocab.contains(*t)).collect();
+                let new: Vec<&String> = tokens
+                    .iter()
+                    .filter(|t| !query_vocab.contains(*t))
+                    .collect();
                 let adopted = new.iter().filter(|t| seen_vocab.contains(**t)).count() as u64;
                 let new_count = new.len() as u64;
                 if new_count > 0 {

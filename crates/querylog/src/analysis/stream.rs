@@ -132,7 +132,10 @@ impl<'a> Analyser<'a> {
     /// intents were asked for. Fails only when spilled top-query counts cannot be read
     /// back.
     pub fn finish(mut self) -> std::io::Result<(Report, Option<Vec<IntentRow>>)> {
-        let sessions = std::mem::replace(&mut self.sessions, SessionStream::new(self.config.gap, None));
+        let sessions = std::mem::replace(
+            &mut self.sessions,
+            SessionStream::new(self.config.gap, None),
+        );
         sessions.finish(&mut self.closed);
         self.drain();
         let (repetition, reformulation, ctar) = self.steps.finish();

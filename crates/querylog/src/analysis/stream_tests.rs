@@ -27,8 +27,16 @@ fn closing_sessions_early_changes_nothing() {
         for gap_s in [30, 300] {
             let c = config(gap_s);
             let reference = analyse(&records, &c);
-            assert_eq!(streamed(&records, &c, false, usize::MAX), reference, "seed {seed}");
-            assert_eq!(streamed(&records, &c, true, 3), reference, "seed {seed} spilled");
+            assert_eq!(
+                streamed(&records, &c, false, usize::MAX),
+                reference,
+                "seed {seed}"
+            );
+            assert_eq!(
+                streamed(&records, &c, true, 3),
+                reference,
+                "seed {seed} spilled"
+            );
         }
     }
 }
@@ -50,7 +58,11 @@ fn streamed_report_matches_the_session_functions() {
         assert_eq!(report.records, steps, "every record is in one trajectory");
         let intervals: Vec<u64> = sessions
             .iter()
-            .flat_map(|s| s.records.windows(2).map(|w| (w[1].ts_ms - w[0].ts_ms) as u64))
+            .flat_map(|s| {
+                s.records
+                    .windows(2)
+                    .map(|w| (w[1].ts_ms - w[0].ts_ms) as u64)
+            })
             .collect();
         assert_eq!(report.inter_step_ms, Distribution::of(&intervals));
     }
@@ -60,7 +72,7 @@ fn streamed_report_matches_the_session_functions() {
 fn intent_rows_match_the_grouped_sessions() {
     let records = random_log(9, 600);
     let c = config(120);
-    let label = |id: &str| (id.len() % 3 != 0).then(|| format!("intent{}", id.len() % 2));
+    let label = |id: &str| (!id.len().is_multiple_of(3)).then(|| format!("intent{}", id.len() % 2));
     let sessions = trajectories(sessionize(&records, c.gap));
     let intents: std::collections::BTreeMap<String, String> = sessions
         .iter()

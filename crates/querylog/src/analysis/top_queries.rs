@@ -72,10 +72,11 @@ impl TopQueryCounter {
         let tally = self.counts.entry(normalize(query)).or_default();
         tally.count += 1;
         tally.clients.insert(id);
-        if self.counts.len() >= self.spill_at && self.error.is_none() {
-            if let Err(e) = self.flush() {
-                self.error = Some(e);
-            }
+        if self.counts.len() >= self.spill_at
+            && self.error.is_none()
+            && let Err(e) = self.flush()
+        {
+            self.error = Some(e);
         }
     }
 
@@ -87,7 +88,9 @@ impl TopQueryCounter {
                 .collect::<std::io::Result<Vec<_>>>()?;
             self.spill = Some(files);
         }
-        let Some(files) = self.spill.as_mut() else { return Ok(()) };
+        let Some(files) = self.spill.as_mut() else {
+            return Ok(());
+        };
         for (query, tally) in self.counts.drain() {
             // Normal forms are tokens joined by single spaces: no tab, no newline.
             let file = &mut files[partition(&query)];
@@ -129,7 +132,9 @@ impl TopQueryCounter {
                 };
                 tally.count += count.parse::<u64>().map_err(std::io::Error::other)?;
                 for c in clients.split(',').filter(|c| !c.is_empty()) {
-                    tally.clients.insert(c.parse().map_err(std::io::Error::other)?);
+                    tally
+                        .clients
+                        .insert(c.parse().map_err(std::io::Error::other)?);
                 }
             }
             top = self.best(top, merged);

@@ -46,7 +46,8 @@ impl SessionTally {
         // Milliseconds between consecutive steps (all records, any endpoint): a session of
         // n steps contributes n − 1 intervals.
         for w in s.records.windows(2) {
-            self.intervals.push((w[1].ts_ms - w[0].ts_ms).unsigned_abs());
+            self.intervals
+                .push((w[1].ts_ms - w[0].ts_ms).unsigned_abs());
         }
     }
 

@@ -170,10 +170,11 @@ impl RefusedTally {
         self.requests += 1;
         *self.by_status.entry(record.status).or_insert(0) += 1;
         if let Some(query) = &record.query {
-            let entry = self
-                .queries
-                .entry(query.trim().to_string())
-                .or_insert((0, record.status, record.ts_ms));
+            let entry = self.queries.entry(query.trim().to_string()).or_insert((
+                0,
+                record.status,
+                record.ts_ms,
+            ));
             entry.0 += 1;
             if record.ts_ms >= entry.2 {
                 (entry.1, entry.2) = (record.status, record.ts_ms);

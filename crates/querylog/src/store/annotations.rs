@@ -70,7 +70,12 @@ impl LogStore {
                     .fetch_all(s.pool())
                     .await?
             }
-            Self::Postgres(s) => sqlx::query_as(ALL_PG).bind(model).fetch_all(s.pool()).await?,
+            Self::Postgres(s) => {
+                sqlx::query_as(ALL_PG)
+                    .bind(model)
+                    .fetch_all(s.pool())
+                    .await?
+            }
         };
         rows.into_iter()
             .map(|(key, label)| {
@@ -78,7 +83,10 @@ impl LogStore {
                     request_id: format!("annotation {key}"),
                     message,
                 };
-                Ok((decode(key.clone()).map_err(&bad)?, decode(label).map_err(&bad)?))
+                Ok((
+                    decode(key.clone()).map_err(&bad)?,
+                    decode(label).map_err(&bad)?,
+                ))
             })
             .collect()
     }

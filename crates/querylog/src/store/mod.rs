@@ -158,7 +158,10 @@ impl LogStore {
             batch.drain(..).try_for_each(&mut *each)
         };
         let mut collect = |record: LogRecord| -> Result<()> {
-            if same_ms.first().is_some_and(|first| first.ts_ms != record.ts_ms) {
+            if same_ms
+                .first()
+                .is_some_and(|first| first.ts_ms != record.ts_ms)
+            {
                 emit(&mut same_ms)?;
             }
             same_ms.push(record);

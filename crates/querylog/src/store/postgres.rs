@@ -131,9 +131,9 @@ impl PostgresStore {
         {
             let mut rows = sqlx::query(SELECT)
                 .bind(filter.since_ms)
-            .bind(filter.until_ms)
-            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
-            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
+                .bind(filter.until_ms)
+                .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
+                .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
                 .fetch(&mut *tx);
             while let Some(row) = rows.try_next().await? {
                 each(raw_row!(&row).into_record()?)?;
