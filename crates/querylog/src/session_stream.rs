@@ -14,7 +14,7 @@
 //! [`SessionStream`] yields the same sessions as [`crate::sessionize`] (same ids, kinds and
 //! records), in closing order rather than `(start_ms, id)` order; consumers that need the
 //! latter sort what they keep (tests compare both functions on random logs).
-use std::collections::HashMap;
+use crate::analysis::FastHashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::Duration;
 
@@ -36,12 +36,12 @@ pub fn hinted_key(client: &str, hint: &str) -> u128 {
 }
 
 /// Records per explicit session, keyed by [`hinted_key`].
-pub type HintedSizes = HashMap<u128, u64>;
+pub type HintedSizes = FastHashMap<u128, u64>;
 
 /// Counts the records of each explicit session of `records` (the in-memory twin of the
 /// store's `GROUP BY client, session_hint`).
 pub fn hinted_sizes<'a>(records: impl IntoIterator<Item = &'a LogRecord>) -> HintedSizes {
-    let mut sizes = HintedSizes::new();
+    let mut sizes = HintedSizes::default();
     for r in records {
         if let Some(hint) = &r.session_hint {
             *sizes.entry(hinted_key(&r.client, hint)).or_insert(0) += 1;
@@ -60,10 +60,10 @@ struct OpenGap {
 pub struct SessionStream {
     gap_ms: i64,
     sizes: Option<HintedSizes>,
-    explicit: HashMap<(String, String), Session>,
-    open: HashMap<String, OpenGap>,
+    explicit: FastHashMap<(String, String), Session>,
+    open: FastHashMap<String, OpenGap>,
     /// Gap sessions each client has had so far (ids count from 1 in time order).
-    numbered: HashMap<String, usize>,
+    numbered: FastHashMap<String, usize>,
     next_sweep: Option<i64>,
     last: Option<i64>,
 }
@@ -74,9 +74,9 @@ impl SessionStream {
         Self {
             gap_ms: i64::try_from(gap.as_millis()).unwrap_or(i64::MAX),
             sizes,
-            explicit: HashMap::new(),
-            open: HashMap::new(),
-            numbered: HashMap::new(),
+            explicit: FastHashMap::default(),
+            open: FastHashMap::default(),
+            numbered: FastHashMap::default(),
             next_sweep: None,
             last: None,
         }

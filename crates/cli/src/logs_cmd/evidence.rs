@@ -1,13 +1,13 @@
 //! The evidence CTAR's view of a log (`logs analyse --snapshot`): the engine's analyser for
 //! terms, and the snapshot for the texts a record delivered (passages, raw content, fetched
 //! windows), rebuilt from the ids and spans the log keeps instead of the text itself.
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use driftless_api::{DEFAULT_FETCH_CHARS, FetchRequest, MAX_FETCH_CHARS};
 use driftless_index::Snapshot;
 use driftless_index::analyzer::{analyze, analyzer};
 use driftless_querylog::LogRecord;
-use driftless_querylog::analysis::EvidenceSource;
+use driftless_querylog::analysis::{EvidenceSource, FastHashMap, FastHashSet};
 use tantivy::tokenizer::TextAnalyzer;
 
 /// Terms by the BM25 analyser; delivered texts from `snapshot` when it answered the record.
@@ -18,7 +18,7 @@ pub struct SnapshotEvidence {
     /// the same snippet) in many sessions, and stemming every word of every result was the
     /// analysis's largest cost. Cleared when full, so memory stays bounded; the terms are a
     /// pure function of the text, so the cache never changes a result.
-    cache: HashMap<String, Vec<String>>,
+    cache: FastHashMap<String, Vec<String>>,
 }
 
 /// Texts the term cache holds before it starts over.
@@ -32,7 +32,7 @@ impl SnapshotEvidence {
         Self {
             analyzer: analyzer(),
             snapshot,
-            cache: HashMap::new(),
+            cache: FastHashMap::default(),
         }
     }
 
@@ -82,7 +82,7 @@ impl EvidenceSource for SnapshotEvidence {
             .collect()
     }
 
-    fn add_terms(&mut self, text: &str, into: &mut HashSet<String>) {
+    fn add_terms(&mut self, text: &str, into: &mut FastHashSet<String>) {
         if text.len() > CACHE_MAX_CHARS {
             into.extend(self.terms(text));
             return;

@@ -14,7 +14,8 @@
 //!
 //! A query's **new terms** are its terms that no earlier query of the trajectory had. Step 1
 //! has no evidence, so only steps ≥ 2 enter `overall` and the session CTARs.
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use super::FastHashSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -33,7 +34,7 @@ pub trait EvidenceSource {
     /// Adds the terms of `text` to `into`. The analysis calls this for every title and
     /// snippet of every result, so a source may cache (the same document shows the same
     /// title in many sessions); the default analyses each time.
-    fn add_terms(&mut self, text: &str, into: &mut HashSet<String>) {
+    fn add_terms(&mut self, text: &str, into: &mut FastHashSet<String>) {
         into.extend(self.terms(text));
     }
     /// The texts `record` delivered beyond its logged titles and snippets (passage texts,
@@ -113,7 +114,7 @@ impl EvidenceTally {
         let mut queries_seen: BTreeSet<String> = BTreeSet::new();
         // Hash sets: a long trajectory delivers thousands of terms, and moving the recent
         // round into `earlier` at every step must cost the round, not the whole history.
-        let (mut recent, mut earlier) = (HashSet::new(), HashSet::new());
+        let (mut recent, mut earlier) = (FastHashSet::default(), FastHashSet::default());
         let (mut s_new, mut s_adopted, mut step) = (0u64, 0u64, 0usize);
         for group in request_groups(&answered) {
             let mut group_terms = Vec::new();
@@ -162,8 +163,8 @@ fn delivered_terms(
     group: &[&LogRecord],
     source: &mut (dyn EvidenceSource + '_),
     missing: &mut u64,
-) -> HashSet<String> {
-    let mut out = HashSet::new();
+) -> FastHashSet<String> {
+    let mut out = FastHashSet::default();
     for record in group {
         for result in &record.results {
             source.add_terms(&result.title, &mut out);

@@ -66,6 +66,13 @@ pub use trajectory::{
     trajectories,
 };
 
+/// Hash map of the analysis: foldhash with a fixed seed, much faster than the default
+/// SipHash on the short strings analysed by the million, and the same in every process
+/// (no report depends on iteration order anyway; everything shown is sorted).
+pub type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+/// Hash set of the analysis (see [`FastHashMap`]).
+pub type FastHashSet<T> = std::collections::HashSet<T, foldhash::fast::FixedState>;
+
 /// Parameters of [`analyse`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalysisConfig {

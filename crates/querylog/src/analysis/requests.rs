@@ -1,7 +1,8 @@
 //! Per-request metrics: query length, `k`, endpoint mix, statuses and latency, counted one
 //! record at a time so a log of any length is summarised in memory bounded by its distinct
 //! values (see [`Counts`]).
-use std::collections::{BTreeMap, HashSet};
+use super::FastHashSet;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -53,7 +54,7 @@ pub struct EndpointReport {
 #[derive(Debug, Default)]
 pub struct RequestTally {
     records: u64,
-    clients: HashSet<String>,
+    clients: FastHashSet<String>,
     tokens: Counts,
     chars: Counts,
     k: Counts,

@@ -1,5 +1,6 @@
 //! Summary statistics with definitions simple enough to check by hand.
-use std::collections::{BTreeMap, HashMap};
+use super::FastHashMap;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -111,7 +112,7 @@ fn nearest_rank(sorted: &[u64], p: usize) -> u64 {
 /// summary (integer sum, nearest-rank percentiles) whatever order the values came in.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {
-    counts: HashMap<u64, u64>,
+    counts: FastHashMap<u64, u64>,
 }
 
 impl Counts {

@@ -3,7 +3,8 @@
 //! "Step n" here is the n-th answered *request with a query* of a trajectory (fetches are
 //! steps of the session but not query steps; the queries of one multi-query request share a
 //! step, and refused requests are none), counted from 1 in canonical order.
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use super::FastHashSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -143,10 +144,10 @@ impl StepTally {
     }
 
     fn walk(&mut self, session: &Session) -> SessionCtar {
-        let mut earlier_norms: HashSet<String> = HashSet::new();
+        let mut earlier_norms: FastHashSet<String> = FastHashSet::default();
         let mut earlier_sets: Vec<BTreeSet<String>> = Vec::new();
-        let mut query_vocab: HashSet<String> = HashSet::new();
-        let mut seen_vocab: HashSet<String> = HashSet::new();
+        let mut query_vocab: FastHashSet<String> = FastHashSet::default();
+        let mut seen_vocab: FastHashSet<String> = FastHashSet::default();
         let (mut s_new, mut s_adopted) = (0u64, 0u64);
         let mut query_requests = 0usize;
 

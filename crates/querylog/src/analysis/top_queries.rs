@@ -8,8 +8,9 @@
 //! land in one partition), merged, and offers its best rows to the top list. Counts and
 //! distinct-client counts are exact either way; memory is bounded by `spill_at` plus one
 //! partition.
+use super::{FastHashMap, FastHashSet};
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
+
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 
@@ -34,7 +35,7 @@ pub struct TopQuery {
 #[derive(Debug, Default)]
 struct Tally {
     count: u64,
-    clients: HashSet<u32>,
+    clients: FastHashSet<u32>,
 }
 
 /// Exact top-n counter of normalised queries (see the module documentation).
@@ -42,8 +43,8 @@ struct Tally {
 pub struct TopQueryCounter {
     top_n: usize,
     spill_at: usize,
-    client_ids: HashMap<String, u32>,
-    counts: HashMap<String, Tally>,
+    client_ids: FastHashMap<String, u32>,
+    counts: FastHashMap<String, Tally>,
     spill: Option<Vec<BufWriter<std::fs::File>>>,
     error: Option<std::io::Error>,
 }
@@ -55,8 +56,8 @@ impl TopQueryCounter {
         Self {
             top_n,
             spill_at: spill_at.max(1),
-            client_ids: HashMap::new(),
-            counts: HashMap::new(),
+            client_ids: FastHashMap::default(),
+            counts: FastHashMap::default(),
             spill: None,
             error: None,
         }
@@ -117,7 +118,7 @@ impl TopQueryCounter {
         for file in self.spill.take().unwrap_or_default() {
             let mut file = file.into_inner().map_err(|e| e.into_error())?;
             file.seek(SeekFrom::Start(0))?;
-            let mut merged: HashMap<String, Tally> = HashMap::new();
+            let mut merged: FastHashMap<String, Tally> = FastHashMap::default();
             for line in BufReader::new(file).lines() {
                 let line = line?;
                 let mut fields = line.splitn(3, '\t');
@@ -142,7 +143,7 @@ impl TopQueryCounter {
         Ok(top)
     }
 
-    fn best(&self, mut top: Vec<TopQuery>, counts: HashMap<String, Tally>) -> Vec<TopQuery> {
+    fn best(&self, mut top: Vec<TopQuery>, counts: FastHashMap<String, Tally>) -> Vec<TopQuery> {
         top.extend(counts.into_iter().map(|(query, t)| TopQuery {
             query,
             count: t.count,

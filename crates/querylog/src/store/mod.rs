@@ -178,7 +178,7 @@ impl LogStore {
     /// [`crate::hinted_key`]: what lets [`crate::SessionStream`] close explicit sessions as
     /// soon as their last record has streamed by. One `GROUP BY` in the store.
     pub async fn hinted_sizes(&self, filter: &RecordFilter) -> Result<crate::HintedSizes> {
-        let mut sizes = crate::HintedSizes::new();
+        let mut sizes = crate::HintedSizes::default();
         let mut add = |client: String, hint: String, n: i64| -> Result<()> {
             let bad = |m: String| crate::QueryLogError::Corrupt {
                 request_id: format!("session {hint:?}"),
