@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_querylog::analysis::AnalysisConfig;
 
 use super::analyse_json::JsonReport;
-use super::analyse_stream::{self, Inputs};
+use super::analyse_stream::{self, Request};
 use super::report_tables::table;
 use super::table::{Table, write_tidy_csv};
 use super::{ClientDisplay, LogSelection};
@@ -98,36 +97,14 @@ fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
 
 pub async fn run(args: &AnalyseArgs) -> Result<()> {
     let sections = selected(args)?;
-    let config = AnalysisConfig {
-        gap: args.selection.gap,
+    let request = Request {
+        selection: &args.selection,
+        display: &args.display,
+        snapshot: args.snapshot.as_deref(),
+        intents_model: args.intents_model.as_deref(),
         top_n: args.top,
     };
-    let snapshot = match &args.snapshot {
-        Some(dir) => Some(driftless_index::Snapshot::open(dir)?),
-        None => None,
-    };
-    let intents = match &args.intents_model {
-        Some(model) => {
-            let store = super::open_store(&args.selection.db, false).await?;
-            let labels = store.cached_labels(model).await?;
-            store.close().await;
-            Some((model.clone(), labels))
-        }
-        None => None,
-    };
-    let inputs = Inputs {
-        config,
-        snapshot,
-        intents,
-    };
-    let (mut report, intent_rows) = analyse_stream::analyse(&args.selection, inputs).await?;
-    if !args.display.clear_clients {
-        // Session ids start with the client; show them as the other outputs do. The owner
-        // comes from the session itself, not from parsing ids (clients may contain `|`).
-        for row in &mut report.ctar.by_session {
-            row.session_id = args.display.session_id(&row.session_id, &row.client);
-        }
-    }
+    let (report, intent_rows) = analyse_stream::analyse(&request).await?;
     // The store's size on disk: a log on by default grows without bound (issue 20).
     let store_bytes = super::store_size(&args.selection.db).await;
     // Text output shows `max_rows` rows per table: the per-session table of a large log is

@@ -2,6 +2,7 @@
 //! this task, a worker thread runs the analysis, so decoding and analysing use both cores
 //! and memory holds open sessions and distinct values, never the log.
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::mpsc::sync_channel;
 
 use anyhow::{Context, Result, anyhow};
@@ -11,7 +12,7 @@ use driftless_querylog::annotate::tasks;
 use driftless_querylog::{LogRecord, Session};
 
 use super::evidence::SnapshotEvidence;
-use super::{LogSelection, shown};
+use super::{ClientDisplay, LogSelection, shown};
 
 /// Records per hand-over to the analysis thread (amortises the channel).
 const BATCH: usize = 512;
@@ -20,12 +21,24 @@ const IN_FLIGHT: usize = 32;
 /// Distinct normal forms the top-query counter keeps in memory before it spills.
 const TOP_QUERIES_IN_MEMORY: usize = 1_000_000;
 
-/// What the analysis needs besides the rows.
-pub struct Inputs {
-    pub config: AnalysisConfig,
-    pub snapshot: Option<driftless_index::Snapshot>,
+/// What `logs analyse` and `logs report` ask of the analysis.
+pub struct Request<'a> {
+    pub selection: &'a LogSelection,
+    pub display: &'a ClientDisplay,
+    /// The snapshot that answered (evidence CTAR over delivered texts).
+    pub snapshot: Option<&'a Path>,
+    /// Split by the intents this model's cached labels give.
+    pub intents_model: Option<&'a str>,
+    /// Length of the top-query lists.
+    pub top_n: usize,
+}
+
+/// What the analysis thread needs besides the rows.
+struct Inputs {
+    config: AnalysisConfig,
+    snapshot: Option<driftless_index::Snapshot>,
     /// `(model, cache key → label)` when intents were asked for.
-    pub intents: Option<(String, HashMap<String, String>)>,
+    intents: Option<(String, HashMap<String, String>)>,
 }
 
 /// The label `model` gave trajectory `t`'s intent task, if cached.
@@ -36,8 +49,45 @@ fn intent_of(t: &Session, model: &str, labels: &HashMap<String, String>) -> Opti
         .and_then(|task| labels.get(&task.cache_key(model)).cloned())
 }
 
-/// Streams the selection through the analysis.
-pub async fn analyse(
+/// Opens what `request` names, streams the selection through the analysis and shows the
+/// per-session rows' clients as the other outputs do.
+pub async fn analyse(request: &Request<'_>) -> Result<(Report, Option<Vec<IntentRow>>)> {
+    let selection = request.selection;
+    let snapshot = match request.snapshot {
+        Some(dir) => Some(driftless_index::Snapshot::open(dir)?),
+        None => None,
+    };
+    let intents = match request.intents_model {
+        Some(model) => {
+            let store = super::open_store(&selection.db, false).await?;
+            let labels = store.cached_labels(model).await?;
+            store.close().await;
+            Some((model.to_string(), labels))
+        }
+        None => None,
+    };
+    let config = AnalysisConfig {
+        gap: selection.gap,
+        top_n: request.top_n,
+    };
+    let inputs = Inputs {
+        config,
+        snapshot,
+        intents,
+    };
+    let (mut report, intents) = stream(selection, inputs).await?;
+    if !request.display.clear_clients {
+        // Session ids start with the client; the owner comes from the session itself, not
+        // from parsing ids (clients may contain `|`).
+        for row in &mut report.ctar.by_session {
+            row.session_id = request.display.session_id(&row.session_id, &row.client);
+        }
+    }
+    Ok((report, intents))
+}
+
+/// Streams the selection through the analysis on a worker thread.
+async fn stream(
     selection: &LogSelection,
     inputs: Inputs,
 ) -> Result<(Report, Option<Vec<IntentRow>>)> {

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use driftless_querylog::analysis::{AnalysisConfig, IntentRow, Report};
+use driftless_querylog::analysis::{IntentRow, Report};
 
 use super::analyse_json::JsonReport;
-use super::analyse_stream::{self, Inputs};
+use super::analyse_stream::{self, Request};
 use super::report_figures::figures;
 use super::report_tables::table;
 use super::table::Table;
@@ -64,34 +64,14 @@ const CSV_SECTIONS: [&str; 14] = [
 ];
 
 pub async fn run(args: &ReportArgs) -> Result<()> {
-    let snapshot = match &args.snapshot {
-        Some(dir) => Some(driftless_index::Snapshot::open(dir)?),
-        None => None,
-    };
-    let intents = match &args.intents_model {
-        Some(model) => {
-            let store = super::open_store(&args.selection.db, false).await?;
-            let labels = store.cached_labels(model).await?;
-            store.close().await;
-            Some((model.clone(), labels))
-        }
-        None => None,
-    };
-    let config = AnalysisConfig {
-        gap: args.selection.gap,
+    let request = Request {
+        selection: &args.selection,
+        display: &args.display,
+        snapshot: args.snapshot.as_deref(),
+        intents_model: args.intents_model.as_deref(),
         top_n: args.top,
     };
-    let inputs = Inputs {
-        config,
-        snapshot,
-        intents,
-    };
-    let (mut report, intent_rows) = analyse_stream::analyse(&args.selection, inputs).await?;
-    if !args.display.clear_clients {
-        for row in &mut report.ctar.by_session {
-            row.session_id = args.display.session_id(&row.session_id, &row.client);
-        }
-    }
+    let (report, intent_rows) = analyse_stream::analyse(&request).await?;
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let write = |name: &str, bytes: &[u8]| -> Result<()> {

@@ -135,3 +135,54 @@ pub fn stacked(
     root.present()?;
     Ok(())
 }
+
+/// A line chart: one named series of `(x, y)` points per line, a legend, axes over
+/// `x` and `y`; `percent` labels the y axis as percentages.
+pub struct Lines<'a> {
+    pub caption: &'a str,
+    pub axes: (&'a str, &'a str),
+    pub x: std::ops::Range<f64>,
+    pub y: std::ops::Range<f64>,
+    pub percent: bool,
+    pub legend: SeriesLabelPosition,
+}
+
+/// Draws `lines` as `spec` describes.
+pub fn line_chart(
+    svg: &mut String,
+    spec: Lines<'_>,
+    lines: Vec<(String, Vec<(f64, f64)>)>,
+) -> Drawn {
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(spec.caption, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(spec.x, spec.y)?;
+    let percent = |y: &f64| format!("{:.0}%", y * 100.0);
+    let plain = |y: &f64| format!("{y}");
+    let label: &dyn Fn(&f64) -> String = if spec.percent { &percent } else { &plain };
+    chart
+        .configure_mesh()
+        .x_desc(spec.axes.0)
+        .y_desc(spec.axes.1)
+        .y_label_formatter(label)
+        .draw()?;
+    for (i, (name, points)) in lines.into_iter().enumerate() {
+        let color = PALETTE[i % PALETTE.len()];
+        chart
+            .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+            .label(name)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(spec.legend)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}

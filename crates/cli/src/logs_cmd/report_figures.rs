@@ -7,7 +7,7 @@ use anyhow::{Result, anyhow};
 use driftless_querylog::analysis::{IntentRow, Report};
 use plotters::prelude::*;
 
-use super::report_charts::{Drawn, PALETTE, SIZE, category_bars, stacked};
+use super::report_charts::{Drawn, Lines, category_bars, line_chart, stacked};
 
 /// One figure: file name, caption for the page, SVG text.
 pub struct Figure {
@@ -55,41 +55,20 @@ fn steps_cdf(r: &Report) -> Result<Figure> {
     let all = cdf(&r.sessions.steps.histogram);
     let searches = cdf(&r.search_steps.steps.histogram);
     let max = all.iter().chain(&searches).map(|p| p.0).fold(1.0, f64::max);
+    let spec = Lines {
+        caption: "Steps per session, cumulative",
+        axes: ("steps", "share of sessions ≤ x"),
+        x: 0.0..max + 1.0,
+        y: 0.0..1.0,
+        percent: true,
+        legend: SeriesLabelPosition::LowerRight,
+    };
+    let lines = vec![
+        ("all requests".into(), all),
+        ("searches only".into(), searches),
+    ];
     plotted("steps_cdf.svg", "Steps per session (CDF)".into(), |svg| {
-        let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Steps per session, cumulative", ("sans-serif", 24))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(56)
-            .build_cartesian_2d(0.0..max + 1.0, 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("steps")
-            .y_desc("share of sessions ≤ x")
-            .y_label_formatter(&|y| format!("{:.0}%", y * 100.0))
-            .draw()?;
-        for (i, (name, points)) in [("all requests", all), ("searches only", searches)]
-            .into_iter()
-            .enumerate()
-        {
-            let color = PALETTE[i];
-            chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
-                });
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
-        root.present()?;
-        Ok(())
+        line_chart(svg, spec, lines)
     })
 }
 
@@ -234,41 +213,18 @@ fn repetition(r: &Report, intents: Option<&[IntentRow]>) -> Result<Figure> {
         .map(|p| p.1)
         .fold(0.05, f64::max)
         * 1.1;
+    let spec = Lines {
+        caption: "Exact repetition by query step",
+        axes: ("query step", "share repeating an earlier query"),
+        x: 1.0..max_x,
+        y: 0.0..max_y,
+        percent: false,
+        legend: SeriesLabelPosition::UpperLeft,
+    };
     plotted(
         "repetition_by_step.svg",
         "Exact repetition by step, per intent".into(),
-        |svg| {
-            let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .caption("Exact repetition by query step", ("sans-serif", 24))
-                .margin(12)
-                .x_label_area_size(44)
-                .y_label_area_size(64)
-                .build_cartesian_2d(1.0..max_x, 0.0..max_y)?;
-            chart
-                .configure_mesh()
-                .x_desc("query step")
-                .y_desc("share repeating an earlier query")
-                .draw()?;
-            for (i, (name, points)) in lines.into_iter().enumerate() {
-                let color = PALETTE[i % PALETTE.len()];
-                chart
-                    .draw_series(LineSeries::new(points, color.stroke_width(2)))?
-                    .label(name)
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2))
-                    });
-            }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .draw()?;
-            root.present()?;
-            Ok(())
-        },
+        |svg| line_chart(svg, spec, lines),
     )
 }
 

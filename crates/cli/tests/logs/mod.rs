@@ -76,6 +76,31 @@ pub fn pg_admin(sql: String) -> Result<(), sqlx::Error> {
         })
 }
 
+/// Runs `run` with the URL of a fresh, uniquely named Postgres database (`<prefix>_<pid>_<ns>`)
+/// and drops the database afterwards, also when `run` panics (the panic then goes on).
+/// `None` when Postgres is unreachable outside CI (under CI that is a failure).
+pub fn with_pg_database<T>(prefix: &str, run: impl FnOnce(&str) -> T) -> Option<T> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let name = format!("{prefix}_{}_{nanos}", std::process::id());
+    if let Err(e) = pg_admin(format!("CREATE DATABASE {name}")) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Postgres unreachable under CI: {e}"
+        );
+        eprintln!("note: Postgres at 127.0.0.1:5432 unreachable ({e}); skipping");
+        return None;
+    }
+    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&url)));
+    let _ = pg_admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    match result {
+        Ok(value) => Some(value),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 /// Runs `driftless <args>`; panics with stderr unless it succeeds.
 pub fn driftless(args: &[&str]) -> Output {
     let output = Command::new(crate::BIN)

@@ -9,7 +9,6 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::pg_admin as admin;
 use driftless_querylog::{LogRecord, LogStore, RecordFilter};
 
 fn send(addr: &str, path: &str, headers: &str) -> u16 {
@@ -44,22 +43,7 @@ fn rows(url: &str) -> Vec<LogRecord> {
 
 #[test]
 fn postgres_nul_requests_do_not_poison_the_log() {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let name = format!("driftless_cli_poison_{}_{nanos}", std::process::id());
-    if let Err(e) = admin(format!("CREATE DATABASE {name}")) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Postgres unreachable under CI: {e}"
-        );
-        eprintln!("note: Postgres at 127.0.0.1:5432 unreachable ({e}); skipping");
-        return;
-    }
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    let result = std::panic::catch_unwind(|| run(&url));
-    let _ = admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    result.expect("poison test");
+    super::with_pg_database("driftless_cli_poison", run);
 }
 
 fn run(url: &str) {

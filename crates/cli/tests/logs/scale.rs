@@ -4,7 +4,7 @@
 //! close at their last record), and the report must describe the generated shapes.
 use std::process::{Command, Stdio};
 
-use super::{driftless, pg_admin as admin};
+use super::{driftless, with_pg_database};
 
 const REQUESTS: u64 = 3_000;
 
@@ -90,27 +90,11 @@ fn a_generated_log_streams_through_import_and_analyse_on_both_stores() {
         Some(sessions as usize)
     );
 
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let name = format!("driftless_cli_scale_{}_{nanos}", std::process::id());
-    if let Err(e) = admin(format!("CREATE DATABASE {name}")) {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Postgres unreachable under CI: {e}"
-        );
-        eprintln!("note: Postgres at 127.0.0.1:5432 unreachable ({e}); skipping");
-        return;
-    }
-    let url = format!("postgres://postgres@127.0.0.1:5432/{name}");
-    let result = std::panic::catch_unwind(|| {
-        import_stdin(&url, &jsonl);
-        analyse(&url)
+    let postgres = with_pg_database("driftless_cli_scale", |url| {
+        import_stdin(url, &jsonl);
+        analyse(url)
     });
-    let _ = admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-    assert_eq!(
-        result.expect("postgres run"),
-        report,
-        "Postgres and SQLite disagree"
-    );
+    if let Some(postgres) = postgres {
+        assert_eq!(postgres, report, "Postgres and SQLite disagree");
+    }
 }

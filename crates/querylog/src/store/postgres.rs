@@ -5,8 +5,7 @@ use futures_util::TryStreamExt;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::codec::encode;
-use super::row::{RowValues, raw_row};
+use super::row::{RowValues, bind_filter, raw_row};
 use super::{StoreOptions, redact};
 use crate::error::{QueryLogError, Result};
 use crate::record::{LogRecord, RecordFilter};
@@ -129,12 +128,7 @@ impl PostgresStore {
             .execute(&mut *tx)
             .await?;
         {
-            let mut rows = sqlx::query(SELECT)
-                .bind(filter.since_ms)
-                .bind(filter.until_ms)
-                .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
-                .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
-                .fetch(&mut *tx);
+            let mut rows = bind_filter!(sqlx::query(SELECT), filter).fetch(&mut *tx);
             while let Some(row) = rows.try_next().await? {
                 each(raw_row!(&row).into_record()?)?;
             }
@@ -150,12 +144,7 @@ impl PostgresStore {
         filter: &RecordFilter,
         each: &mut (dyn FnMut(String, String, i64) -> Result<()> + Send),
     ) -> Result<()> {
-        let mut rows = sqlx::query(HINTED)
-            .bind(filter.since_ms)
-            .bind(filter.until_ms)
-            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
-            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
-            .fetch(&self.pool);
+        let mut rows = bind_filter!(sqlx::query(HINTED), filter).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
             use sqlx::Row as _;
             each(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;

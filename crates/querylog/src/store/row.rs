@@ -116,6 +116,25 @@ impl RawRow {
     }
 }
 
+/// Binds a [`crate::RecordFilter`] as the four parameters (since, until, client, endpoint)
+/// every filtered statement of both backends takes. A macro for the same reason as
+/// [`raw_row`]: the two query types share no convenient generic bound.
+macro_rules! bind_filter {
+    ($query:expr, $filter:expr) => {{
+        let filter: &crate::record::RecordFilter = $filter;
+        let encoded = |v: &Option<String>| {
+            v.as_deref()
+                .map(|text| crate::store::codec::encode(text).into_owned())
+        };
+        $query
+            .bind(filter.since_ms)
+            .bind(filter.until_ms)
+            .bind(encoded(&filter.client))
+            .bind(encoded(&filter.endpoint))
+    }};
+}
+pub(crate) use bind_filter;
+
 /// Whether stored JSON text may contain a string escaped by `codec.rs`: the marker starts
 /// with U+FFFF, written either as the character or as a JSON `\uffff` escape.
 fn may_hold_escapes(json: &str) -> bool {

@@ -7,8 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use futures_util::TryStreamExt;
 
 use super::StoreOptions;
-use super::codec::encode;
-use super::row::{RowValues, raw_row};
+use super::row::{RowValues, bind_filter, raw_row};
 use crate::error::{QueryLogError, Result};
 use crate::record::{LogRecord, RecordFilter};
 
@@ -116,12 +115,7 @@ impl SqliteStore {
         filter: &RecordFilter,
         each: &mut (dyn FnMut(LogRecord) -> Result<()> + Send),
     ) -> Result<()> {
-        let mut rows = sqlx::query(SELECT)
-            .bind(filter.since_ms)
-            .bind(filter.until_ms)
-            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
-            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
-            .fetch(&self.pool);
+        let mut rows = bind_filter!(sqlx::query(SELECT), filter).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
             each(raw_row!(&row).into_record()?)?;
         }
@@ -135,12 +129,7 @@ impl SqliteStore {
         filter: &RecordFilter,
         each: &mut (dyn FnMut(String, String, i64) -> Result<()> + Send),
     ) -> Result<()> {
-        let mut rows = sqlx::query(HINTED)
-            .bind(filter.since_ms)
-            .bind(filter.until_ms)
-            .bind(filter.client.as_deref().map(|c| encode(c).into_owned()))
-            .bind(filter.endpoint.as_deref().map(|e| encode(e).into_owned()))
-            .fetch(&self.pool);
+        let mut rows = bind_filter!(sqlx::query(HINTED), filter).fetch(&self.pool);
         while let Some(row) = rows.try_next().await? {
             use sqlx::Row as _;
             each(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
