@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use driftless_index::Snapshot;
-use driftless_ingest::{DenseOptions, Progress, embed_snapshot};
+use driftless_ingest::{DenseOptions, EmbedRun, Progress, embed_snapshot};
 
 use crate::build_cmd::ProviderArg;
 
@@ -30,6 +30,11 @@ pub struct EmbedArgs {
     /// Embedding workers, one session each (default: one per core).
     #[arg(long)]
     pub workers: Option<usize>,
+    /// Continue an interrupted run into the same --out (same snapshot, model and provider):
+    /// the passages it embedded are kept and only the rest are embedded. The vectors are
+    /// the same bytes as an uninterrupted run's.
+    #[arg(long)]
+    pub resume: bool,
     /// Progress output: a bar on a terminal, plain lines otherwise.
     #[arg(long, default_value = "auto", value_parser = ["auto", "lines", "none"])]
     pub progress: String,
@@ -52,10 +57,16 @@ pub fn run(args: &EmbedArgs) -> Result<()> {
         "none" => Progress::Hidden,
         _ => Progress::Auto,
     };
-    let summary = embed_snapshot(&snapshot, &args.out, &options, progress)?;
+    let run = EmbedRun {
+        progress,
+        resume: args.resume,
+        ..EmbedRun::default()
+    };
+    let summary = embed_snapshot(&snapshot, &args.out, &options, &run)?;
     eprintln!(
-        "embedded {} passages of snapshot {} in {:.1} s ({:.1} passages/s, {} truncated) into {} and {}; build with: driftless build --corpus <the same corpus> --vectors {}",
+        "embedded {} passages ({} kept from an interrupted run) of snapshot {} in {:.1} s ({:.1} passages/s, {} truncated) into {} and {}; build with: driftless build --corpus <the same corpus> --vectors {}",
         summary.passages,
+        summary.resumed,
         snapshot.id(),
         summary.seconds,
         summary.passages_per_second,

@@ -9,6 +9,7 @@ mod keys_cmd;
 mod logs_cmd;
 mod mcp_cmd;
 mod quickstart;
+mod quickstart_dense;
 mod replay_cmd;
 mod serve_cmd;
 mod serve_connections;

@@ -7,8 +7,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use driftless_corpus::{DESCRIPTION_FILE, describe as describe_pages, write_description};
-use driftless_index::Snapshot;
 use driftless_ingest::{BuildOptions, DenseOptions, Progress, build};
+
+use crate::quickstart_dense;
 
 /// The corpora quickstart can fetch and build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,7 +42,7 @@ impl CorpusChoice {
 }
 
 /// Arguments of `driftless quickstart`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct QuickstartArgs {
     /// Which corpus to fetch, build and serve. `large` is fetched to <cache>/corpus/large and
     /// built BM25-only (about a minute; embedding its 311k passages in-process would take
@@ -65,7 +66,7 @@ pub struct QuickstartArgs {
     #[arg(long)]
     pub no_dense: bool,
     /// Dense + BM25 over every page of the default corpus instead of the quickstart subset
-    /// (about 63k passages: ~19 min of embedding on 2 cores, see README). With `--corpus
+    /// (about 63k passages, twice the subset's embedding time; see README). With `--corpus
     /// large`: dense + BM25 over the whole large corpus (over 1.5 hours).
     #[arg(long, conflicts_with = "no_dense")]
     pub full: bool,
@@ -74,12 +75,10 @@ pub struct QuickstartArgs {
     pub dense: bool,
 }
 
-/// The pages the default quickstart embeds: the PostgreSQL 15 and Django manuals (30,120
-/// passages). Embedding runs at ~56 passages/s on 2 cores (measured: MiniLM int8, one
-/// single-threaded session per core), so the whole default corpus (63k passages) takes ~19
-/// minutes and PostgreSQL + Python (36,664) took 11 min 43 s, over the ~10 minutes a first
-/// run should take; PostgreSQL + Django is ~9 minutes and still has a judged set (Django's
-/// index) for `driftless eval`. `--full` builds everything, `--no-dense` everything as BM25.
+/// The pages the default quickstart serves with dense and hybrid: the PostgreSQL 15 and
+/// Django manuals (30,120 passages), embedded behind a BM25 snapshot of the same pages that
+/// answers at once. Embedding is the slow part (the README has the measured phase times), so
+/// the whole corpus is `--full`; Django's index keeps a judged set for `driftless eval`.
 pub const QUICKSTART_SUBSET: [&str; 2] = ["postgresql-doc-15/", "python-django-doc/"];
 
 impl QuickstartArgs {
@@ -117,6 +116,23 @@ impl QuickstartArgs {
             (CorpusChoice::Large, true, _) => "large-full",
         };
         self.cache.join("snapshots").join(name)
+    }
+
+    /// The BM25 snapshot served while the dense one builds: the same pages without the
+    /// dense index. Over a whole corpus that is the `--no-dense` snapshot itself.
+    fn first_snapshot_dir(&self) -> PathBuf {
+        if self.include().is_empty() {
+            let bm25 = Self {
+                no_dense: true,
+                full: false,
+                dense: false,
+                ..self.clone()
+            };
+            bm25.snapshot_dir()
+        } else {
+            let name = format!("{}-subset-bm25", self.corpus.name());
+            self.cache.join("snapshots").join(name)
+        }
     }
 }
 
@@ -172,180 +188,145 @@ fn ort_library(models: &Path) -> PathBuf {
     if chosen.is_file() { chosen } else { fetched }
 }
 
-/// Runs the quickstart.
+/// Runs the quickstart. Serving with dense wanted and no dense snapshot yet: a BM25
+/// snapshot of the same pages answers first and the dense one is built behind it
+/// (quickstart_dense.rs). Otherwise (`--no-serve`, `--no-dense`, or a dense snapshot
+/// already built) it builds what is missing, then serves.
 pub fn run(args: &QuickstartArgs) -> Result<()> {
     let name = args.corpus.name();
     let corpus = args.corpus_dir();
-    let snapshot = args.snapshot_dir();
     let fetch_script = corpus_tool(args.corpus.fetch_script_name())?;
-    let status = Command::new("bash")
-        .arg(&fetch_script)
-        .arg(&corpus)
-        .status()
-        .context("cannot run bash for the corpus fetch script")?;
-    if !status.success() {
-        bail!("fetching the {name} corpus failed (see above)");
-    }
+    run_script(
+        &fetch_script,
+        &corpus,
+        &format!("fetching the {name} corpus"),
+    )?;
     describe(&corpus)?;
     let models = models_dest(args);
-    if args.wants_dense() {
-        let script = fetch_script.with_file_name("fetch-model.sh");
-        let status = Command::new("bash")
-            .arg(script)
-            .arg(&models)
-            .status()
-            .context("cannot run bash for the model fetch script")?;
-        if !status.success() {
-            bail!("fetching the model failed (see above)");
-        }
-    }
-    let existing = if args.rebuild {
-        None
-    } else {
-        let open = driftless_index::OpenOptions {
-            ort_library: ort_library(&models),
-            ..crate::serve_cmd::serving_open_options()
-        };
-        Snapshot::open_with(&snapshot, &open).ok()
-    };
-    let usable = match existing {
-        Some(s) => {
-            eprintln!(
-                "quickstart: reusing snapshot {} at {}",
-                s.id(),
-                snapshot.display()
-            );
-            true
-        }
-        None => false,
-    };
-    if !usable {
-        let mut options = BuildOptions::new(&corpus, &snapshot);
-        options.overwrite = true;
-        options.progress = Progress::Auto;
-        options.reader.include = args.include();
-        if args.wants_dense() {
-            options.dense = Some(DenseOptions {
-                model_dir: models.join("all-MiniLM-L6-v2-int8"),
-                ort_library: ort_library(&models),
-                ..DenseOptions::default()
-            });
-        }
-        let summary = build(&options).with_context(|| format!("building the {name} snapshot"))?;
-        crate::build_cmd::print_summary(&summary);
-    }
-    if args.no_serve {
-        return Ok(());
-    }
-    let config = driftless_server::ServerConfig::default();
-    let runtime = crate::serve_cmd::server_runtime(&config)?;
-    // The data directory, as `serve` uses by default: `driftless logs analyse` finds it.
-    let log = crate::serve_cmd::LogSettings {
-        db: Some(crate::data_dir::default_log_db()?.display().to_string()),
-        spill: crate::data_dir::default_spill()?,
-    };
+    let model_script = fetch_script.with_file_name("fetch-model.sh");
     let open = driftless_index::OpenOptions {
         ort_library: ort_library(&models),
         ..crate::serve_cmd::serving_open_options()
     };
+    let model_fetched =
+        models.join("all-MiniLM-L6-v2-int8/model.json").is_file() && open.ort_library.is_file();
+    let dense_ready = !args.rebuild
+        && model_fetched
+        && quickstart_dense::opens(&args.snapshot_dir(), &open).is_some();
+    if args.no_serve || !args.wants_dense() || dense_ready {
+        if args.wants_dense() {
+            run_script(&model_script, &models, "fetching the model")?;
+        }
+        let snapshot = args.snapshot_dir();
+        build_unless_built(
+            args,
+            &snapshot,
+            &open,
+            args.wants_dense().then_some(&models),
+        )?;
+        if args.no_serve {
+            return Ok(());
+        }
+        return serve(args, &snapshot, open, None);
+    }
+    // BM25 first: the same pages, no model, seconds to build.
+    let first = args.first_snapshot_dir();
+    build_unless_built(args, &first, &open, None)?;
+    let plan = quickstart_dense::DensePlan {
+        corpus,
+        include: args.include(),
+        dense_dir: args.snapshot_dir(),
+        embeddings: args.cache.join("embeddings"),
+        model_script,
+        models,
+        open: open.clone(),
+        restart: args.rebuild,
+    };
+    eprintln!(
+        "quickstart: BM25 answers now; the dense snapshot builds behind it (progress: GET /v1/snapshot/build) and replaces it when verified"
+    );
+    let background: crate::serve_cmd::Background =
+        Box::new(move |state| quickstart_dense::spawn(plan, state));
+    serve(args, &first, open, Some(background))
+}
+
+/// Runs a corpus-tools script with `dest`; `what` names it in the error.
+fn run_script(script: &Path, dest: &Path, what: &str) -> Result<()> {
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(dest)
+        .status()
+        .with_context(|| format!("cannot run bash for {}", script.display()))?;
+    if !status.success() {
+        bail!("{what} failed (see above)");
+    }
+    Ok(())
+}
+
+/// Builds `snapshot` (with the model under `models` when given) unless `--rebuild` was not
+/// asked and it already opens.
+fn build_unless_built(
+    args: &QuickstartArgs,
+    snapshot: &Path,
+    open: &driftless_index::OpenOptions,
+    models: Option<&PathBuf>,
+) -> Result<()> {
+    if !args.rebuild
+        && let Some(s) = quickstart_dense::opens(snapshot, open)
+    {
+        eprintln!(
+            "quickstart: reusing snapshot {} at {}",
+            s.id(),
+            snapshot.display()
+        );
+        return Ok(());
+    }
+    let mut options = BuildOptions::new(args.corpus_dir(), snapshot);
+    options.overwrite = true;
+    options.progress = Progress::Auto;
+    options.reader.include = args.include();
+    if let Some(models) = models {
+        options.dense = Some(DenseOptions {
+            model_dir: models.join("all-MiniLM-L6-v2-int8"),
+            ort_library: ort_library(models),
+            ..DenseOptions::default()
+        });
+    }
+    let name = args.corpus.name();
+    let summary = build(&options).with_context(|| format!("building the {name} snapshot"))?;
+    crate::build_cmd::print_summary(&summary);
+    Ok(())
+}
+
+/// Serves `snapshot` the way `serve` does by default (the query log in the data directory,
+/// where `driftless logs analyse` finds it), with `background` started once it answers.
+fn serve(
+    args: &QuickstartArgs,
+    snapshot: &Path,
+    open: driftless_index::OpenOptions,
+    background: Option<crate::serve_cmd::Background>,
+) -> Result<()> {
+    let config = driftless_server::ServerConfig::default();
+    let runtime = crate::serve_cmd::server_runtime(&config)?;
+    let log = crate::serve_cmd::LogSettings {
+        db: Some(crate::data_dir::default_log_db()?.display().to_string()),
+        spill: crate::data_dir::default_spill()?,
+    };
+    let snapshots = crate::serve_cmd::Snapshots {
+        dirs: vec![snapshot.to_path_buf()],
+        open,
+    };
     runtime.block_on(crate::serve_cmd::serve_snapshot(
-        &snapshot,
+        snapshots,
         args.addr,
         config,
         &log,
-        open,
         driftless_server::access::Access::default(),
         driftless_server::ConnectionLimits::default(),
+        background,
     ))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    #[derive(Debug, Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: QuickstartArgs,
-    }
-
-    fn parse(flags: &[&str]) -> Result<QuickstartArgs, clap::Error> {
-        let argv = ["quickstart", "--cache", "/c"].iter().chain(flags);
-        Cli::try_parse_from(argv).map(|c| c.args)
-    }
-
-    /// (corpus dir, snapshot dir, dense, include) of a command line.
-    fn plan(flags: &[&str]) -> (String, String, bool, Vec<String>) {
-        let args = parse(flags).expect("parses");
-        (
-            args.corpus_dir().display().to_string(),
-            args.snapshot_dir().display().to_string(),
-            args.wants_dense(),
-            args.include(),
-        )
-    }
-
-    #[test]
-    fn default_corpus_is_unchanged() {
-        let subset: Vec<String> = QUICKSTART_SUBSET.iter().map(|p| p.to_string()).collect();
-        let dense = ("/c/corpus/default", "/c/snapshots/default", true, subset);
-        assert_eq!(plan(&[]), plan(&["--corpus", "default"]));
-        let (corpus, snapshot, wants_dense, include) = plan(&[]);
-        assert_eq!(
-            (corpus.as_str(), snapshot.as_str(), wants_dense, include),
-            dense
-        );
-        assert_eq!(
-            plan(&["--no-dense"]),
-            (
-                "/c/corpus/default".into(),
-                "/c/snapshots/default-bm25".into(),
-                false,
-                vec![]
-            )
-        );
-        assert_eq!(
-            plan(&["--full"]),
-            (
-                "/c/corpus/default".into(),
-                "/c/snapshots/default-full".into(),
-                true,
-                vec![]
-            )
-        );
-    }
-
-    #[test]
-    fn large_corpus_is_bm25_unless_full() {
-        let bm25 = (
-            "/c/corpus/large".to_string(),
-            "/c/snapshots/large-bm25".to_string(),
-            false,
-            Vec::<String>::new(),
-        );
-        assert_eq!(plan(&["--corpus", "large"]), bm25);
-        assert_eq!(plan(&["--corpus", "large", "--no-dense"]), bm25);
-        let full = (
-            "/c/corpus/large".to_string(),
-            "/c/snapshots/large-full".to_string(),
-            true,
-            Vec::<String>::new(),
-        );
-        assert_eq!(plan(&["--corpus", "large", "--full"]), full);
-        assert_eq!(plan(&["--corpus", "large", "--dense"]), full);
-        assert_eq!(
-            CorpusChoice::Large.fetch_script_name(),
-            "fetch-large-corpus.sh"
-        );
-    }
-
-    #[test]
-    fn unknown_corpora_and_conflicts_are_refused() {
-        let err = parse(&["--corpus", "huge"]).expect_err("refused");
-        assert_eq!(err.kind(), clap::error::ErrorKind::InvalidValue);
-        assert!(err.to_string().contains("large"), "{err}");
-        let err = parse(&["--corpus", "large", "--full", "--no-dense"]).expect_err("refused");
-        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
-    }
-}
+#[path = "quickstart_tests.rs"]
+mod tests;

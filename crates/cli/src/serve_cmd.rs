@@ -1,6 +1,6 @@
 //! `driftless serve` and `driftless search`.
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -13,9 +13,11 @@ use driftless_server::{AppState, ConnectionLimits, ServerConfig, app, serve_with
 /// Arguments of `driftless serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Snapshot directory (from `driftless build`).
-    #[arg(long)]
-    pub snapshot: PathBuf,
+    /// Snapshot directory (from `driftless build`). Repeat it to serve several snapshots
+    /// side by side: the first is the default, the others answer requests pinned to their
+    /// id (`x-snapshot-id` header or `snapshot=` parameter; `GET /v1/snapshots` lists them).
+    #[arg(long, required = true)]
+    pub snapshot: Vec<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "DRIFTLESS_ADDR")]
     pub addr: SocketAddr,
@@ -124,7 +126,7 @@ impl ServeArgs {
     }
 }
 
-/// Binds, answers /health at once, verifies the snapshot, then serves until SIGINT/SIGTERM.
+/// Binds, answers /health at once, verifies the snapshots, then serves until SIGINT/SIGTERM.
 /// A snapshot that fails verification stops the process with the reason.
 pub fn run(args: &ServeArgs) -> Result<()> {
     let config = args.server_config();
@@ -133,16 +135,23 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     let access = args
         .access()?
         .with_mcp_origins(args.connections.mcp_origins()?);
+    let snapshots = Snapshots {
+        dirs: args.snapshot.clone(),
+        open: serving_open_options(),
+    };
     runtime.block_on(serve_snapshot(
-        &args.snapshot,
+        snapshots,
         args.addr,
         config,
         &log,
-        serving_open_options(),
         access,
         args.connections.limits(),
+        None,
     ))
 }
+
+/// Work started once the server answers from its first snapshot (quickstart's dense build).
+pub type Background = Box<dyn FnOnce(AppState) + Send>;
 
 /// The runtime of a server with `config`'s CPU pool.
 ///
@@ -169,14 +178,24 @@ pub fn serving_open_options() -> driftless_index::OpenOptions {
     }
 }
 
+/// The snapshot directories a server answers from (the first the default) and how it opens
+/// them.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    /// Snapshot directories, the default first.
+    pub dirs: Vec<PathBuf>,
+    /// Open options (the ONNX Runtime library, verification).
+    pub open: driftless_index::OpenOptions,
+}
+
 pub async fn serve_snapshot(
-    snapshot: &Path,
+    snapshots: Snapshots,
     addr: SocketAddr,
     config: ServerConfig,
     log: &LogSettings,
-    open: driftless_index::OpenOptions,
     access: Access,
     limits: ConnectionLimits,
+    background: Option<Background>,
 ) -> Result<()> {
     let mut state = AppState::new(&config).with_access(access);
     reload_keys_on_sighup(state.clone());
@@ -224,25 +243,44 @@ pub async fn serve_snapshot(
         shutdown,
         limits,
     ));
-    tracing::info!(%local, snapshot = %snapshot.display(), "listening; verifying snapshot");
-    if let Err(error) = state.load_snapshot_with(snapshot.to_path_buf(), open).await {
+    let shown: Vec<String> = snapshots
+        .dirs
+        .iter()
+        .map(|s| s.display().to_string())
+        .collect();
+    let shown = shown.join(", ");
+    tracing::info!(%local, snapshot = %shown, "listening; verifying snapshot");
+    if let Err(error) = state
+        .load_snapshots_with(snapshots.dirs, snapshots.open)
+        .await
+    {
         let _ = stop_tx.send(());
         let _ = server.await;
-        return Err(anyhow::anyhow!(
-            "refusing to serve {}: {error}",
-            snapshot.display()
-        ));
+        return Err(anyhow::anyhow!("refusing to serve {shown}: {error}"));
     }
-    if let Ok(loaded) = state.snapshot() {
+    let served = state.snapshots();
+    for (i, loaded) in served.iter().enumerate() {
         tracing::info!(
             snapshot_id = loaded.id(),
             documents = loaded.manifest().counts.documents,
+            default = i == 0,
             "ready"
         );
+    }
+    if let Some(default) = served.first() {
+        let others: Vec<&str> = served[1..].iter().map(|s| s.id()).collect();
+        let pinned = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (and {} for requests pinned to them)", others.join(", "))
+        };
         eprintln!(
-            "driftless: serving snapshot {} on http://{local} (try: curl 'http://{local}/v1/search?q=create+index+concurrently'){log_line}",
-            loaded.id()
+            "driftless: serving snapshot {}{pinned} on http://{local} (try: curl 'http://{local}/v1/search?q=create+index+concurrently'){log_line}",
+            default.id()
         );
+    }
+    if let Some(start) = background {
+        start(state.clone());
     }
     let served = server
         .await

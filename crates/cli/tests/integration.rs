@@ -45,9 +45,20 @@ fn build(corpus: &Path, out: &Path) {
 
 /// Starts `serve` on port 0 and returns the child and the address it printed.
 fn serve(snapshot: &Path, log_db: &Path) -> (Child, String, BufReader<std::process::ChildStderr>) {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--snapshot"])
-        .arg(snapshot)
+    serve_all(&[snapshot], log_db)
+}
+
+/// `serve` of several snapshots (the first the default).
+fn serve_all(
+    snapshots: &[&Path],
+    log_db: &Path,
+) -> (Child, String, BufReader<std::process::ChildStderr>) {
+    let mut command = Command::new(BIN);
+    command.args(["serve", "--addr", "127.0.0.1:0"]);
+    for snapshot in snapshots {
+        command.arg("--snapshot").arg(snapshot);
+    }
+    let mut child = command
         .arg("--log-db")
         .arg(log_db)
         .arg("--log-spill")
@@ -90,6 +101,21 @@ fn get(addr: &str, path: &str) -> (u16, String, String) {
         .and_then(|s| s.parse().ok())
         .expect("status");
     (status, head.to_lowercase(), body.to_string())
+}
+
+/// Every record of the SQLite query log at `log_db`.
+fn read_log(log_db: &Path) -> Vec<driftless_querylog::LogRecord> {
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let store = driftless_querylog::LogStore::connect(&log_db.display().to_string())
+                .await
+                .expect("log store");
+            store
+                .read_all(&driftless_querylog::RecordFilter::default())
+                .await
+                .expect("read log")
+        })
 }
 
 #[test]
@@ -139,17 +165,7 @@ fn build_serve_answer_and_stop_on_sigterm() {
 
     // SIGTERM flushed the query log: both searches and the fetch are stored (the request
     // rejected while decoding never reached the engine and is not a logged answer).
-    let records = tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(async {
-            let store = driftless_querylog::LogStore::connect(&log_db.display().to_string())
-                .await
-                .expect("log store");
-            store
-                .read_all(&driftless_querylog::RecordFilter::default())
-                .await
-                .expect("read log")
-        });
+    let records = read_log(&log_db);
     let endpoints: Vec<&str> = records.iter().map(|r| r.endpoint.as_str()).collect();
     assert_eq!(
         endpoints,
@@ -197,5 +213,74 @@ fn a_damaged_snapshot_is_refused_with_the_file_named() {
     assert!(
         stderr.contains(&victim) && stderr.contains("refusing"),
         "{stderr}"
+    );
+}
+
+/// Issue 19: two snapshots in one server, the second reached by pinning its id; a pin the
+/// server does not hold is a 409 naming both; the log records which snapshot answered.
+#[test]
+fn two_snapshots_side_by_side_answer_their_pins() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+    build(&corpus(dir.path()), &first);
+    let other = dir.path().join("other.jsonl");
+    std::fs::write(
+        &other,
+        concat!(
+            r#"{"id":"pg-createindex","url":"https://www.postgresql.org/docs/16/sql-createindex.html","title":"CREATE INDEX","text":"CREATE INDEX builds an index, CONCURRENTLY too."}"#,
+            "\n",
+            r#"{"id":"pg-vacuum","url":"https://www.postgresql.org/docs/16/sql-vacuum.html","title":"VACUUM","text":"VACUUM reclaims space."}"#,
+        ),
+    )
+    .expect("write corpus");
+    build(&other, &second);
+    let log_db = dir.path().join("log.sqlite");
+    let (mut child, addr, _stderr) = serve_all(&[&first, &second], &log_db);
+    let id = |path: &str| -> String {
+        let (status, _, body) = get(&addr, path);
+        assert_eq!(status, 200, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+        json["snapshot"].as_str().expect("snapshot").to_owned()
+    };
+    let (status, _, listed) = get(&addr, "/v1/snapshots");
+    assert_eq!(status, 200);
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("json");
+    let ids: Vec<&str> = listed["snapshots"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(id("/v1/search?q=vacuum"), ids[0], "unpinned: the default");
+    assert_eq!(
+        id(&format!("/v1/search?q=vacuum&snapshot={}", ids[1])),
+        ids[1]
+    );
+    let (status, _, body) = get(
+        &addr,
+        &format!("/v1/fetch?doc_id=pg-vacuum&snapshot={}", ids[1]),
+    );
+    assert_eq!(status, 200);
+    assert!(body.contains("docs/16"), "{body}");
+    let (status, _, body) = get(&addr, "/v1/search?q=vacuum&snapshot=ffffffffffffffff");
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.contains("snapshot_mismatch") && body.contains(ids[1]),
+        "{body}"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let records = read_log(&log_db);
+    let answered: Vec<(&str, u16)> = records
+        .iter()
+        .map(|r| (r.snapshot_id.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        answered[..3],
+        [(ids[0], 200), (ids[1], 200), (ids[1], 200)],
+        "{records:?}"
     );
 }

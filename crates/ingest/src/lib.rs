@@ -11,6 +11,7 @@
 
 mod collect;
 mod dense;
+mod embed_resume;
 mod embed_snapshot;
 mod finalize;
 mod ivf_build;
@@ -37,7 +38,9 @@ pub use dense::{AnnChoice, DenseOptions};
 /// Where a dense build embeds its passages (`DenseOptions::provider`).
 pub use driftless_embed::Provider as EmbedProvider;
 pub use driftless_index::ivf::IvfCodes;
-pub use embed_snapshot::{EmbedSummary, embed_snapshot};
+pub use embed_snapshot::{
+    DEFAULT_EMBED_BATCH, EmbedObserver, EmbedRun, EmbedSummary, embed_snapshot,
+};
 pub use ivf_build::DEFAULT_RESCORE;
 pub use ivf_build::{default_lists as default_ivf_lists, default_probe as default_ivf_probe};
 pub use progress::{Phase, Progress};
@@ -163,6 +166,14 @@ pub enum IngestError {
     /// The fresh snapshot would not open.
     #[error("the new snapshot does not open: {0}")]
     Verify(#[from] driftless_index::OpenError),
+    /// An embedding run was told to stop; its rows so far are kept for a resumed run.
+    #[error("embedding stopped after {done} of {total} passages; run it again to resume")]
+    Stopped {
+        /// Passages embedded and kept.
+        done: u64,
+        /// Passages in the snapshot.
+        total: u64,
+    },
     /// File system error.
     #[error("I/O error on {path}: {source}")]
     Io {

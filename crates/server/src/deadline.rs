@@ -72,9 +72,10 @@ impl Budget {
         }
     }
 
-    /// Runs `future` with this budget in force (for tasks spawned per item).
+    /// Runs `future` with this budget in force (for tasks spawned per item). Spawned tasks
+    /// inherit no task-local, so the request's snapshot pin (pin.rs) travels along too.
     pub fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
-        BUDGET.scope(self, future)
+        BUDGET.scope(self, crate::pin::scope(crate::pin::current(), future))
     }
 
     /// Time left, zero once past.

@@ -29,13 +29,17 @@ mod log_capture;
 pub mod mcp;
 mod metrics;
 mod openapi;
+mod pin;
 mod probe_routes;
 mod query_string;
 mod request_id;
 mod request_params;
+mod served;
 mod server_timing;
 mod service;
 mod service_many;
+mod snapshot_build;
+mod snapshots_route;
 mod state;
 mod v1_routes;
 
@@ -58,6 +62,7 @@ pub use json_body::MAX_BODY_BYTES;
 pub use log_capture::{LogContext, X_CLIENT_ID, X_SESSION_ID, X_STEP};
 pub use metrics::Metrics;
 pub use openapi::{openapi, openapi_yaml};
+pub use pin::{SNAPSHOT_PARAM, X_SNAPSHOT_ID};
 pub use probe_routes::{HealthStatus, ReadyStatus};
 pub use query_string::{DecodeError, QueryParams, decode as decode_query_string};
 pub use request_id::{MAX_REQUEST_ID_LEN, X_REQUEST_ID};
@@ -67,6 +72,8 @@ pub use request_params::{
 };
 pub use server_timing::SERVER_TIMING;
 pub use service::Answer;
+pub use snapshot_build::{BuildBoard, BuildState, BuildStatus, BuildStatusBody};
+pub use snapshots_route::{ServedSnapshot, SnapshotList};
 pub use state::{AppState, DEFAULT_MAX_EXACT_SCAN, ServerConfig};
 
 /// The router with every route and middleware.
@@ -86,6 +93,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(engine_routes)
         .route("/v1/snapshot", get(v1_routes::snapshot))
+        .route("/v1/snapshot/build", get(snapshot_build::build_status))
+        .route("/v1/snapshots", get(snapshots_route::snapshots))
         .route("/health", get(probe_routes::health))
         .route("/ready", get(probe_routes::ready))
         .route("/openapi.yaml", get(probe_routes::openapi_document))
@@ -97,6 +106,8 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(probe_routes::method_not_allowed)
         .fallback(probe_routes::not_found)
         .with_state(state.clone())
+        // The snapshot pin, innermost: a malformed one is a 400 that still costs no budget.
+        .layer(middleware::from_fn(pin::pin))
         // Router-level layers run after routing, so both see the route template.
         // Inside access: a refused caller costs no budget; the deadline starts here.
         .layer(middleware::from_fn_with_state(

@@ -15,6 +15,8 @@ use driftless_api::{
 use utoipa::{Modify, OpenApi};
 
 use crate::probe_routes::{HealthStatus, ReadyStatus};
+use crate::snapshot_build::{BuildState, BuildStatus, BuildStatusBody};
+use crate::snapshots_route::{ServedSnapshot, SnapshotList};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +32,8 @@ use crate::probe_routes::{HealthStatus, ReadyStatus};
         crate::v1_routes::fetch,
         crate::v1_routes::term_stats,
         crate::v1_routes::snapshot,
+        crate::snapshot_build::build_status,
+        crate::snapshots_route::snapshots,
         crate::probe_routes::health,
         crate::probe_routes::ready,
         crate::probe_routes::openapi_document,
@@ -44,11 +48,12 @@ use crate::probe_routes::{HealthStatus, ReadyStatus};
         SearchRequest, SearchResponse, Hit, Mode, Unit, Highlight, FetchRequest, FetchResponse,
         TermStatsResponse, TermStat, Manifest, SnapshotCounts, BuildConfig, FileChecksum,
         CanaryRecord, ErrorBody, ErrorDetail, HealthStatus, ReadyStatus,
+        BuildStatusBody, BuildStatus, BuildState, SnapshotList, ServedSnapshot,
         BatchSearchRequest, BatchSearchResponse, BatchItem, RetrieveRequest, RetrieveResponse,
         RetrieveItem, RetrievedDocument, ScoredDocument, SearxngResponse, SearxngResult,
         TavilyRequest, TavilyResponse, TavilyResult, TavilyOption,
     )),
-    modifiers(&DeadlineHeader),
+    modifiers(&DeadlineHeader, &SnapshotPin),
     tags(
         (name = "search", description = "Ranked retrieval over the snapshot."),
         (name = "fetch", description = "Document text by id or URL."),
@@ -103,6 +108,72 @@ impl Modify for DeadlineHeader {
                     .parameters
                     .get_or_insert_with(Vec::new)
                     .push(header.clone().into());
+            }
+        }
+    }
+}
+
+/// Adds the optional snapshot pin (pin.rs) to every operation that reads a snapshot: the
+/// `x-snapshot-id` header, the `snapshot` query parameter and their 409.
+struct SnapshotPin;
+
+impl Modify for SnapshotPin {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::Required;
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        let id = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^[A-Za-z0-9_-]{1,64}$"))
+            .build();
+        let describe = "Require this snapshot id (as in every body's `snapshot`; `GET /v1/snapshots` \
+             lists those served): answered from it, or 409 `snapshot_mismatch` naming the served \
+             ones. Header and parameter may both be given if they agree. Default: the server's \
+             default snapshot.";
+        let parameter = |name: &str, place: ParameterIn| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(place)
+                .required(Required::False)
+                .description(Some(describe))
+                .schema(Some(id.clone()))
+                .build()
+        };
+        let header = parameter(crate::pin::X_SNAPSHOT_ID.as_str(), ParameterIn::Header);
+        let query = parameter(crate::pin::SNAPSHOT_PARAM, ParameterIn::Query);
+        let conflict = ResponseBuilder::new()
+            .description("The pinned snapshot is not served here (`snapshot_mismatch`).")
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "ErrorBody",
+                    ))))
+                    .build(),
+            )
+            .build();
+        let pinned = [
+            "/v1/search",
+            "/v1/fetch",
+            "/v1/stats/terms",
+            "/v1/search/batch",
+            "/v1/snapshot",
+            "/retrieve",
+            "/search",
+        ];
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !pinned.contains(&path.as_str()) {
+                continue;
+            }
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                parameters.push(query.clone().into());
+                parameters.push(header.clone().into());
+                operation
+                    .responses
+                    .responses
+                    .insert("409".into(), conflict.clone().into());
             }
         }
     }

@@ -99,6 +99,10 @@ impl QueryParams {
         let pairs = decode(raw.unwrap_or(""))
             .map_err(|error| ApiError::bad_request("invalid_encoding", error.to_string()))?;
         for (index, (name, _)) in pairs.iter().enumerate() {
+            // Every route takes the snapshot pin; pin.rs reads and checks it.
+            if name == crate::pin::SNAPSHOT_PARAM {
+                continue;
+            }
             if !accepted.contains(&name.as_str()) {
                 return Err(ApiError::bad_request(
                     "unknown_parameter",

@@ -1,10 +1,7 @@
-//! Shared server state: the snapshot (once loaded) and the CPU pool.
-//!
-//! The snapshot sits in a `OnceLock` so the server can bind and answer `/health` while a large
-//! snapshot is still being verified: orchestrators then see a live process that is not yet
-//! ready, instead of a port that refuses connections.
+//! Shared server state: the snapshots (once loaded; served.rs), the CPU pool, the query-log
+//! capture, metrics and access policy.
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use driftless_index::{OpenError, OpenOptions, Snapshot};
@@ -15,6 +12,8 @@ use crate::access::Access;
 use crate::cpu_pool::CpuPool;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::served::SnapshotSlot;
+use crate::snapshot_build::BuildBoard;
 
 /// Tuning of the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,17 +71,11 @@ impl Default for ServerConfig {
     }
 }
 
-/// What became of the snapshot: set once, never replaced.
-#[derive(Debug)]
-enum Loaded {
-    Ready(Arc<Snapshot>),
-    Failed(String),
-}
-
 /// State shared by every handler; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    snapshot: Arc<OnceLock<Loaded>>,
+    snapshot: Arc<SnapshotSlot>,
+    build: Arc<BuildBoard>,
     pool: CpuPool,
     capture: Option<CaptureHandle>,
     request_timeout: Duration,
@@ -96,7 +89,8 @@ impl AppState {
     /// [`AppState::set_snapshot`] or [`AppState::load_snapshot`] succeeds.
     pub fn new(config: &ServerConfig) -> Self {
         Self {
-            snapshot: Arc::new(OnceLock::new()),
+            snapshot: Arc::new(SnapshotSlot::new()),
+            build: Arc::new(BuildBoard::default()),
             pool: CpuPool::new(
                 config.cpu_workers,
                 config.queue_capacity,
@@ -153,22 +147,39 @@ impl AppState {
     /// State serving an already opened snapshot.
     pub fn with_snapshot(snapshot: Snapshot, config: &ServerConfig) -> Self {
         let state = Self::new(config);
-        // A fresh OnceLock is empty, so this cannot be refused.
-        let _ = state.snapshot.set(Loaded::Ready(Arc::new(snapshot)));
+        state.set_snapshot(snapshot);
         state
     }
 
-    /// Installs the snapshot; `false` if one was already installed (or loading failed), in
-    /// which case `snapshot` is dropped: a running server never swaps snapshots, since its
-    /// bodies name one snapshot id.
+    /// Installs the first snapshot; `false` if one was already installed (or loading
+    /// failed), in which case `snapshot` is dropped. Replacing a served snapshot is
+    /// [`AppState::switch_snapshot`].
     pub fn set_snapshot(&self, snapshot: Snapshot) -> bool {
-        self.snapshot.set(Loaded::Ready(Arc::new(snapshot))).is_ok()
+        self.snapshot.install(vec![Arc::new(snapshot)])
+    }
+
+    /// Serves `snapshot` by default from now on and returns the default it replaces (`None`
+    /// if none was served). Requests already running finish on the snapshot they started
+    /// with; every body names its snapshot id, so clients see which one answered; requests
+    /// pinned to the replaced snapshot keep getting it.
+    pub fn switch_snapshot(&self, snapshot: Snapshot) -> Option<Arc<Snapshot>> {
+        let new = Arc::new(snapshot);
+        let to = new.id().to_owned();
+        let old = self.snapshot.switch(new);
+        tracing::info!(from = old.as_ref().map(|s| s.id()), %to, "switched snapshot");
+        old
+    }
+
+    /// The background build behind the served snapshot (`GET /v1/snapshot/build`).
+    pub fn build_board(&self) -> &BuildBoard {
+        &self.build
     }
 
     /// Opens and verifies the snapshot at `dir` on the blocking pool, then installs it.
     /// On failure `/ready` reports the error until the process exits.
     pub async fn load_snapshot(&self, dir: PathBuf) -> Result<(), OpenError> {
-        self.load_snapshot_with(dir, OpenOptions::default()).await
+        self.load_snapshots_with(vec![dir], OpenOptions::default())
+            .await
     }
 
     /// [`AppState::load_snapshot`] with explicit open options (e.g. the ONNX Runtime
@@ -178,41 +189,69 @@ impl AppState {
         dir: PathBuf,
         options: OpenOptions,
     ) -> Result<(), OpenError> {
-        let opened = tokio::task::spawn_blocking(move || Snapshot::open_with(&dir, &options)).await;
-        let opened = match opened {
-            Ok(opened) => opened,
-            Err(join_error) => Err(OpenError::Io {
+        self.load_snapshots_with(vec![dir], options).await
+    }
+
+    /// Opens and verifies every snapshot of `dirs` (the first is the default), then
+    /// installs them together: the server is ready once all are. Two directories holding
+    /// the same snapshot id are refused.
+    pub async fn load_snapshots_with(
+        &self,
+        dirs: Vec<PathBuf>,
+        options: OpenOptions,
+    ) -> Result<(), OpenError> {
+        let opened = tokio::task::spawn_blocking(move || open_all(&dirs, &options)).await;
+        let opened = opened.unwrap_or_else(|join_error| {
+            Err(OpenError::Io {
                 path: String::from("<snapshot loader>"),
                 source: std::io::Error::other(join_error.to_string()),
-            }),
-        };
+            })
+        });
         match opened {
-            Ok(snapshot) => {
-                let _ = self.snapshot.set(Loaded::Ready(Arc::new(snapshot)));
+            Ok(snapshots) => {
+                self.snapshot.install(snapshots);
                 Ok(())
             }
             Err(error) => {
-                let _ = self.snapshot.set(Loaded::Failed(error.to_string()));
+                self.snapshot.fail(error.to_string());
                 Err(error)
             }
         }
     }
 
-    /// The snapshot, or 503 while it loads (or after it failed to load).
+    /// The snapshot the request pinned (pin.rs), else the default; 409 for an id not
+    /// served, 503 while loading or after loading failed.
     pub fn snapshot(&self) -> Result<Arc<Snapshot>, ApiError> {
-        match self.snapshot.get() {
-            Some(Loaded::Ready(snapshot)) => Ok(Arc::clone(snapshot)),
-            Some(Loaded::Failed(message)) => Err(ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "snapshot_unavailable",
-                format!("the snapshot failed to load: {message}"),
-            )),
-            None => Err(ApiError::not_ready()),
-        }
+        self.snapshot.get(crate::pin::current().as_deref())
+    }
+
+    /// Every snapshot served, the default first (none while loading).
+    pub fn snapshots(&self) -> Vec<Arc<Snapshot>> {
+        self.snapshot.all()
     }
 
     /// The pool that runs engine calls.
     pub fn pool(&self) -> &CpuPool {
         &self.pool
     }
+}
+
+/// Opens `dirs` in order; the same snapshot id twice is an error naming both directories.
+fn open_all(dirs: &[PathBuf], options: &OpenOptions) -> Result<Vec<Arc<Snapshot>>, OpenError> {
+    let mut opened: Vec<(Arc<Snapshot>, &PathBuf)> = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let snapshot = Snapshot::open_with(dir, options)?;
+        if let Some((_, first)) = opened.iter().find(|(s, _)| s.id() == snapshot.id()) {
+            return Err(OpenError::Io {
+                path: dir.display().to_string(),
+                source: std::io::Error::other(format!(
+                    "holds snapshot {}, which {} holds too; serve each snapshot once",
+                    snapshot.id(),
+                    first.display()
+                )),
+            });
+        }
+        opened.push((Arc::new(snapshot), dir));
+    }
+    Ok(opened.into_iter().map(|(s, _)| s).collect())
 }

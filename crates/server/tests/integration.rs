@@ -17,6 +17,8 @@ mod integration {
     mod mcp_origin;
     mod openapi;
     mod operations;
+    mod pinning;
     mod probes;
     mod search;
+    mod snapshot_switch;
 }

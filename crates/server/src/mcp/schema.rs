@@ -73,6 +73,10 @@ pub struct SearchParams {
     /// ~200-token window; a page may appear several times).
     #[serde(default)]
     pub unit: Option<UnitArg>,
+    /// Require this snapshot (a result's `snapshot` id): an error names the served ones if
+    /// this server does not serve it. Default: the server's default snapshot.
+    #[serde(default)]
+    pub snapshot: Option<String>,
 }
 
 /// Arguments of `fetch`.
@@ -87,6 +91,10 @@ pub struct FetchParams {
     /// Most characters to return, 1 to 1000000 (default 20000).
     #[serde(default)]
     pub max_chars: Option<u64>,
+    /// Require this snapshot (a result's `snapshot` id): an error names the served ones if
+    /// this server does not serve it. Default: the server's default snapshot.
+    #[serde(default)]
+    pub snapshot: Option<String>,
 }
 
 /// Arguments of `get_document` (BrowseComp-Plus's name and argument).
@@ -95,6 +103,10 @@ pub struct FetchParams {
 pub struct GetDocumentParams {
     /// The document id: the `id` of a search result.
     pub docid: String,
+    /// Require this snapshot (a result's `snapshot` id): an error names the served ones if
+    /// this server does not serve it. Default: the server's default snapshot.
+    #[serde(default)]
+    pub snapshot: Option<String>,
 }
 
 /// One ranked result. `id`, `title` and `url` are the deep-research connector's fields.

@@ -60,6 +60,14 @@ fn invalid_argument(message: &str) -> CallToolResult {
     tool_error(&ApiError::bad_request("invalid_parameter", message))
 }
 
+/// The `snapshot` argument, checked: the pin the call runs under (pin.rs).
+fn pin_argument(snapshot: Option<&str>) -> Result<Option<String>, CallToolResult> {
+    snapshot
+        .map(|id| crate::pin::validate(id, "argument `snapshot`"))
+        .transpose()
+        .map_err(|e| tool_error(&e))
+}
+
 /// `id` as a fetch request: a URL-shaped id is looked up as a canonical URL.
 fn fetch_request(id: &str, offset: u64, max_chars: Option<u64>) -> FetchRequest {
     let is_url = id.starts_with("https://") || id.starts_with("http://");
@@ -92,12 +100,14 @@ impl DriftlessMcp {
         if let Some(unit) = params.unit {
             request.unit = unit.into();
         }
+        let pin = pin_argument(params.snapshot.as_deref())?;
         let log = self.log_context(&context).await;
-        let answer = self
-            .state
-            .search_logged(request, &log, SEARCH_ENDPOINT)
-            .await
-            .map_err(|e| tool_error(&e))?;
+        let answer = crate::pin::scope(
+            pin,
+            self.state.search_logged(request, &log, SEARCH_ENDPOINT),
+        )
+        .await
+        .map_err(|e| tool_error(&e))?;
         let body = answer.body;
         Ok(Json(SearchOutput {
             snapshot: body.snapshot,
@@ -124,10 +134,9 @@ impl DriftlessMcp {
             ));
         }
         let request = fetch_request(&params.id, params.offset.unwrap_or(0), params.max_chars);
+        let pin = pin_argument(params.snapshot.as_deref())?;
         let log = self.log_context(&context).await;
-        let answer = self
-            .state
-            .fetch_logged(request, &log, FETCH_ENDPOINT)
+        let answer = crate::pin::scope(pin, self.state.fetch_logged(request, &log, FETCH_ENDPOINT))
             .await
             .map_err(|e| tool_error(&e))?;
         let body = answer.body;
@@ -162,12 +171,15 @@ impl DriftlessMcp {
             ));
         }
         let request = fetch_request(&params.docid, 0, Some(MAX_FETCH_CHARS));
+        let pin = pin_argument(params.snapshot.as_deref())?;
         let log = self.log_context(&context).await;
-        let answer = self
-            .state
-            .fetch_logged(request, &log, GET_DOCUMENT_ENDPOINT)
-            .await
-            .map_err(|e| tool_error(&e))?;
+        let answer = crate::pin::scope(
+            pin,
+            self.state
+                .fetch_logged(request, &log, GET_DOCUMENT_ENDPOINT),
+        )
+        .await
+        .map_err(|e| tool_error(&e))?;
         let body = answer.body;
         Ok(Json(DocumentOutput {
             docid: body.doc_id,

@@ -95,6 +95,18 @@ fn write_page(corpus: &Path, path: &str, url: &str, title: &str, text: &str) {
     std::fs::write(file, html).expect("write a page");
 }
 
+/// The test pages built again with k1 = 1.2 into `dir/k1-1.2`: another snapshot id (and
+/// other scores) over the same pages.
+pub fn k1_variant(dir: &Path) -> PathBuf {
+    let corpus = FIXTURE.snapshot_dir.with_file_name("corpus");
+    let out = dir.join("k1-1.2");
+    let mut options = driftless_ingest::BuildOptions::new(&corpus, &out);
+    options.progress = driftless_ingest::Progress::Hidden;
+    options.bm25_k1 = 1.2;
+    driftless_ingest::build(&options).expect("build the k1 = 1.2 snapshot");
+    out
+}
+
 /// The snapshot opened once; `AppState` is a handle, so every test shares the same snapshot.
 static READY_STATE: LazyLock<AppState> = LazyLock::new(|| {
     let snapshot =

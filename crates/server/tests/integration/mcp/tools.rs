@@ -88,6 +88,11 @@ async fn search_ranks_like_v1_search() {
             ids(&v1["results"], "doc_id")
         );
         assert_eq!(structured["snapshot"], v1["snapshot"]);
+        // Pinned to the snapshot it serves: the same answer.
+        let mut pinned_args = args.clone();
+        pinned_args["snapshot"] = v1["snapshot"].clone();
+        let pinned = server.call("search", pinned_args).await;
+        assert_eq!(pinned["structuredContent"], *structured);
         for (ours, theirs) in structured["results"]
             .as_array()
             .expect("list")
@@ -237,6 +242,21 @@ async fn bad_arguments_are_tool_errors() {
             "unknown field",
         ),
         ("get_document", json!({"docid": "no/such-doc"}), "not_found"),
+        (
+            "search",
+            json!({"query": "release", "snapshot": "0123456789abcdef"}),
+            "snapshot_mismatch",
+        ),
+        (
+            "fetch",
+            json!({"id": "postgres/select", "snapshot": "0123456789abcdef"}),
+            "snapshot_mismatch",
+        ),
+        (
+            "get_document",
+            json!({"docid": "postgres/select", "snapshot": "no spaces"}),
+            "invalid_parameter",
+        ),
     ];
     for (tool, arguments, expected) in cases {
         let text = error_text(&server.call(tool, arguments.clone()).await);
