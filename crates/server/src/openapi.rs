@@ -129,7 +129,7 @@ impl Modify for SnapshotPin {
             .build();
         let describe = "Require this snapshot id (as in every body's `snapshot`; `GET /v1/snapshots` \
              lists those served): answered from it, or 409 `snapshot_mismatch` naming the served \
-             ones. Header and parameter may both be given if they agree. Default: the server's \
+             ones. Header and parameter may both be given; if they differ, 409. Default: the server's \
              default snapshot.";
         let parameter = |name: &str, place: ParameterIn| {
             ParameterBuilder::new()
@@ -143,7 +143,18 @@ impl Modify for SnapshotPin {
         let header = parameter(crate::pin::X_SNAPSHOT_ID.as_str(), ParameterIn::Header);
         let query = parameter(crate::pin::SNAPSHOT_PARAM, ParameterIn::Query);
         let conflict = ResponseBuilder::new()
-            .description("The pinned snapshot is not served here (`snapshot_mismatch`).")
+            .description("The pinned snapshot is not served here, or the header and the parameter pin different ones (`snapshot_mismatch`).")
+            .content(
+                "application/json",
+                utoipa::openapi::ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "ErrorBody",
+                    ))))
+                    .build(),
+            )
+            .build();
+        let malformed = ResponseBuilder::new()
+            .description("A malformed or repeated snapshot pin.")
             .content(
                 "application/json",
                 utoipa::openapi::ContentBuilder::new()
@@ -170,10 +181,11 @@ impl Modify for SnapshotPin {
                 let parameters = operation.parameters.get_or_insert_with(Vec::new);
                 parameters.push(query.clone().into());
                 parameters.push(header.clone().into());
-                operation
-                    .responses
-                    .responses
-                    .insert("409".into(), conflict.clone().into());
+                let responses = &mut operation.responses.responses;
+                responses.insert("409".into(), conflict.clone().into());
+                responses
+                    .entry("400".into())
+                    .or_insert_with(|| malformed.clone().into());
             }
         }
     }

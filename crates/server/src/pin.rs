@@ -7,7 +7,7 @@
 //! [`crate::AppState::snapshot`] gets the pinned snapshot, or 409 `snapshot_mismatch` naming
 //! the snapshots this server serves. Without a pin a request gets the default snapshot.
 use axum::extract::Request;
-use axum::http::HeaderName;
+use axum::http::{HeaderName, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -85,10 +85,12 @@ fn requested(request: &Request) -> Result<Option<String>, ApiError> {
         }
     };
     match (header, param) {
-        (Some(h), Some(p)) if h != p => Err(ApiError::bad_request(
-            "invalid_parameter",
+        // Each is a well-formed pin; no snapshot is both, as with an id not served.
+        (Some(h), Some(p)) if h != p => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "snapshot_mismatch",
             format!(
-                "header `{X_SNAPSHOT_ID}` ({h}) and parameter `{SNAPSHOT_PARAM}` ({p}) name different snapshots; send one"
+                "header `{X_SNAPSHOT_ID}` ({h}) and parameter `{SNAPSHOT_PARAM}` ({p}) require different snapshots, and no snapshot is both; send one"
             ),
         )),
         (header, param) => Ok(header.or(param)),

@@ -163,7 +163,7 @@ async fn each_snapshot_answers_with_its_own_bytes_on_every_route() {
 }
 
 #[tokio::test]
-async fn malformed_or_conflicting_pins_are_400() {
+async fn malformed_pins_are_400_and_conflicting_ones_409() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (state, first, second) = two_snapshots(dir.path()).await;
     let router = app(state);
@@ -179,11 +179,6 @@ async fn malformed_or_conflicting_pins_are_400() {
             None,
             "duplicate_parameter",
         ),
-        (
-            &*format!("/v1/search?q=a&snapshot={first}"),
-            Some(second.as_str()),
-            "invalid_parameter",
-        ),
         ("/v1/search?q=a", Some("not an id"), "invalid_parameter"),
     ] {
         let response = match header {
@@ -196,6 +191,17 @@ async fn malformed_or_conflicting_pins_are_400() {
             "{uri}"
         );
     }
+    // Two well-formed pins that disagree: no snapshot is both, as with an id not served.
+    let both = get_pinned_by_header(
+        router.clone(),
+        &format!("/v1/search?q=a&snapshot={first}"),
+        &second,
+    )
+    .await;
+    assert_eq!(
+        (both.status.as_u16(), both.error_code()),
+        (409, "snapshot_mismatch".to_owned())
+    );
     // The same pin twice, as header and parameter, is fine.
     let agreeing = get_pinned_by_header(
         router,
