@@ -210,20 +210,29 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
     };
     let model_fetched =
         models.join("all-MiniLM-L6-v2-int8/model.json").is_file() && open.ort_library.is_file();
-    let dense_ready = !args.rebuild
-        && model_fetched
-        && quickstart_dense::opens(&args.snapshot_dir(), &open).is_some();
-    if args.no_serve || !args.wants_dense() || dense_ready {
-        if args.wants_dense() {
-            run_script(&model_script, &models, "fetching the model")?;
-        }
+    // Opened (and verified) once here when it exists, not again before serving it.
+    let dense_built = (!args.rebuild && model_fetched && args.wants_dense())
+        .then(|| quickstart_dense::opens(&args.snapshot_dir(), &open))
+        .flatten();
+    if args.no_serve || !args.wants_dense() || dense_built.is_some() {
         let snapshot = args.snapshot_dir();
-        build_unless_built(
-            args,
-            &snapshot,
-            &open,
-            args.wants_dense().then_some(&models),
-        )?;
+        if let Some(built) = dense_built {
+            eprintln!(
+                "quickstart: reusing snapshot {} at {}",
+                built.id(),
+                snapshot.display()
+            );
+        } else {
+            if args.wants_dense() {
+                run_script(&model_script, &models, "fetching the model")?;
+            }
+            build_unless_built(
+                args,
+                &snapshot,
+                &open,
+                args.wants_dense().then_some(&models),
+            )?;
+        }
         if args.no_serve {
             return Ok(());
         }

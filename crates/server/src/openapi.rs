@@ -142,28 +142,21 @@ impl Modify for SnapshotPin {
         };
         let header = parameter(crate::pin::X_SNAPSHOT_ID.as_str(), ParameterIn::Header);
         let query = parameter(crate::pin::SNAPSHOT_PARAM, ParameterIn::Query);
-        let conflict = ResponseBuilder::new()
-            .description("The pinned snapshot is not served here, or the header and the parameter pin different ones (`snapshot_mismatch`).")
-            .content(
-                "application/json",
-                utoipa::openapi::ContentBuilder::new()
-                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                        "ErrorBody",
-                    ))))
-                    .build(),
-            )
-            .build();
-        let malformed = ResponseBuilder::new()
-            .description("A malformed or repeated snapshot pin.")
-            .content(
-                "application/json",
-                utoipa::openapi::ContentBuilder::new()
-                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                        "ErrorBody",
-                    ))))
-                    .build(),
-            )
-            .build();
+        let error = |description: &str| {
+            let body = utoipa::openapi::ContentBuilder::new()
+                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                    "ErrorBody",
+                ))))
+                .build();
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", body)
+                .build()
+        };
+        let conflict = error(
+            "The pinned snapshot is not served here, or the header and the parameter pin different ones (`snapshot_mismatch`).",
+        );
+        let malformed = error("A malformed or repeated snapshot pin.");
         let pinned = [
             "/v1/search",
             "/v1/fetch",

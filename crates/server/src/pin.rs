@@ -69,8 +69,16 @@ fn requested(request: &Request) -> Result<Option<String>, ApiError> {
             Some(validate(text, &format!("header `{X_SNAPSHOT_ID}`"))?)
         }
     };
-    // A query string that does not decode is the route's to report, with its own message.
-    let pairs = decode(request.uri().query().unwrap_or("")).unwrap_or_default();
+    // Most requests carry no pin: decode (and allocate) only when the raw query can name
+    // one; a percent-encoded name needs a `%`. A query string that does not decode is the
+    // route's to report, with its own message.
+    let raw = request.uri().query().unwrap_or("");
+    let may_pin = raw.contains(SNAPSHOT_PARAM) || raw.contains('%');
+    let pairs = if may_pin {
+        decode(raw).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut params = pairs.iter().filter(|(name, _)| name == SNAPSHOT_PARAM);
     let param = match (params.next(), params.next()) {
         (None, _) => None,
