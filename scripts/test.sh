@@ -33,6 +33,9 @@ cargo test --workspace --locked --no-fail-fast -- --test-threads="${DRIFTLESS_TE
 # Real, unmodified client libraries from PyPI (Search-R1's requests code, LangChain's
 # SearxSearchWrapper, tavily-python) against the binary just built: see clients/run.sh.
 bash clients/run.sh
+# Replicas behind HAProxy with one Postgres log, one SIGKILLed and restarted under load:
+# no more than 0.1% failed requests, every answered request logged (scripts/cluster-test.sh).
+bash scripts/cluster-test.sh
 # Schema conformance of the binary just built against the committed openapi.yaml
 # (schemathesis from PyPI, bounded examples, fixed seed): see scripts/schemathesis.sh.
 bash scripts/schemathesis.sh

@@ -11,8 +11,11 @@ mod mcp_cmd;
 mod quickstart;
 mod quickstart_dense;
 mod replay_cmd;
+mod search_cmd;
+mod serve_args;
 mod serve_cmd;
 mod serve_connections;
+mod snapshot_cmd;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -59,7 +62,7 @@ enum Command {
     /// 127.0.0.1:8080.
     Quickstart(quickstart::QuickstartArgs),
     /// Run one search against a snapshot and print the JSON body (no server needed).
-    Search(serve_cmd::SearchArgs),
+    Search(search_cmd::SearchArgs),
     /// Corpus tools.
     Corpus {
         #[command(subcommand)]
@@ -80,6 +83,12 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: keys_cmd::KeysCommand,
+    },
+    /// Snapshot packs: one reproducible file per snapshot, to hand to another lab or
+    /// machine (`pack`, `verify`, `unpack`; `serve --snapshot <pack>` takes one directly).
+    Snapshot {
+        #[command(subcommand)]
+        command: snapshot_cmd::SnapshotCommand,
     },
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
@@ -147,7 +156,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve_cmd::run(&args),
         Command::Mcp(args) => mcp_cmd::run(&args),
         Command::Quickstart(args) => quickstart::run(&args),
-        Command::Search(args) => serve_cmd::search(&args),
+        Command::Search(args) => search_cmd::search(&args),
         Command::Corpus {
             command: CorpusCommand::Describe { dir },
         } => quickstart::describe(&dir),
@@ -161,6 +170,7 @@ fn main() -> std::process::ExitCode {
         Command::Logs { command } => logs_cmd::run(&command),
         Command::Replay(args) => replay_cmd::run(&args),
         Command::Keys { command } => keys_cmd::run(&command),
+        Command::Snapshot { command } => snapshot_cmd::run(&command),
         Command::Openapi => {
             print!("{}", driftless_server::openapi_yaml());
             Ok(())

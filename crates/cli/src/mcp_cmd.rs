@@ -16,7 +16,8 @@ use driftless_server::{AppState, ServerConfig};
 /// Arguments of `driftless mcp`.
 #[derive(Debug, Args)]
 pub struct McpArgs {
-    /// Snapshot directory (from `driftless build`).
+    /// Snapshot directory (from `driftless build`) or pack (`driftless snapshot pack`,
+    /// unpacked once into $DRIFTLESS_PACK_CACHE, default ~/.cache/driftless/packs).
     #[arg(long)]
     pub snapshot: PathBuf,
     /// Query-log store: an SQLite file path or a postgres:// URL. Without it calls are not
@@ -43,7 +44,8 @@ pub fn run(args: &McpArgs) -> Result<()> {
 }
 
 async fn serve(args: &McpArgs) -> Result<()> {
-    let dir = args.snapshot.clone();
+    let dir =
+        crate::serve_cmd::snapshot_dirs(std::slice::from_ref(&args.snapshot), None)?.remove(0);
     let options = crate::serve_cmd::serving_open_options();
     let snapshot = tokio::task::spawn_blocking(move || Snapshot::open_with(&dir, &options))
         .await

@@ -320,6 +320,7 @@ fn serve(
     let log = crate::serve_cmd::LogSettings {
         db: Some(crate::data_dir::default_log_db()?.display().to_string()),
         spill: crate::data_dir::default_spill()?,
+        journal: true,
     };
     let snapshots = crate::serve_cmd::Snapshots {
         dirs: vec![snapshot.to_path_buf()],

@@ -1,130 +1,13 @@
-//! `driftless serve` and `driftless search`.
+//! `driftless serve`: open the snapshots (directories or packs), bind, log, serve.
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::Args;
-use driftless_api::{Highlight, Mode, SearchRequest, Unit};
-use driftless_index::Snapshot;
 use driftless_querylog::{Capture, CaptureConfig, LogStore};
-use driftless_server::access::{API_KEYS_ENV, Access, AccessPolicy, AnonymousAccess, KeysFile};
+use driftless_server::access::Access;
 use driftless_server::{AppState, ConnectionLimits, ServerConfig, app, serve_with_limits};
 
-/// Arguments of `driftless serve`.
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Snapshot directory (from `driftless build`). Repeat it to serve several snapshots
-    /// side by side: the first is the default, the others answer requests pinned to their
-    /// id (`x-snapshot-id` header or `snapshot=` parameter; `GET /v1/snapshots` lists them).
-    #[arg(long, required = true)]
-    pub snapshot: Vec<PathBuf>,
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080", env = "DRIFTLESS_ADDR")]
-    pub addr: SocketAddr,
-    /// Searches computed at once (default: one per core).
-    #[arg(long)]
-    pub workers: Option<usize>,
-    /// Requests that may wait for a worker before the server answers 503: a memory bound
-    /// (default 4,096, or 1,024 per worker on larger machines).
-    #[arg(long)]
-    pub queue: Option<usize>,
-    /// Query-log store: an SQLite file path (created if missing) or a postgres:// URL.
-    /// Default: querylog.sqlite in the data directory ($DRIFTLESS_DATA_DIR, else
-    /// $XDG_DATA_HOME/driftless, else ~/.local/share/driftless), named at start-up.
-    #[arg(long, env = "DRIFTLESS_LOG_DB")]
-    pub log_db: Option<String>,
-    /// Where records go while the store is unreachable (replayed when it is back).
-    /// Default: querylog.spill.jsonl in the data directory.
-    #[arg(long)]
-    pub log_spill: Option<PathBuf>,
-    /// Serve without logging requests.
-    #[arg(long)]
-    pub no_log: bool,
-    /// API keys and quotas (JSON; see `driftless keys add`). Reloaded on SIGHUP. Without it
-    /// every request is admitted, with no quota.
-    #[arg(long, env = "DRIFTLESS_KEYS_FILE")]
-    pub keys: Option<PathBuf>,
-    /// Every request's deadline in milliseconds, from its arrival (a client may ask for less
-    /// with `x-request-timeout-ms`). A request predicted to finish later is refused at once
-    /// with 503 `overloaded` + Retry-After; one still waiting at its deadline gets 503 `timeout`.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
-    pub request_timeout_ms: u64,
-    /// Optional cap, in milliseconds, on the predicted queue wait, below the deadline (an
-    /// operator's latency target). Unset: only the deadline and the queue bound refuse.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600_000))]
-    pub max_queue_wait_ms: Option<u64>,
-    /// Largest dense index (vectors) that `mode=dense_exact` may scan per query; over it
-    /// the mode is refused with a 400 (one exact scan of 10M vectors holds a core for ~1 s).
-    #[arg(long, default_value_t = driftless_server::DEFAULT_MAX_EXACT_SCAN)]
-    pub max_exact_scan: usize,
-    /// Connection timeouts, cap and shutdown grace; `/mcp`'s allowed Hosts and Origins.
-    #[command(flatten)]
-    pub connections: crate::serve_connections::ConnectionArgs,
-}
-
-impl ServeArgs {
-    /// Server tuning from the flags.
-    pub fn server_config(&self) -> ServerConfig {
-        let mut config = self
-            .workers
-            .map(ServerConfig::with_workers)
-            .unwrap_or_default();
-        if let Some(queue) = self.queue {
-            config.queue_capacity = queue;
-        }
-        config.request_timeout = std::time::Duration::from_millis(self.request_timeout_ms);
-        config.max_exact_scan = self.max_exact_scan;
-        config.max_queue_wait = self.max_queue_wait_ms.map(std::time::Duration::from_millis);
-        config
-    }
-
-    /// The access policy: the keys file and `DRIFTLESS_API_KEYS`, or open access.
-    pub fn access(&self) -> Result<Access> {
-        let env = std::env::var(API_KEYS_ENV)
-            .ok()
-            .filter(|v| !v.trim().is_empty());
-        match (&self.keys, env) {
-            (Some(path), env) => Access::from_file(path.clone(), env).map_err(anyhow::Error::msg),
-            (None, Some(env)) => {
-                let file = KeysFile {
-                    anonymous: AnonymousAccess {
-                        allow: false,
-                        quota: None,
-                    },
-                    keys: Vec::new(),
-                };
-                let policy = AccessPolicy::new(file, Some(&env)).map_err(anyhow::Error::msg)?;
-                Ok(Access::with_policy(policy))
-            }
-            (None, None) => Ok(Access::default()),
-        }
-    }
-}
-
-/// Query-log settings of `serve`.
-#[derive(Debug, Clone)]
-pub struct LogSettings {
-    /// Store target, or `None` to serve without logging.
-    pub db: Option<String>,
-    /// Spill file.
-    pub spill: PathBuf,
-}
-
-impl ServeArgs {
-    fn log_settings(&self) -> Result<LogSettings> {
-        let spill = match &self.log_spill {
-            Some(path) => path.clone(),
-            None if self.no_log => PathBuf::new(),
-            None => crate::data_dir::default_spill()?,
-        };
-        let db = match (&self.log_db, self.no_log) {
-            (_, true) => None,
-            (Some(db), false) => Some(db.clone()),
-            (None, false) => Some(crate::data_dir::default_log_db()?.display().to_string()),
-        };
-        Ok(LogSettings { db, spill })
-    }
-}
+pub use crate::serve_args::{LogSettings, ServeArgs};
 
 /// Binds, answers /health at once, verifies the snapshots, then serves until SIGINT/SIGTERM.
 /// A snapshot that fails verification stops the process with the reason.
@@ -136,7 +19,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         .access()?
         .with_mcp_origins(args.connections.mcp_origins()?);
     let snapshots = Snapshots {
-        dirs: args.snapshot.clone(),
+        dirs: snapshot_dirs(&args.snapshot, args.pack_cache.as_deref())?,
         open: serving_open_options(),
     };
     runtime.block_on(serve_snapshot(
@@ -148,6 +31,28 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         args.connections.limits(),
         None,
     ))
+}
+
+/// The directories to serve: each directory as given, each pack unpacked into the cache
+/// (checked entry by entry the first time; reused, and verified on open, afterwards).
+pub fn snapshot_dirs(paths: &[PathBuf], cache: Option<&std::path::Path>) -> Result<Vec<PathBuf>> {
+    let cache = cache.map_or_else(
+        driftless_pack::default_cache_dir,
+        std::path::Path::to_path_buf,
+    );
+    paths
+        .iter()
+        .map(|path| {
+            if !driftless_pack::is_pack(path) {
+                return Ok(path.clone());
+            }
+            let (dir, fresh) = driftless_pack::unpack_cached(path, &cache)
+                .with_context(|| format!("cannot serve the pack {}", path.display()))?;
+            let verb = if fresh { "unpacked" } else { "reusing" };
+            tracing::info!(pack = %path.display(), dir = %dir.display(), "{verb} snapshot pack");
+            Ok(dir)
+        })
+        .collect()
 }
 
 /// Work started once the server answers from its first snapshot (quickstart's dense build).
@@ -209,6 +114,7 @@ pub async fn serve_snapshot(
         })?;
         let config = CaptureConfig {
             spill_path: log.spill.clone(),
+            journal: log.journal,
             ..CaptureConfig::default()
         };
         let size = store.size_bytes().await.unwrap_or(0);
@@ -337,60 +243,4 @@ pub(crate) async fn shutdown_signal() {
         () = ctrl_c => {}
         () = terminate => {}
     }
-}
-
-/// Arguments of `driftless search`.
-#[derive(Debug, Args)]
-pub struct SearchArgs {
-    /// Snapshot directory.
-    #[arg(long)]
-    pub snapshot: PathBuf,
-    /// The query.
-    pub query: String,
-    /// Number of results.
-    #[arg(short, long, default_value_t = 10)]
-    pub k: u32,
-    /// Results to skip.
-    #[arg(long, default_value_t = 0)]
-    pub offset: u32,
-    /// bm25 | dense | dense_exact | hybrid (default: the snapshot's).
-    #[arg(long)]
-    pub mode: Option<String>,
-    /// doc | passage.
-    #[arg(long, default_value = "doc")]
-    pub unit: String,
-    /// BM25 k1 override.
-    #[arg(long)]
-    pub k1: Option<f32>,
-    /// BM25 b override.
-    #[arg(long)]
-    pub b: Option<f32>,
-    /// RRF k override for mode=hybrid.
-    #[arg(long)]
-    pub fusion_k: Option<u32>,
-}
-
-/// Runs one search in-process and prints the body the server would send.
-pub fn search(args: &SearchArgs) -> Result<()> {
-    let snapshot = Snapshot::open(&args.snapshot)?;
-    let request = SearchRequest {
-        q: args.query.clone(),
-        k: args.k,
-        offset: args.offset,
-        mode: args
-            .mode
-            .as_deref()
-            .map(str::parse::<Mode>)
-            .transpose()
-            .map_err(anyhow::Error::msg)?,
-        unit: args.unit.parse::<Unit>().map_err(anyhow::Error::msg)?,
-        k1: args.k1,
-        b: args.b,
-        fusion_k: args.fusion_k,
-        highlight: Highlight::Markdown,
-        explain: false,
-    };
-    let response = snapshot.search(&request)?;
-    println!("{}", serde_json::to_string_pretty(&response)?);
-    Ok(())
 }

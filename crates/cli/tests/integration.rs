@@ -11,6 +11,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 mod embed_vectors;
 mod export_passages;
 mod logs;
+mod packs;
 
 fn corpus(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("c.jsonl");
@@ -53,8 +54,17 @@ fn serve_all(
     snapshots: &[&Path],
     log_db: &Path,
 ) -> (Child, String, BufReader<std::process::ChildStderr>) {
+    serve_with(snapshots, log_db, &[])
+}
+
+/// `serve` of several snapshots with more arguments.
+fn serve_with(
+    snapshots: &[&Path],
+    log_db: &Path,
+    extra: &[&str],
+) -> (Child, String, BufReader<std::process::ChildStderr>) {
     let mut command = Command::new(BIN);
-    command.args(["serve", "--addr", "127.0.0.1:0"]);
+    command.args(["serve", "--addr", "127.0.0.1:0"]).args(extra);
     for snapshot in snapshots {
         command.arg("--snapshot").arg(snapshot);
     }
@@ -86,10 +96,15 @@ fn serve_all(
 }
 
 fn get(addr: &str, path: &str) -> (u16, String, String) {
+    get_with(addr, path, "")
+}
+
+/// A GET with extra header lines (each ending in `\r\n`): status, lower-cased head, body.
+fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
     )
     .expect("send");
     let mut response = String::new();

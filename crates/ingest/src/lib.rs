@@ -22,6 +22,7 @@ mod pass;
 mod progress;
 mod row_file;
 mod rss;
+mod segment_name;
 mod spill;
 mod spool;
 mod vectors;

@@ -13,6 +13,7 @@ use tantivy::{Index, IndexWriter, ReloadPolicy};
 use crate::collect::Spilled;
 use crate::merge::Outcome;
 use crate::pass::{Targets, pass, pass_parallel};
+use crate::segment_name::name_segments_by_content;
 use crate::spool::{Spool, SpoolWriter};
 use crate::{BuildOptions, IngestError, io_error};
 
@@ -75,6 +76,7 @@ fn seal(index: &Index, mut writer: IndexWriter, ord: Field) -> Result<(), Ingest
     writer.wait_merging_threads()?;
     let writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
     writer.garbage_collect_files().wait()?;
+    // Joined (not only dropped) so the writer's lock is gone before the segments are renamed.
     writer.wait_merging_threads()?;
     Ok(())
 }
@@ -120,6 +122,10 @@ pub(crate) fn write_indexes(
     };
     seal(&docs_index, docs_writer, doc_schema().1.ord)?;
     seal(&passages_index, passages_writer, passage_schema().1.ord)?;
+    // Closed before renaming: the segment files then carry names derived from their bytes.
+    drop((docs_index, passages_index));
+    name_segments_by_content(&root.join(DOCS_DIR))?;
+    name_segments_by_content(&root.join(PASSAGES_DIR))?;
     let spool = match spool {
         Some(spool) => Some(spool.finish()?),
         None => None,

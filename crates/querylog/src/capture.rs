@@ -5,15 +5,17 @@
 //! rejected file when the store refuses that record as data (see `rejected.rs`) or — only if
 //! even those files fail — counted as dropped and logged as an error.
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::Serialize;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+pub(crate) use crate::capture_stats::Counters;
+pub use crate::capture_stats::{CaptureStats, ShutdownReport};
 use crate::error::{QueryLogError, Result};
+use crate::journal::{Journal, read_segment};
 use crate::record::LogRecord;
 use crate::rejected::{Rejected, rejected_path_for};
 use crate::spill::Spill;
@@ -36,6 +38,10 @@ pub struct CaptureConfig {
     pub spill_path: PathBuf,
     /// How often the writer retries the spill file against the store (default 1 s).
     pub replay_interval: Duration,
+    /// Journal every record to `<spill_path>.journal.<n>` before queueing it (one
+    /// `write(2)`), so a killed process loses no answered request (see `journal.rs`).
+    /// Default on.
+    pub journal: bool,
 }
 
 impl Default for CaptureConfig {
@@ -46,71 +52,7 @@ impl Default for CaptureConfig {
             flush_interval: Duration::from_millis(200),
             spill_path: PathBuf::from("driftless-querylog.spill.jsonl"),
             replay_interval: Duration::from_secs(1),
-        }
-    }
-}
-
-/// Counters of a capture, all monotonic since `Capture::start`.
-///
-/// At rest (after `shutdown` with a healthy store), every recorded record was written,
-/// spilled, rejected or dropped, and every spilled one was later replayed or rejected (plus
-/// any records of a previous process's spill file).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct CaptureStats {
-    /// Records handed to `record`.
-    pub recorded: u64,
-    /// Records the writer stored straight from the channel.
-    pub written: u64,
-    /// Records appended to the spill file (channel full, store failing, or after shutdown).
-    pub spilled: u64,
-    /// Spilled records later stored by replay.
-    pub replayed: u64,
-    /// Records the store refused as data (a value or size it cannot hold), live or during
-    /// replay; each is a line of the rejected file with the store's reason.
-    pub rejected: u64,
-    /// Records lost: the spill file itself failed, or a spilled line was unreadable. Should
-    /// stay 0; every increment is also logged at `error` level.
-    pub dropped: u64,
-    /// Of `written + replayed`, records the store already held (same `request_id`).
-    pub duplicates: u64,
-}
-
-/// What `shutdown` leaves behind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct ShutdownReport {
-    /// Final counters.
-    pub stats: CaptureStats,
-    /// Records still in the spill files because the store was down at shutdown; the next
-    /// `Capture::start` with the same `spill_path` replays them.
-    pub pending_spill: u64,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Counters {
-    pub(crate) recorded: AtomicU64,
-    pub(crate) written: AtomicU64,
-    pub(crate) spilled: AtomicU64,
-    pub(crate) replayed: AtomicU64,
-    pub(crate) rejected: AtomicU64,
-    pub(crate) dropped: AtomicU64,
-    pub(crate) duplicates: AtomicU64,
-}
-
-impl Counters {
-    pub(crate) fn add(counter: &AtomicU64, n: usize) {
-        counter.fetch_add(n as u64, Ordering::Relaxed);
-    }
-
-    fn snapshot(&self) -> CaptureStats {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        CaptureStats {
-            recorded: get(&self.recorded),
-            written: get(&self.written),
-            spilled: get(&self.spilled),
-            replayed: get(&self.replayed),
-            rejected: get(&self.rejected),
-            dropped: get(&self.dropped),
-            duplicates: get(&self.duplicates),
+            journal: true,
         }
     }
 }
@@ -124,6 +66,8 @@ pub(crate) struct Shared {
     /// Set while the store rejects writes: `record` then spills directly instead of
     /// queueing records for a writer that would only spill them after a timeout.
     pub(crate) failing: AtomicBool,
+    /// The crash journal, when on.
+    pub(crate) journal: Option<Journal>,
 }
 
 impl Shared {
@@ -196,12 +140,23 @@ impl Capture {
         })?;
         let (tx, rx) = mpsc::channel(config.channel_capacity);
         let (stop_tx, stop_rx) = watch::channel(false);
+        let spill = Spill::open(config.spill_path.clone())
+            .map_err(|e| QueryLogError::io(config.spill_path.clone(), e))?;
+        let counters = Counters::default();
+        let journal = if config.journal {
+            let (journal, leftovers) = Journal::open(&config.spill_path)
+                .map_err(|e| QueryLogError::io(config.spill_path.clone(), e))?;
+            recover(&leftovers, &spill, &counters)?;
+            Some(journal)
+        } else {
+            None
+        };
         let shared = Arc::new(Shared {
-            counters: Counters::default(),
-            spill: Spill::open(config.spill_path.clone())
-                .map_err(|e| QueryLogError::io(config.spill_path.clone(), e))?,
+            counters,
+            spill,
             rejected: Rejected::new(rejected_path_for(&config.spill_path)),
             failing: AtomicBool::new(false),
+            journal,
         });
         let writer = Writer::new(store, Arc::clone(&shared), &config);
         let task = runtime.spawn(writer.run(rx, stop_rx));
@@ -212,6 +167,25 @@ impl Capture {
             task: Arc::new(Mutex::new(Some(task))),
         })
     }
+}
+
+/// Moves the records of a killed process's journal segments into the spill file (synced),
+/// whose replay stores them, then deletes the segments.
+fn recover(segments: &[PathBuf], spill: &Spill, counters: &Counters) -> Result<()> {
+    for path in segments {
+        let (records, unreadable) =
+            read_segment(path).map_err(|e| QueryLogError::io(path.clone(), e))?;
+        spill
+            .append(&records, true)
+            .map_err(|e| QueryLogError::io(spill.path().to_path_buf(), e))?;
+        if unreadable > 0 {
+            Counters::add(&counters.dropped, unreadable as usize);
+            tracing::error!(path = %path.display(), lines = unreadable, "unreadable query-log journal lines (torn write?): records lost");
+        }
+        tracing::info!(path = %path.display(), records = records.len(), "recovered a journal segment of a process that did not shut down");
+        std::fs::remove_file(path).map_err(|e| QueryLogError::io(path.clone(), e))?;
+    }
+    Ok(())
 }
 
 /// A cloneable handle for recording; give one to every request handler.
@@ -232,6 +206,9 @@ impl CaptureHandle {
             record.log_id = crate::record::new_log_id();
         }
         Counters::add(&self.shared.counters.recorded, 1);
+        if let Some(journal) = &self.shared.journal {
+            return self.record_journaled(journal, record);
+        }
         if self.shared.failing.load(Ordering::Relaxed) {
             self.shared.spill(std::slice::from_ref(&record), false);
             return;
@@ -241,6 +218,45 @@ impl CaptureHandle {
             let record = match e {
                 mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r) => r,
             };
+            self.shared.spill(std::slice::from_ref(&record), false);
+        }
+    }
+
+    /// [`CaptureHandle::record`] with the journal: the line is written, then the record
+    /// queued (or spilled), under the journal's lock so the journal keeps the channel's order.
+    fn record_journaled(&self, journal: &Journal, record: LogRecord) {
+        let mut line = Vec::with_capacity(1024);
+        if let Err(e) = serde_json::to_writer(&mut line, &record) {
+            tracing::error!(error = %e, "query-log record does not serialise; not journaled");
+        }
+        line.push(b'\n');
+        let mut record = Some(record);
+        let enqueue = || {
+            let Some(record) = record.take() else {
+                return false;
+            };
+            let record = if self.shared.failing.load(Ordering::Relaxed) {
+                record
+            } else {
+                match self.tx.try_send(record) {
+                    Ok(()) => return true,
+                    Err(
+                        mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r),
+                    ) => r,
+                }
+            };
+            self.shared.spill(std::slice::from_ref(&record), false);
+            false
+        };
+        if let Err(e) = journal.append(&line, enqueue) {
+            tracing::warn!(error = %e, "query-log journal write failed; the record is queued unjournaled");
+        }
+        // The journal failed before enqueueing: queue or spill as without a journal.
+        if let Some(record) = record
+            && let Err(
+                mpsc::error::TrySendError::Full(record) | mpsc::error::TrySendError::Closed(record),
+            ) = self.tx.try_send(record)
+        {
             self.shared.spill(std::slice::from_ref(&record), false);
         }
     }

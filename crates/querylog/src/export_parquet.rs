@@ -22,7 +22,8 @@ use crate::record::LogRecord;
 /// The file's schema. `ts` is `ts_ms` as a UTC timestamp so readers get a datetime column
 /// without conversion; `result_doc_ids` is the ranked list of result ids; `results` and
 /// `params` are the full JSON (with scores, titles, snippets) for anything else; `log_id` is
-/// the store's key (`request_id` is the client's own id and may repeat).
+/// the store's key (`request_id` is the client's own id and may repeat); `replica` is the
+/// server replica that answered, when it was named.
 pub const PARQUET_SCHEMA: &str = "
 message query_log {
   required binary request_id (STRING);
@@ -46,6 +47,7 @@ message query_log {
   required int32 status;
   required int64 latency_us;
   required binary log_id (STRING);
+  optional binary replica (STRING);
 }";
 
 /// Rows per row group: large enough for good compression, small enough that one group of
@@ -111,7 +113,8 @@ fn write_group<W: Write + Send>(
     column::<Int32Type, W>(g, &status, None, None)?;
     let latency = |r: &LogRecord| Some(i64::try_from(r.latency_us).unwrap_or(i64::MAX));
     int64(g, rows.iter().map(latency), false)?;
-    strings(g, rows.iter().map(|r| Some(r.log_key().to_string())), false)
+    strings(g, rows.iter().map(|r| Some(r.log_key().to_string())), false)?;
+    strings(g, rows.iter().map(|r| r.replica.clone()), true)
 }
 
 /// Writes the next column. Definition levels are given for optional and list columns,

@@ -314,5 +314,6 @@ fn minimal(
         latency_us: 0,
         request_id: id.clone(),
         log_id: id,
+        replica: None,
     })
 }

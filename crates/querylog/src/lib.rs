@@ -22,10 +22,12 @@
 pub mod analysis;
 pub mod annotate;
 mod capture;
+mod capture_stats;
 mod error;
 mod export;
 mod export_parquet;
 mod import;
+mod journal;
 pub mod overlap;
 mod record;
 mod rejected;

@@ -60,6 +60,10 @@ pub struct LogRecord {
     /// `request_id`, the key those versions used.
     #[serde(default)]
     pub log_id: String,
+    /// Which server replica answered (`serve --replica-id`), when the server named one.
+    /// Absent from exports of records without one, so older exports read back unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica: Option<String>,
 }
 
 /// One ranked result as the client saw it. Title and snippet are kept because CTAR asks

@@ -23,6 +23,7 @@ fn record(i: i64) -> LogRecord {
         latency_us: 1,
         request_id: format!("r{i}"),
         log_id: format!("l{i}"),
+        replica: None,
     }
 }
 

@@ -96,6 +96,7 @@ pub fn random_log(seed: u64, n: usize) -> Vec<LogRecord> {
                 latency_us: rng.below(5_000),
                 request_id,
                 log_id: format!("l{}", out.len()),
+                replica: None,
             });
         }
     }

@@ -135,6 +135,9 @@ impl Writer {
         if let Err(e) = self.shared.spill.sync_if_dirty() {
             tracing::error!(error = %e, "query-log spill file sync failed");
         }
+        if let Some(journal) = &self.shared.journal {
+            journal.close();
+        }
     }
 
     /// Stores `batch` (emptying it). Records the store refuses as data are rejected one by
@@ -155,6 +158,10 @@ impl Writer {
                 }
                 self.shared.spill(&batch[outcome.done..], true);
             }
+        }
+        // Stored, rejected or spilled (synced): durable without the journal now.
+        if let Some(journal) = &self.shared.journal {
+            journal.confirm(batch.len() as u64);
         }
         batch.clear();
     }

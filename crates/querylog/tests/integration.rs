@@ -5,6 +5,7 @@ mod integration {
     pub mod capture;
     pub mod fixtures;
     pub mod import;
+    pub mod journal;
     pub mod metrics;
     pub mod parquet_export;
     pub mod poison;

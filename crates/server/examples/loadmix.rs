@@ -9,7 +9,10 @@
 //! The mix rotates over BM25 k=10, BM25 k=100, hybrid k=10 (`--dense`), fetch, and a
 //! `/retrieve` batch of 32 queries (topk 3), or one kind with `--only KIND` (also
 //! `hybrid_k100` and `dense_k100`, passage unit, the heavy dense cases).
-//! `--deadline-ms D` sends `x-request-timeout-ms: D` with every request. Reported: counts
+//! `--deadline-ms D` sends `x-request-timeout-ms: D` with every request. `--record FILE`
+//! gives each request a unique `x-request-id` and writes `id, status, replica, kind` per
+//! request (benches/cluster-failover.sh checks them against the query log);
+//! `--local-address IP` connects from that address. Reported: counts
 //! by status per kind, answered per second, p50/p99 of answered requests, 503s with and
 //! without `Retry-After`, other 5xx, transport errors, and the server's peak RSS (`--pid`).
 //! Exits non-zero on any 5xx other than 503, a 503 without `Retry-After`, or, with
@@ -47,6 +50,27 @@ struct Plan {
     kinds: Vec<Kind>,
     deadline_ms: Option<u64>,
     doc_ids: Vec<String>,
+    /// `--record FILE`: one line per request (request id, status, replica, kind), for
+    /// checking afterwards that every answered request reached the query log.
+    record: Option<Arc<Recorder>>,
+}
+
+/// The `--record` file. Request ids are `lm-<run>-<i>`, unique per request of the run.
+struct Recorder {
+    run: String,
+    lines: std::sync::Mutex<std::io::BufWriter<std::fs::File>>,
+}
+
+impl Recorder {
+    fn write(&self, id: &str, status: Option<u16>, replica: &str, kind: Kind) {
+        use std::io::Write as _;
+        let status = status.map_or_else(|| "error".to_string(), |s| s.to_string());
+        let mut lines = self
+            .lines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = writeln!(lines, "{id}\t{status}\t{replica}\t{kind:?}");
+    }
 }
 
 fn arg(args: &[String], name: &str) -> Option<String> {
@@ -108,10 +132,23 @@ async fn one(client: &reqwest::Client, plan: &Plan, i: u64, tally: &Tally) {
         Some(ms) => request.header("x-request-timeout-ms", ms.to_string()),
         None => request,
     };
+    let id = plan.record.as_ref().map(|r| format!("lm-{}-{i}", r.run));
+    let request = match &id {
+        Some(id) => request.header("x-request-id", id.as_str()),
+        None => request,
+    };
     let started = Instant::now();
     match request.send().await {
         Ok(response) => {
             let status = response.status().as_u16();
+            if let (Some(recorder), Some(id)) = (&plan.record, &id) {
+                let replica = response
+                    .headers()
+                    .get("x-driftless-replica")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                recorder.write(id, Some(status), replica, kind);
+            }
             let retry_after = response.headers().contains_key("retry-after");
             let engine = engine_micros(response.headers());
             match response.bytes().await {
@@ -131,7 +168,12 @@ async fn one(client: &reqwest::Client, plan: &Plan, i: u64, tally: &Tally) {
                 Err(_) => tally.transport_error(),
             }
         }
-        Err(_) => tally.transport_error(),
+        Err(_) => {
+            if let (Some(recorder), Some(id)) = (&plan.record, &id) {
+                recorder.write(id, None, "-", kind);
+            }
+            tally.transport_error();
+        }
     }
 }
 
@@ -240,15 +282,37 @@ async fn main() {
         kinds.insert(2, Kind::HybridK10);
     }
     if let Some(only) = arg(&args, "--only") {
-        kinds = vec![
-            Kind::parse(&only)
-                .expect("--only bm25|bm25_k100|hybrid|hybrid_k100|dense_k100|fetch|retrieve32"),
-        ];
+        // One kind, or several comma-separated (rotated like the default mix).
+        kinds = only
+            .split(',')
+            .map(|kind| {
+                Kind::parse(kind).expect(
+                    "--only bm25|bm25_k100|hybrid|hybrid_k100|dense_k100|fetch|retrieve32[,…]",
+                )
+            })
+            .collect();
     }
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(4096)
-        .build()
-        .expect("HTTP client");
+    let mut builder = reqwest::Client::builder().pool_max_idle_per_host(4096);
+    // `--local-address 127.0.0.2`: connect from another loopback address, so a test can
+    // tell the client's address from a load balancer's (X-Forwarded-For).
+    if let Some(local) = arg(&args, "--local-address") {
+        builder = builder.local_address(
+            local
+                .parse::<std::net::IpAddr>()
+                .expect("--local-address IP"),
+        );
+    }
+    let client = builder.build().expect("HTTP client");
+    let record = arg(&args, "--record").map(|path| {
+        let file = std::fs::File::create(&path).expect("--record file");
+        let run = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Arc::new(Recorder {
+            run: run.to_string(),
+            lines: std::sync::Mutex::new(std::io::BufWriter::new(file)),
+        })
+    });
     let plan = Arc::new(Plan {
         // Only a mix with fetches needs document ids (a synthetic corpus may not have `index`).
         doc_ids: if kinds.contains(&Kind::Fetch) {
@@ -259,6 +323,7 @@ async fn main() {
         base,
         kinds,
         deadline_ms: arg(&args, "--deadline-ms").and_then(|d| d.parse().ok()),
+        record: record.clone(),
     });
     let sampler = report::RssSampler::start(pid);
     // Capacity: a closed loop without the deadline (with it, quick refusals would let the
@@ -308,5 +373,13 @@ async fn main() {
         );
     }
     sampler.print();
+    if let Some(recorder) = record {
+        use std::io::Write as _;
+        let mut lines = recorder
+            .lines
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        lines.flush().expect("flush --record");
+    }
     std::process::exit(i32::from(failed));
 }

@@ -29,6 +29,7 @@ mod log_capture;
 pub mod mcp;
 mod metrics;
 mod openapi;
+mod origin;
 mod pin;
 mod probe_routes;
 mod query_string;
@@ -62,6 +63,7 @@ pub use json_body::MAX_BODY_BYTES;
 pub use log_capture::{LogContext, X_CLIENT_ID, X_SESSION_ID, X_STEP};
 pub use metrics::Metrics;
 pub use openapi::{openapi, openapi_yaml};
+pub use origin::{IpBlock, Origin, X_DRIFTLESS_REPLICA};
 pub use pin::{SNAPSHOT_PARAM, X_SNAPSHOT_ID};
 pub use probe_routes::{HealthStatus, ReadyStatus};
 pub use query_string::{DecodeError, QueryParams, decode as decode_query_string};
@@ -79,7 +81,7 @@ pub use state::{AppState, DEFAULT_MAX_EXACT_SCAN, ServerConfig};
 /// The router with every route and middleware.
 ///
 /// Layers, outermost first: request id (so every response carries one, even a 413 or a
-/// panic), trace, panic catcher, body limit, metrics, access (keys and quotas);
+/// panic), origin (forwarded client, replica name), trace, panic catcher, body limit, metrics, access (keys and quotas);
 /// `Server-Timing` wraps the engine routes only.
 pub fn app(state: AppState) -> Router {
     let engine_routes = Router::new()
@@ -115,7 +117,10 @@ pub fn app(state: AppState) -> Router {
             deadline::budget,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
-        .layer(middleware::from_fn_with_state(state, metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(probe_routes::panic_response))
         .layer(
@@ -123,6 +128,8 @@ pub fn app(state: AppState) -> Router {
                 .make_span_with(request_span)
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+        // The forwarded client and the replica name, on every response (even a panic's).
+        .layer(middleware::from_fn_with_state(state, origin::origin))
         .layer(middleware::from_fn(request_id::request_id))
 }
 

@@ -3,16 +3,17 @@
 //! Handlers build one [`LogRecord`] per engine call after the answer is known and hand it to
 //! the capture's non-blocking `record` (a bounded channel to a batching writer, with a spill
 //! file behind it), so logging never waits on the store.
-use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use driftless_api::{FetchRequest, SearchRequest, SearchResponse};
 use driftless_querylog::{LogRecord, LoggedResult};
 use serde_json::json;
 
 use crate::access::Caller;
+use crate::origin::{Replica, client_ip};
 use crate::request_id::X_REQUEST_ID;
 
 /// Header naming the client when there is no API key (agents set it per rollout/worker).
@@ -33,6 +34,8 @@ pub struct LogContext {
     ts_ms: i64,
     /// What the response delivers beyond titles and snippets (`LogRecord::params`).
     delivered: Option<serde_json::Value>,
+    /// The replica that answers (`serve --replica-id`).
+    replica: Option<Arc<str>>,
 }
 
 /// Prefix given to an anonymous `x-client-id` that starts with `key:`, the prefix of
@@ -67,10 +70,8 @@ impl<S: Send + Sync> FromRequestParts<S> for LogContext {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|info| info.0.ip().to_string());
+        // Behind a trusted load balancer the client is the address it forwarded (origin.rs).
+        let peer = client_ip(&parts.extensions).map(|ip| ip.to_string());
         // An API key names the client; `x-client-id` then tells its rollouts/workers apart.
         let key_id = match parts.extensions.get::<Caller>() {
             Some(Caller::Key(id)) => Some(id.as_str()),
@@ -93,6 +94,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LogContext {
             started: Instant::now(),
             ts_ms,
             delivered: None,
+            replica: parts.extensions.get::<Replica>().map(|r| r.0.clone()),
         })
     }
 }
@@ -115,7 +117,15 @@ impl LogContext {
             started: Instant::now(),
             ts_ms,
             delivered: None,
+            replica: None,
         }
+    }
+
+    /// The same context, answered by `replica` (for contexts made without a request).
+    #[must_use]
+    pub fn with_replica(mut self, replica: Option<Arc<str>>) -> Self {
+        self.replica = replica;
+        self
     }
 
     /// The same context, noting that the response delivers `what` beyond titles and
@@ -158,6 +168,7 @@ impl LogContext {
             request_id: self.request_id.clone(),
             // The store's key: always ours, whatever `x-request-id` the client chose.
             log_id: driftless_querylog::new_log_id(),
+            replica: self.replica.as_deref().map(str::to_string),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::access::Access;
 use crate::cpu_pool::CpuPool;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::origin::Origin;
 use crate::served::SnapshotSlot;
 use crate::snapshot_build::BuildBoard;
 
@@ -32,6 +33,8 @@ pub struct ServerConfig {
     /// Largest dense index that `mode=dense_exact` may scan (every vector, per query):
     /// over it the mode is a 400, so one request cannot hold a core for seconds.
     pub max_exact_scan: usize,
+    /// This replica's name and the load balancers whose `X-Forwarded-For` is believed.
+    pub origin: Origin,
 }
 
 /// Default [`ServerConfig::max_exact_scan`]: 250,000 vectors of 384 floats, ~25 ms a scan
@@ -60,6 +63,7 @@ impl ServerConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_queue_wait: None,
             max_exact_scan: DEFAULT_MAX_EXACT_SCAN,
+            origin: Origin::default(),
         }
     }
 }
@@ -82,6 +86,7 @@ pub struct AppState {
     max_exact_scan: usize,
     metrics: Arc<Metrics>,
     access: Arc<Access>,
+    origin: Arc<Origin>,
 }
 
 impl AppState {
@@ -101,7 +106,13 @@ impl AppState {
             max_exact_scan: config.max_exact_scan,
             metrics: Arc::new(Metrics::default()),
             access: Arc::new(Access::default()),
+            origin: Arc::new(config.origin.clone()),
         }
+    }
+
+    /// The replica name and trusted proxies in force.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     /// Admits requests by `access` (API keys, anonymous policy, quotas) instead of letting

@@ -147,6 +147,7 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
                 latency_us: rng.range(300, 20_000),
                 request_id: format!("r{written}"),
                 log_id: format!("l{written}"),
+                replica: None,
             };
             write_record(&mut out, &record)?;
             written += 1;

@@ -44,6 +44,7 @@ pub fn agent_record(ts_ms: i64, session: Option<&str>, query: Option<&str>) -> L
         latency_us: 100,
         request_id: format!("q{ts_ms}"),
         log_id: format!("log-q{ts_ms}"),
+        replica: None,
     }
 }
 

@@ -21,6 +21,7 @@ fn logged(ts_ms: i64, client: &str, hint: &str, q: &str, docs: &[&str], status: 
         latency_us: 500,
         request_id: format!("req-{ts_ms}"),
         log_id: format!("log-{ts_ms}"),
+        replica: None,
     }
 }
 

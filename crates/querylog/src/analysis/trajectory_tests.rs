@@ -28,6 +28,7 @@ fn rec(ts_ms: i64, request_id: &str, query: &str, status: u16, shown: &[&str]) -
         latency_us: 100,
         request_id: request_id.into(),
         log_id: format!("log-{request_id}"),
+        replica: None,
     }
 }
 

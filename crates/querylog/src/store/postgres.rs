@@ -13,15 +13,15 @@ use crate::record::{LogRecord, RecordFilter};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 const INSERT: &str = "INSERT INTO query_log (request_id, ts_ms, client, session_hint, step_hint, \
-    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, $13, $14) \
+    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id, replica) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12, $13, $14, $15) \
     ON CONFLICT (log_id) DO NOTHING";
 
 // Ordered by time only: `LogStore::for_each_canonical` sorts the records of one millisecond
 // by bytes itself, so the index on `ts_ms` can stream the table in order (an ORDER BY on
 // collated text would need a sort of the whole selection first).
 const SELECT: &str = "SELECT request_id, ts_ms, client, session_hint, step_hint, endpoint, query, \
-    params::text, snapshot_id, results::text, fetched_doc_id, status::bigint, latency_us, log_id \
+    params::text, snapshot_id, results::text, fetched_doc_id, status::bigint, latency_us, log_id, replica \
     FROM query_log \
     WHERE ($1::bigint IS NULL OR ts_ms >= $1) AND ($2::bigint IS NULL OR ts_ms < $2) \
     AND ($3::text IS NULL OR client = $3) AND ($4::text IS NULL OR endpoint = $4) \
@@ -181,6 +181,7 @@ async fn insert(conn: &mut sqlx::PgConnection, record: &LogRecord) -> Result<u64
         .bind(i32::try_from(v.status).unwrap_or(i32::MAX))
         .bind(v.latency_us)
         .bind(v.log_id)
+        .bind(v.replica)
         .execute(conn)
         .await?
         .rows_affected())

@@ -21,6 +21,7 @@ pub(crate) struct RowValues {
     pub fetched_doc_id: Option<String>,
     pub status: i64,
     pub latency_us: i64,
+    pub replica: Option<String>,
 }
 
 impl RowValues {
@@ -47,6 +48,7 @@ impl RowValues {
             status: i64::from(record.status),
             // Latencies beyond i64::MAX µs (292,000 years) cannot happen; saturate, never fail.
             latency_us: i64::try_from(record.latency_us).unwrap_or(i64::MAX),
+            replica: owned(encode_opt(record.replica.as_ref())),
         })
     }
 }
@@ -67,6 +69,7 @@ pub(crate) struct RawRow {
     pub status: i64,
     pub latency_us: i64,
     pub log_id: String,
+    pub replica: Option<String>,
 }
 
 impl RawRow {
@@ -112,6 +115,7 @@ impl RawRow {
             latency_us,
             request_id: text(self.request_id)?,
             log_id: text(self.log_id)?,
+            replica: opt(self.replica)?,
         })
     }
 }
@@ -162,6 +166,7 @@ macro_rules! raw_row {
             status: row.try_get(11)?,
             latency_us: row.try_get(12)?,
             log_id: row.try_get(13)?,
+            replica: row.try_get(14)?,
         }
     }};
 }

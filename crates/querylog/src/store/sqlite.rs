@@ -14,12 +14,12 @@ use crate::record::{LogRecord, RecordFilter};
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 const INSERT: &str = "INSERT INTO query_log (request_id, ts_ms, client, session_hint, step_hint, \
-    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+    endpoint, query, params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id, replica) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
     ON CONFLICT (log_id) DO NOTHING";
 
 const SELECT: &str = "SELECT request_id, ts_ms, client, session_hint, step_hint, endpoint, query, \
-    params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id FROM query_log \
+    params, snapshot_id, results, fetched_doc_id, status, latency_us, log_id, replica FROM query_log \
     WHERE (?1 IS NULL OR ts_ms >= ?1) AND (?2 IS NULL OR ts_ms < ?2) \
     AND (?3 IS NULL OR client = ?3) AND (?4 IS NULL OR endpoint = ?4) \
     ORDER BY ts_ms, request_id, log_id";
@@ -166,6 +166,7 @@ async fn insert(conn: &mut sqlx::SqliteConnection, record: &LogRecord) -> Result
         .bind(v.status)
         .bind(v.latency_us)
         .bind(v.log_id)
+        .bind(v.replica)
         .execute(conn)
         .await?
         .rows_affected())

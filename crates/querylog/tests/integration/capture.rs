@@ -16,6 +16,7 @@ fn config(spill: &Path) -> CaptureConfig {
         flush_interval: Duration::from_millis(20),
         spill_path: spill.to_path_buf(),
         replay_interval: Duration::from_millis(50),
+        journal: true,
     }
 }
 

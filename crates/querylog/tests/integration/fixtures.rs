@@ -59,6 +59,7 @@ fn rec(
         latency_us: u64::from(n) * 1000,
         request_id: format!("r{n:02}"),
         log_id: format!("log-{n:02}"),
+        replica: None,
     }
 }
 

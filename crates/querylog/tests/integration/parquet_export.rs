@@ -56,7 +56,8 @@ fn parquet_export_reads_back_with_every_column() {
             "fetched_doc_id",
             "status",
             "latency_us",
-            "log_id"
+            "log_id",
+            "replica"
         ]
     );
 
@@ -78,6 +79,7 @@ fn parquet_export_reads_back_with_every_column() {
     assert_eq!(r01["k"], Field::Long(10));
     assert_eq!(r01["session_hint"], Field::Null);
     assert_eq!(r01["latency_us"], Field::Long(1_000));
+    assert_eq!(r01["replica"], Field::Null);
     assert_eq!(r01["status"], Field::Int(200));
     let Field::ListInternal(ids) = &r01["result_doc_ids"] else {
         panic!("{:?}", r01["result_doc_ids"])

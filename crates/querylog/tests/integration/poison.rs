@@ -40,6 +40,8 @@ pub fn poisoned(i: usize) -> LogRecord {
     }];
     record.fetched_doc_id = Some(s(4));
     record.request_id = s(5);
+    // The replica id comes from the operator, but is stored as exactly as any other string.
+    record.replica = Some(s(6));
     record
 }
 
@@ -74,6 +76,7 @@ async fn round_trip(store: &LogStore) {
             (&b.query, &b.params, &b.results)
         );
         assert_eq!((&a.request_id, &a.log_id), (&b.request_id, &b.log_id));
+        assert_eq!(a.replica, b.replica);
     }
     // Parquet strings are bytes: NUL is fine there; the export must not fail on it.
     let mut parquet = Vec::new();

@@ -32,6 +32,7 @@ pub fn load_record(i: usize) -> LogRecord {
         latency_us: 100,
         request_id: format!("load-{i:06}"),
         log_id: format!("log-{i:06}"),
+        replica: None,
     }
 }
 

@@ -245,10 +245,9 @@ pub async fn guard(
     {
         return error.into_response();
     }
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip());
+    // Behind a trusted load balancer, the anonymous quota is the forwarded client's, not one
+    // bucket shared by every client of the balancer (origin.rs).
+    let peer = crate::origin::client_ip(request.extensions());
     match state.access().admit(request.headers(), peer) {
         Ok(caller) => {
             request.extensions_mut().insert(caller);

@@ -80,6 +80,7 @@ impl DriftlessMcp {
             }
         }
         LogContext::detached("stdio", self.stdio_session.clone())
+            .with_replica(self.state.origin().replica.clone())
     }
 }
 
