@@ -77,6 +77,9 @@ done
 psql -X -q -At -F $'\t' "$DB" -c \
   "SELECT split_part(request_id, '#', 1), replica, client FROM query_log WHERE request_id LIKE 'lm-%'" \
   >"$WORK/logged.tsv"
+# Session analysis over the one log: the client's requests, spread over three replicas, are
+# one session (sessions key on the client, which HAProxy forwarded, not on the replica).
+"$BIN" logs sessions --db "$DB" --clear-clients --format csv >"$WORK/sessions.csv"
 grep -h "recovered a journal segment" "$WORK"/cluster/replica-*/serve.log | sed 's/^/[journal] /' || true
 
 python3 - "$WORK" "$CLIENTS" <<'EOF'
@@ -115,7 +118,12 @@ print(f"query log: {len(logged)} request ids; missing answered {len(missing)}, "
       f"under another replica {len(wrong)}, logged twice {len(dups)}; clients {dict(clients_seen)}")
 # A request logged twice is one a replica answered and logged, then died before sending;
 # HAProxy retried it elsewhere. Both answers happened, so both rows stay (reported above).
-ok = pct <= 0.1 and not missing and not wrong and set(clients_seen) == {"127.0.0.2"}
+import csv
+sessions = list(csv.DictReader(open(f"{work}/sessions.csv")))
+print(f"sessions in the log: {len(sessions)}: " + "; ".join(
+    f"{row.get('client')} {row.get('steps')} steps" for row in sessions[:5]))
+ok_sessions = len(sessions) == 1 and int(sessions[0].get("steps", 0)) == sum(clients_seen.values())
+ok = ok_sessions and pct <= 0.1 and not missing and not wrong and set(clients_seen) == {"127.0.0.2"}
 print("PASS" if ok else "FAIL")
 sys.exit(0 if ok else 1)
 EOF

@@ -1,19 +1,34 @@
-//! `driftless corpus judged-sets` and `driftless corpus export-jsonl`: the inputs of
+//! `driftless corpus describe`, `judged-sets` and `export-jsonl`: the corpus description,
+//! the inputs of
 //! evaluations and of side-by-side runs against other engines. `export-jsonl --passages`
 //! writes the passages a build serves, as `/retrieve` returns them, so a peer engine can
 //! index exactly what we answer with (benches/peer).
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
+use driftless_corpus::{DESCRIPTION_FILE, describe as describe_pages, write_description};
 use driftless_corpus::{
     Format, HeuristicTokenCounter, ReadItem, ReaderOptions, SplitterConfig, open_corpus,
     split_passages,
 };
 use driftless_eval::judged_sets::{DEFAULT_SITES, derive};
 use driftless_eval::trec::{format_qrels, format_topics};
+
+/// Writes the corpus description of `dir`.
+pub fn describe(dir: &Path) -> Result<()> {
+    let pages = describe_pages(dir)?;
+    write_description(dir, &pages)?;
+    let flagged = pages.iter().filter(|p| !p.flags.is_empty()).count();
+    eprintln!(
+        "described {} pages ({flagged} flagged) in {}",
+        pages.len(),
+        dir.join(DESCRIPTION_FILE).display()
+    );
+    Ok(())
+}
 
 /// Arguments of `driftless corpus judged-sets`.
 #[derive(Debug, Args)]

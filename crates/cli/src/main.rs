@@ -159,7 +159,7 @@ fn main() -> std::process::ExitCode {
         Command::Search(args) => search_cmd::search(&args),
         Command::Corpus {
             command: CorpusCommand::Describe { dir },
-        } => quickstart::describe(&dir),
+        } => corpus_cmd::describe(&dir),
         Command::Corpus {
             command: CorpusCommand::JudgedSets(args),
         } => corpus_cmd::judged_sets(&args),

@@ -6,7 +6,6 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
-use driftless_corpus::{DESCRIPTION_FILE, describe as describe_pages, write_description};
 use driftless_ingest::{BuildOptions, DenseOptions, Progress, build};
 
 use crate::quickstart_dense;
@@ -154,19 +153,6 @@ fn corpus_tool(name: &str) -> Result<PathBuf> {
         })
 }
 
-/// Writes the corpus description of `dir`.
-pub fn describe(dir: &Path) -> Result<()> {
-    let pages = describe_pages(dir)?;
-    write_description(dir, &pages)?;
-    let flagged = pages.iter().filter(|p| !p.flags.is_empty()).count();
-    eprintln!(
-        "described {} pages ({flagged} flagged) in {}",
-        pages.len(),
-        dir.join(DESCRIPTION_FILE).display()
-    );
-    Ok(())
-}
-
 /// Where the quickstart fetches the model and ONNX Runtime: beside `$DRIFTLESS_MODEL_DIR`
 /// when set, else the user cache (`~/.cache/driftless/models`), which every command searches
 /// whatever its working directory (so the snapshot works outside this directory too), else
@@ -201,7 +187,7 @@ pub fn run(args: &QuickstartArgs) -> Result<()> {
         &corpus,
         &format!("fetching the {name} corpus"),
     )?;
-    describe(&corpus)?;
+    crate::corpus_cmd::describe(&corpus)?;
     let models = models_dest(args);
     let model_script = fetch_script.with_file_name("fetch-model.sh");
     let open = driftless_index::OpenOptions {

@@ -41,7 +41,7 @@ fn model() -> Option<(ModelFiles, PathBuf)> {
     let library = if env_set(&["ORT_DYLIB_PATH", "DRIFTLESS_ORT_LIB", "DRIFTLESS_MODEL_DIR"]) {
         default_ort_library()
     } else {
-        models.join("onnxruntime/libonnxruntime.so.1.31.1")
+        models.join("onnxruntime").join(driftless_embed::ORT_FILE)
     };
     match ModelFiles::load(&dir) {
         Ok(files) => Some((files, library)),

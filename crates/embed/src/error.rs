@@ -75,8 +75,9 @@ pub enum EmbedError {
 
     /// The library exists but ONNX Runtime could not be started from it.
     #[error(
-        "cannot start ONNX Runtime from {path}: {message}; use the libonnxruntime.so.1.31.1 \
-         that corpus-tools/fetch-model.sh installs"
+        "cannot start ONNX Runtime from {path}: {message}; use the {file} that \
+         corpus-tools/fetch-model.sh installs",
+        file = crate::ORT_FILE
     )]
     OrtLoad {
         /// The library file.

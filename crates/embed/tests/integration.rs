@@ -27,7 +27,7 @@ fn paths() -> (PathBuf, PathBuf) {
     let library = if lib_set {
         default_ort_library()
     } else {
-        workspace_models.join("onnxruntime/libonnxruntime.so.1.31.1")
+        workspace_models.join("onnxruntime").join(driftless_embed::ORT_FILE)
     };
     (model_dir, library)
 }

@@ -18,7 +18,7 @@ fn model() -> Option<DenseOptions> {
     };
     let lib = options
         .model_dir
-        .join("../onnxruntime/libonnxruntime.so.1.31.1");
+        .join("../onnxruntime").join(driftless_index::ORT_FILE);
     if !options.ort_library.is_file() {
         options.ort_library = lib;
     }

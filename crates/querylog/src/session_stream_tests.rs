@@ -52,3 +52,41 @@ fn sessions_close_while_the_log_streams() {
     assert!(out.len() > 1_000, "{} sessions", out.len());
     assert!(most <= 4 + 20, "at most {most} sessions open at once");
 }
+
+#[test]
+fn one_client_across_replicas_is_one_session() {
+    // Behind a load balancer without sticky sessions, consecutive requests of one agent land
+    // on different replicas; the replica is not part of a session's key, so the agent's
+    // episode stays whole (gap and explicit sessions alike, in memory and streamed).
+    let mut records = random_log(3, 200);
+    for (i, record) in records.iter_mut().enumerate() {
+        record.replica = Some(format!("replica-{}", i % 3 + 1));
+    }
+    let gap = Duration::from_secs(150);
+    let without: Vec<crate::LogRecord> = records
+        .iter()
+        .cloned()
+        .map(|mut r| {
+            r.replica = None;
+            r
+        })
+        .collect();
+    let strip = |sessions: Vec<Session>| -> Vec<(String, Vec<String>)> {
+        sessions
+            .into_iter()
+            .map(|s| (s.id, s.records.into_iter().map(|r| r.log_id).collect()))
+            .collect()
+    };
+    let spread = strip(sessionize(&records, gap));
+    assert_eq!(spread, strip(sessionize(&without, gap)));
+    assert_eq!(spread, strip(streamed(&records, gap, true)));
+    let sessions = sessionize(&records, gap);
+    assert!(
+        sessions.iter().any(|s| {
+            let replicas: std::collections::BTreeSet<_> =
+                s.records.iter().map(|r| r.replica.clone()).collect();
+            replicas.len() == 3
+        }),
+        "some session spans all three replicas"
+    );
+}

@@ -30,7 +30,7 @@ pub fn model() -> Option<(PathBuf, PathBuf)> {
         });
     let lib = dir
         .parent()
-        .map(|p| p.join("onnxruntime/libonnxruntime.so.1.31.1"))
+        .map(|p| p.join("onnxruntime").join(driftless_index::ORT_FILE))
         .unwrap_or_default();
     if dir.join("model.json").is_file() && lib.is_file() {
         return Some((dir, lib));

@@ -53,7 +53,7 @@ fn a_dense_snapshot_works_outside_the_repository() {
     // The user cache (where quickstart fetches): no flag, no variable, any directory.
     let cached = elsewhere.path().join(".cache/driftless/models/onnxruntime");
     std::fs::create_dir_all(&cached).expect("mkdir");
-    std::os::unix::fs::symlink(&lib, cached.join("libonnxruntime.so.1.31.1")).expect("link");
+    std::os::unix::fs::symlink(&lib, cached.join(driftless_index::ORT_FILE)).expect("link");
     let from_cache = search(&["--mode", "dense"]);
     assert_success(&from_cache);
     let body: serde_json::Value = serde_json::from_slice(&from_cache.stdout).expect("json");

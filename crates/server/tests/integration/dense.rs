@@ -17,7 +17,7 @@ pub(super) fn dense_options() -> Option<DenseOptions> {
     if std::env::var_os("DRIFTLESS_MODEL_DIR").is_none() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models");
         options.model_dir = root.join("all-MiniLM-L6-v2-int8");
-        options.ort_library = root.join("onnxruntime/libonnxruntime.so.1.31.1");
+        options.ort_library = root.join("onnxruntime").join(driftless_index::ORT_FILE);
     }
     if options.model_dir.join("model.onnx").is_file() && options.ort_library.is_file() {
         return Some(options);

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The per-request cost of the query-log crash journal (issue 19): one release binary, the
+# same BM25 request (k=10) at c=8 with the journal (default) and with --no-log-journal, both
+# logging to a fresh SQLite store, rounds alternating the order so machine noise hits both
+# alike; wrk shares the 2 cores with the server, so req/s here are floors. Prints each run
+# and the median of each side.
+#
+#   benches/journal-overhead.sh BIN SNAPSHOT_DIR [ROUNDS=3] [SECONDS=10]
+set -euo pipefail
+BIN=$1 SNAP=$2 ROUNDS=${3:-3} SECS=${4:-10}
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+Q="/v1/search?q=create+index+concurrently&k=10"
+run() { # label [serve args]
+  local label=$1
+  shift
+  rm -rf "$WORK/data" && mkdir -p "$WORK/data"
+  "$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:18182 --log-db "$WORK/data/log.sqlite" \
+    --log-spill "$WORK/data/spill.jsonl" "$@" 2>/dev/null &
+  local pid=$!
+  for _ in $(seq 100); do curl -sf 127.0.0.1:18182/ready >/dev/null && break; sleep 0.1; done
+  wrk -t2 -c8 -d"${SECS}s" "http://127.0.0.1:18182$Q" | awk -v l="$label" '/Requests\/sec/ {print l, $2}'
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+out=$(for r in $(seq "$ROUNDS"); do
+  if [ $((r % 2)) = 1 ]; then
+    run journal; run no-journal --no-log-journal
+  else
+    run no-journal --no-log-journal; run journal
+  fi
+done)
+echo "$out"
+echo "$out" | sort -k1,1 -k2,2n | awk '{v[$1]=v[$1]" "$2; n[$1]++} END {for (k in v) {split(substr(v[k],2),a," "); print k, "median req/s", a[int((n[k]+1)/2)]}}'
