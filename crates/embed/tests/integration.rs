@@ -27,7 +27,9 @@ fn paths() -> (PathBuf, PathBuf) {
     let library = if lib_set {
         default_ort_library()
     } else {
-        workspace_models.join("onnxruntime").join(driftless_embed::ORT_FILE)
+        workspace_models
+            .join("onnxruntime")
+            .join(driftless_embed::ORT_FILE)
     };
     (model_dir, library)
 }

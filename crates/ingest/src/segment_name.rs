@@ -18,7 +18,7 @@ use crate::{IngestError, io_error};
 const META_FILE: &str = "meta.json";
 const MANAGED_FILE: &str = ".managed.json";
 
-fn invalid(dir: &Path, message: String) -> IngestError {
+fn invalid(dir: &Path, message: impl std::fmt::Display) -> IngestError {
     IngestError::InvalidOption(format!(
         "cannot name the segments of {}: {message}",
         dir.display()
@@ -88,12 +88,12 @@ pub(crate) fn name_segments_by_content(dir: &Path) -> Result<(), IngestError> {
     let segments = meta
         .get_mut("segments")
         .and_then(serde_json::Value::as_array_mut)
-        .ok_or_else(|| invalid(dir, "meta.json lists no segments".into()))?;
+        .ok_or_else(|| invalid(dir, "meta.json lists no segments"))?;
     for segment in segments {
         let id = segment
             .get("segment_id")
             .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| invalid(dir, "a segment has no segment_id".into()))?;
+            .ok_or_else(|| invalid(dir, "a segment has no segment_id"))?;
         let old = id.replace('-', "").to_ascii_lowercase();
         if old.len() != 32 || !old.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(invalid(dir, format!("segment id {id:?} is not a UUID")));

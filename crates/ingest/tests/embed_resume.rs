@@ -18,7 +18,8 @@ fn model() -> Option<DenseOptions> {
     };
     let lib = options
         .model_dir
-        .join("../onnxruntime").join(driftless_index::ORT_FILE);
+        .join("../onnxruntime")
+        .join(driftless_index::ORT_FILE);
     if !options.ort_library.is_file() {
         options.ort_library = lib;
     }

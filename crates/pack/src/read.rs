@@ -99,7 +99,6 @@ fn walk(pack: &Path, into: Option<&Path>) -> Result<PackSummary, PackError> {
             format!("{id}/{relative} is not in the manifest"),
         ));
     }
-    drop(entries);
     // What follows tar's end marker must be padding; then the digest covers every byte.
     let mut decoder = archive.into_inner();
     let mut rest = Vec::new();

@@ -21,7 +21,8 @@ pub(crate) fn dense_options() -> Option<DenseOptions> {
     {
         options.ort_library = options
             .model_dir
-            .join("../onnxruntime").join(driftless_index::ORT_FILE);
+            .join("../onnxruntime")
+            .join(driftless_index::ORT_FILE);
     }
     if options.model_dir.join("model.onnx").is_file() && options.ort_library.is_file() {
         return Some(options);
