@@ -38,7 +38,7 @@ async fn a_panicking_job_is_an_internal_error() {
             .run(weight, generous(), || -> u32 { panic!("engine bug") })
             .await
             .unwrap_err();
-        assert_eq!(error.code, "internal");
+        assert_eq!(error.code.as_str(), "internal");
         // The permit came back: the next job runs.
         assert_eq!(pool.run(weight, generous(), || 1).await.unwrap().0, 1);
     }
@@ -72,7 +72,7 @@ async fn a_full_queue_is_overloaded() {
         tokio::task::yield_now().await;
     }
     let rejected = pool.run(Job::Light, generous(), || 3).await.unwrap_err();
-    assert_eq!(rejected.code, "overloaded");
+    assert_eq!(rejected.code.as_str(), "overloaded");
     assert!(rejected.retry_after.is_some());
     release.send(()).unwrap();
     assert!(busy.await.unwrap());
@@ -119,7 +119,7 @@ async fn a_request_predicted_to_finish_past_its_deadline_is_refused() {
     // Alone in the queue: half a running job (15 ms) + its own (30 ms) = 45 ms.
     let tight = Budget::from_now(Duration::from_millis(40));
     let refused = pool.run(Job::Heavy, tight, || 1).await.unwrap_err();
-    assert_eq!(refused.code, "overloaded");
+    assert_eq!(refused.code.as_str(), "overloaded");
     assert!(refused.message.contains("deadline"), "{}", refused.message);
     // A light job fits in the same 40 ms: the prediction is per weight.
     let light = {
@@ -153,7 +153,7 @@ fn a_multi_query_request_is_admitted_on_all_its_items() {
     let short = Budget::from_now(Duration::from_millis(300));
     // No queue: not overload, but more work than the deadline allows.
     let refused = pool.check(Job::Heavy, 64, short).unwrap_err();
-    assert_eq!(refused.code, "timeout");
+    assert_eq!(refused.code.as_str(), "timeout");
     assert!(
         refused.message.contains("fewer queries"),
         "{}",
@@ -183,7 +183,7 @@ async fn a_job_whose_deadline_passed_in_the_queue_is_not_started() {
     tokio::time::sleep(Duration::from_millis(40)).await;
     release.send(()).unwrap();
     let error = waiter.await.unwrap().unwrap_err();
-    assert_eq!(error.code, "timeout");
+    assert_eq!(error.code.as_str(), "timeout");
     assert_eq!(started.load(Ordering::Acquire), 0);
     assert!(busy.await.unwrap());
 }
@@ -194,7 +194,7 @@ async fn an_operator_cap_on_the_wait_still_applies() {
     pool.record(Job::Light, Duration::from_millis(20));
     let (release, busy) = occupy(&pool).await;
     let refused = pool.run(Job::Light, generous(), || 1).await.unwrap_err();
-    assert_eq!(refused.code, "overloaded");
+    assert_eq!(refused.code.as_str(), "overloaded");
     release.send(()).unwrap();
     assert!(busy.await.unwrap());
 }

@@ -23,6 +23,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::state::AppState;
 
 /// Request header: the most milliseconds the client will wait for this answer.
@@ -100,8 +101,7 @@ pub fn requested_timeout(
         .and_then(|text| text.trim().parse::<u64>().ok())
         .filter(|&millis| (1..=MAX_TIMEOUT_MS).contains(&millis))
         .ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_header",
+            ApiError::new(ErrorCode::InvalidHeader,
                 format!(
                     "header `{X_REQUEST_TIMEOUT_MS}` must be a whole number of milliseconds from 1 to {MAX_TIMEOUT_MS} (values above this server's {} are capped to it)",
                     limit.as_millis()
@@ -148,7 +148,7 @@ mod tests {
             let value = HeaderValue::from_str(bad).unwrap();
             let error = requested_timeout(Some(&value), LIMIT).unwrap_err();
             assert_eq!(error.status.as_u16(), 400, "{bad:?}");
-            assert_eq!(error.code, "invalid_header");
+            assert_eq!(error.code.as_str(), "invalid_header");
         }
     }
 

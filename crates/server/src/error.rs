@@ -5,13 +5,15 @@ use axum::response::{IntoResponse, Response};
 use driftless_api::ErrorBody;
 use driftless_index::{IndexError, UserError};
 
+use crate::error_code::ErrorCode;
+
 /// An error ready to be sent: status, stable code, message and an optional `Retry-After`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// HTTP status (4xx for the caller's fault, 5xx for ours).
     pub status: StatusCode,
-    /// Stable snake_case code for the body.
-    pub code: &'static str,
+    /// Stable code for the body (its status and meaning: [`ErrorCode`], docs/errors.md).
+    pub code: ErrorCode,
     /// Message written for the caller.
     pub message: String,
     /// Seconds a client should wait before retrying, sent as `Retry-After`.
@@ -19,8 +21,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with the given status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    /// An error with `code`, sent with the code's status.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::with_status(code, code.status(), message)
+    }
+
+    /// An error with `code` and another status: only a body decoder's own rejection
+    /// (`invalid_body` as 400, 413 or 422) needs one.
+    pub fn with_status(code: ErrorCode, status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
             code,
@@ -29,15 +37,10 @@ impl ApiError {
         }
     }
 
-    /// 400 with `code`.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
     /// 400 `invalid_parameter` naming the parameter.
     pub fn invalid_parameter(param: &str, message: impl std::fmt::Display) -> Self {
-        Self::bad_request(
-            "invalid_parameter",
+        Self::new(
+            ErrorCode::InvalidParameter,
             format!("invalid parameter `{param}`: {message}"),
         )
     }
@@ -45,8 +48,7 @@ impl ApiError {
     /// 503 `not_ready`: the snapshot is still loading.
     pub fn not_ready() -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+            ErrorCode::NotReady,
             "the snapshot is still loading; retry shortly (GET /ready reports when it is loaded)",
         )
         .with_retry_after(1)
@@ -55,9 +57,7 @@ impl ApiError {
     /// 503 `overloaded`: the CPU pool's wait queue holds `capacity` requests (its memory
     /// bound). `Retry-After` is the predicted wait, at least a second.
     pub fn queue_full(capacity: usize, wait: std::time::Duration) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
+        Self::new(ErrorCode::Overloaded,
             format!(
                 "the server is at capacity: {capacity} requests are already waiting; retry after a short pause"
             ),
@@ -68,9 +68,7 @@ impl ApiError {
     /// 503 `overloaded`: arrivals outpace the server, and this request's predicted
     /// completion lies past its deadline (or past the operator's `--max-queue-wait-ms`).
     pub fn past_deadline(predicted: std::time::Duration, allowed: std::time::Duration) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
+        Self::new(ErrorCode::Overloaded,
             format!(
                 "the server is at capacity: this request would be answered in ~{} ms, past its deadline of {} ms from now (x-request-timeout-ms / --request-timeout-ms); retry after a short pause",
                 predicted.as_millis(),
@@ -87,9 +85,7 @@ impl ApiError {
         predicted: std::time::Duration,
         allowed: std::time::Duration,
     ) -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
+        Self::new(ErrorCode::Timeout,
             format!(
                 "this request needs ~{} ms of search, more than its deadline of {} ms from now allows; raise x-request-timeout-ms (up to the server's --request-timeout-ms) or send fewer queries per call",
                 predicted.as_millis(),
@@ -101,9 +97,7 @@ impl ApiError {
 
     /// 503 `timeout`: the request's deadline passed before it could be answered.
     pub fn deadline_passed() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "timeout",
+        Self::new(ErrorCode::Timeout,
             "the request's deadline (x-request-timeout-ms, or the server's --request-timeout-ms) passed before it could be answered; retry after a short pause",
         )
         .with_retry_after(1)
@@ -114,8 +108,7 @@ impl ApiError {
     pub fn internal(detail: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "internal error");
         Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            ErrorCode::Internal,
             "internal server error; the detail is in the server log",
         )
     }
@@ -139,13 +132,13 @@ impl From<IndexError> for ApiError {
     fn from(error: IndexError) -> Self {
         match error {
             IndexError::User(user) => {
-                let status = match &user {
-                    UserError::InvalidParameter { .. }
-                    | UserError::QuerySyntax(_)
-                    | UserError::ModeUnavailable(_) => StatusCode::BAD_REQUEST,
-                    UserError::NotFound(_) => StatusCode::NOT_FOUND,
+                let code = match &user {
+                    UserError::InvalidParameter { .. } => ErrorCode::InvalidParameter,
+                    UserError::QuerySyntax(_) => ErrorCode::QuerySyntax,
+                    UserError::ModeUnavailable(_) => ErrorCode::ModeUnavailable,
+                    UserError::NotFound(_) => ErrorCode::NotFound,
                 };
-                Self::new(status, user.code(), user.to_string())
+                Self::new(code, user.to_string())
             }
             IndexError::Internal(internal) => Self::internal(&internal),
         }
@@ -154,7 +147,7 @@ impl From<IndexError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody::new(self.code, self.message);
+        let body = ErrorBody::new(self.code.as_str(), self.message);
         let mut response = json_response(self.status, &body);
         if let Some(seconds) = self.retry_after {
             response
@@ -217,7 +210,11 @@ mod tests {
             let code = user.code();
             let api = ApiError::from(IndexError::User(user));
             assert_eq!(api.status, status);
-            assert_eq!(api.code, code);
+            assert_eq!(
+                api.code.as_str(),
+                code,
+                "the engine's code is the wire code"
+            );
         }
     }
 

@@ -5,6 +5,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// Largest request body accepted, in bytes. Search requests are a few hundred bytes; the limit
 /// only has to keep a client from making the server buffer megabytes.
@@ -32,21 +33,23 @@ where
 fn rejection_to_error(rejection: &JsonRejection) -> ApiError {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the body with `Content-Type: application/json`",
         ),
         JsonRejection::JsonSyntaxError(_) | JsonRejection::JsonDataError(_) => {
-            ApiError::bad_request("invalid_json", rejection.body_text())
+            ApiError::new(ErrorCode::InvalidJson, rejection.body_text())
         }
         JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
             )
         }
         // `JsonRejection` is non-exhaustive; anything else is a body that could not be read.
-        _ => ApiError::new(rejection.status(), "invalid_body", rejection.body_text()),
+        _ => ApiError::with_status(
+            ErrorCode::InvalidBody,
+            rejection.status(),
+            rejection.body_text(),
+        ),
     }
 }

@@ -7,11 +7,12 @@
 //! [`crate::AppState::snapshot`] gets the pinned snapshot, or 409 `snapshot_mismatch` naming
 //! the snapshots this server serves. Without a pin a request gets the default snapshot.
 use axum::extract::Request;
-use axum::http::{HeaderName, StatusCode};
+use axum::http::HeaderName;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::query_string::decode;
 
 /// Header naming the snapshot a request requires.
@@ -46,8 +47,8 @@ pub fn validate(id: &str, from: &str) -> Result<String, ApiError> {
     if well_formed {
         Ok(id.to_owned())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_parameter",
+        Err(ApiError::new(
+            ErrorCode::InvalidParameter,
             format!(
                 "{from} must be a snapshot id (letters, digits, - or _, at most {MAX_ID_LEN}); GET /v1/snapshots lists the ones served"
             ),
@@ -61,8 +62,8 @@ fn requested(request: &Request) -> Result<Option<String>, ApiError> {
         None => None,
         Some(value) => {
             let text = value.to_str().map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_header",
+                ApiError::new(
+                    ErrorCode::InvalidHeader,
                     format!("header `{X_SNAPSHOT_ID}` must be ASCII"),
                 )
             })?;
@@ -83,8 +84,8 @@ fn requested(request: &Request) -> Result<Option<String>, ApiError> {
     let param = match (params.next(), params.next()) {
         (None, _) => None,
         (Some(_), Some(_)) => {
-            return Err(ApiError::bad_request(
-                "duplicate_parameter",
+            return Err(ApiError::new(
+                ErrorCode::DuplicateParameter,
                 format!("parameter `{SNAPSHOT_PARAM}` is given more than once; send it once"),
             ));
         }
@@ -95,8 +96,7 @@ fn requested(request: &Request) -> Result<Option<String>, ApiError> {
     match (header, param) {
         // Each is a well-formed pin; no snapshot is both, as with an id not served.
         (Some(h), Some(p)) if h != p => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "snapshot_mismatch",
+            ErrorCode::SnapshotMismatch,
             format!(
                 "header `{X_SNAPSHOT_ID}` ({h}) and parameter `{SNAPSHOT_PARAM}` ({p}) require different snapshots, and no snapshot is both; send one"
             ),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, json_response};
+use crate::error_code::ErrorCode;
 use crate::state::AppState;
 
 /// Body of `GET /health`.
@@ -83,8 +84,7 @@ pub async fn openapi_document() -> Response {
 /// Fallback for paths no route matches.
 pub async fn not_found() -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         "no such route; see GET /openapi.yaml for the routes this server answers",
     )
 }
@@ -92,8 +92,7 @@ pub async fn not_found() -> ApiError {
 /// Fallback for a known path with a method it does not accept.
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
         "this route does not accept that method; see the Allow header",
     )
 }

@@ -6,6 +6,7 @@
 use std::str::FromStr;
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// Why a query string could not be decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,15 +98,15 @@ impl QueryParams {
     /// Decodes `raw` and rejects unknown and repeated names.
     pub fn parse(raw: Option<&str>, accepted: &[&str]) -> Result<Self, ApiError> {
         let pairs = decode(raw.unwrap_or(""))
-            .map_err(|error| ApiError::bad_request("invalid_encoding", error.to_string()))?;
+            .map_err(|error| ApiError::new(ErrorCode::InvalidEncoding, error.to_string()))?;
         for (index, (name, _)) in pairs.iter().enumerate() {
             // Every route takes the snapshot pin; pin.rs reads and checks it.
             if name == crate::pin::SNAPSHOT_PARAM {
                 continue;
             }
             if !accepted.contains(&name.as_str()) {
-                return Err(ApiError::bad_request(
-                    "unknown_parameter",
+                return Err(ApiError::new(
+                    ErrorCode::UnknownParameter,
                     format!(
                         "unknown parameter {name:?}; this route accepts: {}",
                         accepted.join(", ")
@@ -113,8 +114,8 @@ impl QueryParams {
                 ));
             }
             if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
-                return Err(ApiError::bad_request(
-                    "duplicate_parameter",
+                return Err(ApiError::new(
+                    ErrorCode::DuplicateParameter,
                     format!("parameter `{name}` is given more than once; send it once"),
                 ));
             }
@@ -220,19 +221,19 @@ mod tests {
     #[test]
     fn rejects_unknown_and_duplicate_names() {
         let unknown = QueryParams::parse(Some("q=a&kk=1"), &["q", "k"]).unwrap_err();
-        assert_eq!(unknown.code, "unknown_parameter");
+        assert_eq!(unknown.code.as_str(), "unknown_parameter");
         assert!(unknown.message.contains("q, k"), "{}", unknown.message);
         let duplicate = QueryParams::parse(Some("q=a&q=b"), &["q"]).unwrap_err();
-        assert_eq!(duplicate.code, "duplicate_parameter");
+        assert_eq!(duplicate.code.as_str(), "duplicate_parameter");
         let encoding = QueryParams::parse(Some("q=%zz"), &["q"]).unwrap_err();
-        assert_eq!(encoding.code, "invalid_encoding");
+        assert_eq!(encoding.code.as_str(), "invalid_encoding");
     }
 
     #[test]
     fn numbers_and_keywords_name_the_parameter() {
         let params = QueryParams::parse(Some("k=abc&mode=fast"), &["k", "mode"]).unwrap();
         let k = params.parse_number::<u32>("k", "an integer").unwrap_err();
-        assert_eq!(k.code, "invalid_parameter");
+        assert_eq!(k.code.as_str(), "invalid_parameter");
         assert!(k.message.contains("`k`"));
         let mode = params
             .parse_keyword::<driftless_api::Mode>("mode")

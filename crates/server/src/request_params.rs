@@ -6,6 +6,7 @@ use driftless_api::{FetchRequest, Highlight, Mode, SearchRequest, Unit};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::query_string::QueryParams;
 
 /// Parameters of `/v1/search`, in the order the error message lists them.
@@ -78,8 +79,8 @@ fn finite(params: &QueryParams, name: &str) -> Result<Option<f32>, ApiError> {
 /// rule as the query string.
 pub fn search_from_json(body: Value) -> Result<SearchRequest, ApiError> {
     let Value::Object(object) = body else {
-        return Err(ApiError::bad_request(
-            "invalid_json",
+        return Err(ApiError::new(
+            ErrorCode::InvalidJson,
             "the body must be a JSON object such as {\"q\":\"...\",\"k\":10}",
         ));
     };
@@ -89,7 +90,7 @@ pub fn search_from_json(body: Value) -> Result<SearchRequest, ApiError> {
         let inner = error.into_inner();
         if path == "." {
             // A missing required field has no path; serde's message names it.
-            ApiError::bad_request("invalid_parameter", inner.to_string())
+            ApiError::new(ErrorCode::InvalidParameter, inner.to_string())
         } else {
             ApiError::invalid_parameter(&path, inner)
         }
@@ -98,8 +99,8 @@ pub fn search_from_json(body: Value) -> Result<SearchRequest, ApiError> {
 
 fn reject_unknown_fields(object: &Map<String, Value>, accepted: &[&str]) -> Result<(), ApiError> {
     match object.keys().find(|key| !accepted.contains(&key.as_str())) {
-        Some(unknown) => Err(ApiError::bad_request(
-            "unknown_parameter",
+        Some(unknown) => Err(ApiError::new(
+            ErrorCode::UnknownParameter,
             format!(
                 "unknown field {unknown:?}; this route accepts: {}",
                 accepted.join(", ")
@@ -206,7 +207,7 @@ mod tests {
             ("q=%E0%A4", "invalid_encoding"),
         ] {
             assert_eq!(
-                search_from_query(Some(raw)).unwrap_err().code,
+                search_from_query(Some(raw)).unwrap_err().code.as_str(),
                 code,
                 "{raw}"
             );
@@ -225,18 +226,19 @@ mod tests {
                 .explain
         );
         let explain = search_from_json(json!({"q": "a", "explain": "yes"})).unwrap_err();
-        assert_eq!(explain.code, "invalid_parameter");
+        assert_eq!(explain.code.as_str(), "invalid_parameter");
         assert!(explain.message.contains("`explain`"), "{}", explain.message);
         let missing = search_from_json(json!({"k": 3})).unwrap_err();
         assert!(missing.message.contains("q"), "{}", missing.message);
         assert_eq!(
             search_from_json(json!({"q": "a", "K": 3}))
                 .unwrap_err()
-                .code,
+                .code
+                .as_str(),
             "unknown_parameter"
         );
         assert_eq!(
-            search_from_json(json!(["q"])).unwrap_err().code,
+            search_from_json(json!(["q"])).unwrap_err().code.as_str(),
             "invalid_json"
         );
     }
@@ -249,7 +251,8 @@ mod tests {
         assert_eq!(
             fetch_from_query(Some("doc_id=a&offset=x"))
                 .unwrap_err()
-                .code,
+                .code
+                .as_str(),
             "invalid_parameter"
         );
     }

@@ -7,10 +7,10 @@
 //! from the one it started with. The replaced default stays served for clients pinned to it.
 use std::sync::{Arc, PoisonError, RwLock};
 
-use axum::http::StatusCode;
 use driftless_index::Snapshot;
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// What became of the snapshots.
 #[derive(Debug, Clone)]
@@ -78,8 +78,7 @@ impl SnapshotSlot {
             Loaded::Ready(served) => served,
             Loaded::Failed(message) => {
                 return Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "snapshot_unavailable",
+                    ErrorCode::SnapshotUnavailable,
                     format!("the snapshot failed to load: {message}"),
                 ));
             }
@@ -119,8 +118,7 @@ fn mismatch(wanted: &str, served: &[Arc<Snapshot>]) -> ApiError {
         })
         .collect();
     ApiError::new(
-        StatusCode::CONFLICT,
-        "snapshot_mismatch",
+        ErrorCode::SnapshotMismatch,
         format!(
             "snapshot {wanted} is not served here; this server serves {}. Drop the pin to get the default, or send the request to a server of {wanted}",
             list.join(", ")

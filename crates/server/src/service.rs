@@ -13,6 +13,7 @@ use driftless_index::Snapshot;
 use crate::cpu_pool::Job;
 use crate::deadline::Budget;
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::log_capture::LogContext;
 use crate::state::AppState;
 
@@ -111,8 +112,8 @@ impl AppState {
     pub(crate) fn check_exact_scan(&self, mode: Mode, snapshot: &Snapshot) -> Result<(), ApiError> {
         let vectors = snapshot.dense_index().map_or(0, |dense| dense.len());
         if mode == Mode::DenseExact && vectors > self.max_exact_scan() {
-            return Err(ApiError::bad_request(
-                "mode_unavailable",
+            return Err(ApiError::new(
+                ErrorCode::ModeUnavailable,
                 format!(
                     "mode `dense_exact` scans all {vectors} vectors of this snapshot, over this server's bound of {} (serve --max-exact-scan); use mode=dense",
                     self.max_exact_scan()

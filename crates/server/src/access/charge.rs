@@ -7,11 +7,12 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
-use axum::http::StatusCode;
+
 use axum::http::request::Parts;
 
 use super::{Access, Caller};
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// Who pays for a request: the admitted caller and its peer address, taken from the
 /// request's extensions (the guard left the caller there).
@@ -70,8 +71,7 @@ impl Access {
         }
         if f64::from(extra) + 1.0 > quota.burst {
             return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_parameter",
+                ErrorCode::InvalidParameter,
                 format!(
                     "this request has {queries} queries and costs {queries} quota tokens, more than your burst of {}; split it into requests of at most {} queries",
                     quota.burst,

@@ -17,13 +17,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 
 pub use bucket::{Bucket, Quota};
 pub use charge::Payer;
 pub use config::{API_KEYS_ENV, AccessPolicy, AnonymousAccess, KeyEntry, KeysFile, hash_key};
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 use crate::mcp::OriginPolicy;
 
 /// Header carrying an API key (the alternative to `Authorization: Bearer`).
@@ -121,9 +122,7 @@ impl Access {
         let (caller, quota, bucket_key) = match key {
             Some(key) => {
                 let entry = policy.keys.get(&hash_key(&key)).ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_api_key",
+                    ApiError::new(ErrorCode::InvalidApiKey,
                         "the API key is not known to this server; check it, or ask the operator for one",
                     )
                 })?;
@@ -135,9 +134,7 @@ impl Access {
             }
             None => {
                 let anonymous = policy.anonymous.as_ref().ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "missing_api_key",
+                    ApiError::new(ErrorCode::MissingApiKey,
                         "this server requires an API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`",
                     )
                 })?;
@@ -174,8 +171,7 @@ impl Access {
                 .unwrap_or(u32::MAX)
                 .saturating_add(1);
             ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
+                ErrorCode::RateLimited,
                 format!(
                     "quota of {} requests/s (bursts of {}) used up; retry after {seconds} s",
                     quota.rate_per_sec, quota.burst
@@ -191,8 +187,7 @@ impl Access {
 fn presented_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let malformed = || {
         ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_api_key",
+            ErrorCode::InvalidApiKey,
             "malformed credentials: send `Authorization: Bearer <key>` or `x-api-key: <key>`",
         )
     };

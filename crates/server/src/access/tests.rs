@@ -52,7 +52,7 @@ fn keys_are_checked_by_digest_in_either_header() {
         .admit(&headers(&[(X_API_KEY, "guess")]), PEER)
         .unwrap_err();
     assert_eq!(
-        (wrong.status, wrong.code),
+        (wrong.status, wrong.code.as_str()),
         (StatusCode::UNAUTHORIZED, "invalid_api_key")
     );
     assert!(
@@ -60,7 +60,7 @@ fn keys_are_checked_by_digest_in_either_header() {
         "the key must not be echoed"
     );
     let basic = access.admit(&headers(&[("authorization", "Basic czNjcmV0")]), PEER);
-    assert_eq!(basic.unwrap_err().code, "invalid_api_key");
+    assert_eq!(basic.unwrap_err().code.as_str(), "invalid_api_key");
     assert_eq!(access.admit(&HeaderMap::new(), PEER), Ok(Caller::Anonymous));
 }
 
@@ -69,7 +69,7 @@ fn anonymous_access_can_be_closed() {
     let access = Access::with_policy(AccessPolicy::new(keys_file(false, None), None).unwrap());
     let error = access.admit(&HeaderMap::new(), PEER).unwrap_err();
     assert_eq!(
-        (error.status, error.code),
+        (error.status, error.code.as_str()),
         (StatusCode::UNAUTHORIZED, "missing_api_key")
     );
     assert!(
@@ -103,7 +103,7 @@ fn quotas_answer_429_with_retry_after_per_client() {
     assert!(access.admit(&key, PEER).is_ok());
     let limited = access.admit(&key, PEER).unwrap_err();
     assert_eq!(
-        (limited.status, limited.code),
+        (limited.status, limited.code.as_str()),
         (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
     );
     assert!(limited.retry_after.is_some_and(|s| s >= 1));
@@ -131,7 +131,7 @@ fn reload_swaps_keys_and_keeps_the_policy_when_the_file_is_broken() {
     std::fs::write(&path, serde_json::to_string(&next).unwrap()).unwrap();
     assert_eq!(access.reload(), Ok(1));
     assert_eq!(
-        access.admit(&old, PEER).unwrap_err().code,
+        access.admit(&old, PEER).unwrap_err().code.as_str(),
         "invalid_api_key"
     );
     assert!(

@@ -25,6 +25,7 @@ use super::{MAX_MULTI_BODY_BYTES, admit_request, bounded, json_value};
 use crate::access::Payer;
 use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
+use crate::error_code::ErrorCode;
 use crate::log_capture::LogContext;
 use crate::request_params::search_from_json;
 use crate::server_timing::EngineTime;
@@ -118,20 +119,20 @@ pub async fn search_batch(
 
 /// The error body `/v1/search` would have sent, in an item's slot.
 fn error_item(error: &ApiError) -> BatchItem {
-    BatchItem::Err(ErrorBody::new(error.code, error.message.clone()))
+    BatchItem::Err(ErrorBody::new(error.code.as_str(), error.message.clone()))
 }
 
 /// The items of `{"requests":[…]}`, undecoded so that each can fail on its own.
 fn envelope(body: Value) -> Result<Vec<Value>, ApiError> {
     let Value::Object(mut object) = body else {
-        return Err(ApiError::bad_request(
-            "invalid_json",
+        return Err(ApiError::new(
+            ErrorCode::InvalidJson,
             r#"the body must be a JSON object such as {"requests":[{"q":"..."}]}"#,
         ));
     };
     if let Some(unknown) = object.keys().find(|key| key.as_str() != "requests") {
-        return Err(ApiError::bad_request(
-            "unknown_parameter",
+        return Err(ApiError::new(
+            ErrorCode::UnknownParameter,
             format!("unknown field {unknown:?}; this route accepts: requests"),
         ));
     }
@@ -161,19 +162,34 @@ mod tests {
     #[test]
     fn envelope_errors() {
         assert!(envelope(json!({"requests": []})).unwrap().is_empty());
-        assert_eq!(envelope(json!([])).unwrap_err().code, "invalid_json");
-        assert_eq!(envelope(json!({})).unwrap_err().code, "invalid_parameter");
         assert_eq!(
-            envelope(json!({"requests": {"q": "a"}})).unwrap_err().code,
+            envelope(json!([])).unwrap_err().code.as_str(),
+            "invalid_json"
+        );
+        assert_eq!(
+            envelope(json!({})).unwrap_err().code.as_str(),
             "invalid_parameter"
         );
         assert_eq!(
-            envelope(json!({"requests": [], "k": 3})).unwrap_err().code,
+            envelope(json!({"requests": {"q": "a"}}))
+                .unwrap_err()
+                .code
+                .as_str(),
+            "invalid_parameter"
+        );
+        assert_eq!(
+            envelope(json!({"requests": [], "k": 3}))
+                .unwrap_err()
+                .code
+                .as_str(),
             "unknown_parameter"
         );
         let many = vec![json!({"q": "a"}); MAX_BATCH_REQUESTS + 1];
         assert_eq!(
-            envelope(json!({"requests": many})).unwrap_err().code,
+            envelope(json!({"requests": many}))
+                .unwrap_err()
+                .code
+                .as_str(),
             "invalid_parameter"
         );
     }

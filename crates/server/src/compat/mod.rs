@@ -37,6 +37,7 @@ use tokio::task::JoinSet;
 use crate::cpu_pool::Job;
 use crate::deadline::Budget;
 use crate::error::{ApiError, json_response};
+use crate::error_code::ErrorCode;
 use crate::server_timing;
 use crate::state::AppState;
 
@@ -70,24 +71,26 @@ pub(crate) fn json_value(
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("the request body is larger than {limit} bytes"),
             )
         } else {
-            ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
+            ApiError::with_status(
+                ErrorCode::InvalidBody,
+                rejection.status(),
+                rejection.body_text(),
+            )
         }
     })?;
     if !is_json(headers) {
         return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ErrorCode::UnsupportedMediaType,
             "send the body with `Content-Type: application/json`",
         ));
     }
     serde_json::from_slice(&body).map_err(|error| {
-        ApiError::bad_request(
-            "invalid_json",
+        ApiError::new(
+            ErrorCode::InvalidJson,
             format!("the body is not valid JSON: {error}"),
         )
     })
@@ -111,8 +114,8 @@ pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
 /// Deserializes `value` into `T`, naming the field at fault in the 400.
 pub(crate) fn decode<T: DeserializeOwned>(value: Value, shape: &str) -> Result<T, ApiError> {
     if !value.is_object() {
-        return Err(ApiError::bad_request(
-            "invalid_json",
+        return Err(ApiError::new(
+            ErrorCode::InvalidJson,
             format!("the body must be a JSON object ({shape})"),
         ));
     }
@@ -120,7 +123,7 @@ pub(crate) fn decode<T: DeserializeOwned>(value: Value, shape: &str) -> Result<T
         let path = error.path().to_string();
         let inner = error.into_inner();
         if path == "." {
-            ApiError::bad_request("invalid_parameter", inner.to_string())
+            ApiError::new(ErrorCode::InvalidParameter, inner.to_string())
         } else {
             ApiError::invalid_parameter(&path, inner)
         }
@@ -225,7 +228,7 @@ pub(crate) fn error_with_detail(error: &ApiError) -> Response {
     }
     let body = Body {
         error: ErrorDetail {
-            code: error.code.to_string(),
+            code: error.code.as_str().to_string(),
             message: error.message.clone(),
         },
         detail: Detail {

@@ -16,6 +16,7 @@ use driftless_api::{
 };
 
 use crate::error::{ApiError, json_response};
+use crate::error_code::ErrorCode;
 use crate::log_capture::LogContext;
 use crate::query_string::decode as decode_pairs;
 use crate::server_timing::EngineTime;
@@ -116,11 +117,11 @@ pub(crate) async fn respond(
 /// The search request and the query as received.
 fn parse(raw: &str) -> Result<(SearchRequest, String), ApiError> {
     let pairs = decode_pairs(raw)
-        .map_err(|error| ApiError::bad_request("invalid_encoding", error.to_string()))?;
+        .map_err(|error| ApiError::new(ErrorCode::InvalidEncoding, error.to_string()))?;
     for (index, (name, _)) in pairs.iter().enumerate() {
         if KNOWN.contains(&name.as_str()) && pairs[..index].iter().any(|(n, _)| n == name) {
-            return Err(ApiError::bad_request(
-                "duplicate_parameter",
+            return Err(ApiError::new(
+                ErrorCode::DuplicateParameter,
                 format!("parameter `{name}` is given more than once; send it once"),
             ));
         }

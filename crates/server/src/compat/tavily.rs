@@ -25,6 +25,7 @@ use driftless_api::{
 
 use super::{decode, error_with_detail, json_value, media_type, read_texts, searxng};
 use crate::error::{ApiError, json_response};
+use crate::error_code::ErrorCode;
 use crate::json_body::MAX_BODY_BYTES;
 use crate::log_capture::LogContext;
 use crate::server_timing::EngineTime;
@@ -61,7 +62,7 @@ pub async fn search_post(
         let form = match body.as_deref().map(std::str::from_utf8) {
             Ok(Ok(form)) => form.to_owned(),
             _ => {
-                let error = ApiError::bad_request("invalid_encoding", "the form body is not UTF-8");
+                let error = ApiError::new(ErrorCode::InvalidEncoding, "the form body is not UTF-8");
                 return axum::response::IntoResponse::into_response(error);
             }
         };

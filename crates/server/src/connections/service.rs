@@ -13,13 +13,14 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use axum::http::{HeaderValue, Request, Response, header};
 use axum::response::IntoResponse;
 use hyper::body::{Frame, Incoming, SizeHint};
 use tower::ServiceExt;
 
 use super::activity::Activity;
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 #[derive(Debug, Clone)]
 pub(super) struct ConnectionService {
@@ -73,8 +74,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnectionService {
 /// the connection cannot carry another request.
 fn body_timeout_response(limit: Duration) -> Response<Body> {
     let mut response = ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "body_timeout",
+        ErrorCode::BodyTimeout,
         format!(
             "the request body did not arrive within {} ms of its headers; send it at once",
             limit.as_millis()

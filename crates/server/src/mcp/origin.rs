@@ -7,9 +7,10 @@
 //! an allowed origin. Loopback names are always allowed; `--allowed-host` and
 //! `--allowed-origin` add more (`*` allows any). rmcp has such a check too, but its 403 is
 //! plain text; this one answers in the API's error shape.
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// Host names always allowed: a client on the same machine.
 const LOOPBACK: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
@@ -90,7 +91,7 @@ impl OriginPolicy {
         };
         if !host_ok {
             return Err(forbidden(
-                "forbidden_host",
+                ErrorCode::ForbiddenHost,
                 "/mcp answers only requests whose Host is an allowed name (loopback by default); \
                  the operator can allow more with `driftless serve --allowed-host NAME`",
             ));
@@ -112,7 +113,7 @@ impl OriginPolicy {
             Ok(())
         } else {
             Err(forbidden(
-                "forbidden_origin",
+                ErrorCode::ForbiddenOrigin,
                 "/mcp refuses requests from this Origin (a web page on another site); the \
                  operator can allow it with `driftless serve --allowed-origin scheme://host[:port]`",
             ))
@@ -120,8 +121,8 @@ impl OriginPolicy {
     }
 }
 
-fn forbidden(code: &'static str, message: &'static str) -> ApiError {
-    ApiError::new(StatusCode::FORBIDDEN, code, message)
+fn forbidden(code: ErrorCode, message: &'static str) -> ApiError {
+    ApiError::new(code, message)
 }
 
 fn is_loopback(host: &str) -> bool {

@@ -55,7 +55,8 @@ pub struct TermStatsOutput {
 }
 
 fn tool_error(error: &ApiError) -> CallToolResult {
-    let body = serde_json::json!({ "error": { "code": error.code, "message": error.message } });
+    let body =
+        serde_json::json!({ "error": { "code": error.code.as_str(), "message": error.message } });
     CallToolResult::error(vec![ContentBlock::text(body.to_string())])
 }
 

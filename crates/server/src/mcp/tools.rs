@@ -17,6 +17,7 @@ use super::schema::{
     SearchParams, SearchResult,
 };
 use crate::error::ApiError;
+use crate::error_code::ErrorCode;
 
 /// Endpoint names under which MCP calls are recorded in the query log.
 pub const SEARCH_ENDPOINT: &str = "mcp:search";
@@ -52,12 +53,13 @@ Retrieve a full document by its docid (the `id` of a `search` result). Returns J
 
 /// The error result the model reads: the same `{"error":{"code","message"}}` body as REST.
 fn tool_error(error: &ApiError) -> CallToolResult {
-    let body = serde_json::json!({ "error": { "code": error.code, "message": error.message } });
+    let body =
+        serde_json::json!({ "error": { "code": error.code.as_str(), "message": error.message } });
     CallToolResult::error(vec![ContentBlock::text(body.to_string())])
 }
 
 fn invalid_argument(message: &str) -> CallToolResult {
-    tool_error(&ApiError::bad_request("invalid_parameter", message))
+    tool_error(&ApiError::new(ErrorCode::InvalidParameter, message))
 }
 
 /// The `snapshot` argument, checked: the pin the call runs under (pin.rs).

@@ -53,3 +53,35 @@ async fn openapi_route_serves_the_document() {
         driftless_server::openapi_yaml()
     );
 }
+
+/// docs/errors.md is the table `ErrorCode` generates.
+#[test]
+fn errors_doc_is_up_to_date() {
+    let generated = driftless_server::errors_markdown();
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md");
+    if std::env::var_os("UPDATE_ERRORS_DOC").is_some_and(|value| value == "1") {
+        std::fs::write(&path, &generated).expect("write docs/errors.md");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is out of date with crates/server/src/error_code.rs; regenerate it with \
+         `UPDATE_ERRORS_DOC=1 cargo test --workspace --test integration errors_doc` and commit it",
+        path.display()
+    );
+}
+
+/// Every code has its own wire string, and every status is an error status that matches
+/// the code's class (the caller's fault 4xx, ours or load 5xx).
+#[test]
+fn error_codes_are_distinct_and_their_statuses_are_errors() {
+    use driftless_server::ErrorCode;
+    let mut seen = std::collections::BTreeSet::new();
+    for code in ErrorCode::ALL {
+        assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+        assert!(code.status().as_u16() >= 400, "{code:?}");
+        assert!(!code.meaning().is_empty());
+    }
+    assert_eq!(ErrorCode::Internal.status().as_u16(), 500);
+}
