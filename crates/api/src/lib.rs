@@ -1,7 +1,8 @@
 //! Request and response types of the driftless API.
 //!
-//! REST routes, the OpenAPI document and (later) MCP and the compat shapes are all
-//! views of these types, so they live in one crate with no logic of their own.
+//! REST routes, the OpenAPI document, the MCP tools and the compat shapes (Search-R1,
+//! SearXNG, Tavily) are all views of these types, so they live in one crate with no logic
+//! of their own.
 //!
 //! ```
 //! use driftless_api::{Mode, Unit};

@@ -6,22 +6,23 @@
 //!
 //! Why a deadline and not a fixed wait budget: a fixed population of clients is a closed
 //! loop whose queue is never longer than the clients, and it drains at the rate it fills.
-//! With a 10 ms budget, 8 closed-loop clients sending hybrid searches (~8 ms a job) were
-//! refused on 94% of requests although nothing was overloaded. Under open-loop overload
+//! With a fixed wait budget of about one job, 8 closed-loop clients sending hybrid searches
+//! were refused on most requests although nothing was overloaded (benches/README.md,
+//! "Admission by deadline under closed and open loops"). Under open-loop overload
 //! (arrivals above capacity) the queue grows until the predicted wait reaches the
 //! deadline, and from then on only the excess is refused: admitted requests finish within
 //! their deadline and the workers never idle.
 //!
 //! The prediction: the work queued ahead (the sum of each queued job's expected run time,
-//! from moving averages kept per [`Job`] weight, since a BM25 job costs ~0.3 ms and a
-//! hybrid one ~8 ms) divided by the workers, plus half a job for the ones running, plus
+//! from moving averages kept per [`Job`] weight, since a hybrid job costs tens of times a
+//! BM25 one) divided by the workers, plus half a job for the ones running, plus
 //! this request's own job; the queue wait counts [`QUEUE_HEADROOM`] times, so the standing
 //! queue of an overload settles well inside the deadline instead of at it.
 //!
 //! Where a job runs depends on its weight. A light job (BM25 search, fetch, term
 //! statistics) runs on the runtime worker that holds its permit: handing it to
-//! `spawn_blocking` and back cost two thread wake-ups (BM25 `/retrieve` at c=8: 4,390 ->
-//! 7,120 req/s inline, benches/README.md). A heavy job (query embedding, dense, hybrid)
+//! `spawn_blocking` and back costs two thread wake-ups, a large share of a BM25 request
+//! (benches/README.md has the before/after). A heavy job (query embedding, dense, hybrid)
 //! goes to `spawn_blocking`. Inline jobs need a runtime with more workers than permits
 //! (`driftless serve` gives it a worker per permit plus one per core), so that requests are
 //! read and queued here, where admission sees them, rather than in the runtime's queues.
@@ -39,9 +40,9 @@ use crate::error::ApiError;
 /// How many times its predicted queue wait a request must still have left to be admitted
 /// (on top of its own run time). Under open-loop overload the queue settles where admission
 /// stops; admitting up to the deadline itself put that point at the deadline, so any wait
-/// longer than predicted (a burst of heavy jobs ahead) timed out after queueing: at 2× load
-/// with a 1 s deadline, 80% of the 503s were `timeout`s of admitted requests and goodput
-/// was 61% of capacity. With headroom the standing queue settles at half the deadline:
+/// longer than predicted (a burst of heavy jobs ahead) timed out after queueing: most 503s
+/// were then `timeout`s of admitted requests, and goodput fell well below capacity
+/// (benches/README.md, "Second run: whole-request prediction and queue headroom"). With headroom the standing queue settles at half the deadline:
 /// workers stay as busy (any standing queue keeps them busy), latency halves, and a wait
 /// must run twice its prediction before it costs a timeout. A closed loop's queue (its
 /// clients' jobs) is far below either bound.
