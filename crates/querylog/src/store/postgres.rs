@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::row::{RowValues, bind_filter, raw_row};
+use super::row::{RowValues, bind_filter, bind_row, raw_row};
 use super::{StoreOptions, redact};
 use crate::error::{QueryLogError, Result};
 use crate::record::{LogRecord, RecordFilter};
@@ -166,22 +166,8 @@ impl PostgresStore {
 /// record already stored.
 async fn insert(conn: &mut sqlx::PgConnection, record: &LogRecord) -> Result<u64> {
     let v = RowValues::of(record)?;
-    Ok(sqlx::query(INSERT)
-        .bind(v.request_id)
-        .bind(v.ts_ms)
-        .bind(v.client)
-        .bind(v.session_hint)
-        .bind(v.step_hint)
-        .bind(v.endpoint)
-        .bind(v.query)
-        .bind(v.params)
-        .bind(v.snapshot_id)
-        .bind(v.results)
-        .bind(v.fetched_doc_id)
-        .bind(i32::try_from(v.status).unwrap_or(i32::MAX))
-        .bind(v.latency_us)
-        .bind(v.log_id)
-        .bind(v.replica)
+    let status = i32::try_from(v.status).unwrap_or(i32::MAX);
+    Ok(bind_row!(sqlx::query(INSERT), v, status)
         .execute(conn)
         .await?
         .rows_affected())

@@ -139,6 +139,32 @@ macro_rules! bind_filter {
 }
 pub(crate) use bind_filter;
 
+/// Binds a [`RowValues`] as the fifteen parameters of both backends' `INSERT`, in its
+/// column order; `$status` is the status as the backend's column wants it (SQLite an
+/// integer, Postgres an `int4`). A macro for the same reason as [`bind_filter`].
+macro_rules! bind_row {
+    ($query:expr, $values:expr, $status:expr) => {{
+        let v: crate::store::row::RowValues = $values;
+        $query
+            .bind(v.request_id)
+            .bind(v.ts_ms)
+            .bind(v.client)
+            .bind(v.session_hint)
+            .bind(v.step_hint)
+            .bind(v.endpoint)
+            .bind(v.query)
+            .bind(v.params)
+            .bind(v.snapshot_id)
+            .bind(v.results)
+            .bind(v.fetched_doc_id)
+            .bind($status)
+            .bind(v.latency_us)
+            .bind(v.log_id)
+            .bind(v.replica)
+    }};
+}
+pub(crate) use bind_row;
+
 /// Whether stored JSON text may contain a string escaped by `codec.rs`: the marker starts
 /// with U+FFFF, written either as the character or as a JSON `\uffff` escape.
 fn may_hold_escapes(json: &str) -> bool {

@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use futures_util::TryStreamExt;
 
 use super::StoreOptions;
-use super::row::{RowValues, bind_filter, raw_row};
+use super::row::{RowValues, bind_filter, bind_row, raw_row};
 use crate::error::{QueryLogError, Result};
 use crate::record::{LogRecord, RecordFilter};
 
@@ -151,22 +151,8 @@ impl SqliteStore {
 /// record already stored.
 async fn insert(conn: &mut sqlx::SqliteConnection, record: &LogRecord) -> Result<u64> {
     let v = RowValues::of(record)?;
-    Ok(sqlx::query(INSERT)
-        .bind(v.request_id)
-        .bind(v.ts_ms)
-        .bind(v.client)
-        .bind(v.session_hint)
-        .bind(v.step_hint)
-        .bind(v.endpoint)
-        .bind(v.query)
-        .bind(v.params)
-        .bind(v.snapshot_id)
-        .bind(v.results)
-        .bind(v.fetched_doc_id)
-        .bind(v.status)
-        .bind(v.latency_us)
-        .bind(v.log_id)
-        .bind(v.replica)
+    let status = v.status;
+    Ok(bind_row!(sqlx::query(INSERT), v, status)
         .execute(conn)
         .await?
         .rows_affected())
