@@ -17,9 +17,13 @@ use driftless_server::{AppState, ServerConfig};
 #[derive(Debug, Args)]
 pub struct McpArgs {
     /// Snapshot directory (from `driftless build`) or pack (`driftless snapshot pack`,
-    /// unpacked once into $DRIFTLESS_PACK_CACHE, default ~/.cache/driftless/packs).
+    /// unpacked once into --pack-cache).
     #[arg(long)]
     pub snapshot: PathBuf,
+    /// Where a pack is unpacked, reused by later starts. Default:
+    /// $XDG_CACHE_HOME/driftless/packs (~/.cache/driftless/packs).
+    #[arg(long, env = "DRIFTLESS_PACK_CACHE", value_name = "DIR")]
+    pub pack_cache: Option<PathBuf>,
     /// Query-log store: an SQLite file path or a postgres:// URL. Without it calls are not
     /// logged: a desktop client may start us in a directory we cannot write to.
     #[arg(long, env = "DRIFTLESS_LOG_DB")]
@@ -44,8 +48,11 @@ pub fn run(args: &McpArgs) -> Result<()> {
 }
 
 async fn serve(args: &McpArgs) -> Result<()> {
-    let dir =
-        crate::serve_cmd::snapshot_dirs(std::slice::from_ref(&args.snapshot), None)?.remove(0);
+    let dir = crate::serve_cmd::snapshot_dirs(
+        std::slice::from_ref(&args.snapshot),
+        args.pack_cache.as_deref(),
+    )?
+    .remove(0);
     let options = crate::serve_cmd::serving_open_options();
     let snapshot = tokio::task::spawn_blocking(move || Snapshot::open_with(&dir, &options))
         .await

@@ -36,10 +36,14 @@ pub fn run(args: &ServeArgs) -> Result<()> {
 /// The directories to serve: each directory as given, each pack unpacked into the cache
 /// (checked entry by entry the first time; reused, and verified on open, afterwards).
 pub fn snapshot_dirs(paths: &[PathBuf], cache: Option<&std::path::Path>) -> Result<Vec<PathBuf>> {
-    let cache = cache.map_or_else(
-        driftless_pack::default_cache_dir,
-        std::path::Path::to_path_buf,
-    );
+    // --pack-cache (or $DRIFTLESS_PACK_CACHE, read by clap), else the user cache beside the
+    // models quickstart fetches.
+    let cache = match cache {
+        Some(dir) => dir.to_path_buf(),
+        None => driftless_index::user_cache_dir()
+            .unwrap_or_else(|| PathBuf::from(".cache/driftless"))
+            .join("packs"),
+    };
     paths
         .iter()
         .map(|path| {

@@ -35,7 +35,7 @@ pub use embedder::{Embedder, Embedding};
 pub use error::EmbedError;
 pub use locate::{
     MODEL_DIR_ENV, ORT_FILE, ORT_LIB_ENV, SHIPPED_MODELS, default_model_dir, default_ort_library,
-    ort_library_candidates, resolve_model_dir, set_ort_library, user_models_dir,
+    ort_library_candidates, resolve_model_dir, set_ort_library, user_cache_dir, user_models_dir,
 };
 pub use model_files::{DEFAULT_OUTPUT, ModelFiles, Pooling};
 pub use pool::EmbedPool;

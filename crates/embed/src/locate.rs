@@ -39,14 +39,21 @@ pub fn set_ort_library(path: PathBuf) {
     let _ = ORT_OVERRIDE.set(path);
 }
 
-/// Where `driftless quickstart` and this lookup keep the model and library:
-/// `$XDG_CACHE_HOME/driftless/models`, else `~/.cache/driftless/models`; `None` without a home.
-pub fn user_models_dir() -> Option<PathBuf> {
+/// driftless's per-user cache: `$XDG_CACHE_HOME/driftless` (an absolute one, as the XDG
+/// spec asks), else `~/.cache/driftless`; `None` without a home. Models live in
+/// `models/`, unpacked snapshot packs in `packs/`.
+pub fn user_cache_dir() -> Option<PathBuf> {
     let cache = non_empty_env("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| non_empty_env("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
-    Some(cache.join("driftless").join("models"))
+    Some(cache.join("driftless"))
+}
+
+/// Where `driftless quickstart` and this lookup keep the model and library:
+/// `$XDG_CACHE_HOME/driftless/models`, else `~/.cache/driftless/models`; `None` without a home.
+pub fn user_models_dir() -> Option<PathBuf> {
+    user_cache_dir().map(|cache| cache.join("models"))
 }
 
 /// The fetch destinations searched, in order (steps 3-5 of the module doc).

@@ -46,7 +46,8 @@ pub use ann_recall::{AnnRecallReport, AnnSettings};
 /// Where ONNX Runtime and the model are looked for (one lookup for every command); re-exported
 /// so that callers of this crate need no direct dependency on the embedder.
 pub use driftless_embed::{
-    ORT_FILE, ORT_LIB_ENV, default_model_dir, default_ort_library, set_ort_library, user_models_dir,
+    ORT_FILE, ORT_LIB_ENV, default_model_dir, default_ort_library, set_ort_library, user_cache_dir,
+    user_models_dir,
 };
 pub use error::{IndexError, InternalError, OpenError, UserError};
 pub use fetch::{MAX_STATS_TERM_CHARS, MAX_STATS_TERMS};

@@ -5,23 +5,6 @@ use std::path::{Path, PathBuf};
 use crate::read::{read_manifest, unpack};
 use crate::{MANIFEST, PackError, io_error};
 
-/// `$DRIFTLESS_PACK_CACHE`, else `$XDG_CACHE_HOME/driftless/packs`, else
-/// `~/.cache/driftless/packs`, else `.cache/driftless/packs`.
-pub fn default_cache_dir() -> PathBuf {
-    let non_empty = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(dir) = non_empty("DRIFTLESS_PACK_CACHE") {
-        return dir;
-    }
-    let base = non_empty("XDG_CACHE_HOME")
-        .or_else(|| non_empty("HOME").map(|home| home.join(".cache")))
-        .unwrap_or_else(|| PathBuf::from(".cache"));
-    base.join("driftless").join("packs")
-}
-
 /// Whether `dir` already holds the snapshot whose manifest is `manifest`.
 fn holds(dir: &Path, manifest: &[u8]) -> bool {
     std::fs::read(dir.join(MANIFEST)).is_ok_and(|bytes| bytes == manifest)

@@ -22,7 +22,7 @@ mod write;
 
 use std::path::PathBuf;
 
-pub use cache::{default_cache_dir, unpack_cached};
+pub use cache::unpack_cached;
 pub use read::{unpack, verify};
 pub use write::pack;
 

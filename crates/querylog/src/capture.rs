@@ -206,59 +206,36 @@ impl CaptureHandle {
             record.log_id = crate::record::new_log_id();
         }
         Counters::add(&self.shared.counters.recorded, 1);
-        if let Some(journal) = &self.shared.journal {
-            return self.record_journaled(journal, record);
-        }
-        if self.shared.failing.load(Ordering::Relaxed) {
-            self.shared.spill(std::slice::from_ref(&record), false);
+        let Some(journal) = &self.shared.journal else {
+            self.enqueue(record);
             return;
-        }
-        if let Err(e) = self.tx.try_send(record) {
-            // Full (burst) or Closed (after shutdown): either way the spill file keeps it.
-            let record = match e {
-                mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r) => r,
-            };
-            self.shared.spill(std::slice::from_ref(&record), false);
-        }
-    }
-
-    /// [`CaptureHandle::record`] with the journal: the line is written, then the record
-    /// queued (or spilled), under the journal's lock so the journal keeps the channel's order.
-    fn record_journaled(&self, journal: &Journal, record: LogRecord) {
+        };
+        // The journal line first, then the record queued (or spilled), under the journal's
+        // lock so the journal keeps the channel's order.
         let mut line = Vec::with_capacity(1024);
         if let Err(e) = serde_json::to_writer(&mut line, &record) {
             tracing::error!(error = %e, "query-log record does not serialise; not journaled");
         }
         line.push(b'\n');
-        let mut record = Some(record);
-        let enqueue = || {
-            let Some(record) = record.take() else {
-                return false;
-            };
-            let record = if self.shared.failing.load(Ordering::Relaxed) {
-                record
-            } else {
-                match self.tx.try_send(record) {
-                    Ok(()) => return true,
-                    Err(
-                        mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r),
-                    ) => r,
-                }
-            };
-            self.shared.spill(std::slice::from_ref(&record), false);
-            false
-        };
-        if let Err(e) = journal.append(&line, enqueue) {
+        if let Err(e) = journal.append(&line, || self.enqueue(record)) {
             tracing::warn!(error = %e, "query-log journal write failed; the record is queued unjournaled");
         }
-        // The journal failed before enqueueing: queue or spill as without a journal.
-        if let Some(record) = record
-            && let Err(
-                mpsc::error::TrySendError::Full(record) | mpsc::error::TrySendError::Closed(record),
-            ) = self.tx.try_send(record)
-        {
-            self.shared.spill(std::slice::from_ref(&record), false);
-        }
+    }
+
+    /// Queues `record` for the writer, or spills it (store failing, channel full or closed);
+    /// returns whether it was queued.
+    fn enqueue(&self, record: LogRecord) -> bool {
+        let record = if self.shared.failing.load(Ordering::Relaxed) {
+            record
+        } else {
+            match self.tx.try_send(record) {
+                Ok(()) => return true,
+                // Full (burst) or Closed (after shutdown): either way the spill file keeps it.
+                Err(mpsc::error::TrySendError::Full(r) | mpsc::error::TrySendError::Closed(r)) => r,
+            }
+        };
+        self.shared.spill(std::slice::from_ref(&record), false);
+        false
     }
 
     /// Current counters.

@@ -132,20 +132,25 @@ impl Journal {
 
     /// Appends `line` (one JSON record and its newline) in one `write(2)`, then runs
     /// `enqueue` under the same lock; `enqueue` says whether the record entered the channel
-    /// (else it was spilled, which is as durable, and is confirmed at once).
+    /// (else it was spilled, which is as durable, and is confirmed at once). `enqueue` runs
+    /// and is counted even when the write fails, so the channel and the journal's runs keep
+    /// one order (that record is simply not in the file); the write's error is returned.
     pub(crate) fn append(&self, line: &[u8], enqueue: impl FnOnce() -> bool) -> io::Result<()> {
         let mut state = self.lock();
+        let mut written = Ok(());
         if state
             .segments
             .back()
             .is_some_and(|s| s.appended >= SEGMENT_RECORDS)
         {
-            self.rotate(&mut state)?;
+            written = self.rotate(&mut state);
         }
-        state.file.write_all(line)?;
+        if written.is_ok() {
+            written = state.file.write_all(line);
+        }
         let queued = enqueue();
         let Some(segment) = state.segments.back_mut() else {
-            return Ok(());
+            return written;
         };
         segment.appended += 1;
         let number = segment.number;
@@ -157,7 +162,7 @@ impl Journal {
         } else {
             segment.confirmed += 1;
         }
-        Ok(())
+        written
     }
 
     fn rotate(&self, state: &mut State) -> io::Result<()> {
