@@ -83,8 +83,8 @@ pub use state::{AppState, DEFAULT_MAX_EXACT_SCAN, ServerConfig};
 /// The router with every route and middleware.
 ///
 /// Layers, outermost first: request id (so every response carries one, even a 413 or a
-/// panic), origin (forwarded client, replica name), trace, panic catcher, body limit, metrics, access (keys and quotas);
-/// `Server-Timing` wraps the engine routes only.
+/// panic), origin (forwarded client, replica name), trace, panic catcher, body limit,
+/// metrics, access (keys and quotas); `Server-Timing` wraps the engine routes only.
 pub fn app(state: AppState) -> Router {
     let engine_routes = Router::new()
         .route(
