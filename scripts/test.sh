@@ -28,6 +28,9 @@ if [ "$("$DENY_ROOT/bin/cargo-deny" --version 2>/dev/null)" != "cargo-deny $DENY
 fi
 "$DENY_ROOT/bin/cargo-deny" check --hide-inclusion-graph licenses bans sources
 
+# Headless Chromium and ChromeDriver for the console's browser test (Debian's packages).
+bash scripts/ensure-chromium.sh
+
 cargo build --workspace --all-targets --locked
 cargo test --workspace --locked --no-fail-fast -- --test-threads="${DRIFTLESS_TEST_THREADS:-2}"
 # Real, unmodified client libraries from PyPI (Search-R1's requests code, LangChain's

@@ -124,7 +124,9 @@ pub async fn serve_snapshot(
         let size = store.size_bytes().await.unwrap_or(0);
         let handle =
             Capture::start(store.clone(), config).context("cannot start query-log capture")?;
-        state = state.with_capture(handle.clone());
+        state = state
+            .with_capture(handle.clone())
+            .with_log_reader(store.clone());
         // Set before the listener opens, so the first /metrics already carries the size.
         state.metrics().set_querylog_store_bytes(size);
         crate::data_dir::watch_store_size(store, state.clone());

@@ -40,6 +40,24 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     parse_timestamp(&Value::String(full))
 }
 
+/// Unix milliseconds as RFC 3339 UTC, e.g. `2026-06-01T12:00:00.250Z`: how every report
+/// and page shows a time.
+pub fn format_utc(ts_ms: i64) -> String {
+    let (days, ms) = (ts_ms.div_euclid(86_400_000), ts_ms.rem_euclid(86_400_000));
+    // H. Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+}
+
 fn from_number(n: f64) -> Result<i64, String> {
     if !n.is_finite() || n < 0.0 {
         return Err(format!("timestamp {n} is not a non-negative number"));
@@ -138,6 +156,17 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn format_utc_by_hand() {
+        assert_eq!(format_utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(format_utc(1_700_000_000_500), "2023-11-14T22:13:20.500Z");
+        assert_eq!(format_utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            parse_time(&format_utc(1_700_000_000_500)),
+            Ok(1_700_000_000_500)
+        );
+    }
 
     #[test]
     fn numbers_and_rfc3339() {

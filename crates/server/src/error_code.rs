@@ -74,6 +74,8 @@ error_codes! {
         "/mcp refused the Origin header (a browser page from another site; see serve --allowed-origin).";
     NotFound = "not_found", NOT_FOUND,
         "No such route, or no document with that id or URL.";
+    NoQueryLog = "no_query_log", NOT_FOUND,
+        "The console's session and dashboard pages need the query log, and this server keeps none (started with --no-log).";
     MethodNotAllowed = "method_not_allowed", METHOD_NOT_ALLOWED,
         "The route exists but not with this method; the Allow header lists the methods.";
     BodyTimeout = "body_timeout", REQUEST_TIMEOUT,

@@ -43,6 +43,7 @@ mod service_many;
 mod snapshot_build;
 mod snapshots_route;
 mod state;
+mod ui;
 mod v1_routes;
 
 use std::future::Future;
@@ -105,6 +106,7 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/docs", get(docs_page::docs))
         .merge(compat::routes())
+        .merge(ui::routes())
         .nest_service("/mcp", mcp::http_service(state.clone()))
         // Must come after every route: it only applies to the routes already added.
         .method_not_allowed_fallback(probe_routes::method_not_allowed)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use driftless_index::{OpenError, OpenOptions, Snapshot};
 
-use driftless_querylog::CaptureHandle;
+use driftless_querylog::{CaptureHandle, LogStore};
 
 use crate::access::Access;
 use crate::cpu_pool::CpuPool;
@@ -87,6 +87,10 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     access: Arc<Access>,
     origin: Arc<Origin>,
+    /// The query-log store the console reads (sessions, dashboards), when logging is on.
+    log_reader: Option<LogStore>,
+    /// One console analysis at a time: a dashboard streams the whole window of the log.
+    console_jobs: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -107,6 +111,8 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             access: Arc::new(Access::default()),
             origin: Arc::new(config.origin.clone()),
+            log_reader: None,
+            console_jobs: Arc::new(tokio::sync::Semaphore::new(1)),
         }
     }
 
@@ -148,6 +154,23 @@ impl AppState {
     pub fn with_capture(mut self, capture: CaptureHandle) -> Self {
         self.capture = Some(capture);
         self
+    }
+
+    /// Lets the console read `store` (the store the capture writes to).
+    #[must_use]
+    pub fn with_log_reader(mut self, store: LogStore) -> Self {
+        self.log_reader = Some(store);
+        self
+    }
+
+    /// The store the console reads, when logging is on.
+    pub fn log_reader(&self) -> Option<&LogStore> {
+        self.log_reader.as_ref()
+    }
+
+    /// The permit a console analysis holds while it runs.
+    pub(crate) fn console_jobs(&self) -> &tokio::sync::Semaphore {
+        &self.console_jobs
     }
 
     /// The query-log capture, when logging is on.

@@ -8,6 +8,8 @@ mod integration {
     mod bad_input;
     mod compat;
     mod connections;
+    mod console;
+    mod console_browser;
     mod dense;
     mod explain;
     mod fetch;

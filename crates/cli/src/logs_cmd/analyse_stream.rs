@@ -1,25 +1,14 @@
-//! `logs analyse` over a store of any size: the store streams rows in canonical order on
-//! this task, a worker thread runs the analysis, so decoding and analysing use both cores
-//! and memory holds open sessions and distinct values, never the log.
-use std::collections::HashMap;
+//! `logs analyse` over a store of any size: opens what the command names and runs the
+//! streamed analysis of driftless-console (rows decoded on this task, analysed on a worker
+//! thread, memory bounded by open sessions and distinct values) behind a progress bar.
 use std::path::Path;
-use std::sync::mpsc::sync_channel;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
+use driftless_console::{AnalysisInputs, analyse_store};
 use driftless_ingest::{Phase, Progress};
-use driftless_querylog::analysis::{Analyser, AnalysisConfig, IntentRow, Report};
-use driftless_querylog::annotate::tasks;
-use driftless_querylog::{LogRecord, Session};
+use driftless_querylog::analysis::{AnalysisConfig, IntentRow, Report};
 
-use super::evidence::SnapshotEvidence;
 use super::{ClientDisplay, LogSelection, shown};
-
-/// Records per hand-over to the analysis thread (amortises the channel).
-const BATCH: usize = 512;
-/// Batches in flight: bounds what decoding may run ahead of analysis.
-const IN_FLIGHT: usize = 32;
-/// Distinct normal forms the top-query counter keeps in memory before it spills.
-const TOP_QUERIES_IN_MEMORY: usize = 1_000_000;
 
 /// What `logs analyse` and `logs report` ask of the analysis.
 pub struct Request<'a> {
@@ -33,28 +22,12 @@ pub struct Request<'a> {
     pub top_n: usize,
 }
 
-/// What the analysis thread needs besides the rows.
-struct Inputs {
-    config: AnalysisConfig,
-    snapshot: Option<driftless_index::Snapshot>,
-    /// `(model, cache key → label)` when intents were asked for.
-    intents: Option<(String, HashMap<String, String>)>,
-}
-
-/// The label `model` gave trajectory `t`'s intent task, if cached.
-fn intent_of(t: &Session, model: &str, labels: &HashMap<String, String>) -> Option<String> {
-    tasks(std::slice::from_ref(t))
-        .into_iter()
-        .find(|task| task.kind == "intent")
-        .and_then(|task| labels.get(&task.cache_key(model)).cloned())
-}
-
 /// Opens what `request` names, streams the selection through the analysis and shows the
 /// per-session rows' clients as the other outputs do.
 pub async fn analyse(request: &Request<'_>) -> Result<(Report, Option<Vec<IntentRow>>)> {
     let selection = request.selection;
     let snapshot = match request.snapshot {
-        Some(dir) => Some(driftless_index::Snapshot::open(dir)?),
+        Some(dir) => Some(std::sync::Arc::new(driftless_index::Snapshot::open(dir)?)),
         None => None,
     };
     let intents = match request.intents_model {
@@ -70,7 +43,7 @@ pub async fn analyse(request: &Request<'_>) -> Result<(Report, Option<Vec<Intent
         gap: selection.gap,
         top_n: request.top_n,
     };
-    let inputs = Inputs {
+    let inputs = AnalysisInputs {
         config,
         snapshot,
         intents,
@@ -86,68 +59,21 @@ pub async fn analyse(request: &Request<'_>) -> Result<(Report, Option<Vec<Intent
     Ok((report, intents))
 }
 
-/// Streams the selection through the analysis on a worker thread.
+/// Streams the selection through the analysis (driftless-console's `analyse_store`) with a
+/// progress bar.
 async fn stream(
     selection: &LogSelection,
-    inputs: Inputs,
+    inputs: AnalysisInputs,
 ) -> Result<(Report, Option<Vec<IntentRow>>)> {
     let store = super::open_store(&selection.db, false).await?;
     let filter = selection.filter();
-    let context = || format!("reading the query log {}", shown(&selection.db));
-    // One GROUP BY first, so explicit sessions close at their last record.
-    let sizes = store.hinted_sizes(&filter).await.with_context(context)?;
     let total = store.count().await.ok();
-
-    let (tx, rx) = sync_channel::<Vec<LogRecord>>(IN_FLIGHT);
-    let worker = std::thread::Builder::new()
-        .name("analyse".into())
-        .spawn(move || {
-            let Inputs {
-                config,
-                snapshot,
-                intents,
-            } = inputs;
-            let mut evidence = SnapshotEvidence::new(snapshot);
-            let mut analyser = Analyser::new(&config, Some(sizes))
-                .with_evidence(&mut evidence)
-                .spill_top_queries_at(TOP_QUERIES_IN_MEMORY);
-            if let Some((model, labels)) = intents {
-                analyser = analyser.with_intents(Box::new(move |t| intent_of(t, &model, &labels)));
-            }
-            for batch in rx {
-                batch.into_iter().for_each(|r| analyser.push(r));
-            }
-            analyser.finish()
-        })
-        .context("starting the analysis thread")?;
-
     let mut phase = Phase::start(Progress::Auto, "analysing", total);
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut worker_gone = false;
-    let streamed = store
-        .for_each_canonical(&filter, &mut |record| {
-            batch.push(record);
-            if batch.len() == BATCH && !worker_gone {
-                phase.inc(BATCH as u64);
-                // A send fails only when the worker has stopped (it panicked); its join
-                // below says why.
-                worker_gone = tx.send(std::mem::take(&mut batch)).is_err();
-            }
-            Ok(())
-        })
-        .await;
-    if !worker_gone && !batch.is_empty() {
-        phase.inc(batch.len() as u64);
-        let _ = tx.send(batch);
-    }
-    drop(tx);
+    let outcome = analyse_store(&store, &filter, inputs, &mut |n| phase.inc(n)).await;
     phase.finish();
     store.close().await;
-    streamed.with_context(context)?;
-    let (report, intents) = worker
-        .join()
-        .map_err(|_| anyhow!("the analysis thread panicked"))?
-        .context("counting top queries (temporary files)")?;
+    let (report, intents) =
+        outcome.with_context(|| format!("reading the query log {}", shown(&selection.db)))?;
     tracing::info!(records = report.records, db = %shown(&selection.db), "query log analysed");
     Ok((report, intents))
 }

@@ -1,5 +1,5 @@
 //! `driftless logs report --out DIR`: the analysis as a folder a browser opens —
-//! `index.html` with the figures (SVG, see `report_figures.rs`), `report.json` (what
+//! `index.html` with the figures (SVG, drawn by driftless-console's `figures`), `report.json` (what
 //! `logs analyse --format json` prints) and one CSV per section.
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -11,10 +11,10 @@ use driftless_querylog::analysis::{IntentRow, Report};
 
 use super::analyse_json::JsonReport;
 use super::analyse_stream::{self, Request};
-use super::report_figures::figures;
 use super::report_tables::table;
 use super::table::Table;
 use super::{ClientDisplay, LogSelection};
+use driftless_console::figures::{Figure, figures};
 
 /// Arguments of `driftless logs report`.
 #[derive(Debug, Args)]
@@ -148,12 +148,7 @@ fn html_table(t: &Table) -> String {
     html
 }
 
-fn page(
-    r: &Report,
-    intents: Option<&[IntentRow]>,
-    figures: &[super::report_figures::Figure],
-    tables: &[Table],
-) -> String {
+fn page(r: &Report, intents: Option<&[IntentRow]>, figures: &[Figure], tables: &[Table]) -> String {
     let mut html = String::from(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
          <title>driftless query-log report</title>\n<style>\n\

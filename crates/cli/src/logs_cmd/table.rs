@@ -150,22 +150,7 @@ pub fn secs(ms: u64) -> String {
     format!("{:.3}", ms as f64 / 1000.0)
 }
 
-/// Unix milliseconds as RFC 3339 UTC, e.g. `2026-06-01T12:00:00.250Z`.
-pub fn utc(ts_ms: i64) -> String {
-    let (days, ms) = (ts_ms.div_euclid(86_400_000), ts_ms.rem_euclid(86_400_000));
-    // H. Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
-}
+pub use driftless_querylog::format_utc as utc;
 
 #[cfg(test)]
 mod tests {
@@ -197,12 +182,5 @@ mod tests {
                 .expect("utf8")
                 .contains("demo,1,count,3\n")
         );
-    }
-
-    #[test]
-    fn utc_by_hand() {
-        assert_eq!(utc(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(utc(1_700_000_000_500), "2023-11-14T22:13:20.500Z");
-        assert_eq!(utc(951_782_400_000), "2000-02-29T00:00:00.000Z");
     }
 }

@@ -158,8 +158,10 @@ impl EvidenceTally {
     }
 }
 
-/// Every term a group of records delivered: titles, snippets and rebuilt texts.
-fn delivered_terms(
+/// Every term a group of records delivered: titles, snippets and rebuilt texts; `missing`
+/// counts the records whose texts could not be rebuilt. (The console's session timeline
+/// marks adopted terms with it too.)
+pub fn delivered_terms(
     group: &[&LogRecord],
     source: &mut (dyn EvidenceSource + '_),
     missing: &mut u64,

@@ -46,7 +46,9 @@ pub use agent_eval::{
     AccuracyByCalls, AgentEvalReport, Answer, GoldDoc, Judgements, TopicEval, evaluate_agents,
 };
 pub use by_intent::{IntentRow, UNLABELLED, by_intent};
-pub use evidence::{EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, evidence_ctar};
+pub use evidence::{
+    EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, delivered_terms, evidence_ctar,
+};
 pub use requests::{EndpointReport, EndpointShare, KReport, QueryLengthReport};
 pub use search_steps::{PAPER_INTERVAL_MS, PAPER_MAX_STEPS, SearchStepReport, search_steps};
 pub use stats::{Counts, Distribution, IntHistogram, mean, ratio};

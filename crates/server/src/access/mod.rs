@@ -1,6 +1,7 @@
 //! Optional API keys and per-client quotas.
 //!
-//! A request names its key with `Authorization: Bearer <key>` or `x-api-key: <key>`; the key
+//! A request names its key with `Authorization: Bearer <key>` or `x-api-key: <key>` (a browser
+//! on the console: as the password of `Authorization: Basic`); the key
 //! is hashed at once and only its id travels further (request extensions, query log,
 //! metrics). Quotas are token buckets per key, or per peer address for anonymous requests,
 //! and an exhausted bucket is a 429 with `Retry-After`. `SIGHUP` reloads the keys file:
@@ -204,12 +205,31 @@ fn presented_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         Some(value) => {
             let value = value.to_str().map_err(|_| malformed())?.trim();
             let (scheme, key) = value.split_once(' ').ok_or_else(malformed)?;
-            if !scheme.eq_ignore_ascii_case("bearer") || key.trim().is_empty() {
+            let key = if scheme.eq_ignore_ascii_case("bearer") {
+                key.trim().to_string()
+            } else if scheme.eq_ignore_ascii_case("basic") {
+                basic_password(key.trim()).ok_or_else(malformed)?
+            } else {
+                return Err(malformed());
+            };
+            if key.is_empty() {
                 return Err(malformed());
             }
-            Ok(Some(key.trim().to_string()))
+            Ok(Some(key))
         }
     }
+}
+
+/// The password of HTTP Basic credentials (`base64(user:password)`): how a browser sends a
+/// key to the console, which asks for it with `WWW-Authenticate` (any user name will do).
+fn basic_password(credentials: &str) -> Option<String> {
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(credentials)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (_, password) = text.split_once(':')?;
+    Some(password.trim().to_string())
 }
 
 /// Paths served to everyone: probes, metrics and documentation carry no corpus content and
@@ -231,6 +251,7 @@ pub async fn guard(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let path = request.uri().path();
+    let console = path == "/ui" || path.starts_with("/ui/");
     if is_open_path(path) {
         return next.run(request).await;
     }
@@ -247,6 +268,20 @@ pub async fn guard(
         Ok(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
+        }
+        // The console asks a browser for the key (HTTP Basic, the key as password) and
+        // explains the refusal as a page.
+        Err(error) if console => {
+            let mut response = crate::ui::error_response(&error);
+            if error.status == axum::http::StatusCode::UNAUTHORIZED {
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static(
+                        "Basic realm=\"driftless console\", charset=\"UTF-8\"",
+                    ),
+                );
+            }
+            response
         }
         Err(error) => error.into_response(),
     }

@@ -10,6 +10,8 @@ use driftless_server::{AppState, ServerConfig, app};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+pub mod webdriver;
+
 /// The pages of the test corpus: (relative path, canonical URL, title, body paragraphs).
 /// Several share words ("release", "index") so rankings have more than one hit.
 const PAGES: &[(&str, &str, &str, &str)] = &[
@@ -119,8 +121,8 @@ pub fn ready_app() -> Router {
     app(READY_STATE.clone())
 }
 
-/// The test snapshot served with a query log in a SQLite file under `dir`: the state and the
-/// capture (flush it before reading the store back).
+/// The test snapshot served with a query log in a SQLite file under `dir`, which the console
+/// reads too: the state and the capture (flush it before reading the store back).
 pub async fn logged_state(dir: &Path) -> (AppState, driftless_querylog::CaptureHandle) {
     use driftless_querylog::{Capture, CaptureConfig, LogStore};
     let db = dir.join("querylog.sqlite");
@@ -131,11 +133,12 @@ pub async fn logged_state(dir: &Path) -> (AppState, driftless_querylog::CaptureH
         spill_path: dir.join("spill.jsonl"),
         ..CaptureConfig::default()
     };
-    let capture = Capture::start(store, config).expect("start the capture");
+    let capture = Capture::start(store.clone(), config).expect("start the capture");
     let snapshot =
         driftless_index::Snapshot::open(&FIXTURE.snapshot_dir).expect("open the test snapshot");
     let state = AppState::with_snapshot(snapshot, &ServerConfig::with_workers(2))
-        .with_capture(capture.clone());
+        .with_capture(capture.clone())
+        .with_log_reader(store);
     (state, capture)
 }
 

@@ -1,18 +1,25 @@
-//! The figures of `driftless logs report`, drawn with plotters into SVG text. SVG keeps the
+//! The figures of `driftless logs report` and of the console's dashboards, drawn with
+//! plotters into SVG text. SVG keeps the
 //! report one self-contained folder that any browser opens, and needs no font files: labels
 //! are `<text>` elements the browser renders.
 use std::collections::BTreeMap;
 
-use anyhow::{Result, anyhow};
 use driftless_querylog::analysis::{IntentRow, Report};
 use plotters::prelude::*;
 
-use super::report_charts::{Drawn, Lines, category_bars, line_chart, stacked};
+use crate::ConsoleError;
+use crate::charts::{Drawn, Lines, category_bars, line_chart, stacked};
+
+type Result<T> = std::result::Result<T, ConsoleError>;
 
 /// One figure: file name, caption for the page, SVG text.
+#[derive(Debug, Clone)]
 pub struct Figure {
+    /// File name in a report folder, e.g. `steps_cdf.svg`.
     pub file: &'static str,
+    /// Caption.
     pub title: String,
+    /// The SVG document.
     pub svg: String,
 }
 
@@ -22,7 +29,7 @@ fn plotted(
     draw: impl FnOnce(&mut String) -> Drawn,
 ) -> Result<Figure> {
     let mut svg = String::new();
-    draw(&mut svg).map_err(|e| anyhow!("drawing {file}: {e}"))?;
+    draw(&mut svg).map_err(|e| ConsoleError::Draw(format!("{file}: {e}")))?;
     Ok(Figure { file, title, svg })
 }
 

@@ -1,4 +1,4 @@
-//! Chart shapes shared by the figures of `logs report` (`report_figures.rs`): bars over
+//! Chart shapes shared by the figures (`figures.rs`): bars over
 //! named categories and stacked bars over steps, drawn into SVG text with plotters.
 use plotters::prelude::*;
 

@@ -1,7 +1,8 @@
-//! The evidence CTAR's view of a log (`logs analyse --snapshot`): the engine's analyser for
+//! The evidence CTAR's view of a log (`logs analyse --snapshot`, the console's timelines): the engine's analyser for
 //! terms, and the snapshot for the texts a record delivered (passages, raw content, fetched
 //! windows), rebuilt from the ids and spans the log keeps instead of the text itself.
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use driftless_api::{DEFAULT_FETCH_CHARS, FetchRequest, MAX_FETCH_CHARS};
 use driftless_index::Snapshot;
@@ -13,7 +14,7 @@ use tantivy::tokenizer::TextAnalyzer;
 /// Terms by the BM25 analyser; delivered texts from `snapshot` when it answered the record.
 pub struct SnapshotEvidence {
     analyzer: TextAnalyzer,
-    snapshot: Option<Snapshot>,
+    snapshot: Option<Arc<Snapshot>>,
     /// Terms of short texts already analysed: a document shows the same title (and often
     /// the same snippet) in many sessions, and stemming every word of every result was the
     /// analysis's largest cost. Cleared when full, so memory stays bounded; the terms are a
@@ -26,9 +27,18 @@ const CACHE_ENTRIES: usize = 200_000;
 /// Longer texts (whole passages and fetched windows) are analysed without caching.
 const CACHE_MAX_CHARS: usize = 512;
 
+impl std::fmt::Debug for SnapshotEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapshotEvidence")
+            .field("snapshot", &self.snapshot.as_ref().map(|s| s.id()))
+            .field("cached_texts", &self.cache.len())
+            .finish()
+    }
+}
+
 impl SnapshotEvidence {
     /// Without a snapshot only titles and snippets count as evidence.
-    pub fn new(snapshot: Option<Snapshot>) -> Self {
+    pub fn new(snapshot: Option<Arc<Snapshot>>) -> Self {
         Self {
             analyzer: analyzer(),
             snapshot,

@@ -1,0 +1,185 @@
+//! What the session pages show, computed from the logged records: a summary per session and
+//! one session's timeline, each search step with its reformulation class and its query
+//! words marked where they were *adopted* — new to the session's queries, yet delivered to
+//! it before (the evidence CTAR's definition, `driftless_querylog::analysis::evidence`):
+//! from the most recent retrieval round, or only from earlier ones.
+use std::collections::BTreeSet;
+
+use driftless_querylog::analysis::{
+    EvidenceSource, FastHashSet, Reformulation, delivered_terms, is_answered, token_set,
+};
+use driftless_querylog::{LoggedResult, Session, SessionKind};
+
+/// One row of the session list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSummary {
+    /// The session id (`<client>|hint:<x-session-id>` or `<client>|gap:<n>`).
+    pub id: String,
+    /// The client, as stored.
+    pub client: String,
+    /// `x-session-id` or inactivity gap.
+    pub kind: SessionKind,
+    /// First and last step, Unix ms.
+    pub start_ms: i64,
+    /// Last step, Unix ms.
+    pub end_ms: i64,
+    /// Search-like requests (those with a query).
+    pub searches: usize,
+    /// Fetches.
+    pub fetches: usize,
+    /// The first query, for recognising the session.
+    pub first_query: String,
+    /// Its intent label, when a model's cached labels were asked for.
+    pub intent: Option<String>,
+}
+
+impl SessionSummary {
+    /// The summary of `s`.
+    pub fn of(s: &Session, intent: Option<String>) -> Self {
+        let searches = s.records.iter().filter(|r| r.query.is_some()).count();
+        Self {
+            id: s.id.clone(),
+            client: s.client.clone(),
+            kind: s.kind,
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+            searches,
+            fetches: s.records.len() - searches,
+            first_query: s
+                .records
+                .iter()
+                .find_map(|r| r.query.clone())
+                .unwrap_or_default(),
+            intent,
+        }
+    }
+}
+
+/// Where an adopted word's term had been delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Adoption {
+    /// New to the session's queries, and delivered by the most recent retrieval round.
+    Recent,
+    /// New, and delivered only by earlier rounds.
+    Earlier,
+    /// New, and never delivered before: the agent's own word.
+    New,
+    /// Already in an earlier query of the session.
+    Repeated,
+    /// No term (an operator, a stop word).
+    None,
+}
+
+/// One step of a timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineStep {
+    /// 1-based position in the session (searches and fetches alike).
+    pub position: usize,
+    /// Milliseconds since the session's first step.
+    pub at_ms: i64,
+    /// Endpoint that answered.
+    pub endpoint: String,
+    /// HTTP status.
+    pub status: u16,
+    /// The query words with their adoption, for a search.
+    pub words: Vec<(String, Adoption)>,
+    /// Reformulation class against the previous query (lexical rules), from the second query.
+    pub reformulation: Option<&'static str>,
+    /// Results as the client saw them.
+    pub results: Vec<LoggedResult>,
+    /// The document a fetch returned, and the window asked for.
+    pub fetched: Option<(String, u64)>,
+    /// Whether the texts this step delivered could be rebuilt from the served snapshot.
+    pub texts_rebuilt: bool,
+}
+
+/// A session's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeline {
+    /// The session's summary.
+    pub summary: SessionSummary,
+    /// Its steps in order.
+    pub steps: Vec<TimelineStep>,
+    /// Which evidence the adoption marks saw (`delivered` or `titles_snippets`).
+    pub evidence: &'static str,
+}
+
+/// The timeline of `s`; `source` analyses terms and rebuilds delivered texts.
+pub fn timeline(s: &Session, intent: Option<String>, source: &mut dyn EvidenceSource) -> Timeline {
+    let (mut recent, mut earlier) = (FastHashSet::default(), FastHashSet::default());
+    let mut queries_seen: BTreeSet<String> = BTreeSet::new();
+    let mut previous_tokens: Option<BTreeSet<String>> = None;
+    let mut steps = Vec::with_capacity(s.records.len());
+    for (i, record) in s.records.iter().enumerate() {
+        let answered = is_answered(record);
+        let mut words = Vec::new();
+        let mut reformulation = None;
+        if let Some(query) = &record.query {
+            let mut step_terms = BTreeSet::new();
+            for word in query.split_whitespace() {
+                let terms = source.query_terms(word);
+                let adoption = if terms.is_empty() {
+                    Adoption::None
+                } else if terms.iter().all(|t| queries_seen.contains(t)) {
+                    Adoption::Repeated
+                } else if terms
+                    .iter()
+                    .any(|t| !queries_seen.contains(t) && recent.contains(t))
+                {
+                    Adoption::Recent
+                } else if terms
+                    .iter()
+                    .any(|t| !queries_seen.contains(t) && earlier.contains(t))
+                {
+                    Adoption::Earlier
+                } else {
+                    Adoption::New
+                };
+                step_terms.extend(terms);
+                words.push((word.to_string(), adoption));
+            }
+            let tokens = token_set(query);
+            reformulation = previous_tokens
+                .replace(tokens.clone())
+                .map(|previous| Reformulation::classify(&previous, &tokens).as_str());
+            if answered {
+                queries_seen.extend(step_terms);
+            }
+        }
+        let mut missing = 0;
+        if answered {
+            // A search closes the previous retrieval round; a fetch adds to it.
+            let delivered = delivered_terms(&[record], source, &mut missing);
+            if record.query.is_some() {
+                earlier.extend(std::mem::replace(&mut recent, delivered));
+            } else {
+                recent.extend(delivered);
+            }
+        }
+        steps.push(TimelineStep {
+            position: i + 1,
+            at_ms: record.ts_ms - s.start_ms,
+            endpoint: record.endpoint.clone(),
+            status: record.status,
+            words,
+            reformulation,
+            results: record.results.clone(),
+            fetched: record.fetched_doc_id.clone().map(|doc| {
+                (
+                    doc,
+                    record
+                        .params
+                        .get("offset")
+                        .and_then(|o| o.as_u64())
+                        .unwrap_or(0),
+                )
+            }),
+            texts_rebuilt: missing == 0,
+        });
+    }
+    Timeline {
+        summary: SessionSummary::of(s, intent),
+        steps,
+        evidence: source.evidence_kind(),
+    }
+}

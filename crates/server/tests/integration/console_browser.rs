@@ -1,0 +1,168 @@
+//! Issue 18: the console in a real browser. Debian's headless Chromium, driven over W3C
+//! WebDriver by chromedriver, against a real server on a TCP port with a real query log:
+//! types a query and reads the results, opens a document, runs a comparison, opens a logged
+//! session's timeline, looks at the dashboards and the snapshot page, and checks the pages
+//! at phone width. It measures each page's weight and the time to the first result.
+//!
+//! `UPDATE_SCREENSHOTS=1` writes the screenshots the README links to `docs/console/`.
+//! Without chromium and chromedriver the test is skipped — except under `CI`, where
+//! `scripts/test.sh` installs them and a missing browser is a failure.
+use std::path::PathBuf;
+
+use axum::body::Body;
+use axum::http::Request;
+use driftless_server::{app, serve};
+
+use crate::common::send;
+use crate::common::webdriver::{Browser, ENTER, installed};
+
+/// Saves a screenshot under docs/console when asked to.
+async fn shot(browser: &Browser, name: &str) {
+    let png = browser.screenshot().await;
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/console");
+        std::fs::create_dir_all(&dir).expect("docs/console");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
+    }
+}
+
+/// Bytes the page transferred (document, stylesheet), from the browser's resource timing.
+async fn page_weight(browser: &Browser) -> u64 {
+    let v = browser
+        .script(
+            "const n = performance.getEntriesByType('navigation')[0];\
+             const r = performance.getEntriesByType('resource');\
+             return n.decodedBodySize + r.reduce((s, e) => s + e.decodedBodySize, 0);",
+        )
+        .await;
+    v.as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_in_chromium() {
+    let Some((driver, chromium)) = installed() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs chromium and chromium-driver (scripts/test.sh installs them)"
+        );
+        eprintln!("skipped: install Debian's chromium and chromium-driver to run the browser test");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (state, capture) = crate::common::logged_state(dir.path()).await;
+    // A logged agent session for the timeline.
+    for (step, q) in [(1, "release"), (2, "release+django"), (3, "borrow+checker")] {
+        let request = Request::get(format!("/v1/search?q={q}&k=3"))
+            .header("x-client-id", "agent-7")
+            .header("x-session-id", "episode-1")
+            .header("x-step", step.to_string())
+            .body(Body::empty())
+            .expect("request");
+        assert_eq!(send(app(state.clone()), request).await.status, 200);
+    }
+    super::console::wait_for_records(&state, 3).await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, app(state.clone()), async {
+        let _ = stopped.await;
+    }));
+    let browser = Browser::start(&driver, &chromium).await;
+
+    // Playground: type a query, submit with the keyboard, read the results.
+    browser.goto(&format!("{base}/ui/search")).await;
+    let q = browser.find("#q").await;
+    browser.type_into(&q, &format!("release{ENTER}")).await;
+    let titles = browser.find_all("ol.hits .title").await;
+    assert!(titles.len() >= 3, "results listed");
+    let first = browser.text(&titles[0]).await;
+    assert!(!first.is_empty());
+    assert!(browser.url().await.contains("/ui/search?q=release"));
+    let curl = browser.find("#curl").await;
+    let timing = browser
+        .script("const n = performance.getEntriesByType('navigation')[0]; return n.responseEnd - n.startTime;")
+        .await;
+    let first_result_ms = timing.as_f64().expect("navigation timing");
+    let weight = page_weight(&browser).await;
+    eprintln!("search page: first result after {first_result_ms:.1} ms, {weight} bytes");
+    assert!(weight > 0 && !browser.text(&curl).await.contains("<"));
+    shot(&browser, "search").await;
+
+    // Document viewer from the first hit.
+    browser.click(&titles[0]).await;
+    assert!(browser.url().await.contains("/ui/doc?doc_id="));
+    let title = browser.text(&browser.find("#doc-title").await).await;
+    assert_eq!(
+        title, first,
+        "the viewer shows the document that was clicked"
+    );
+    assert!(
+        !browser
+            .text(&browser.find("#doc-text").await)
+            .await
+            .is_empty()
+    );
+    shot(&browser, "document").await;
+
+    // Comparison: two BM25 configurations, overlap measured, moves marked.
+    browser
+        .goto(&format!(
+            "{base}/ui/compare?q=release+index&k=5&a_mode=bm25&b_mode=bm25&b_k1=3&b_b=1"
+        ))
+        .await;
+    let jaccard = browser.text(&browser.find("#jaccard").await).await;
+    assert!(
+        jaccard
+            .parse::<f64>()
+            .is_ok_and(|j| (0.0..=1.0).contains(&j)),
+        "{jaccard}"
+    );
+    assert_eq!(browser.find_all("section.side").await.len(), 2);
+    shot(&browser, "compare").await;
+
+    // Sessions: the list, then the logged session's timeline.
+    browser.goto(&format!("{base}/ui/sessions")).await;
+    shot(&browser, "sessions").await;
+    let link = browser.find("a.session-link").await;
+    browser.click(&link).await;
+    let id = browser.text(&browser.find("#session-id").await).await;
+    assert_eq!(id, "agent-7|hint:episode-1");
+    let adopted = browser.text(&browser.find(".adopted-recent").await).await;
+    assert_eq!(
+        adopted, "django",
+        "the word the agent took from step 1's results"
+    );
+    assert_eq!(browser.find_all("li.step").await.len(), 3);
+    shot(&browser, "session").await;
+
+    browser.goto(&format!("{base}/ui/dashboards")).await;
+    assert!(browser.find_all("figure svg").await.len() >= 5);
+    shot(&browser, "dashboards").await;
+    browser.goto(&format!("{base}/ui/snapshot")).await;
+    assert_eq!(browser.text(&browser.find("#documents").await).await, "6");
+    shot(&browser, "snapshot").await;
+
+    // Phone width: nothing wider than the viewport.
+    browser.resize(390, 844).await;
+    browser
+        .goto(&format!("{base}/ui/search?q=release&k=5"))
+        .await;
+    let overflow = browser
+        .script("return document.documentElement.scrollWidth - window.innerWidth;")
+        .await;
+    assert!(
+        overflow.as_i64().unwrap_or(1) <= 0,
+        "horizontal overflow {overflow}"
+    );
+    shot(&browser, "search-phone").await;
+
+    browser.quit().await;
+    drop(browser);
+    stop.send(()).expect("server running");
+    server.await.expect("join").expect("serve");
+    capture.shutdown().await;
+}
