@@ -42,7 +42,7 @@ pub use error::ConsoleError;
 pub use evidence::SnapshotEvidence;
 pub use form::{CompareForm, LogForm, SearchForm};
 pub use layout::{CONTENT_SECURITY_POLICY, STYLESHEET, error_page};
-pub use log_analysis::{AnalysisInputs, analyse_store, intent_of};
+pub use log_analysis::{AnalysisInputs, analyse_store, intent_of, reformulation_labels};
 pub use search_page::search_page;
 pub use session_view::{SessionSummary, Timeline, TimelineStep, timeline};
 pub use sessions_page::{SessionList, session_page, sessions_page};

@@ -38,6 +38,19 @@ pub fn intent_of(t: &Session, model: &str, labels: &HashMap<String, String>) -> 
         .and_then(|task| labels.get(&task.cache_key(model)).cloned())
 }
 
+/// The reformulation labels `model` gave trajectory `t`, by query step (2, 3, …), if cached.
+pub fn reformulation_labels(
+    t: &Session,
+    model: &str,
+    labels: &HashMap<String, String>,
+) -> std::collections::BTreeMap<usize, String> {
+    tasks(std::slice::from_ref(t))
+        .into_iter()
+        .filter(|task| task.kind == "reformulation")
+        .filter_map(|task| Some((task.step, labels.get(&task.cache_key(model))?.clone())))
+        .collect()
+}
+
 /// Streams the records of `store` under `filter` through the analysis on a worker thread;
 /// `progress` hears how many records were handed over, batch by batch.
 pub async fn analyse_store(

@@ -64,7 +64,8 @@ pub(crate) fn hit_list(
         ol.hits {
             @for hit in hits {
                 @let mark = marks(hit);
-                li.hit class=[mark.as_ref().map(|m| m.0)] value=(hit.rank) {
+                @let kind = mark.as_ref().map_or("", |m| m.0);
+                li.hit.moved[kind == "moved"].entered[kind == "entered"].left[kind == "left"] value=(hit.rank) {
                     div.hit-head {
                         span.rank title="rank" { (hit.rank) }
                         a.title href=(doc_link(hit)) { (display_title(hit)) }

@@ -3,7 +3,7 @@
 //! words marked where they were *adopted* — new to the session's queries, yet delivered to
 //! it before (the evidence CTAR's definition, `driftless_querylog::analysis::evidence`):
 //! from the most recent retrieval round, or only from earlier ones.
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_querylog::analysis::{
     EvidenceSource, FastHashSet, Reformulation, delivered_terms, is_answered, token_set,
@@ -85,6 +85,8 @@ pub struct TimelineStep {
     pub words: Vec<(String, Adoption)>,
     /// Reformulation class against the previous query (lexical rules), from the second query.
     pub reformulation: Option<&'static str>,
+    /// The reformulation type an LLM gave it (`logs annotate`), when labels were asked for.
+    pub llm_reformulation: Option<String>,
     /// Results as the client saw them.
     pub results: Vec<LoggedResult>,
     /// The document a fetch returned, and the window asked for.
@@ -104,8 +106,15 @@ pub struct Timeline {
     pub evidence: &'static str,
 }
 
-/// The timeline of `s`; `source` analyses terms and rebuilds delivered texts.
-pub fn timeline(s: &Session, intent: Option<String>, source: &mut dyn EvidenceSource) -> Timeline {
+/// The timeline of `s`; `source` analyses terms and rebuilds delivered texts; `llm_labels`
+/// are cached reformulation labels by query step (`reformulation_labels`).
+pub fn timeline(
+    s: &Session,
+    intent: Option<String>,
+    llm_labels: &BTreeMap<usize, String>,
+    source: &mut dyn EvidenceSource,
+) -> Timeline {
+    let mut query_step = 0;
     let (mut recent, mut earlier) = (FastHashSet::default(), FastHashSet::default());
     let mut queries_seen: BTreeSet<String> = BTreeSet::new();
     let mut previous_tokens: Option<BTreeSet<String>> = None;
@@ -114,7 +123,12 @@ pub fn timeline(s: &Session, intent: Option<String>, source: &mut dyn EvidenceSo
         let answered = is_answered(record);
         let mut words = Vec::new();
         let mut reformulation = None;
+        let mut llm_reformulation = None;
         if let Some(query) = &record.query {
+            if answered {
+                query_step += 1;
+                llm_reformulation = llm_labels.get(&query_step).cloned();
+            }
             let mut step_terms = BTreeSet::new();
             for word in query.split_whitespace() {
                 let terms = source.query_terms(word);
@@ -163,6 +177,7 @@ pub fn timeline(s: &Session, intent: Option<String>, source: &mut dyn EvidenceSo
             status: record.status,
             words,
             reformulation,
+            llm_reformulation,
             results: record.results.clone(),
             fetched: record.fetched_doc_id.clone().map(|doc| {
                 (
@@ -181,5 +196,59 @@ pub fn timeline(s: &Session, intent: Option<String>, source: &mut dyn EvidenceSo
         summary: SessionSummary::of(s, intent),
         steps,
         evidence: source.evidence_kind(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SnapshotEvidence;
+    use driftless_querylog::{DEFAULT_SESSION_GAP, LogRecord, sessionize};
+    use serde_json::json;
+
+    fn search(ts: i64, q: &str, titles: &[&str]) -> LogRecord {
+        let results: Vec<_> = titles
+            .iter()
+            .enumerate()
+            .map(|(i, t)| json!({"doc_id": format!("d{i}"), "score": 1.0, "title": t, "snippet": ""}))
+            .collect();
+        serde_json::from_value(json!({
+            "ts_ms": ts, "client": "c", "session_hint": "s", "endpoint": "/v1/search",
+            "query": q, "request_id": format!("r{ts}"), "results": results,
+        }))
+        .expect("a record")
+    }
+
+    #[test]
+    fn words_are_marked_by_where_their_terms_were_delivered() {
+        let records = vec![
+            search(1_000, "postgres index", &["Vacuuming tables"]),
+            search(2_000, "index locking", &["Concurrent builds"]),
+            // "vacuum" came with step 1 only, "concurrent" with step 2 (the last retrieval),
+            // "index" was asked before, "bloat" was never delivered.
+            search(3_000, "vacuum concurrently index bloat site:x.org", &[]),
+        ];
+        let sessions = sessionize(&records, DEFAULT_SESSION_GAP);
+        let mut evidence = SnapshotEvidence::new(None);
+        let t = timeline(&sessions[0], None, &BTreeMap::new(), &mut evidence);
+        assert_eq!(t.evidence, "titles_snippets");
+        let marks: Vec<(&str, Adoption)> = t.steps[2]
+            .words
+            .iter()
+            .map(|(w, a)| (w.as_str(), *a))
+            .collect();
+        assert_eq!(
+            marks,
+            vec![
+                ("vacuum", Adoption::Earlier),
+                ("concurrently", Adoption::Recent),
+                ("index", Adoption::Repeated),
+                ("bloat", Adoption::New),
+                ("site:x.org", Adoption::None),
+            ]
+        );
+        assert_eq!(t.steps[1].reformulation, Some("other"));
+        assert_eq!(t.steps[0].reformulation, None);
+        assert_eq!(t.summary.searches, 3);
     }
 }

@@ -146,7 +146,8 @@ fn timeline_step(step: &TimelineStep) -> Markup {
                 span.at { "+" (duration(step.at_ms)) }
                 code { (step.endpoint) }
                 @if step.status >= 400 { span.badge.refused { "status " (step.status) } }
-                @if let Some(r) = step.reformulation { span.badge.reform { (r) } }
+                @if let Some(r) = step.reformulation { span.badge.reform title="lexical rule" { (r) } }
+                @if let Some(r) = &step.llm_reformulation { span.badge.reform title="LLM label (logs annotate)" { "LLM: " (r) } }
             }
             @if !step.words.is_empty() {
                 p.query { @for (word, a) in &step.words { span class=(adoption_class(*a)) { (word) } " " } }

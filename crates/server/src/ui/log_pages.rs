@@ -191,12 +191,16 @@ async fn find_timeline(
     let intent = labels
         .as_ref()
         .and_then(|l| driftless_console::intent_of(&session, &form.model, l));
+    let llm_labels = labels
+        .as_ref()
+        .map(|l| driftless_console::reformulation_labels(&session, &form.model, l))
+        .unwrap_or_default();
     // Stemming every delivered text and rebuilding fetched windows is CPU work: off the
     // async workers.
     let snapshot = state.snapshot().ok();
     tokio::task::spawn_blocking(move || {
         let mut evidence = SnapshotEvidence::new(snapshot);
-        driftless_console::timeline(&session, intent, &mut evidence)
+        driftless_console::timeline(&session, intent, &llm_labels, &mut evidence)
     })
     .await
     .map_err(|e| refuse(ErrorCode::Internal, format!("building the timeline: {e}")))

@@ -132,6 +132,20 @@ impl Browser {
         v.as_str().unwrap_or_default().to_string()
     }
 
+    /// Waits (up to 10 s) until the current URL contains `part` and the page has loaded: a
+    /// key press or click that submits a form does not wait for the navigation.
+    pub async fn wait_for_url(&self, part: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let loaded = self.script("return document.readyState;").await == "complete";
+            if loaded && self.url().await.contains(part) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no page with {part:?} in its URL after 10 s");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The first element matching a CSS selector.
     pub async fn find(&self, css: &str) -> String {
         let v = self

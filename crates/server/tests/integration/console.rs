@@ -194,6 +194,52 @@ async fn sessions_timeline_and_dashboards_read_the_live_log() {
         !html.contains(" style=\""),
         "inline styles would break the CSP"
     );
+    // Labels cached by `logs annotate --model m`: the intent filters the list, the LLM's
+    // reformulation type stands beside the lexical one.
+    let store = state.log_reader().expect("reader");
+    let sessions = driftless_querylog::sessionize(
+        &store.read_all(&Default::default()).await.expect("rows"),
+        driftless_querylog::DEFAULT_SESSION_GAP,
+    );
+    for task in driftless_querylog::annotate::tasks(&sessions) {
+        let label = if task.kind == "intent" {
+            "fact_seeking"
+        } else {
+            "specialization_llm"
+        };
+        let key = task.cache_key("m");
+        let entry = driftless_querylog::CachedLabel {
+            cache_key: &key,
+            prompt_version: driftless_querylog::annotate::PROMPT_VERSION,
+            model: "m",
+            task: task.kind,
+            label,
+        };
+        store.cache_label(&entry, 0).await.expect("cache a label");
+    }
+    let labelled = body(
+        &get(
+            app(state.clone()),
+            "/ui/sessions?model=m&intent=fact_seeking",
+        )
+        .await,
+    );
+    assert!(
+        labelled.contains("1 sessions") && labelled.contains("fact_seeking"),
+        "{labelled}"
+    );
+    let other = body(
+        &get(
+            app(state.clone()),
+            "/ui/sessions?model=m&intent=exploratory",
+        )
+        .await,
+    );
+    assert!(other.contains("0 sessions"), "{other}");
+    let with_model = format!("{link}&model=m");
+    let timeline = body(&get(app(state.clone()), &with_model).await);
+    assert!(timeline.contains("LLM: specialization_llm"), "{timeline}");
+
     let bad = get(app(state.clone()), "/ui/sessions?since=yesterday").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     capture.shutdown().await;

@@ -77,6 +77,7 @@ async fn the_console_in_chromium() {
     browser.goto(&format!("{base}/ui/search")).await;
     let q = browser.find("#q").await;
     browser.type_into(&q, &format!("release{ENTER}")).await;
+    browser.wait_for_url("/ui/search?q=release").await;
     let titles = browser.find_all("ol.hits .title").await;
     assert!(titles.len() >= 3, "results listed");
     let first = browser.text(&titles[0]).await;
@@ -94,6 +95,7 @@ async fn the_console_in_chromium() {
 
     // Document viewer from the first hit.
     browser.click(&titles[0]).await;
+    browser.wait_for_url("/ui/doc?doc_id=").await;
     assert!(browser.url().await.contains("/ui/doc?doc_id="));
     let title = browser.text(&browser.find("#doc-title").await).await;
     assert_eq!(
@@ -125,13 +127,22 @@ async fn the_console_in_chromium() {
     shot(&browser, "compare").await;
 
     // Sessions: the list, then the logged session's timeline.
+    // The console's own searches are logged too (ui:search, a gap session of 127.0.0.1):
+    // filter the list to the agent's client.
     browser.goto(&format!("{base}/ui/sessions")).await;
+    assert_eq!(browser.find_all("a.session-link").await.len(), 2);
     shot(&browser, "sessions").await;
-    let link = browser.find("a.session-link").await;
+    let client = browser.find("#client").await;
+    browser.type_into(&client, &format!("agent-7{ENTER}")).await;
+    browser.wait_for_url("client=agent-7").await;
+    let links = browser.find_all("a.session-link").await;
+    assert_eq!(links.len(), 1, "only the agent's session");
+    let link = links[0].clone();
     browser.click(&link).await;
+    browser.wait_for_url("/ui/session?id=").await;
     let id = browser.text(&browser.find("#session-id").await).await;
     assert_eq!(id, "agent-7|hint:episode-1");
-    let adopted = browser.text(&browser.find(".adopted-recent").await).await;
+    let adopted = browser.text(&browser.find("ol.timeline .adopted-recent").await).await;
     assert_eq!(
         adopted, "django",
         "the word the agent took from step 1's results"
