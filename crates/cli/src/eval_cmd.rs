@@ -1,7 +1,8 @@
 //! `driftless eval …`: measurements users can rerun.
 //!
 //! `driftless eval --topics T --qrels Q --snapshot S [--mode …] [--unit …]` runs a judged
-//! set (see `eval_run.rs`); `driftless eval ann-recall` measures the HNSW index.
+//! set (see `eval_run.rs`); `driftless eval ann-recall` measures the HNSW index;
+//! `driftless eval compare A.run B.run` tests the difference of two runs (eval_measures.rs).
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -27,6 +28,8 @@ pub struct EvalArgs {
 pub enum EvalCommand {
     /// Recall@k of mode=dense (HNSW or IVF) against mode=dense_exact (brute force).
     AnnRecall(AnnRecallArgs),
+    /// Two runs on one measure: means, wins and losses, paired t-test and randomization test.
+    Compare(crate::eval_measures::CompareArgs),
 }
 
 /// Arguments of `driftless eval ann-recall`.
@@ -63,6 +66,7 @@ pub struct AnnRecallArgs {
 pub fn run(args: &EvalArgs) -> Result<()> {
     match &args.command {
         Some(EvalCommand::AnnRecall(args)) => ann_recall(args),
+        Some(EvalCommand::Compare(args)) => crate::eval_measures::compare(args),
         None => eval_run::run(&args.run),
     }
 }

@@ -8,22 +8,35 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use driftless_api::{Mode, Unit};
+use driftless_eval::formats::{read_judgements, read_queries};
+use driftless_eval::measures::{Measure, evaluate_measures};
 use driftless_eval::metrics::evaluate;
 use driftless_eval::report::{ConfigReport, EvalReport, hybrid_gains, table};
 use driftless_eval::runner::{EvalConfig, QuerySyntax, RunOptions, run_config};
-use driftless_eval::trec::{read_qrels, read_run, read_topics};
+use driftless_eval::trec::read_run;
+
+use crate::eval_measures::{PerTopic, measure_list, table_line};
 use driftless_index::{OpenOptions, Snapshot};
 use driftless_ingest::Progress;
 
 /// Arguments of a judged-set evaluation.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Topics: `qid<TAB>query` lines (see `driftless corpus judged-sets`).
-    #[arg(long, required = true)]
+    /// Topics: `qid<TAB>query` lines (TREC/MS MARCO tsv, see `driftless corpus
+    /// judged-sets`), BEIR's `queries.jsonl` or TREC's `<top>` SGML topics.
+    #[arg(long, required = true, visible_alias = "queries")]
     pub topics: Option<PathBuf>,
-    /// Qrels: `qid 0 docid relevance` lines.
+    /// Qrels: `qid 0 docid relevance` lines (TREC, MS MARCO) or BEIR's `qrels/*.tsv`.
     #[arg(long, required = true)]
     pub qrels: Option<PathBuf>,
+    /// More measures, by ir_measures' names: `nDCG@k`, `P@k`, `R@k`, `RR[@k]`, `AP[@k]`
+    /// (comma-separated), reported beside the standard four.
+    #[arg(long, value_parser = measure_list)]
+    pub measures: Option<Vec<Measure>>,
+    /// Write every topic's value of every measure (`--measures`, else nDCG@10, R@10, R@100,
+    /// RR@10) here as CSV: `run,qid,measure,value`.
+    #[arg(long, value_name = "CSV")]
+    pub per_topic: Option<PathBuf>,
     /// Snapshot to search; repeat it to compare snapshots (e.g. one per embedding model:
     /// the report then has one entry per snapshot, a JSON array).
     #[arg(long, required_unless_present = "run")]
@@ -71,8 +84,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let (Some(topics_path), Some(qrels_path)) = (&args.topics, &args.qrels) else {
         bail!("--topics and --qrels are required");
     };
-    let topics = read_topics(topics_path)?;
-    let qrels = read_qrels(qrels_path)?;
+    let topics = read_queries(topics_path)?;
+    let qrels = read_judgements(qrels_path)?;
     let unjudged = topics
         .iter()
         .filter(|t| !qrels.contains_key(&t.qid))
@@ -114,7 +127,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     if let Some(dir) = &args.runs_dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let files = (topics_path.as_path(), qrels_path.as_path());
+    let mut per_topic = PerTopic::default();
     let mut reports = Vec::new();
     for dir in &args.snapshot {
         let snapshot = Snapshot::open_with(dir, &OpenOptions::default())?;
@@ -127,12 +140,15 @@ pub fn run(args: &RunArgs) -> Result<()> {
             &qrels,
             options,
             prefix.as_deref(),
-            files,
+            &mut per_topic,
         )?;
         if args.format != "json" {
             print!("{}", table(&report));
         }
         reports.push(report);
+    }
+    if let Some(path) = &args.per_topic {
+        per_topic.write(path)?;
     }
     if args.format == "json" {
         // One snapshot keeps the single-object report; several give an array of them.
@@ -152,7 +168,7 @@ fn evaluate_snapshot(
     qrels: &driftless_eval::trec::Qrels,
     options: RunOptions,
     run_prefix: Option<&str>,
-    (topics_path, qrels_path): (&Path, &Path),
+    per_topic: &mut PerTopic,
 ) -> Result<EvalReport> {
     let mut configs = Vec::new();
     for config in grid(args, snapshot) {
@@ -166,7 +182,14 @@ fn evaluate_snapshot(
             None => None,
         };
         let evaluation = evaluate(&outcome.run, qrels);
-        configs.push(ConfigReport::new(&outcome, &evaluation, run_file));
+        let extra = evaluate_measures(&outcome.run, qrels, &extra_measures(args));
+        if args.measures.is_some() && args.format != "json" {
+            println!("{}", table_line(&tag, &extra));
+        }
+        let mut report = ConfigReport::new(&outcome, &evaluation, run_file);
+        report.extra = args.measures.is_some().then(|| extra.clone());
+        per_topic.add(&tag, extra);
+        configs.push(report);
     }
     let model = snapshot
         .manifest()
@@ -179,8 +202,19 @@ fn evaluate_snapshot(
     Ok(EvalReport {
         snapshot: snapshot.id().to_string(),
         model,
-        topics_file: topics_path.display().to_string(),
-        qrels_file: qrels_path.display().to_string(),
+        // Both are required by clap before this runs.
+        topics_file: args
+            .topics
+            .as_deref()
+            .map(Path::display)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        qrels_file: args
+            .qrels
+            .as_deref()
+            .map(Path::display)
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
         topics_read: topics.len(),
         depth: options.depth,
         syntax: options.syntax,
@@ -248,15 +282,25 @@ fn write_run(dir: &Path, tag: &str, text: &str) -> Result<String> {
 /// `--run FILE…`: measures of existing run files.
 fn score_runs(args: &RunArgs, qrels: &driftless_eval::trec::Qrels) -> Result<()> {
     let mut rows = Vec::new();
+    let mut per_topic = PerTopic::default();
     for path in &args.run {
         let run = read_run(path)?;
         let evaluation = evaluate(&run, qrels);
-        rows.push(serde_json::json!({
+        let extra = evaluate_measures(&run, qrels, &extra_measures(args));
+        let mut row = serde_json::json!({
             "run": path.display().to_string(),
             "topics": evaluation.topics,
             "topics_without_results": evaluation.topics_without_results,
             "measures": evaluation.mean,
-        }));
+        });
+        if args.measures.is_some() {
+            row["extra"] = serde_json::json!({"measures": extra.measures, "mean": extra.mean});
+            if args.format == "table" {
+                println!("{}", table_line(&path.display().to_string(), &extra));
+            }
+        }
+        rows.push(row);
+        per_topic.add(&path.display().to_string(), extra);
         if args.format == "table" {
             let m = evaluation.mean;
             println!(
@@ -271,8 +315,23 @@ fn score_runs(args: &RunArgs, qrels: &driftless_eval::trec::Qrels) -> Result<()>
             );
         }
     }
+    if let Some(path) = &args.per_topic {
+        per_topic.write(path)?;
+    }
     if args.format == "json" {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     }
     Ok(())
+}
+
+/// `--measures`, or the standard four under their ir_measures names (for `--per-topic`).
+fn extra_measures(args: &RunArgs) -> Vec<Measure> {
+    args.measures.clone().unwrap_or_else(|| {
+        vec![
+            Measure::Ndcg(Some(10)),
+            Measure::R(10),
+            Measure::R(100),
+            Measure::Rr(Some(10)),
+        ]
+    })
 }

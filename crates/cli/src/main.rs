@@ -4,6 +4,7 @@ mod corpus_cmd;
 mod data_dir;
 mod embed_cmd;
 mod eval_cmd;
+mod eval_measures;
 mod eval_run;
 mod keys_cmd;
 mod logs_cmd;

@@ -27,6 +27,9 @@ pub struct ConfigReport {
     pub run_file: Option<String>,
     /// Wall-clock cost; the only field that differs between reruns.
     pub timing: Timing,
+    /// The measures asked for with `--measures` (means and per topic).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extra: Option<crate::measures::Measured>,
 }
 
 /// Hybrid against the better of bm25 and dense for one unit.
@@ -79,6 +82,7 @@ impl ConfigReport {
             refused: run.refused,
             run_file,
             timing: run.timing,
+            extra: None,
         }
     }
 }

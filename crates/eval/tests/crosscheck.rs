@@ -6,11 +6,21 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use driftless_eval::measures::{evaluate_measures, parse_measures};
 use driftless_eval::metrics::evaluate;
+use driftless_eval::significance::paired_test;
 use driftless_eval::trec::{Qrels, Run, format_qrels, format_run_topic, parse_run};
 
+/// Measures beyond the four of `metrics.rs`, in ir_measures' names (crosscheck.py maps each
+/// to trec_eval's too). The first is the one the t-test compares.
+const EXTRA_MEASURES: &str = "nDCG@20,nDCG,P@5,P@10,R@1000,RR,AP,AP@100";
+
 /// Pinned so that a fresh clone checks against the same code.
-const PACKAGES: &[&str] = &["pytrec-eval-terrier==0.5.11", "ir-measures==0.4.3"];
+const PACKAGES: &[&str] = &[
+    "pytrec-eval-terrier==0.5.11",
+    "ir-measures==0.4.3",
+    "scipy==1.17.1",
+];
 
 /// A small deterministic generator (xorshift): the data must be the same on every machine.
 struct Rng(u64);
@@ -56,7 +66,8 @@ fn venv_python() -> Option<PathBuf> {
     let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/eval-venv");
     let python = venv.join("bin/python");
     let ready = venv.join(".driftless-ready");
-    if ready.is_file() {
+    // A venv made for another package list is brought up to this one.
+    if std::fs::read_to_string(&ready).is_ok_and(|listed| listed == PACKAGES.join("\n")) {
         return Some(python);
     }
     let created = Command::new("python3")
@@ -105,7 +116,32 @@ fn metrics_match_pytrec_eval_and_ir_measures() {
     );
     std::fs::write(&qrels_path, format_qrels(&qrels)).expect("write qrels");
     std::fs::write(&run_path, &run_text).expect("write run");
-    let ours = serde_json::json!({"per_topic": evaluation.per_topic, "mean": evaluation.mean});
+    // Every measure family at other cut-offs, and the paired t-test of two runs (the second:
+    // the first with every score negated, so most topics change).
+    let measures = parse_measures(EXTRA_MEASURES).expect("measure names");
+    let extra = evaluate_measures(&run, &qrels, &measures);
+    let reversed: Run = run
+        .iter()
+        .map(|(q, docs)| {
+            (
+                q.clone(),
+                docs.iter().map(|(d, s)| (d.clone(), -s)).collect(),
+            )
+        })
+        .collect();
+    let other = evaluate_measures(&reversed, &qrels, &measures);
+    let pairs: Vec<(f64, f64)> = extra
+        .per_topic
+        .iter()
+        .map(|(q, v)| (v[0], other.per_topic[q][0]))
+        .collect();
+    let test = paired_test(&pairs);
+    let ours = serde_json::json!({
+        "per_topic": evaluation.per_topic, "mean": evaluation.mean, "extra": extra,
+        "ttest": {"a": pairs.iter().map(|p| p.0).collect::<Vec<_>>(),
+                  "b": pairs.iter().map(|p| p.1).collect::<Vec<_>>(),
+                  "t": test.t, "p": test.p_t_test},
+    });
     std::fs::write(&ours_path, ours.to_string()).expect("write ours");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/crosscheck.py");
     let output = Command::new(python)

@@ -4,6 +4,9 @@ Usage: crosscheck.py QRELS RUN DRIFTLESS_JSON
   DRIFTLESS_JSON: {"per_topic": {qid: {ndcg_10, recall_10, recall_100, mrr_10}}, "mean": {...}}
     as printed by the Rust test (driftless-eval's measures of RUN against QRELS).
 
+The extra measures (nDCG@20, nDCG, P@5, P@10, R@1000, RR, AP, AP@100) are checked the same
+way, and the paired t-test against scipy.stats.ttest_rel.
+
 pytrec_eval (trec_eval 9's code) computes ndcg_cut_10, recall_10, recall_100, and the
 reciprocal rank of the run cut to its top 10 by trec_eval's own order (trec_eval has no
 RR@10); ir_measures computes nDCG@10, R@10, R@100, RR@10 on the same ranking. Every
@@ -43,6 +46,40 @@ def top10_trec_order(docs):
     return dict(ranked[:10])
 
 
+# ir_measures name -> trec_eval measure (pytrec_eval's result key).
+TREC_NAMES = {"nDCG@20": ("ndcg_cut.20", "ndcg_cut_20"), "nDCG": ("ndcg", "ndcg"),
+              "P@5": ("P.5", "P_5"), "P@10": ("P.10", "P_10"),
+              "R@1000": ("recall.1000", "recall_1000"), "RR": ("recip_rank", "recip_rank"),
+              "AP": ("map", "map"), "AP@100": ("map_cut.100", "map_cut_100")}
+
+
+def check_extra(qrels, run, untied, judged, ours):
+    """Every extra measure per topic against pytrec_eval and ir_measures, and the paired
+    t-test against scipy.stats.ttest_rel on the same per-topic values."""
+    extra = ours["extra"]
+    names = extra["measures"]
+    pte = pytrec_eval.RelevanceEvaluator(qrels, {TREC_NAMES[n][0] for n in names}).evaluate(run)
+    irm = {}
+    for m in ir_measures.iter_calc([ir_measures.parse_measure(n) for n in names], qrels, untied):
+        irm.setdefault(m.query_id, {})[str(m.measure)] = m.value
+    bad = []
+    for qid in judged:
+        for i, name in enumerate(names):
+            mine = extra["per_topic"][qid][i]
+            a = pte.get(qid, {}).get(TREC_NAMES[name][1], 0.0)
+            b = irm.get(qid, {}).get(name, 0.0)
+            if abs(mine - a) > 1e-9 or abs(mine - b) > 1e-9:
+                bad.append((qid, name, mine, a, b))
+    from scipy.stats import ttest_rel
+    t = ours["ttest"]
+    ref = ttest_rel(t["a"], t["b"])
+    if abs(ref.statistic - t["t"]) > 1e-9 or abs(ref.pvalue - t["p"]) > 1e-9:
+        bad.append(("TTEST", "t,p", (t["t"], t["p"]), (float(ref.statistic), float(ref.pvalue)), None))
+    print("extra measures %s and the t-test (t=%.6f, p=%.3g): %d mismatches" % (
+        names, t["t"], t["p"], len(bad)))
+    return bad
+
+
 def main():
     qrels_path, run_path, ours_path = sys.argv[1:4]
     qrels, run = read_qrels(qrels_path), read_run(run_path)
@@ -77,6 +114,7 @@ def main():
         mean = sums[key] / len(judged)
         if abs(ours["mean"][key] - mean) > 1e-9:
             mismatches.append(("MEAN", key, ours["mean"][key], mean, None))
+    mismatches += check_extra(qrels, run, untied, judged, ours)
     for m in mismatches[:20]:
         print("mismatch qid=%s %s driftless=%r pytrec_eval=%r ir_measures=%r" % m)
     print("crosscheck: %d topics, %d mismatches; means %s" % (

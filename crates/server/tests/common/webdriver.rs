@@ -141,7 +141,10 @@ impl Browser {
             if loaded && self.url().await.contains(part) {
                 return;
             }
-            assert!(Instant::now() < deadline, "no page with {part:?} in its URL after 10 s");
+            assert!(
+                Instant::now() < deadline,
+                "no page with {part:?} in its URL after 10 s"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

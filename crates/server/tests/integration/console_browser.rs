@@ -110,20 +110,29 @@ async fn the_console_in_chromium() {
     );
     shot(&browser, "document").await;
 
-    // Comparison: two BM25 configurations, overlap measured, moves marked.
+    // Comparison through the form: B is BM25 with other k1 and b (A's default is bm25).
+    browser.goto(&format!("{base}/ui/compare")).await;
     browser
-        .goto(&format!(
-            "{base}/ui/compare?q=release+index&k=5&a_mode=bm25&b_mode=bm25&b_k1=3&b_b=1"
-        ))
+        .click(&browser.find("#b_mode option[value='bm25']").await)
         .await;
+    browser.type_into(&browser.find("#b_k1").await, "3").await;
+    browser.type_into(&browser.find("#b_b").await, "1").await;
+    browser.type_into(&browser.find("#k").await, "5").await;
+    let q = browser.find("#q").await;
+    browser
+        .type_into(&q, &format!("release index{ENTER}"))
+        .await;
+    browser.wait_for_url("b_k1=3").await;
     let jaccard = browser.text(&browser.find("#jaccard").await).await;
-    assert!(
-        jaccard
-            .parse::<f64>()
-            .is_ok_and(|j| (0.0..=1.0).contains(&j)),
-        "{jaccard}"
-    );
+    let jaccard: f64 = jaccard.parse().expect("Jaccard@k as a number");
+    assert!((0.0..=1.0).contains(&jaccard));
     assert_eq!(browser.find_all("section.side").await.len(), 2);
+    let changed = browser.find_all("li.entered, li.left").await.len();
+    assert_eq!(
+        changed == 0,
+        jaccard == 1.0,
+        "entered/left marks agree with Jaccard@k"
+    );
     shot(&browser, "compare").await;
 
     // Sessions: the list, then the logged session's timeline.
@@ -142,7 +151,9 @@ async fn the_console_in_chromium() {
     browser.wait_for_url("/ui/session?id=").await;
     let id = browser.text(&browser.find("#session-id").await).await;
     assert_eq!(id, "agent-7|hint:episode-1");
-    let adopted = browser.text(&browser.find("ol.timeline .adopted-recent").await).await;
+    let adopted = browser
+        .text(&browser.find("ol.timeline .adopted-recent").await)
+        .await;
     assert_eq!(
         adopted, "django",
         "the word the agent took from step 1's results"
