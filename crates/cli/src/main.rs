@@ -1,6 +1,9 @@
 //! The `driftless` command: build snapshots, serve them, and the one-command quickstart.
 mod build_cmd;
 mod corpus_cmd;
+mod corpus_fetch;
+mod corpus_get;
+mod corpus_recipe;
 mod data_dir;
 mod embed_cmd;
 mod eval_cmd;
@@ -107,6 +110,9 @@ enum CorpusCommand {
     /// Write the documents a build indexes as JSONL (`{id, contents, title, url}`), or with
     /// `--passages` the passages a snapshot serves (`{id, contents}`, as `/retrieve` returns them).
     ExportJsonl(corpus_cmd::ExportArgs),
+    /// Fetch a standard collection (BEIR, MS MARCO passage, wiki-18, BrowseComp-Plus) by
+    /// its recipe: download with resume, verify the pinned checksums, unpack, build, eval.
+    Get(corpus_get::GetArgs),
 }
 
 fn init_logging(format: &str) {
@@ -167,6 +173,9 @@ fn main() -> std::process::ExitCode {
         Command::Corpus {
             command: CorpusCommand::ExportJsonl(args),
         } => corpus_cmd::export_jsonl(&args),
+        Command::Corpus {
+            command: CorpusCommand::Get(args),
+        } => corpus_get::run(&args),
         Command::Eval(args) => eval_cmd::run(&args),
         Command::Logs { command } => logs_cmd::run(&command),
         Command::Replay(args) => replay_cmd::run(&args),
