@@ -31,7 +31,12 @@ pub fn source_url(file: &RemoteFile, mirror: Option<&str>) -> String {
 
 /// Downloads `file` into `dir` (resuming a `.part`), checks it and returns its path. A file
 /// already in place with the right digests is kept.
-pub async fn fetch(client: &reqwest::Client, file: &RemoteFile, url: &str, dir: &Path) -> Result<PathBuf> {
+pub async fn fetch(
+    client: &reqwest::Client,
+    file: &RemoteFile,
+    url: &str,
+    dir: &Path,
+) -> Result<PathBuf> {
     let target = dir.join(&file.name);
     if let Some(parent) = target.parent() {
         std::fs::create_dir_all(parent)?;
@@ -66,14 +71,15 @@ pub async fn fetch(client: &reqwest::Client, file: &RemoteFile, url: &str, dir: 
     if resumed {
         eprintln!("{}: resuming after {have} bytes", file.name);
     }
-    let total = file.bytes.or_else(|| response.content_length().map(|n| n + start));
-    let mut phase = Phase::start(Progress::Auto, &format!("downloading {}", file.name), total);
+    let total = file
+        .bytes
+        .or_else(|| response.content_length().map(|n| n + start));
+    eprintln!("downloading {} from {url}", file.name);
+    let mut phase = Phase::start(Progress::Auto, "download", total);
     phase.inc(start);
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .with_context(|| format!("the download of {url} broke off; run the same command again to resume"))?
-    {
+    while let Some(chunk) = response.chunk().await.with_context(|| {
+        format!("the download of {url} broke off; run the same command again to resume")
+    })? {
         out.write_all(&chunk)?;
         phase.inc(chunk.len() as u64);
     }
@@ -93,7 +99,7 @@ pub async fn fetch(client: &reqwest::Client, file: &RemoteFile, url: &str, dir: 
 /// Checks size, sha256 and md5 of `path` against the recipe.
 pub fn verify(path: &Path, file: &RemoteFile) -> Result<()> {
     let mut reader = std::fs::File::open(path)?;
-    let (mut sha, mut md5, mut bytes) = (Sha256::new(), Md5::new(), 0u64);
+    let (mut sha, mut md5, mut bytes) = (Sha256::new(), <Md5 as md5::Digest>::new(), 0u64);
     let mut buf = vec![0u8; 1 << 16];
     loop {
         let n = reader.read(&mut buf)?;
@@ -140,7 +146,10 @@ pub fn unpack(archive: &Path, kind: &str, dir: &Path) -> Result<()> {
                 let mut entry = entry?;
                 // unpack_in refuses paths with `..` or a root: nothing lands outside `dir`.
                 if !entry.unpack_in(dir)? {
-                    bail!("{}: an entry points outside the collection directory", archive.display());
+                    bail!(
+                        "{}: an entry points outside the collection directory",
+                        archive.display()
+                    );
                 }
             }
         }

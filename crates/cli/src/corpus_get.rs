@@ -52,7 +52,13 @@ struct EvalCommand {
 
 fn show(argv: &[String]) -> String {
     argv.iter()
-        .map(|a| if a.contains([' ', '\'', '"']) { format!("'{a}'") } else { a.clone() })
+        .map(|a| {
+            if a.contains([' ', '\'', '"']) {
+                format!("'{a}'")
+            } else {
+                a.clone()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -61,7 +67,10 @@ fn show(argv: &[String]) -> String {
 pub fn run(args: &GetArgs) -> Result<()> {
     if args.list {
         for r in built_in()? {
-            println!("{:<18} {}\n{:<18} licence: {}", r.name, r.description, "", r.licence);
+            println!(
+                "{:<18} {}\n{:<18} licence: {}\n{:<18} checksums: {}",
+                r.name, r.description, "", r.licence, "", r.checked
+            );
         }
         return Ok(());
     }
@@ -71,14 +80,24 @@ pub fn run(args: &GetArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(".cache/collections").join(recipe.name.replace('/', "-")));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    eprintln!("{}: {}\nlicence: {}", recipe.name, recipe.description, recipe.licence);
+    eprintln!(
+        "{}: {}\nlicence: {}\nchecksums: {}",
+        recipe.name, recipe.description, recipe.licence, recipe.checked
+    );
     download_all(&recipe, &dir, args.mirror.as_deref())?;
     if args.no_build {
         return Ok(());
     }
     let snapshot = dir.join("snapshot");
     let corpus = dir.join(&recipe.corpus.path);
-    let mut build = vec!["build".to_string(), "--corpus".into(), path_arg(&corpus), "--out".into(), path_arg(&snapshot), "--force".into()];
+    let mut build = vec![
+        "build".to_string(),
+        "--corpus".into(),
+        path_arg(&corpus),
+        "--out".into(),
+        path_arg(&snapshot),
+        "--force".into(),
+    ];
     for (field, column) in &recipe.corpus.fields {
         build.extend(["--field".to_string(), format!("{field}={column}")]);
     }
@@ -86,7 +105,11 @@ pub fn run(args: &GetArgs) -> Result<()> {
     let parsed = BuildCommand::try_parse_from(&build).context("the recipe's build arguments")?;
     crate::build_cmd::run(&parsed.args)?;
     let (Some(queries), Some(qrels)) = (&recipe.queries, &recipe.qrels) else {
-        eprintln!("{} has no judgements in its recipe: built {}, nothing to evaluate", recipe.name, snapshot.display());
+        eprintln!(
+            "{} has no judgements in its recipe: built {}, nothing to evaluate",
+            recipe.name,
+            snapshot.display()
+        );
         return Ok(());
     };
     if args.no_eval {
@@ -126,7 +149,11 @@ fn download_all(recipe: &Recipe, dir: &Path, mirror: Option<&str>) -> Result<()>
         let path = runtime.block_on(fetch(&client, file, &url, dir))?;
         if let Some(kind) = &file.unpack {
             let marker = dir.join(format!(".unpacked-{}", file.name));
-            let digest = file.sha256.clone().or_else(|| file.md5.clone()).unwrap_or_default();
+            let digest = file
+                .sha256
+                .clone()
+                .or_else(|| file.md5.clone())
+                .unwrap_or_default();
             if std::fs::read_to_string(&marker).is_ok_and(|d| d == digest) {
                 continue;
             }

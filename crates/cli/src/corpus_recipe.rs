@@ -10,11 +10,26 @@ use serde::Deserialize;
 
 /// The recipes shipped in the binary: (name, JSON).
 const BUILT_IN: [(&str, &str); 5] = [
-    ("beir/scifact", include_str!("../../../corpus-tools/recipes/beir-scifact.json")),
-    ("beir/nfcorpus", include_str!("../../../corpus-tools/recipes/beir-nfcorpus.json")),
-    ("msmarco-passage", include_str!("../../../corpus-tools/recipes/msmarco-passage.json")),
-    ("wiki-18", include_str!("../../../corpus-tools/recipes/wiki-18.json")),
-    ("browsecomp-plus", include_str!("../../../corpus-tools/recipes/browsecomp-plus.json")),
+    (
+        "beir/scifact",
+        include_str!("../../../corpus-tools/recipes/beir-scifact.json"),
+    ),
+    (
+        "beir/nfcorpus",
+        include_str!("../../../corpus-tools/recipes/beir-nfcorpus.json"),
+    ),
+    (
+        "msmarco-passage",
+        include_str!("../../../corpus-tools/recipes/msmarco-passage.json"),
+    ),
+    (
+        "wiki-18",
+        include_str!("../../../corpus-tools/recipes/wiki-18.json"),
+    ),
+    (
+        "browsecomp-plus",
+        include_str!("../../../corpus-tools/recipes/browsecomp-plus.json"),
+    ),
 ];
 
 /// One collection.
@@ -85,19 +100,28 @@ impl Recipe {
         }
         for f in &recipe.files {
             if f.sha256.is_none() && f.md5.is_none() {
-                bail!("recipe {origin}: {} has no checksum (sha256 or md5)", f.name);
+                bail!(
+                    "recipe {origin}: {} has no checksum (sha256 or md5)",
+                    f.name
+                );
             }
             let safe = !f.name.is_empty()
                 && !f.name.contains("..")
                 && !f.name.starts_with('/')
                 && !f.name.contains('\\');
             if !safe {
-                bail!("recipe {origin}: file name {:?} must be a plain relative name", f.name);
+                bail!(
+                    "recipe {origin}: file name {:?} must be a plain relative name",
+                    f.name
+                );
             }
             if let Some(kind) = &f.unpack
                 && !matches!(kind.as_str(), "zip" | "tar.gz")
             {
-                bail!("recipe {origin}: {} unpacks as {kind:?}; known: zip, tar.gz", f.name);
+                bail!(
+                    "recipe {origin}: {} unpacks as {kind:?}; known: zip, tar.gz",
+                    f.name
+                );
             }
         }
         if recipe.queries.is_some() != recipe.qrels.is_some() {

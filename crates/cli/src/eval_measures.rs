@@ -13,13 +13,18 @@ use driftless_eval::measures::{Measure, Measured, evaluate_measures, parse_measu
 use driftless_eval::significance::{PERMUTATIONS, paired, paired_test};
 use driftless_eval::trec::{Qrels, Run, read_run};
 
+/// The measures of `--measures` (one value for clap, which would take a bare `Vec` as
+/// repeated values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureList(pub Vec<Measure>);
+
 /// Parses `--measures` (clap value parser).
-pub fn measure_list(list: &str) -> Result<Vec<Measure>, String> {
+pub fn measure_list(list: &str) -> Result<MeasureList, String> {
     let measures = parse_measures(list)?;
     if measures.is_empty() {
         return Err("name at least one measure, e.g. nDCG@10,P@5,AP".into());
     }
-    Ok(measures)
+    Ok(MeasureList(measures))
 }
 
 /// One line of the extra-measures table.

@@ -15,7 +15,7 @@ use driftless_eval::report::{ConfigReport, EvalReport, hybrid_gains, table};
 use driftless_eval::runner::{EvalConfig, QuerySyntax, RunOptions, run_config};
 use driftless_eval::trec::read_run;
 
-use crate::eval_measures::{PerTopic, measure_list, table_line};
+use crate::eval_measures::{MeasureList, PerTopic, measure_list, table_line};
 use driftless_index::{OpenOptions, Snapshot};
 use driftless_ingest::Progress;
 
@@ -32,7 +32,7 @@ pub struct RunArgs {
     /// More measures, by ir_measures' names: `nDCG@k`, `P@k`, `R@k`, `RR[@k]`, `AP[@k]`
     /// (comma-separated), reported beside the standard four.
     #[arg(long, value_parser = measure_list)]
-    pub measures: Option<Vec<Measure>>,
+    pub measures: Option<MeasureList>,
     /// Write every topic's value of every measure (`--measures`, else nDCG@10, R@10, R@100,
     /// RR@10) here as CSV: `run,qid,measure,value`.
     #[arg(long, value_name = "CSV")]
@@ -326,7 +326,7 @@ fn score_runs(args: &RunArgs, qrels: &driftless_eval::trec::Qrels) -> Result<()>
 
 /// `--measures`, or the standard four under their ir_measures names (for `--per-topic`).
 fn extra_measures(args: &RunArgs) -> Vec<Measure> {
-    args.measures.clone().unwrap_or_else(|| {
+    args.measures.clone().map(|m| m.0).unwrap_or_else(|| {
         vec![
             Measure::Ndcg(Some(10)),
             Measure::R(10),

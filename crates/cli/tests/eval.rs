@@ -407,3 +407,102 @@ fn agent_sessions_over_the_judged_set_are_evaluated() {
         }
     }
 }
+
+/// Issue 21: BEIR-format judgements, more measures, per-topic CSV and a paired comparison.
+#[test]
+fn beir_qrels_measures_per_topic_and_compare() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = |name: &str| dir.path().join(name);
+    std::fs::write(
+        p("test.tsv"),
+        "query-id\tcorpus-id\tscore\nq1\ta\t1\nq1\tb\t2\nq2\tc\t1\nq3\td\t1\n",
+    )
+    .expect("qrels");
+    std::fs::write(p("queries.jsonl"), "{\"_id\":\"q1\",\"text\":\"one\"}\n{\"_id\":\"q2\",\"text\":\"two\"}\n{\"_id\":\"q3\",\"text\":\"three\"}\n").expect("queries");
+    // A finds every relevant document first; B ranks them low or not at all.
+    std::fs::write(
+        p("a.run"),
+        "q1 Q0 b 1 3 A\nq1 Q0 a 2 2 A\nq2 Q0 c 1 5 A\nq3 Q0 d 1 1 A\n",
+    )
+    .expect("run a");
+    std::fs::write(
+        p("b.run"),
+        "q1 Q0 x 1 3 B\nq1 Q0 a 2 2 B\nq2 Q0 y 1 5 B\nq2 Q0 c 2 4 B\n",
+    )
+    .expect("run b");
+    let table = ok(driftless(&[
+        "eval",
+        "--topics",
+        s(&p("queries.jsonl")),
+        "--qrels",
+        s(&p("test.tsv")),
+        "--run",
+        s(&p("a.run")),
+        "--run",
+        s(&p("b.run")),
+        "--measures",
+        "P@1,AP,RR,nDCG@2",
+        "--per-topic",
+        s(&p("topics.csv")),
+    ]));
+    assert!(
+        table.contains("P@1 1.0000") && table.contains("AP 1.0000"),
+        "{table}"
+    );
+    // B: AP = (q1: 1/2 / 2 relevant = 0.25; q2: 1/2; q3: 0) / 3.
+    assert!(
+        table.contains(&format!("AP {:.4}", (0.25 + 0.5) / 3.0)),
+        "{table}"
+    );
+    let csv = std::fs::read_to_string(p("topics.csv")).expect("per-topic CSV");
+    assert!(csv.starts_with("run,qid,measure,value\n"));
+    assert_eq!(
+        csv.lines().count(),
+        1 + 2 * 3 * 4,
+        "runs × topics × measures"
+    );
+    assert!(csv.contains("b.run,q3,AP,0\n"), "{csv}");
+
+    let compared = ok(driftless(&[
+        "eval",
+        "compare",
+        "--qrels",
+        s(&p("test.tsv")),
+        "--measure",
+        "AP",
+        s(&p("a.run")),
+        s(&p("b.run")),
+    ]));
+    assert!(
+        compared.contains("AP over 3 topics") && compared.contains("A better on 3"),
+        "{compared}"
+    );
+    assert!(compared.contains("paired t-test: t = ") && compared.contains("randomization test"));
+    let json = ok(driftless(&[
+        "eval",
+        "compare",
+        "--qrels",
+        s(&p("test.tsv")),
+        "--format",
+        "json",
+        s(&p("a.run")),
+        s(&p("b.run")),
+    ]));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["measure"], "nDCG@10");
+    // Three topics, every sign flip pattern is one of 8: p ≥ 1/8 whatever the values.
+    assert!(v["test"]["p_randomization"].as_f64().expect("p") >= 0.125);
+    let bad = driftless(&[
+        "eval",
+        "compare",
+        "--qrels",
+        s(&p("test.tsv")),
+        "--measure",
+        "bpref",
+        s(&p("a.run")),
+        s(&p("b.run")),
+    ]);
+    assert!(
+        !bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("unknown measure")
+    );
+}
