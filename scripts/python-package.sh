@@ -60,7 +60,7 @@ mkdir -p "$WORK/py/python3.11-doc/usr/share/doc/python3.11/html/library"
 cp "$PY/genindex-all.html" "$WORK/py/python3.11-doc/usr/share/doc/python3.11/html/"
 cp "$PY"/library/[a-c]*.html "$WORK/py/python3.11-doc/usr/share/doc/python3.11/html/library/"
 "$BIN" corpus judged-sets --corpus "$WORK/py" --out "$WORK/judged" --site python-3.11 > /dev/null
-"$BIN" build --progress none --corpus "$WORK/py" --out "$WORK/bm25" > /dev/null
+"$BIN" build --no-dense --progress none --corpus "$WORK/py" --out "$WORK/bm25" > /dev/null
 "$BIN" eval --topics "$WORK/judged/python-3.11.topics.tsv" --qrels "$WORK/judged/python-3.11.qrels" \
   --snapshot "$WORK/bm25" --depth 100 --syntax engine --progress none --format json > "$WORK/eval.json"
 
