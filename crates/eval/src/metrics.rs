@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::measures::{Measure, measure};
 use crate::trec::{Qrels, Run};
 
 /// Rank cut-off of nDCG, Recall@10 and MRR.
@@ -58,39 +59,15 @@ pub fn trec_order(results: &[(String, f64)]) -> Vec<&str> {
     sorted.into_iter().map(|(d, _)| d.as_str()).collect()
 }
 
-fn discount(rank0: usize) -> f64 {
-    // rank0 is 0-based: the document at rank r is discounted by log2(r + 1).
-    ((rank0 + 2) as f64).log2()
-}
-
-/// Measures of one topic from its results in evaluation order.
+/// Measures of one topic from its results in evaluation order (the four standard ones of
+/// [`crate::measures`], which defines them).
 pub fn measure_topic(ranked: &[&str], judged: &BTreeMap<String, i32>) -> Measures {
-    let grade = |doc: &str| judged.get(doc).copied().unwrap_or(0).max(0);
-    let relevant = judged.values().filter(|&&g| g >= 1).count();
-    if relevant == 0 {
-        return Measures::default();
-    }
-    let dcg: f64 = ranked
-        .iter()
-        .take(CUT_SHORT)
-        .enumerate()
-        .map(|(i, d)| f64::from(grade(d)) / discount(i))
-        .sum();
-    let mut ideal: Vec<i32> = judged.values().map(|&g| g.max(0)).collect();
-    ideal.sort_unstable_by(|a, b| b.cmp(a));
-    let idcg: f64 = ideal
-        .iter()
-        .take(CUT_SHORT)
-        .enumerate()
-        .map(|(i, &g)| f64::from(g) / discount(i))
-        .sum();
-    let hits_within = |cut: usize| ranked.iter().take(cut).filter(|d| grade(d) >= 1).count();
-    let first = ranked.iter().take(CUT_SHORT).position(|d| grade(d) >= 1);
+    let m = |which| measure(which, ranked, judged);
     Measures {
-        ndcg_10: if idcg > 0.0 { dcg / idcg } else { 0.0 },
-        recall_10: hits_within(CUT_SHORT) as f64 / relevant as f64,
-        recall_100: hits_within(CUT_DEEP) as f64 / relevant as f64,
-        mrr_10: first.map_or(0.0, |p| 1.0 / (p + 1) as f64),
+        ndcg_10: m(Measure::Ndcg(Some(CUT_SHORT))),
+        recall_10: m(Measure::R(CUT_SHORT)),
+        recall_100: m(Measure::R(CUT_DEEP)),
+        mrr_10: m(Measure::Rr(Some(CUT_SHORT))),
     }
 }
 

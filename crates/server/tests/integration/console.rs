@@ -125,7 +125,7 @@ async fn document_viewer_and_snapshot_page() {
 }
 
 /// Sends a search with a session id, as an agent would.
-async fn agent_search(state: &AppState, q: &str, step: u32) {
+pub async fn agent_search(state: &AppState, q: &str, step: u32) {
     let request = Request::get(format!("/v1/search?q={q}&k=3"))
         .header("x-client-id", "agent-7")
         .header("x-session-id", "episode-1")

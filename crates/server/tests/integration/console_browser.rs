@@ -9,11 +9,8 @@
 //! `scripts/test.sh` installs them and a missing browser is a failure.
 use std::path::PathBuf;
 
-use axum::body::Body;
-use axum::http::Request;
 use driftless_server::{app, serve};
 
-use crate::common::send;
 use crate::common::webdriver::{Browser, ENTER, installed};
 
 /// Saves a screenshot under docs/console when asked to.
@@ -53,13 +50,7 @@ async fn the_console_in_chromium() {
     let (state, capture) = crate::common::logged_state(dir.path()).await;
     // A logged agent session for the timeline.
     for (step, q) in [(1, "release"), (2, "release+django"), (3, "borrow+checker")] {
-        let request = Request::get(format!("/v1/search?q={q}&k=3"))
-            .header("x-client-id", "agent-7")
-            .header("x-session-id", "episode-1")
-            .header("x-step", step.to_string())
-            .body(Body::empty())
-            .expect("request");
-        assert_eq!(send(app(state.clone()), request).await.status, 200);
+        super::console::agent_search(&state, q, step).await;
     }
     super::console::wait_for_records(&state, 3).await;
 
