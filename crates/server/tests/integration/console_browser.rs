@@ -4,7 +4,9 @@
 //! session's timeline, looks at the dashboards and the snapshot page, and checks the pages
 //! at phone width. It measures each page's weight and the time to the first result.
 //!
-//! `UPDATE_SCREENSHOTS=1` writes the screenshots the README links to `docs/console/`.
+//! Each page is also captured as a PNG (checked to be one); `DRIFTLESS_SCREENSHOTS=DIR`
+//! keeps them. The screenshots in docs/console come from benches/console-page.py, which
+//! drives the same pages over the PostgreSQL and Django manuals.
 //! Without chromium and chromedriver the test is skipped — except under `CI`, where
 //! `scripts/test.sh` installs them and a missing browser is a failure.
 use std::path::PathBuf;
@@ -13,13 +15,12 @@ use driftless_server::{app, serve};
 
 use crate::common::webdriver::{Browser, ENTER, installed};
 
-/// Saves a screenshot under docs/console when asked to.
+/// Captures the page; keeps the PNG in `$DRIFTLESS_SCREENSHOTS` when set.
 async fn shot(browser: &Browser, name: &str) {
     let png = browser.screenshot().await;
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-    if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/console");
-        std::fs::create_dir_all(&dir).expect("docs/console");
+    if let Some(dir) = std::env::var_os("DRIFTLESS_SCREENSHOTS").map(PathBuf::from) {
+        std::fs::create_dir_all(&dir).expect("the screenshot directory");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
     }
 }
