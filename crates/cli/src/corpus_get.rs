@@ -14,7 +14,8 @@ use crate::corpus_recipe::{Recipe, built_in};
 /// Arguments of `driftless corpus get`.
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// Collection: beir/scifact, beir/nfcorpus, msmarco-passage, wiki-18, browsecomp-plus.
+    /// Collection: beir/<dataset> (scifact, nfcorpus, fiqa, trec-covid, nq, … see --list),
+    /// msmarco-passage, wiki-18, browsecomp-plus.
     #[arg(required_unless_present_any = ["list", "recipe"])]
     pub name: Option<String>,
     /// Follow this recipe file instead of a built-in one (same JSON shape).

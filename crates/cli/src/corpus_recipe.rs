@@ -32,6 +32,55 @@ const BUILT_IN: [(&str, &str); 5] = [
     ),
 ];
 
+/// The other public BEIR datasets, each expanded into a recipe of the same shape as
+/// `beir-scifact.json` (`beir/<name>`).
+const BEIR_LIST: &str = include_str!("../../../corpus-tools/recipes/beir.json");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BeirList {
+    url_base: String,
+    licence: String,
+    checked: String,
+    datasets: Vec<BeirDataset>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BeirDataset {
+    name: String,
+    md5: String,
+    /// The judged split: `test`, or `dev` where BEIR has no public test judgements.
+    split: String,
+    description: String,
+}
+
+/// The recipes of the BEIR list, as JSON texts with their names.
+fn beir_recipes() -> Result<Vec<(String, String)>> {
+    let list: BeirList =
+        serde_json::from_str(BEIR_LIST).context("corpus-tools/recipes/beir.json")?;
+    Ok(list
+        .datasets
+        .iter()
+        .map(|d| {
+            let name = format!("beir/{}", d.name);
+            let recipe = serde_json::json!({
+                "name": name,
+                "description": format!("BEIR {}", d.description),
+                "licence": list.licence,
+                "checked": list.checked,
+                "files": [{"url": format!("{}{}.zip", list.url_base, d.name), "name": format!("{}.zip", d.name),
+                           "md5": d.md5, "unpack": "zip"}],
+                "corpus": {"path": format!("{}/corpus.jsonl", d.name),
+                           "fields": {"id": "_id", "title": "title", "text": "text"}},
+                "queries": format!("{}/queries.jsonl", d.name),
+                "qrels": format!("{}/qrels/{}.tsv", d.name, d.split),
+            });
+            (name, recipe.to_string())
+        })
+        .collect())
+}
+
 /// One collection.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,8 +186,11 @@ impl Recipe {
                 .with_context(|| format!("cannot read the recipe {}", path.display()))?;
             return Self::parse(&text, &path.display().to_string());
         }
-        match BUILT_IN.iter().find(|(n, _)| *n == name) {
-            Some((n, text)) => Self::parse(text, n),
+        if let Some((n, text)) = BUILT_IN.iter().find(|(n, _)| *n == name) {
+            return Self::parse(text, n);
+        }
+        match beir_recipes()?.into_iter().find(|(n, _)| n == name) {
+            Some((n, text)) => Self::parse(&text, &n),
             None => bail!(
                 "no recipe named {name:?}; known: {} (or give --recipe FILE)",
                 names().join(", ")
@@ -147,14 +199,29 @@ impl Recipe {
     }
 }
 
-/// The built-in recipes' names.
-pub fn names() -> Vec<&'static str> {
-    BUILT_IN.iter().map(|(n, _)| *n).collect()
+/// The built-in recipes' names (the BEIR list's after the others).
+pub fn names() -> Vec<String> {
+    let beir = beir_recipes()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(n, _)| n);
+    BUILT_IN
+        .iter()
+        .map(|(n, _)| (*n).to_string())
+        .chain(beir)
+        .collect()
 }
 
 /// Every built-in recipe, parsed (for `--list`, and a test that they all parse).
 pub fn built_in() -> Result<Vec<Recipe>> {
-    BUILT_IN.iter().map(|(n, t)| Recipe::parse(t, n)).collect()
+    let mut all: Vec<Recipe> = BUILT_IN
+        .iter()
+        .map(|(n, t)| Recipe::parse(t, n))
+        .collect::<Result<_>>()?;
+    for (name, text) in beir_recipes()? {
+        all.push(Recipe::parse(&text, &name)?);
+    }
+    Ok(all)
 }
 
 #[cfg(test)]
@@ -164,8 +231,12 @@ mod tests {
     #[test]
     fn every_built_in_recipe_parses_and_pins_its_files() {
         let recipes = built_in().expect("recipes");
-        assert_eq!(recipes.len(), BUILT_IN.len());
-        for (recipe, (name, _)) in recipes.iter().zip(BUILT_IN) {
+        assert_eq!(
+            recipes.len(),
+            BUILT_IN.len() + 12,
+            "5 recipes and 12 more BEIR datasets"
+        );
+        for (recipe, name) in recipes.iter().zip(names()) {
             assert_eq!(recipe.name, name);
             for f in &recipe.files {
                 assert!(f.url.starts_with("https://"), "{}", f.url);
@@ -175,6 +246,19 @@ mod tests {
                 }
             }
         }
+        let fiqa = Recipe::find("beir/fiqa", None).expect("a BEIR dataset from the list");
+        assert_eq!(fiqa.qrels.as_deref(), Some("fiqa/qrels/test.tsv"));
+        assert_eq!(
+            fiqa.files[0].url,
+            "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/fiqa.zip"
+        );
+        assert_eq!(
+            Recipe::find("beir/msmarco", None)
+                .expect("msmarco")
+                .qrels
+                .as_deref(),
+            Some("msmarco/qrels/dev.tsv")
+        );
         assert!(Recipe::parse(r#"{"name":"x","description":"","licence":"","checked":"","files":[{"url":"https://a/b","name":"../b","md5":"00"}],"corpus":{"path":"b"}}"#, "t").is_err());
     }
 }
