@@ -10,8 +10,11 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use driftless_eval::formats::read_judgements;
 use driftless_eval::measures::{Measure, Measured, evaluate_measures, parse_measures};
+use driftless_eval::metrics::evaluate;
 use driftless_eval::significance::{PERMUTATIONS, paired, paired_test};
 use driftless_eval::trec::{Qrels, Run, read_run};
+
+use crate::eval_run::RunArgs;
 
 /// The measures of `--measures` (one value for clap, which would take a bare `Vec` as
 /// repeated values).
@@ -162,4 +165,61 @@ pub fn compare(args: &CompareArgs) -> Result<()> {
         p_value(test.p_randomization)
     );
     Ok(())
+}
+
+/// `--run FILE…`: measures of existing run files.
+pub fn score_runs(args: &RunArgs, qrels: &Qrels) -> Result<()> {
+    let mut rows = Vec::new();
+    let mut per_topic = PerTopic::default();
+    for path in &args.run {
+        let run = read_run(path)?;
+        let evaluation = evaluate(&run, qrels);
+        let extra = evaluate_measures(&run, qrels, &extra_measures(args));
+        let mut row = serde_json::json!({
+            "run": path.display().to_string(),
+            "topics": evaluation.topics,
+            "topics_without_results": evaluation.topics_without_results,
+            "measures": evaluation.mean,
+        });
+        if args.measures.is_some() {
+            row["extra"] = serde_json::json!({"measures": extra.measures, "mean": extra.mean});
+            if args.format == "table" {
+                println!("{}", table_line(&path.display().to_string(), &extra));
+            }
+        }
+        rows.push(row);
+        per_topic.add(&path.display().to_string(), extra);
+        if args.format == "table" {
+            let m = evaluation.mean;
+            println!(
+                "{:<50} nDCG@10 {:.4}  R@10 {:.4}  R@100 {:.4}  MRR@10 {:.4}  topics {} (empty {})",
+                path.display(),
+                m.ndcg_10,
+                m.recall_10,
+                m.recall_100,
+                m.mrr_10,
+                evaluation.topics,
+                evaluation.topics_without_results
+            );
+        }
+    }
+    if let Some(path) = &args.per_topic {
+        per_topic.write(path)?;
+    }
+    if args.format == "json" {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    }
+    Ok(())
+}
+
+/// `--measures`, or the standard four under their ir_measures names (for `--per-topic`).
+pub fn extra_measures(args: &RunArgs) -> Vec<Measure> {
+    args.measures.clone().map(|m| m.0).unwrap_or_else(|| {
+        vec![
+            Measure::Ndcg(Some(10)),
+            Measure::R(10),
+            Measure::R(100),
+            Measure::Rr(Some(10)),
+        ]
+    })
 }

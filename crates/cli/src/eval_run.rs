@@ -9,15 +9,15 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use driftless_api::{Mode, Unit};
 use driftless_eval::formats::{read_judgements, read_queries};
-use driftless_eval::measures::{Measure, evaluate_measures};
+use driftless_eval::measures::evaluate_measures;
 use driftless_eval::metrics::evaluate;
 use driftless_eval::report::{ConfigReport, EvalReport, hybrid_gains, table};
 use driftless_eval::runner::{EvalConfig, QuerySyntax, RunOptions, run_config};
-use driftless_eval::trec::read_run;
 
-use crate::eval_measures::{MeasureList, PerTopic, measure_list, table_line};
 use driftless_index::{OpenOptions, Snapshot};
 use driftless_ingest::Progress;
+
+use crate::eval_measures::{MeasureList, PerTopic, extra_measures, measure_list, table_line};
 
 /// Arguments of a judged-set evaluation.
 #[derive(Debug, Args)]
@@ -104,7 +104,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         );
     }
     if !args.run.is_empty() {
-        return score_runs(args, &qrels);
+        return crate::eval_measures::score_runs(args, &qrels);
     }
     if args.snapshot.is_empty() {
         bail!("--snapshot is required");
@@ -277,61 +277,4 @@ fn write_run(dir: &Path, tag: &str, text: &str) -> Result<String> {
     let path = dir.join(format!("{tag}.run"));
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path.display().to_string())
-}
-
-/// `--run FILE…`: measures of existing run files.
-fn score_runs(args: &RunArgs, qrels: &driftless_eval::trec::Qrels) -> Result<()> {
-    let mut rows = Vec::new();
-    let mut per_topic = PerTopic::default();
-    for path in &args.run {
-        let run = read_run(path)?;
-        let evaluation = evaluate(&run, qrels);
-        let extra = evaluate_measures(&run, qrels, &extra_measures(args));
-        let mut row = serde_json::json!({
-            "run": path.display().to_string(),
-            "topics": evaluation.topics,
-            "topics_without_results": evaluation.topics_without_results,
-            "measures": evaluation.mean,
-        });
-        if args.measures.is_some() {
-            row["extra"] = serde_json::json!({"measures": extra.measures, "mean": extra.mean});
-            if args.format == "table" {
-                println!("{}", table_line(&path.display().to_string(), &extra));
-            }
-        }
-        rows.push(row);
-        per_topic.add(&path.display().to_string(), extra);
-        if args.format == "table" {
-            let m = evaluation.mean;
-            println!(
-                "{:<50} nDCG@10 {:.4}  R@10 {:.4}  R@100 {:.4}  MRR@10 {:.4}  topics {} (empty {})",
-                path.display(),
-                m.ndcg_10,
-                m.recall_10,
-                m.recall_100,
-                m.mrr_10,
-                evaluation.topics,
-                evaluation.topics_without_results
-            );
-        }
-    }
-    if let Some(path) = &args.per_topic {
-        per_topic.write(path)?;
-    }
-    if args.format == "json" {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-    }
-    Ok(())
-}
-
-/// `--measures`, or the standard four under their ir_measures names (for `--per-topic`).
-fn extra_measures(args: &RunArgs) -> Vec<Measure> {
-    args.measures.clone().map(|m| m.0).unwrap_or_else(|| {
-        vec![
-            Measure::Ndcg(Some(10)),
-            Measure::R(10),
-            Measure::R(100),
-            Measure::Rr(Some(10)),
-        ]
-    })
 }
