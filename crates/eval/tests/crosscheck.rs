@@ -70,6 +70,9 @@ fn venv_python() -> Option<PathBuf> {
     if std::fs::read_to_string(&ready).is_ok_and(|listed| listed == PACKAGES.join("\n")) {
         return Some(python);
     }
+    // Made for another package list (or half made): start from an empty directory, since
+    // `venv` over an existing one can leave it without a working interpreter.
+    let _ = std::fs::remove_dir_all(&venv);
     let created = Command::new("python3")
         .args(["-m", "venv"])
         .arg(&venv)
