@@ -9,7 +9,7 @@ use maud::{Markup, html};
 
 use crate::form::CompareForm;
 use crate::layout::{input, notice, page};
-use crate::search_page::{fields, hit_list, request_box};
+use crate::search_page::{fields, hit_list, pin, request_box};
 
 /// RBO's persistence: the weight of the top ranks (0.9 puts ~86% of it on the top 10).
 const RBO_P: f64 = 0.9;
@@ -61,6 +61,7 @@ pub fn compare_page(f: &CompareForm, outcome: Option<&Comparison<'_>>, base: &st
                 button type="submit" { "Compare" }
             }
             div.fields { div { (input("k", "k", f.a.get("k"), "number", "10")) } }
+            (pin(&f.a))
             div.sides {
                 fieldset { legend { "A" } (fields(&f.a, "a_")) }
                 fieldset { legend { "B" } (fields(&f.b, "b_")) }

@@ -4,14 +4,15 @@
 //! console refuses exactly what the API refuses, with the same message.
 use driftless_querylog::parse_time;
 
-/// The search parameters a console form may set, in the order the curl line lists them.
-const SEARCH_FIELDS: [&str; 7] = ["q", "k", "mode", "unit", "k1", "b", "fusion_k"];
+/// The search parameters a console form may set, in the order the curl line lists them;
+/// `snapshot` is the pin (`?snapshot=<id>`), carried from page to page in a hidden field.
+const SEARCH_FIELDS: [&str; 8] = ["q", "k", "mode", "unit", "k1", "b", "fusion_k", "snapshot"];
 
 /// A search configuration as the form holds it: each field as typed, empty when unset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchForm {
     /// Field values in [`SEARCH_FIELDS`] order.
-    values: [String; 7],
+    values: [String; 8],
 }
 
 fn value<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
@@ -85,8 +86,9 @@ impl CompareForm {
         let mut a = SearchForm::from_pairs(pairs, "a_");
         let mut b = SearchForm::from_pairs(pairs, "b_");
         for side in [&mut a, &mut b] {
-            side.set("q", value(pairs, "q").trim());
-            side.set("k", value(pairs, "k").trim());
+            for shared in ["q", "k", "snapshot"] {
+                side.set(shared, value(pairs, shared).trim());
+            }
         }
         if pairs
             .iter()
@@ -222,6 +224,11 @@ mod tests {
         let form = CompareForm::from_pairs(&pairs(&[("q", "x"), ("b_unit", "passage")]));
         assert_eq!(form.a.get("mode"), "");
         assert_eq!(form.b.api_query(), "q=x&unit=passage&highlight=html");
+        let pinned = CompareForm::from_pairs(&pairs(&[("q", "x"), ("snapshot", "abc")]));
+        assert_eq!(
+            pinned.a.api_query(),
+            "q=x&mode=bm25&snapshot=abc&highlight=html"
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ fn form(f: &SearchForm) -> Markup {
                 button type="submit" { "Search" }
             }
             (fields(f, ""))
+            (pin(f))
             details #syntax {
                 summary { "Query syntax" }
                 dl.syntax {
@@ -50,6 +51,15 @@ pub(crate) fn fields(f: &SearchForm, prefix: &str) -> Markup {
             div { (input(&name("k1"), "BM25 k1", f.get("k1"), "text", "0.9")) }
             div { (input(&name("b"), "BM25 b", f.get("b"), "text", "0.4")) }
             div { (input(&name("fusion_k"), "RRF k", f.get("fusion_k"), "number", "60")) }
+        }
+    }
+}
+
+/// The snapshot pin as a hidden field, so the next search asks the same snapshot.
+pub(crate) fn pin(f: &SearchForm) -> Markup {
+    html! {
+        @if !f.get("snapshot").is_empty() {
+            input type="hidden" name="snapshot" value=(f.get("snapshot"));
         }
     }
 }

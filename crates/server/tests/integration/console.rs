@@ -42,6 +42,15 @@ async fn search_page_shows_ranked_hits_the_request_and_the_snapshot() {
     let manifest = get(ready_app(), "/v1/snapshot").await.json();
     assert!(html.contains(manifest["snapshot_id"].as_str().expect("id")));
     assert!(!html.contains("<script"), "the console runs no script");
+
+    // A pinned page keeps its pin in the form and in the curl line.
+    let id = manifest["snapshot_id"].as_str().expect("id");
+    let pinned = body(&get(ready_app(), &format!("/ui/search?q=release&snapshot={id}")).await);
+    assert!(
+        pinned.contains(&format!("type=\"hidden\" name=\"snapshot\" value=\"{id}\"")),
+        "{pinned}"
+    );
+    assert!(pinned.contains(&format!("snapshot={id}&amp;highlight=html")));
 }
 
 #[tokio::test]
