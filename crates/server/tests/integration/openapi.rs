@@ -85,3 +85,44 @@ fn error_codes_are_distinct_and_their_statuses_are_errors() {
     }
     assert_eq!(ErrorCode::Internal.status().as_u16(), 500);
 }
+
+/// Issue 16: the search parameters are one list. `SEARCH_PARAMS` (what GET /v1/search
+/// accepts), the GET route's documented parameters and the POST body's `SearchRequest`
+/// fields must name the same set, so a parameter added to one and not the others fails here.
+#[test]
+fn search_parameters_are_one_list() {
+    use std::collections::BTreeSet;
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let accepted: BTreeSet<&str> = driftless_server::SEARCH_PARAMS.iter().copied().collect();
+    let document = driftless_server::openapi();
+    let get = document.paths.paths["/v1/search"]
+        .get
+        .as_ref()
+        .expect("GET /v1/search");
+    let documented: BTreeSet<&str> = get
+        .parameters
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            // Headers, and the snapshot pin that every route takes, are not search parameters.
+            RefOr::T(p)
+                if p.parameter_in == ParameterIn::Query
+                    && p.name != driftless_server::SNAPSHOT_PARAM =>
+            {
+                Some(p.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        documented, accepted,
+        "GET /v1/search's documented parameters"
+    );
+    let components = document.components.as_ref().expect("components");
+    let Some(RefOr::T(Schema::Object(body))) = components.schemas.get("SearchRequest") else {
+        panic!("SearchRequest is an object schema");
+    };
+    let fields: BTreeSet<&str> = body.properties.keys().map(String::as_str).collect();
+    assert_eq!(fields, accepted, "POST /v1/search's body fields");
+}
