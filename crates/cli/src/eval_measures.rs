@@ -214,12 +214,7 @@ pub fn score_runs(args: &RunArgs, qrels: &Qrels) -> Result<()> {
 
 /// `--measures`, or the standard four under their ir_measures names (for `--per-topic`).
 pub fn extra_measures(args: &RunArgs) -> Vec<Measure> {
-    args.measures.clone().map(|m| m.0).unwrap_or_else(|| {
-        vec![
-            Measure::Ndcg(Some(10)),
-            Measure::R(10),
-            Measure::R(100),
-            Measure::Rr(Some(10)),
-        ]
-    })
+    args.measures
+        .clone()
+        .map_or_else(|| driftless_eval::metrics::STANDARD.to_vec(), |m| m.0)
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::measures::{Measure, measure};
+use crate::measures::{Measure, evaluate_measures, measure};
 use crate::trec::{Qrels, Run};
 
 /// Rank cut-off of nDCG, Recall@10 and MRR.
@@ -59,63 +59,43 @@ pub fn trec_order(results: &[(String, f64)]) -> Vec<&str> {
     sorted.into_iter().map(|(d, _)| d.as_str()).collect()
 }
 
-/// Measures of one topic from its results in evaluation order (the four standard ones of
-/// [`crate::measures`], which defines them).
+/// The four standard measures, in the order of [`Measures`]' fields.
+pub const STANDARD: [Measure; 4] = [
+    Measure::Ndcg(Some(CUT_SHORT)),
+    Measure::R(CUT_SHORT),
+    Measure::R(CUT_DEEP),
+    Measure::Rr(Some(CUT_SHORT)),
+];
+
+fn standard(values: &[f64]) -> Measures {
+    Measures {
+        ndcg_10: values[0],
+        recall_10: values[1],
+        recall_100: values[2],
+        mrr_10: values[3],
+    }
+}
+
+/// Measures of one topic from its results in evaluation order ([`crate::measures`] defines
+/// them).
 pub fn measure_topic(ranked: &[&str], judged: &BTreeMap<String, i32>) -> Measures {
-    let m = |which| measure(which, ranked, judged);
-    Measures {
-        ndcg_10: m(Measure::Ndcg(Some(CUT_SHORT))),
-        recall_10: m(Measure::R(CUT_SHORT)),
-        recall_100: m(Measure::R(CUT_DEEP)),
-        mrr_10: m(Measure::Rr(Some(CUT_SHORT))),
-    }
+    standard(&STANDARD.map(|m| measure(m, ranked, judged)))
 }
 
-/// Evaluates `run` against `qrels` (topics without relevant documents are not evaluated).
+/// Evaluates `run` against `qrels` (topics without relevant documents are not evaluated):
+/// [`evaluate_measures`] with the four standard measures, means summed in qid order so the
+/// bits are the same on every run.
 pub fn evaluate(run: &Run, qrels: &Qrels) -> RunEvaluation {
-    let mut per_topic = BTreeMap::new();
-    let mut without = 0;
-    for (qid, judged) in qrels {
-        if !judged.values().any(|&g| g >= 1) {
-            continue;
-        }
-        let measures = match run.get(qid) {
-            Some(results) if !results.is_empty() => measure_topic(&trec_order(results), judged),
-            _ => {
-                without += 1;
-                Measures::default()
-            }
-        };
-        per_topic.insert(qid.clone(), measures);
-    }
+    let m = evaluate_measures(run, qrels, &STANDARD);
     RunEvaluation {
-        topics: per_topic.len(),
-        topics_without_results: without,
-        mean: mean(per_topic.values()),
-        per_topic,
-    }
-}
-
-/// Arithmetic mean, summed in qid order so the bits are the same on every run.
-fn mean<'a>(items: impl Iterator<Item = &'a Measures>) -> Measures {
-    let mut sum = Measures::default();
-    let mut n = 0usize;
-    for m in items {
-        sum.ndcg_10 += m.ndcg_10;
-        sum.recall_10 += m.recall_10;
-        sum.recall_100 += m.recall_100;
-        sum.mrr_10 += m.mrr_10;
-        n += 1;
-    }
-    if n == 0 {
-        return sum;
-    }
-    let n = n as f64;
-    Measures {
-        ndcg_10: sum.ndcg_10 / n,
-        recall_10: sum.recall_10 / n,
-        recall_100: sum.recall_100 / n,
-        mrr_10: sum.mrr_10 / n,
+        topics: m.topics,
+        topics_without_results: m.topics_without_results,
+        mean: standard(&m.mean),
+        per_topic: m
+            .per_topic
+            .iter()
+            .map(|(qid, values)| (qid.clone(), standard(values)))
+            .collect(),
     }
 }
 
