@@ -7,7 +7,7 @@ use axum::response::Response;
 use driftless_api::{FetchRequest, SearchResponse};
 use driftless_console::{CompareForm, Comparison, SearchForm};
 
-use super::{base_url, error_response, html, pairs};
+use super::{Pairs, base_url, error_response, html};
 use crate::error::ApiError;
 use crate::log_capture::LogContext;
 use crate::request_params::{fetch_from_query, search_from_query};
@@ -37,12 +37,8 @@ pub(crate) async fn search(
     State(state): State<AppState>,
     log: LogContext,
     headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    Pairs(pairs): Pairs,
 ) -> Response {
-    let pairs = match pairs(raw.as_deref()) {
-        Ok(p) => p,
-        Err(error) => return error_response(&error),
-    };
     let form = SearchForm::from_pairs(&pairs, "");
     let base = base_url(&headers);
     if !form.has_query() {
@@ -69,12 +65,8 @@ pub(crate) async fn compare(
     State(state): State<AppState>,
     log: LogContext,
     headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    Pairs(pairs): Pairs,
 ) -> Response {
-    let pairs = match pairs(raw.as_deref()) {
-        Ok(p) => p,
-        Err(error) => return error_response(&error),
-    };
     let form = CompareForm::from_pairs(&pairs);
     let base = base_url(&headers);
     if !form.a.has_query() {

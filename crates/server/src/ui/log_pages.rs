@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{RawQuery, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use driftless_console::{AnalysisInputs, LogForm, SessionSummary, SnapshotEvidence, figures};
 use driftless_querylog::analysis::AnalysisConfig;
 use driftless_querylog::{DEFAULT_SESSION_GAP, LogStore, RecordFilter, Session, SessionStream};
 
-use super::{error_response, html, pairs};
+use super::{Pairs, html};
 use crate::error_code::ErrorCode;
 use crate::state::AppState;
 
@@ -130,11 +130,8 @@ fn newest_first(rows: &mut Vec<SessionSummary>) {
 }
 
 /// `GET /ui/sessions`.
-pub(crate) async fn sessions(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let form = match pairs(raw.as_deref()) {
-        Ok(p) => LogForm::from_pairs(&p),
-        Err(error) => return error_response(&error),
-    };
+pub(crate) async fn sessions(State(state): State<AppState>, Pairs(pairs): Pairs) -> Response {
+    let form = LogForm::from_pairs(&pairs);
     // Links carry the window as resolved now, so the timeline recomputes the same gap
     // sessions (their ids count a client's sessions from the window's start).
     let outcome = match filter(&form) {
@@ -157,9 +154,8 @@ pub(crate) async fn sessions(State(state): State<AppState>, RawQuery(raw): RawQu
 
 async fn find_timeline(
     state: &AppState,
-    raw: Option<&str>,
+    pairs: &[(String, String)],
 ) -> Result<driftless_console::Timeline, Refusal> {
-    let pairs = super::pairs(raw).map_err(|e| (e.status, e.code.as_str(), e.message))?;
     let id = pairs
         .iter()
         .find(|(k, _)| k == "id")
@@ -171,7 +167,7 @@ async fn find_timeline(
             "`id` is required: open a session from the session list",
         ));
     }
-    let form = LogForm::from_pairs(&pairs);
+    let form = LogForm::from_pairs(pairs);
     let store = store(state)?;
     let filter = filter(&form)?;
     let labels = intent_labels(&store, &form).await?;
@@ -207,8 +203,8 @@ async fn find_timeline(
 }
 
 /// `GET /ui/session?id=…&client=…&since=…`.
-pub(crate) async fn session(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    match find_timeline(&state, raw.as_deref()).await {
+pub(crate) async fn session(State(state): State<AppState>, Pairs(pairs): Pairs) -> Response {
+    match find_timeline(&state, &pairs).await {
         Ok(t) => html(StatusCode::OK, driftless_console::session_page(Ok(&t))),
         Err((status, code, message)) => html(
             status,
@@ -246,11 +242,8 @@ async fn analyse(
 }
 
 /// `GET /ui/dashboards`.
-pub(crate) async fn dashboards(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let form = match pairs(raw.as_deref()) {
-        Ok(p) => LogForm::from_pairs(&p),
-        Err(error) => return error_response(&error),
-    };
+pub(crate) async fn dashboards(State(state): State<AppState>, Pairs(pairs): Pairs) -> Response {
+    let form = LogForm::from_pairs(&pairs);
     match analyse(&state, &form).await {
         Ok((report, figures)) => html(
             StatusCode::OK,

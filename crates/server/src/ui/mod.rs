@@ -11,7 +11,8 @@ mod engine_pages;
 mod log_pages;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -84,9 +85,18 @@ pub(crate) fn html(status: StatusCode, markup: Markup) -> Response {
         .into_response()
 }
 
-/// The page's query string as pairs; a malformed one is the API's 400.
-pub(crate) fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, ApiError> {
-    decode(raw.unwrap_or("")).map_err(|e| ApiError::new(ErrorCode::InvalidEncoding, e.to_string()))
+/// Extractor: the page's query string as decoded pairs; a malformed one is the API's 400,
+/// answered as a page.
+pub(crate) struct Pairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Pairs {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        decode(parts.uri.query().unwrap_or(""))
+            .map(Pairs)
+            .map_err(|e| error_response(&ApiError::new(ErrorCode::InvalidEncoding, e.to_string())))
+    }
 }
 
 /// An API error as a console page with the same status and code.
