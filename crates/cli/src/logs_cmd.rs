@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use driftless_querylog::{LogRecord, LogStore, RecordFilter, anonymize_client, parse_time};
+use driftless_querylog::{
+    LogRecord, LogStore, RecordFilter, Session, anonymize_client, parse_time,
+};
 
 mod analyse;
 mod analyse_json;
@@ -114,6 +116,36 @@ impl LogSelection {
             until_ms: self.until,
             ..RecordFilter::default()
         }
+    }
+
+    /// Opens the store and calls `each` with every selected record in canonical order,
+    /// holding one at a time (the way to read a log larger than memory).
+    pub async fn for_each(
+        &self,
+        each: &mut (dyn FnMut(LogRecord) -> driftless_querylog::Result<()> + Send),
+    ) -> Result<()> {
+        let store = open_store(&self.db, false).await?;
+        store
+            .for_each_canonical(&self.filter(), each)
+            .await
+            .with_context(|| format!("reading the query log {}", shown(&self.db)))?;
+        store.close().await;
+        Ok(())
+    }
+
+    /// Opens the store and calls `each` with every session of the selection as it closes
+    /// (see `LogStore::for_each_session`); returns the number of records read.
+    pub async fn for_each_session(
+        &self,
+        each: &mut (dyn FnMut(Session) -> driftless_querylog::Result<()> + Send),
+    ) -> Result<u64> {
+        let store = open_store(&self.db, false).await?;
+        let records = store
+            .for_each_session(&self.filter(), self.gap, each)
+            .await
+            .with_context(|| format!("reading the query log {}", shown(&self.db)))?;
+        store.close().await;
+        Ok(records)
     }
 
     /// Opens the store and reads the selected records in canonical order.

@@ -1,29 +1,33 @@
 //! The evidence CTAR's view of a log (`logs analyse --snapshot`, the console's timelines): the engine's analyser for
 //! terms, and the snapshot for the texts a record delivered (passages, raw content, fetched
 //! windows), rebuilt from the ids and spans the log keeps instead of the text itself.
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use driftless_api::{DEFAULT_FETCH_CHARS, FetchRequest, MAX_FETCH_CHARS};
 use driftless_index::Snapshot;
-use driftless_index::analyzer::{analyze, analyzer};
+use driftless_index::analyzer::analyzer;
 use driftless_querylog::LogRecord;
-use driftless_querylog::analysis::{EvidenceSource, FastHashMap, FastHashSet};
-use tantivy::tokenizer::TextAnalyzer;
+use driftless_querylog::analysis::{EvidenceSource, FastHashMap, TermId};
+use tantivy::tokenizer::{TextAnalyzer, TokenStream as _};
 
 /// Terms by the BM25 analyser; delivered texts from `snapshot` when it answered the record.
 pub struct SnapshotEvidence {
     analyzer: TextAnalyzer,
     snapshot: Option<Arc<Snapshot>>,
+    /// Every analysed term, numbered in first-seen order (the analysis compares ids).
+    ids: FastHashMap<String, TermId>,
     /// Terms of short texts already analysed: a document shows the same title (and often
     /// the same snippet) in many sessions, and stemming every word of every result was the
-    /// analysis's largest cost. Cleared when full, so memory stays bounded; the terms are a
-    /// pure function of the text, so the cache never changes a result.
-    cache: FastHashMap<String, Vec<String>>,
+    /// analysis's largest cost. Two generations approximate LRU in bounded memory: a hit in
+    /// `old` moves the text to `young`, and a full `young` becomes `old`, dropping the
+    /// texts nobody asked for meanwhile. The terms are a pure function of the text, so the
+    /// cache never changes a result.
+    young: FastHashMap<Box<str>, Box<[TermId]>>,
+    old: FastHashMap<Box<str>, Box<[TermId]>>,
 }
 
-/// Texts the term cache holds before it starts over.
-const CACHE_ENTRIES: usize = 200_000;
+/// Texts one generation of the term cache holds (both: at most twice this, ~60 MB).
+const CACHE_ENTRIES: usize = 100_000;
 /// Longer texts (whole passages and fetched windows) are analysed without caching.
 const CACHE_MAX_CHARS: usize = 512;
 
@@ -31,7 +35,8 @@ impl std::fmt::Debug for SnapshotEvidence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SnapshotEvidence")
             .field("snapshot", &self.snapshot.as_ref().map(|s| s.id()))
-            .field("cached_texts", &self.cache.len())
+            .field("terms", &self.ids.len())
+            .field("cached_texts", &(self.young.len() + self.old.len()))
             .finish()
     }
 }
@@ -42,7 +47,28 @@ impl SnapshotEvidence {
         Self {
             analyzer: analyzer(),
             snapshot,
-            cache: FastHashMap::default(),
+            ids: FastHashMap::default(),
+            young: FastHashMap::default(),
+            old: FastHashMap::default(),
+        }
+    }
+
+    /// Calls `each` with the id of every term of `text`, in text order (repeats included).
+    fn for_each_term(&mut self, text: &str, mut each: impl FnMut(TermId)) {
+        let mut stream = self.analyzer.token_stream(text);
+        while stream.advance() {
+            let term = stream.token().text.as_str();
+            let id = match self.ids.get(term) {
+                Some(&id) => id,
+                None => {
+                    // More than 2³² distinct terms would need a wider id; saturating keeps
+                    // the run going and only merges the rarest terms.
+                    let id = TermId::try_from(self.ids.len()).unwrap_or(TermId::MAX);
+                    self.ids.insert(term.to_string(), id);
+                    id
+                }
+            };
+            each(id);
         }
     }
 
@@ -78,37 +104,41 @@ impl SnapshotEvidence {
 }
 
 impl EvidenceSource for SnapshotEvidence {
-    fn query_terms(&mut self, query: &str) -> BTreeSet<String> {
+    fn query_terms(&mut self, query: &str) -> Vec<TermId> {
         // The positive words and phrases: `site:`, exclusions and `OR` are not terms.
         let semantic = driftless_index::query::parse(query, &mut self.analyzer)
             .map_or_else(|_| query.to_string(), |parsed| parsed.semantic);
-        self.terms(&semantic)
+        let mut terms = Vec::new();
+        self.for_each_term(&semantic, |id| terms.push(id));
+        terms.sort_unstable();
+        terms.dedup();
+        terms
     }
 
-    fn terms(&mut self, text: &str) -> BTreeSet<String> {
-        analyze(&mut self.analyzer, text)
-            .into_iter()
-            .map(|t| t.text)
-            .collect()
-    }
-
-    fn add_terms(&mut self, text: &str, into: &mut FastHashSet<String>) {
+    fn add_terms(&mut self, text: &str, into: &mut Vec<TermId>) {
         if text.len() > CACHE_MAX_CHARS {
-            into.extend(self.terms(text));
+            self.for_each_term(text, |id| into.push(id));
             return;
         }
-        if !self.cache.contains_key(text) {
-            if self.cache.len() >= CACHE_ENTRIES {
-                self.cache.clear();
-            }
-            let terms: Vec<String> = self.terms(text).into_iter().collect();
-            self.cache.insert(text.to_string(), terms);
+        if let Some(terms) = self.young.get(text) {
+            into.extend_from_slice(terms);
+            return;
         }
-        for term in self.cache.get(text).into_iter().flatten() {
-            if !into.contains(term) {
-                into.insert(term.clone());
+        let (text, terms) = match self.old.remove_entry(text) {
+            Some(entry) => entry,
+            None => {
+                let mut terms = Vec::new();
+                self.for_each_term(text, |id| terms.push(id));
+                terms.sort_unstable();
+                terms.dedup();
+                (text.into(), terms.into_boxed_slice())
             }
+        };
+        into.extend_from_slice(&terms);
+        if self.young.len() >= CACHE_ENTRIES {
+            self.old = std::mem::take(&mut self.young);
         }
+        self.young.insert(text, terms);
     }
 
     fn delivered_texts(&mut self, record: &LogRecord) -> Option<Vec<String>> {

@@ -70,9 +70,11 @@ pub async fn analyse_store(
                 snapshot,
                 intents,
             } = inputs;
-            let mut evidence = SnapshotEvidence::new(snapshot);
+            // The evidence CTAR runs on a third thread: with decoding here, the per-session
+            // tallies and the evidence each take about a third of the work.
+            let evidence = Box::new(SnapshotEvidence::new(snapshot));
             let mut analyser = Analyser::new(&config, Some(sizes))
-                .with_evidence(&mut evidence)
+                .with_evidence_thread(evidence)?
                 .spill_top_queries_at(TOP_QUERIES_IN_MEMORY);
             if let Some((model, labels)) = intents {
                 analyser = analyser.with_intents(Box::new(move |t| intent_of(t, &model, &labels)));

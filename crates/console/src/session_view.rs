@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use driftless_querylog::analysis::{
-    EvidenceSource, FastHashSet, Reformulation, delivered_terms, is_answered, token_set,
+    EvidenceSource, FastHashSet, Reformulation, TermId, delivered_terms, is_answered, token_set,
 };
 use driftless_querylog::{LoggedResult, Session, SessionKind};
 
@@ -116,7 +116,7 @@ pub fn timeline(
 ) -> Timeline {
     let mut query_step = 0;
     let (mut recent, mut earlier) = (FastHashSet::default(), FastHashSet::default());
-    let mut queries_seen: BTreeSet<String> = BTreeSet::new();
+    let mut queries_seen: FastHashSet<TermId> = FastHashSet::default();
     let mut previous_tokens: Option<BTreeSet<String>> = None;
     let mut steps = Vec::with_capacity(s.records.len());
     for (i, record) in s.records.iter().enumerate() {
@@ -129,7 +129,7 @@ pub fn timeline(
                 query_step += 1;
                 llm_reformulation = llm_labels.get(&query_step).cloned();
             }
-            let mut step_terms = BTreeSet::new();
+            let mut step_terms = Vec::new();
             for word in query.split_whitespace() {
                 let terms = source.query_terms(word);
                 let adoption = if terms.is_empty() {

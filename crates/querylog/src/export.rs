@@ -21,13 +21,43 @@ pub fn anonymize_client(salt: &str, client: &str) -> String {
 
 /// Writes one JSON object per line, in the given order, with `client` anonymised (see
 /// [`anonymize_client`]); every other field is exported as stored. Returns the line count.
-pub fn export_jsonl<W: Write>(records: &[LogRecord], salt: &str, mut writer: W) -> Result<u64> {
-    for record in records {
-        let mut out = record.clone();
-        out.client = anonymize_client(salt, &record.client);
-        serde_json::to_writer(&mut writer, &out).map_err(std::io::Error::from)?;
-        writer.write_all(b"\n")?;
+pub fn export_jsonl<W: Write>(records: &[LogRecord], salt: &str, writer: W) -> Result<u64> {
+    let mut export = JsonlExport::new(writer, salt);
+    records.iter().try_for_each(|r| export.push(r))?;
+    export.finish()
+}
+
+/// [`export_jsonl`] one record at a time, for logs larger than memory.
+#[derive(Debug)]
+pub struct JsonlExport<'s, W: Write> {
+    writer: W,
+    salt: &'s str,
+    rows: u64,
+}
+
+impl<'s, W: Write> JsonlExport<'s, W> {
+    /// An export to `writer` with clients hashed with `salt`.
+    pub fn new(writer: W, salt: &'s str) -> Self {
+        Self {
+            writer,
+            salt,
+            rows: 0,
+        }
     }
-    writer.flush()?;
-    Ok(records.len() as u64)
+
+    /// Writes the next record's line.
+    pub fn push(&mut self, record: &LogRecord) -> Result<()> {
+        let mut out = record.clone();
+        out.client = anonymize_client(self.salt, &record.client);
+        serde_json::to_writer(&mut self.writer, &out).map_err(std::io::Error::from)?;
+        self.writer.write_all(b"\n")?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Flushes the writer; returns the number of lines written.
+    pub fn finish(mut self) -> Result<u64> {
+        self.writer.flush()?;
+        Ok(self.rows)
+    }
 }

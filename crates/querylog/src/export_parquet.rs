@@ -67,23 +67,75 @@ pub fn export_parquet<W: Write + Send>(
     salt: &str,
     writer: W,
 ) -> Result<u64> {
-    let schema = Arc::new(parse_message_type(PARQUET_SCHEMA)?);
-    let props = WriterProperties::builder()
-        .set_compression(Compression::SNAPPY)
-        .set_created_by(format!("driftless {}", env!("CARGO_PKG_VERSION")))
-        .set_key_value_metadata(Some(vec![KeyValue::new(
-            "driftless.client".to_string(),
-            "first 16 hex digits of sha256(salt || client)".to_string(),
-        )]))
-        .build();
-    let mut file = SerializedFileWriter::new(writer, schema, Arc::new(props))?;
-    for chunk in records.chunks(ROW_GROUP_ROWS) {
-        let mut group = file.next_row_group()?;
-        write_group(&mut group, chunk, salt)?;
-        group.close()?;
+    let mut export = ParquetExport::new(writer, salt)?;
+    records.iter().try_for_each(|r| export.push(r.clone()))?;
+    export.finish()
+}
+
+/// [`export_parquet`] one record at a time: a row group is written every
+/// `ROW_GROUP_ROWS` records, so memory holds one row group, not the log.
+pub struct ParquetExport<'s, W: Write + Send> {
+    file: SerializedFileWriter<W>,
+    salt: &'s str,
+    group: Vec<LogRecord>,
+    rows: u64,
+}
+
+impl<W: Write + Send> std::fmt::Debug for ParquetExport<'_, W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetExport")
+            .field("rows", &self.rows)
+            .finish_non_exhaustive()
     }
-    file.close()?;
-    Ok(records.len() as u64)
+}
+
+impl<'s, W: Write + Send> ParquetExport<'s, W> {
+    /// Starts a Parquet file on `writer`; clients are hashed with `salt`.
+    pub fn new(writer: W, salt: &'s str) -> Result<Self> {
+        let schema = Arc::new(parse_message_type(PARQUET_SCHEMA)?);
+        let props = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .set_created_by(format!("driftless {}", env!("CARGO_PKG_VERSION")))
+            .set_key_value_metadata(Some(vec![KeyValue::new(
+                "driftless.client".to_string(),
+                "first 16 hex digits of sha256(salt || client)".to_string(),
+            )]))
+            .build();
+        Ok(Self {
+            file: SerializedFileWriter::new(writer, schema, Arc::new(props))?,
+            salt,
+            group: Vec::with_capacity(ROW_GROUP_ROWS),
+            rows: 0,
+        })
+    }
+
+    /// Adds the next record.
+    pub fn push(&mut self, record: LogRecord) -> Result<()> {
+        self.group.push(record);
+        if self.group.len() == ROW_GROUP_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.group.is_empty() {
+            return Ok(());
+        }
+        let mut group = self.file.next_row_group()?;
+        write_group(&mut group, &self.group, self.salt)?;
+        group.close()?;
+        self.rows += self.group.len() as u64;
+        self.group.clear();
+        Ok(())
+    }
+
+    /// Writes the last row group and the footer; returns the number of rows written.
+    pub fn finish(mut self) -> Result<u64> {
+        self.flush()?;
+        self.file.close()?;
+        Ok(self.rows)
+    }
 }
 
 fn write_group<W: Write + Send>(

@@ -42,8 +42,8 @@ mod writer;
 
 pub use capture::{Capture, CaptureConfig, CaptureHandle, CaptureStats, ShutdownReport};
 pub use error::{QueryLogError, Result};
-pub use export::{anonymize_client, export_jsonl};
-pub use export_parquet::{PARQUET_SCHEMA, export_parquet};
+pub use export::{JsonlExport, anonymize_client, export_jsonl};
+pub use export_parquet::{PARQUET_SCHEMA, ParquetExport, export_parquet};
 pub use import::{
     ColumnMap, ImportFormat, ImportIssue, ImportReport, import_each, import_jsonl, import_lenient,
 };

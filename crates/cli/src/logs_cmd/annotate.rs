@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use driftless_querylog::annotate::{PROMPT, PROMPT_VERSION, Task, tasks};
-use driftless_querylog::{CachedLabel, LogStore, sessionize};
+use driftless_querylog::{CachedLabel, LogStore};
 use serde::Serialize;
 use serde_json::json;
 
@@ -59,9 +59,18 @@ struct Endpoint {
 }
 
 pub async fn run(args: &AnnotateArgs) -> Result<()> {
-    let records = args.selection.read().await?;
-    let sessions =
-        driftless_querylog::analysis::trajectories(sessionize(&records, args.selection.gap));
+    // Sessions stream from the store; only their tasks (the queries, no results) are kept,
+    // in `sessionize`'s order so requests go out in the same order on every run.
+    let mut by_session: Vec<(i64, String, Vec<Task>)> = Vec::new();
+    args.selection
+        .for_each_session(&mut |s| {
+            let (start, id) = (s.start_ms, s.id.clone());
+            let trajectories = driftless_querylog::analysis::trajectories(vec![s]);
+            by_session.push((start, id, tasks(&trajectories)));
+            Ok(())
+        })
+        .await?;
+    by_session.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
     let store = open_store(&args.selection.db, false).await?;
     let endpoint = std::sync::Arc::new(Endpoint {
         client: reqwest::Client::builder()
@@ -73,7 +82,7 @@ pub async fn run(args: &AnnotateArgs) -> Result<()> {
             .ok()
             .filter(|k| !k.is_empty()),
     });
-    let all = tasks(&sessions);
+    let all: Vec<Task> = by_session.into_iter().flat_map(|(_, _, t)| t).collect();
     let mut labels: Vec<Option<String>> = vec![None; all.len()];
     let mut pending = Vec::new();
     let mut report = AnnotateReport {

@@ -57,7 +57,21 @@ pub async fn run(args: &EvaluateArgs) -> Result<()> {
         Some(path) => read_answers(path)?,
         None => Vec::new(),
     };
-    let records = args.selection.read().await?;
+    // Only the judged topics' sessions count (session id = topic id), so only their records
+    // are kept while the log streams by.
+    let mut records = Vec::new();
+    args.selection
+        .for_each(&mut |record| {
+            let judged = record
+                .session_hint
+                .as_ref()
+                .is_some_and(|topic| judgements.contains_key(topic));
+            if judged {
+                records.push(record);
+            }
+            Ok(())
+        })
+        .await?;
     let report = evaluate_agents(&records, &judgements, &answers);
     let mut out = std::io::stdout().lock();
     if args.format == "json" {

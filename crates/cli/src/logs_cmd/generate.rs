@@ -15,7 +15,11 @@
 //!   word, 30%), repeat (10%), rewrite a word (30%) or change topic (30%);
 //! - 10 results per search, documents drawn with a skew towards popular ones from
 //!   200,000; a document always shows the same title (4 words) and snippet (20 words), so
-//!   evidence repeats across sessions as it does for a real engine.
+//!   evidence repeats across sessions as it does for a real engine;
+//! - requests come out in time order, as a server appends them to its log (each session
+//!   draws from its own seeded stream, so the interleaving changes no session's content).
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -92,6 +96,105 @@ fn next_query(rng: &mut Rng, step: usize, query: &mut Vec<u64>) {
     }
 }
 
+/// One session of the generator: its own seeded stream, so a session's content does not
+/// depend on how it interleaves with the others.
+struct SessionGen {
+    rng: Rng,
+    client: String,
+    hint: Option<String>,
+    searches_left: u64,
+    step: usize,
+    query: Vec<u64>,
+    /// The document of the fetch that comes next, when one does.
+    fetch: Option<u64>,
+}
+
+impl SessionGen {
+    /// Session `number` and the time of its first search.
+    fn start(seed: u64, number: u64, every_ms: u64) -> (Self, i64) {
+        let mut rng = Rng((seed ^ number.wrapping_mul(0xD1B5_4A32_D192_ED03))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            | 1);
+        let searches = (1 + (-2.3 * (1.0 - rng.unit()).ln()) as u64).min(15);
+        let t = START_MS + (number * every_ms) as i64 + rng.below(every_ms * 2) as i64;
+        let session = Self {
+            rng,
+            client: format!("c{}", number / 20),
+            hint: (number % 2 == 1).then(|| format!("s{number}")),
+            searches_left: searches,
+            step: 0,
+            query: Vec::new(),
+            fetch: None,
+        };
+        (session, t)
+    }
+
+    /// The session's next request at `t`, and when the one after it comes (`None`: the
+    /// session is over).
+    fn next(&mut self, t: i64, serial: u64) -> (LogRecord, Option<i64>) {
+        let mut record = LogRecord {
+            ts_ms: t,
+            client: self.client.clone(),
+            session_hint: self.hint.clone(),
+            step_hint: None,
+            endpoint: "/v1/search".into(),
+            query: None,
+            params: serde_json::Value::Null,
+            snapshot_id: "synthetic".into(),
+            results: Vec::new(),
+            fetched_doc_id: None,
+            status: 200,
+            latency_us: 0,
+            request_id: format!("r{serial}"),
+            log_id: format!("l{serial}"),
+            replica: None,
+        };
+        if let Some(doc) = self.fetch.take() {
+            let doc = format!("d{doc}");
+            record.endpoint = "/v1/fetch".into();
+            record.params = serde_json::json!({"doc_id": doc, "offset": 0});
+            record.fetched_doc_id = Some(doc);
+            record.latency_us = self.rng.range(100, 2_000);
+            return (record, self.after_step(t));
+        }
+        next_query(&mut self.rng, self.step, &mut self.query);
+        self.step += 1;
+        self.searches_left -= 1;
+        let docs: Vec<u64> = (0..10)
+            .map(|_| (self.rng.unit().powi(3) * DOCS as f64) as u64)
+            .collect();
+        record.results = docs
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| LoggedResult {
+                doc_id: format!("d{d}"),
+                score: ((10.0 - i as f64 * 0.5) * 1e4).round() / 1e4,
+                title: doc_words(d, 1, 4),
+                snippet: doc_words(d, 2, 20),
+                span: None,
+            })
+            .collect();
+        record.query = Some(
+            self.query
+                .iter()
+                .map(|&w| word(w))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        record.params = serde_json::json!({"k": 10, "mode": "bm25"});
+        record.latency_us = self.rng.range(300, 20_000);
+        if self.rng.unit() < 0.3 {
+            self.fetch = Some(docs[0]);
+            return (record, Some(t + self.rng.range(500, 5_000) as i64));
+        }
+        (record, self.after_step(t))
+    }
+
+    fn after_step(&mut self, t: i64) -> Option<i64> {
+        (self.searches_left > 0).then(|| t + self.rng.range(2_000, 40_000) as i64)
+    }
+}
+
 pub fn run(args: &GenerateArgs) -> Result<()> {
     let out: Box<dyn Write> = if args.out.as_os_str() == "-" {
         Box::new(std::io::stdout().lock())
@@ -101,76 +204,41 @@ pub fn run(args: &GenerateArgs) -> Result<()> {
         Box::new(file)
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, out);
-    let mut rng = Rng(args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let (mut written, mut session) = (0u64, 0u64);
+    let every = args.session_every_ms.max(1);
+    // Requests come out in time order, as a server writes its log: the sessions in
+    // progress wait in a heap keyed by (time of their next request, session number).
+    let mut running: HashMap<u64, SessionGen> = HashMap::new();
+    let mut due: BinaryHeap<Reverse<(i64, u64)>> = BinaryHeap::new();
+    let (mut written, mut started) = (0u64, 0u64);
     while written < args.requests {
-        session += 1;
-        let client = format!("c{}", session / 20);
-        let hint = (session % 2 == 1).then(|| format!("s{session}"));
-        let searches = (1 + (-2.3 * (1.0 - rng.unit()).ln()) as u64).min(15);
-        let mut t = START_MS
-            + (session * args.session_every_ms) as i64
-            + rng.below(args.session_every_ms * 2) as i64;
-        let mut query = Vec::new();
-        for step in 0..searches as usize {
-            if written >= args.requests {
-                break;
+        // Session n never starts before START + n·every, so every session that could
+        // come before the earliest pending request is started first.
+        let earliest = START_MS + ((started + 1) * every) as i64;
+        if due.peek().is_none_or(|Reverse((t, _))| earliest <= *t) {
+            started += 1;
+            let (session, t) = SessionGen::start(args.seed, started, every);
+            due.push(Reverse((t, started)));
+            running.insert(started, session);
+            continue;
+        }
+        let Some(Reverse((t, number))) = due.pop() else {
+            break;
+        };
+        let Some(session) = running.get_mut(&number) else {
+            continue;
+        };
+        let (record, next) = session.next(t, written);
+        write_record(&mut out, &record)?;
+        written += 1;
+        match next {
+            Some(at) => due.push(Reverse((at, number))),
+            None => {
+                running.remove(&number);
             }
-            next_query(&mut rng, step, &mut query);
-            let docs: Vec<u64> = (0..10)
-                .map(|_| (rng.unit().powi(3) * DOCS as f64) as u64)
-                .collect();
-            let results = docs
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| LoggedResult {
-                    doc_id: format!("d{d}"),
-                    score: ((10.0 - i as f64 * 0.5) * 1e4).round() / 1e4,
-                    title: doc_words(d, 1, 4),
-                    snippet: doc_words(d, 2, 20),
-                    span: None,
-                })
-                .collect();
-            let text = query.iter().map(|&w| word(w)).collect::<Vec<_>>().join(" ");
-            let mut record = LogRecord {
-                ts_ms: t,
-                client: client.clone(),
-                session_hint: hint.clone(),
-                step_hint: None,
-                endpoint: "/v1/search".into(),
-                query: Some(text),
-                params: serde_json::json!({"k": 10, "mode": "bm25"}),
-                snapshot_id: "synthetic".into(),
-                results,
-                fetched_doc_id: None,
-                status: 200,
-                latency_us: rng.range(300, 20_000),
-                request_id: format!("r{written}"),
-                log_id: format!("l{written}"),
-                replica: None,
-            };
-            write_record(&mut out, &record)?;
-            written += 1;
-            if rng.unit() < 0.3 && written < args.requests {
-                t += rng.range(500, 5_000) as i64;
-                let doc = format!("d{}", docs[0]);
-                record.ts_ms = t;
-                record.endpoint = "/v1/fetch".into();
-                record.query = None;
-                record.params = serde_json::json!({"doc_id": doc, "offset": 0});
-                record.results = Vec::new();
-                record.fetched_doc_id = Some(doc);
-                record.latency_us = rng.range(100, 2_000);
-                record.request_id = format!("r{written}");
-                record.log_id = format!("l{written}");
-                write_record(&mut out, &record)?;
-                written += 1;
-            }
-            t += rng.range(2_000, 40_000) as i64;
         }
     }
     out.flush()?;
-    eprintln!("generated {written} synthetic requests in {session} sessions");
+    eprintln!("generated {written} synthetic requests in {started} sessions");
     Ok(())
 }
 

@@ -3,7 +3,6 @@ use std::io::Write;
 
 use anyhow::Result;
 use clap::Args;
-use driftless_querylog::sessionize;
 use serde::Serialize;
 
 use super::table::{Table, secs, utc};
@@ -38,24 +37,31 @@ struct SessionRow {
 }
 
 pub async fn run(args: &SessionsArgs) -> Result<()> {
-    let records = args.selection.read().await?;
-    let sessions = sessionize(&records, args.selection.gap);
-    let rows: Vec<SessionRow> = sessions
-        .iter()
-        .map(|s| SessionRow {
-            id: args.display.session_id(&s.id, &s.client),
-            client: args.display.client(&s.client),
-            kind: match s.kind {
-                driftless_querylog::SessionKind::Explicit => "explicit",
-                driftless_querylog::SessionKind::Gap => "gap",
-            },
-            steps: s.steps(),
-            queries: s.records.iter().filter(|r| r.query.is_some()).count(),
-            start_ms: s.start_ms,
-            start: utc(s.start_ms),
-            duration_ms: (s.end_ms - s.start_ms).unsigned_abs(),
+    // Sessions stream from the store as they close: memory holds one row per session.
+    let mut keyed: Vec<(i64, String, SessionRow)> = Vec::new();
+    let records = args
+        .selection
+        .for_each_session(&mut |s| {
+            let row = SessionRow {
+                id: args.display.session_id(&s.id, &s.client),
+                client: args.display.client(&s.client),
+                kind: match s.kind {
+                    driftless_querylog::SessionKind::Explicit => "explicit",
+                    driftless_querylog::SessionKind::Gap => "gap",
+                },
+                steps: s.steps(),
+                queries: s.records.iter().filter(|r| r.query.is_some()).count(),
+                start_ms: s.start_ms,
+                start: utc(s.start_ms),
+                duration_ms: (s.end_ms - s.start_ms).unsigned_abs(),
+            };
+            keyed.push((s.start_ms, s.id, row));
+            Ok(())
         })
-        .collect();
+        .await?;
+    // `sessionize`'s order: by start, then by session id.
+    keyed.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let rows: Vec<SessionRow> = keyed.into_iter().map(|(_, _, row)| row).collect();
     let mut out = std::io::stdout().lock();
     if args.format == "json" {
         serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -65,7 +71,7 @@ pub async fn run(args: &SessionsArgs) -> Result<()> {
     let title = format!(
         "{} sessions over {} requests (gap {} s)",
         rows.len(),
-        records.len(),
+        records,
         secs(u64::try_from(args.selection.gap.as_millis()).unwrap_or(u64::MAX))
     );
     let headers = [

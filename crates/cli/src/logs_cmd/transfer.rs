@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use driftless_ingest::{Phase, Progress};
 use driftless_querylog::{
-    ColumnMap, ImportFormat, LogRecord, export_jsonl, export_parquet, import_each,
+    ColumnMap, ImportFormat, JsonlExport, LogRecord, ParquetExport, import_each,
 };
 
 use super::{LogSelection, open_store, shown};
@@ -41,7 +41,6 @@ pub async fn export(args: &ExportArgs) -> Result<()> {
         Some(format) => format == "parquet",
         None => args.out.extension().is_some_and(|e| e == "parquet"),
     };
-    let records = args.selection.read().await?;
     let started = Instant::now();
     // Written next to the target and renamed at the end: a failed export leaves no half file.
     let partial = args.out.with_extension("partial");
@@ -51,10 +50,24 @@ pub async fn export(args: &ExportArgs) -> Result<()> {
             partial.display()
         )
     })?;
-    let rows = if parquet {
-        export_parquet(&records, salt, BufWriter::new(file))?
+    // Records stream from the store into the file: memory holds one Parquet row group at
+    // most, whatever the size of the log.
+    let file = BufWriter::new(file);
+    let written = if parquet {
+        let mut export = ParquetExport::new(file, salt)?;
+        let streamed = args.selection.for_each(&mut |r| export.push(r)).await;
+        streamed.and_then(|()| Ok(export.finish()?))
     } else {
-        export_jsonl(&records, salt, BufWriter::new(file))?
+        let mut export = JsonlExport::new(file, salt);
+        let streamed = args.selection.for_each(&mut |r| export.push(&r)).await;
+        streamed.and_then(|()| Ok(export.finish()?))
+    };
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
     };
     std::fs::rename(&partial, &args.out)
         .with_context(|| format!("renaming {} to {}", partial.display(), args.out.display()))?;

@@ -73,6 +73,16 @@ impl IntentTally {
         }
     }
 
+    /// Gives each group the evidence tally computed apart (on the evidence thread).
+    pub(crate) fn set_evidence(
+        groups: &mut BTreeMap<String, IntentTally>,
+        evidence: BTreeMap<String, EvidenceTally>,
+    ) {
+        for (label, tally) in evidence {
+            groups.entry(label).or_default().evidence = Some(tally);
+        }
+    }
+
     /// One row per intent, in label order.
     pub fn rows(groups: BTreeMap<String, IntentTally>) -> Vec<IntentRow> {
         groups

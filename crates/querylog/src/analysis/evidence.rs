@@ -14,8 +14,8 @@
 //!
 //! A query's **new terms** are its terms that no earlier query of the trajectory had. Step 1
 //! has no evidence, so only steps ≥ 2 enter `overall` and the session CTARs.
-use super::FastHashSet;
-use std::collections::{BTreeMap, BTreeSet};
+use super::{FastHashMap, FastHashSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -24,19 +24,23 @@ use super::trajectory::{answered, request_groups};
 use crate::record::LogRecord;
 use crate::session::Session;
 
+/// A term as an [`EvidenceSource`] numbers it. Ids are only compared, never shown, so a
+/// source interns terms as it likes (within one source, one term always has one id); sets
+/// of ids hash and compare far faster than sets of strings, which made the 14M-request pass
+/// spend half its time hashing, comparing and cloning terms.
+pub type TermId = u32;
+
 /// Where the evidence CTAR gets its terms and delivered texts (the CLI implements it with a
 /// snapshot and the BM25 analyser; analysis stays free of engine code).
 pub trait EvidenceSource {
-    /// A query's terms: the positive words and phrases, analysed (operators dropped).
-    fn query_terms(&mut self, query: &str) -> BTreeSet<String>;
-    /// The terms of a delivered text (a title, snippet, passage or window).
-    fn terms(&mut self, text: &str) -> BTreeSet<String>;
-    /// Adds the terms of `text` to `into`. The analysis calls this for every title and
-    /// snippet of every result, so a source may cache (the same document shows the same
-    /// title in many sessions); the default analyses each time.
-    fn add_terms(&mut self, text: &str, into: &mut FastHashSet<String>) {
-        into.extend(self.terms(text));
-    }
+    /// A query's distinct terms: the positive words and phrases, analysed (operators
+    /// dropped).
+    fn query_terms(&mut self, query: &str) -> Vec<TermId>;
+    /// Appends the terms of a delivered text (a title, snippet, passage or window) to
+    /// `into` (repeats allowed). The analysis calls this for every title and snippet of
+    /// every result, so a source should cache: the same document shows the same title in
+    /// many sessions.
+    fn add_terms(&mut self, text: &str, into: &mut Vec<TermId>);
     /// The texts `record` delivered beyond its logged titles and snippets (passage texts,
     /// raw content, a fetched window); `None` when they cannot be rebuilt (another
     /// snapshot answered), `Some(empty)` when the response had nothing more.
@@ -111,10 +115,14 @@ impl EvidenceTally {
     /// Walks one trajectory.
     pub fn add(&mut self, session: &Session, source: &mut (dyn EvidenceSource + '_)) {
         let answered = answered(&session.records);
-        let mut queries_seen: BTreeSet<String> = BTreeSet::new();
-        // Hash sets: a long trajectory delivers thousands of terms, and moving the recent
-        // round into `earlier` at every step must cost the round, not the whole history.
-        let (mut recent, mut earlier) = (FastHashSet::default(), FastHashSet::default());
+        let mut queries_seen: FastHashSet<TermId> = FastHashSet::default();
+        // Every delivered term with the latest retrieval round that delivered it. A query
+        // step opens a round (a fetch adds to the current one), so a term is *recent* when
+        // its round is the current one and *earlier only* when it is older: one map where
+        // two sets had every round moved from one into the other.
+        let mut delivered: FastHashMap<TermId, u32> = FastHashMap::default();
+        let mut round = 0u32;
+        let mut texts = Vec::new();
         let (mut s_new, mut s_adopted, mut step) = (0u64, 0u64, 0usize);
         for group in request_groups(&answered) {
             let mut group_terms = Vec::new();
@@ -123,29 +131,28 @@ impl EvidenceTally {
             }
             for query in group.iter().filter_map(|r| r.query.as_deref()) {
                 let terms = source.query_terms(query);
-                let new: Vec<&String> = terms.difference(&queries_seen).collect();
                 let tally = self.steps.entry(step).or_default();
                 tally.queries += 1;
-                for term in &new {
-                    let in_recent = recent.contains(*term);
-                    if in_recent || earlier.contains(*term) {
+                let mut new = 0u64;
+                for term in terms.iter().filter(|t| !queries_seen.contains(*t)) {
+                    new += 1;
+                    if let Some(&at) = delivered.get(term) {
                         tally.adopted += 1;
-                        tally.recent += u64::from(in_recent);
+                        tally.recent += u64::from(at == round);
                         s_adopted += u64::from(step >= 2);
                     }
                 }
-                tally.new += new.len() as u64;
-                s_new += if step >= 2 { new.len() as u64 } else { 0 };
+                tally.new += new;
+                s_new += if step >= 2 { new } else { 0 };
                 group_terms.push(terms);
             }
-            // A query step closes the previous retrieval round; a fetch adds to it.
-            let delivered = delivered_terms(group, source, &mut self.missing);
-            if group_terms.is_empty() {
-                recent.extend(delivered);
-            } else {
-                earlier.extend(std::mem::replace(&mut recent, delivered));
+            if !group_terms.is_empty() {
+                round += 1;
                 queries_seen.extend(group_terms.into_iter().flatten());
             }
+            texts.clear();
+            delivered_into(group, source, &mut self.missing, &mut texts);
+            delivered.extend(texts.iter().map(|&t| (t, round)));
         }
         if let Some(rate) = ratio(s_adopted, s_new) {
             self.session_rates.push(rate);
@@ -160,24 +167,34 @@ impl EvidenceTally {
 
 /// Every term a group of records delivered: titles, snippets and rebuilt texts; `missing`
 /// counts the records whose texts could not be rebuilt. (The console's session timeline
-/// marks adopted terms with it too.)
+/// marks adopted terms with it.)
 pub fn delivered_terms(
     group: &[&LogRecord],
     source: &mut (dyn EvidenceSource + '_),
     missing: &mut u64,
-) -> FastHashSet<String> {
-    let mut out = FastHashSet::default();
+) -> FastHashSet<TermId> {
+    let mut terms = Vec::new();
+    delivered_into(group, source, missing, &mut terms);
+    terms.into_iter().collect()
+}
+
+/// [`delivered_terms`] appended to `out`, repeats and all.
+fn delivered_into(
+    group: &[&LogRecord],
+    source: &mut (dyn EvidenceSource + '_),
+    missing: &mut u64,
+    out: &mut Vec<TermId>,
+) {
     for record in group {
         for result in &record.results {
-            source.add_terms(&result.title, &mut out);
-            source.add_terms(&result.snippet, &mut out);
+            source.add_terms(&result.title, out);
+            source.add_terms(&result.snippet, out);
         }
         match source.delivered_texts(record) {
-            Some(texts) => texts.iter().for_each(|t| source.add_terms(t, &mut out)),
+            Some(texts) => texts.iter().for_each(|t| source.add_terms(t, out)),
             None => *missing += 1,
         }
     }
-    out
 }
 
 fn report(

@@ -28,6 +28,7 @@ use crate::session::DEFAULT_SESSION_GAP;
 mod agent_eval;
 mod by_intent;
 mod evidence;
+mod evidence_worker;
 mod requests;
 mod search_steps;
 mod stats;
@@ -47,7 +48,7 @@ pub use agent_eval::{
 };
 pub use by_intent::{IntentRow, UNLABELLED, by_intent};
 pub use evidence::{
-    EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, delivered_terms, evidence_ctar,
+    EvidenceCtarReport, EvidenceCtarStep, EvidenceSource, TermId, delivered_terms, evidence_ctar,
 };
 pub use requests::{EndpointReport, EndpointShare, KReport, QueryLengthReport};
 pub use search_steps::{PAPER_INTERVAL_MS, PAPER_MAX_STEPS, SearchStepReport, search_steps};

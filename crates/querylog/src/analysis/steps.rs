@@ -4,12 +4,13 @@
 //! steps of the session but not query steps; the queries of one multi-query request share a
 //! step, and refused requests are none), counted from 1 in canonical order.
 use super::FastHashSet;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::stats::{mean, ratio};
-use super::text::{NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set, tokenize};
+use super::text::{NEAR_DUPLICATE_JACCARD, Reformulation, jaccard, normalize, token_set, tokens};
 use super::trajectory::{answered, request_groups};
 use crate::session::Session;
 
@@ -144,10 +145,11 @@ impl StepTally {
     }
 
     fn walk(&mut self, session: &Session) -> SessionCtar {
+        // Result tokens borrow from the session's records where lowercasing changes nothing.
         let mut earlier_norms: FastHashSet<String> = FastHashSet::default();
         let mut earlier_sets: Vec<BTreeSet<String>> = Vec::new();
         let mut query_vocab: FastHashSet<String> = FastHashSet::default();
-        let mut seen_vocab: FastHashSet<String> = FastHashSet::default();
+        let mut seen_vocab: FastHashSet<Cow<'_, str>> = FastHashSet::default();
         let (mut s_new, mut s_adopted) = (0u64, 0u64);
         let mut query_requests = 0usize;
 
@@ -180,7 +182,10 @@ impl StepTally {
                     .iter()
                     .filter(|t| !query_vocab.contains(*t))
                     .collect();
-                let adopted = new.iter().filter(|t| seen_vocab.contains(**t)).count() as u64;
+                let adopted = new
+                    .iter()
+                    .filter(|t| seen_vocab.contains(t.as_str()))
+                    .count() as u64;
                 let new_count = new.len() as u64;
                 if new_count > 0 {
                     let row = self.ctar.entry(step).or_default();
@@ -204,8 +209,8 @@ impl StepTally {
             }
             // Results become "seen" only after the request that returned them.
             for result in group.iter().flat_map(|r| &r.results) {
-                seen_vocab.extend(tokenize(&result.title));
-                seen_vocab.extend(tokenize(&result.snippet));
+                seen_vocab.extend(tokens(&result.title));
+                seen_vocab.extend(tokens(&result.snippet));
             }
         }
         SessionCtar {

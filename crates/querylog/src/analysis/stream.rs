@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use super::by_intent::{IntentRow, IntentTally};
 use super::evidence::{EvidenceSource, EvidenceTally};
+use super::evidence_worker::EvidenceWorker;
 use super::requests::RequestTally;
 use super::search_steps::SearchStepTally;
 use super::steps::StepTally;
@@ -35,6 +36,7 @@ pub struct Analyser<'a> {
     steps: StepTally,
     search_steps: SearchStepTally,
     evidence: Option<(EvidenceTally, &'a mut dyn EvidenceSource)>,
+    evidence_thread: Option<EvidenceWorker>,
     intents: Option<(IntentLookup<'a>, BTreeMap<String, IntentTally>)>,
 }
 
@@ -64,6 +66,7 @@ impl<'a> Analyser<'a> {
             steps: StepTally::default(),
             search_steps: SearchStepTally::default(),
             evidence: None,
+            evidence_thread: None,
             intents: None,
         }
     }
@@ -72,6 +75,16 @@ impl<'a> Analyser<'a> {
     pub fn with_evidence(mut self, source: &'a mut dyn EvidenceSource) -> Self {
         self.evidence = Some((EvidenceTally::default(), source));
         self
+    }
+
+    /// Also computes the evidence CTAR with `source`, on a thread of its own (see
+    /// `evidence_worker.rs`): the same report as [`Analyser::with_evidence`], on two cores.
+    pub fn with_evidence_thread(
+        mut self,
+        source: Box<dyn EvidenceSource + Send>,
+    ) -> std::io::Result<Self> {
+        self.evidence_thread = Some(EvidenceWorker::spawn(source)?);
+        Ok(self)
     }
 
     /// Also splits repetition and CTAR by the intent `lookup` gives each trajectory.
@@ -119,10 +132,15 @@ impl<'a> Analyser<'a> {
                 if let Some((tally, source)) = self.evidence.as_mut() {
                     tally.add(&t, &mut **source);
                 }
+                let mut label = None;
                 if let Some((lookup, groups)) = self.intents.as_mut() {
-                    let label = lookup(&t);
+                    let intent = lookup(&t);
                     let source = self.evidence.as_mut().map(|(_, s)| &mut **s);
-                    IntentTally::add(groups, label, &t, source);
+                    IntentTally::add(groups, intent.clone(), &t, source);
+                    label = Some(intent);
+                }
+                if let Some(worker) = self.evidence_thread.as_mut() {
+                    worker.push(t, label);
                 }
             }
         }
@@ -139,10 +157,18 @@ impl<'a> Analyser<'a> {
         sessions.finish(&mut self.closed);
         self.drain();
         let (repetition, reformulation, ctar) = self.steps.finish();
-        let ctar_evidence = self
+        let mut ctar_evidence = self
             .evidence
             .map(|(tally, source)| tally.finish(source.evidence_kind()));
-        let intents = self.intents.map(|(_, groups)| IntentTally::rows(groups));
+        let mut intents = self.intents.map(|(_, groups)| groups);
+        if let Some(worker) = self.evidence_thread {
+            let output = worker.finish()?;
+            ctar_evidence = Some(output.tally.finish(output.kind));
+            if let Some(groups) = intents.as_mut() {
+                IntentTally::set_evidence(groups, output.by_intent);
+            }
+        }
+        let intents = intents.map(IntentTally::rows);
         let report = Report {
             records: self.requests.records(),
             clients: self.requests.clients(),

@@ -86,3 +86,69 @@ fn intent_rows_match_the_grouped_sessions() {
     assert_eq!(rows.unwrap(), expected);
     assert!(expected.len() == 3, "{expected:?}");
 }
+
+/// An evidence source over plain words, numbered as first seen; a fetch cannot be rebuilt.
+#[derive(Default)]
+struct WordSource(FastHashMap<String, TermId>);
+
+impl WordSource {
+    fn id(&mut self, word: String) -> TermId {
+        let next = self.0.len() as TermId;
+        *self.0.entry(word).or_insert(next)
+    }
+}
+
+impl EvidenceSource for WordSource {
+    fn query_terms(&mut self, query: &str) -> Vec<TermId> {
+        let mut ids: Vec<TermId> = tokenize(query).into_iter().map(|w| self.id(w)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+    fn add_terms(&mut self, text: &str, into: &mut Vec<TermId>) {
+        for word in tokenize(text) {
+            into.push(self.id(word));
+        }
+    }
+    fn delivered_texts(&mut self, record: &LogRecord) -> Option<Vec<String>> {
+        match &record.fetched_doc_id {
+            Some(_) => None,
+            None => Some(
+                record
+                    .results
+                    .iter()
+                    .map(|r| format!("{} body", r.doc_id))
+                    .collect(),
+            ),
+        }
+    }
+    fn evidence_kind(&self) -> &'static str {
+        "delivered"
+    }
+}
+
+#[test]
+fn the_evidence_thread_gives_the_one_thread_report() {
+    let label = |id: &str| (!id.len().is_multiple_of(3)).then(|| format!("intent{}", id.len() % 2));
+    for seed in 200..210 {
+        let records = random_log(seed, 500);
+        let c = config(120);
+        let mut here = WordSource::default();
+        let mut local = Analyser::new(&c, Some(hinted_sizes(&records)))
+            .with_intents(Box::new(move |s: &crate::Session| label(&s.id)))
+            .with_evidence(&mut here);
+        records.iter().for_each(|r| local.push(r.clone()));
+        let local = local.finish().unwrap();
+        let mut threaded = Analyser::new(&c, Some(hinted_sizes(&records)))
+            .with_evidence_thread(Box::new(WordSource::default()))
+            .unwrap()
+            .with_intents(Box::new(move |s: &crate::Session| label(&s.id)));
+        records.iter().for_each(|r| threaded.push(r.clone()));
+        let threaded = threaded.finish().unwrap();
+        assert_eq!(threaded, local, "seed {seed}");
+        let evidence = local.0.ctar_evidence.expect("evidence");
+        assert!(evidence.overall.is_some() && evidence.records_without_texts > 0);
+        let rows = local.1.expect("intents");
+        assert!(rows.iter().any(|r| r.ctar_evidence.is_some()), "{rows:?}");
+    }
+}

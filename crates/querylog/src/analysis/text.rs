@@ -1,4 +1,5 @@
 //! Tokens, similarity and reformulation classes: the definitions every query metric uses.
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use serde::Serialize;
@@ -16,10 +17,22 @@ pub const EXPLORATION_OVERLAP: f64 = 0.5;
 /// markdown highlight marks `**`) separates tokens. No stemming and no stop words: CTAR
 /// counts *exact* token matches.
 pub fn tokenize(text: &str) -> Vec<String> {
+    tokens(text).map(Cow::into_owned).collect()
+}
+
+/// [`tokenize`] without copying: a token that lowercasing leaves as it is (ASCII with no
+/// capital) is borrowed from `text`. The analysis puts every title and snippet of every
+/// result through this, so the copies were most of its allocations.
+pub fn tokens(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
-        .collect()
+        .map(|t| {
+            if t.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+                Cow::Borrowed(t)
+            } else {
+                Cow::Owned(t.to_lowercase())
+            }
+        })
 }
 
 /// The distinct tokens of `text`.

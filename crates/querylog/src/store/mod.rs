@@ -174,6 +174,31 @@ impl LogStore {
         emit(&mut same_ms)
     }
 
+    /// Calls `each` with every session of the records passing `filter` (the rules of
+    /// [`crate::sessionize`] with inactivity gap `gap`), as soon as it closes: memory holds
+    /// the sessions in progress, never the log. Sessions come in closing order; sort what
+    /// you keep by `(start_ms, id)` for [`crate::sessionize`]'s order. Returns the number
+    /// of records read.
+    pub async fn for_each_session(
+        &self,
+        filter: &RecordFilter,
+        gap: std::time::Duration,
+        each: &mut (dyn FnMut(crate::Session) -> Result<()> + Send),
+    ) -> Result<u64> {
+        let sizes = self.hinted_sizes(filter).await?;
+        let mut stream = crate::SessionStream::new(gap, Some(sizes));
+        let (mut closed, mut records) = (Vec::new(), 0u64);
+        self.for_each_canonical(filter, &mut |record| {
+            records += 1;
+            stream.push(record, &mut closed);
+            closed.drain(..).try_for_each(&mut *each)
+        })
+        .await?;
+        stream.finish(&mut closed);
+        closed.into_iter().try_for_each(each)?;
+        Ok(records)
+    }
+
     /// Records per explicit session (`x-session-id`) under `filter`, keyed by
     /// [`crate::hinted_key`]: what lets [`crate::SessionStream`] close explicit sessions as
     /// soon as their last record has streamed by. One `GROUP BY` in the store.
