@@ -93,25 +93,35 @@ impl LogStore {
 
     /// Stores a label (a key already stored keeps its first label).
     pub async fn cache_label(&self, entry: &CachedLabel<'_>, created_ms: i64) -> Result<()> {
-        let values = [
-            entry.cache_key,
-            entry.prompt_version,
-            entry.model,
-            entry.task,
-            entry.label,
-        ]
-        .map(|v| encode(v).into_owned());
-        let [key, version, model, task, label] = values;
+        self.cache_labels(std::slice::from_ref(entry), created_ms)
+            .await
+    }
+
+    /// Stores labels in one transaction (keys already stored keep their first label): one
+    /// commit, and so one sync of the SQLite file, for a whole batch of answers.
+    pub async fn cache_labels(&self, entries: &[CachedLabel<'_>], created_ms: i64) -> Result<()> {
+        let encoded = |e: &CachedLabel<'_>| {
+            [e.cache_key, e.prompt_version, e.model, e.task, e.label]
+                .map(|v| encode(v).into_owned())
+        };
         match self {
             Self::Sqlite(s) => {
-                let q = sqlx::query(INSERT_SQLITE);
-                let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
-                q.bind(created_ms).execute(s.pool()).await?;
+                let mut tx = s.pool().begin().await?;
+                for [key, version, model, task, label] in entries.iter().map(encoded) {
+                    let q = sqlx::query(INSERT_SQLITE);
+                    let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
+                    q.bind(created_ms).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
             }
             Self::Postgres(s) => {
-                let q = sqlx::query(INSERT_PG);
-                let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
-                q.bind(created_ms).execute(s.pool()).await?;
+                let mut tx = s.pool().begin().await?;
+                for [key, version, model, task, label] in entries.iter().map(encoded) {
+                    let q = sqlx::query(INSERT_PG);
+                    let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
+                    q.bind(created_ms).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
             }
         }
         Ok(())
