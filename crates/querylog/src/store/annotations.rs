@@ -29,6 +29,20 @@ const INSERT_SQLITE: &str = "INSERT INTO annotation_cache (cache_key, prompt_ver
 const INSERT_PG: &str = "INSERT INTO annotation_cache (cache_key, prompt_version, model, \
     task, label, created_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cache_key) DO NOTHING";
 
+/// Inserts encoded label rows in one transaction of `$pool`. A macro because the two
+/// drivers' query and transaction types share no convenient bound (as `bind_row!`).
+macro_rules! insert_labels {
+    ($pool:expr, $sql:expr, $rows:expr, $created_ms:expr) => {{
+        let mut tx = $pool.begin().await?;
+        for [key, version, model, task, label] in $rows {
+            let q = sqlx::query($sql).bind(key).bind(version).bind(model);
+            let q = q.bind(task).bind(label).bind($created_ms);
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    }};
+}
+
 impl LogStore {
     /// The cached label for `cache_key`, if any.
     pub async fn cached_label(&self, cache_key: &str) -> Result<Option<String>> {
@@ -104,25 +118,10 @@ impl LogStore {
             [e.cache_key, e.prompt_version, e.model, e.task, e.label]
                 .map(|v| encode(v).into_owned())
         };
+        let rows = entries.iter().map(encoded);
         match self {
-            Self::Sqlite(s) => {
-                let mut tx = s.pool().begin().await?;
-                for [key, version, model, task, label] in entries.iter().map(encoded) {
-                    let q = sqlx::query(INSERT_SQLITE);
-                    let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
-                    q.bind(created_ms).execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-            }
-            Self::Postgres(s) => {
-                let mut tx = s.pool().begin().await?;
-                for [key, version, model, task, label] in entries.iter().map(encoded) {
-                    let q = sqlx::query(INSERT_PG);
-                    let q = q.bind(key).bind(version).bind(model).bind(task).bind(label);
-                    q.bind(created_ms).execute(&mut *tx).await?;
-                }
-                tx.commit().await?;
-            }
+            Self::Sqlite(s) => insert_labels!(s.pool(), INSERT_SQLITE, rows, created_ms),
+            Self::Postgres(s) => insert_labels!(s.pool(), INSERT_PG, rows, created_ms),
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ mod annotations;
 mod codec;
 mod postgres;
 mod row;
+mod shared;
 mod sqlite;
 
 pub use annotations::CachedLabel;

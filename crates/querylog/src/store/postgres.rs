@@ -6,6 +6,7 @@ use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::row::{RowValues, bind_filter, bind_row, raw_row};
+use super::shared::shared_store_methods;
 use super::{StoreOptions, redact};
 use crate::error::{QueryLogError, Result};
 use crate::record::{LogRecord, RecordFilter};
@@ -89,29 +90,7 @@ impl PostgresStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    pub(crate) async fn insert_batch(&self, records: &[LogRecord]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
-        let mut inserted = 0;
-        for record in records {
-            inserted += insert(&mut tx, record).await?;
-        }
-        tx.commit().await?;
-        Ok(inserted)
-    }
-
-    /// Inserts one record on its own (no transaction around it): the row-by-row retry of
-    /// a batch the store refused.
-    pub(crate) async fn insert_one(&self, record: &LogRecord) -> Result<u64> {
-        let mut conn = self.pool.acquire().await?;
-        insert(&mut conn, record).await
-    }
-
-    pub(crate) async fn count(&self) -> Result<u64> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM query_log")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
+    shared_store_methods!();
 
     /// Calls `each` with every record passing `filter`, in the `SELECT`'s order, decoding
     /// rows as the driver streams them: nothing is held but the current row.
@@ -137,28 +116,9 @@ impl PostgresStore {
         Ok(())
     }
 
-    /// `(client, session_hint, records)` of every explicit session under `filter`, still
-    /// encoded, streamed to `each`.
-    pub(crate) async fn hinted_counts(
-        &self,
-        filter: &RecordFilter,
-        each: &mut (dyn FnMut(String, String, i64) -> Result<()> + Send),
-    ) -> Result<()> {
-        let mut rows = bind_filter!(sqlx::query(HINTED), filter).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            use sqlx::Row as _;
-            each(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
-        }
-        Ok(())
-    }
-
     /// The connection pool (the annotation cache queries it directly).
     pub(crate) fn pool(&self) -> &sqlx::PgPool {
         &self.pool
-    }
-
-    pub(crate) async fn close(&self) {
-        self.pool.close().await;
     }
 }
 
