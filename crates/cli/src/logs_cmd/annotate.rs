@@ -122,7 +122,17 @@ pub async fn run(args: &AnnotateArgs) -> Result<()> {
         };
         let (i, answer) = done?;
         report.requests += 1;
-        if let Some(label) = all[i].parse(&answer?) {
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(e) => {
+                // Labels already answered are still cached before the error is reported, so
+                // the next run does not ask for them again.
+                drop(saves);
+                writer.await??;
+                return Err(e);
+            }
+        };
+        if let Some(label) = all[i].parse(&answer) {
             let saved = (
                 all[i].cache_key(&args.model),
                 all[i].kind,
