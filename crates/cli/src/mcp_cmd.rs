@@ -5,7 +5,7 @@
 //! stdout carries the protocol, so every message of ours goes to stderr (the tracing writer
 //! already does) and nothing here may `println!`.
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::Args;
@@ -78,9 +78,7 @@ async fn serve(args: &McpArgs) -> Result<()> {
         capture = Some(handle);
     }
     // One stdio process is one client session: name it so the log groups its calls.
-    let started_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis());
+    let started_ms = driftless_querylog::now_ms();
     let session = format!("stdio-{}-{started_ms}", std::process::id());
     tracing::info!(
         snapshot_id,

@@ -52,4 +52,4 @@ pub use rejected::read_rejected;
 pub use session::{DEFAULT_SESSION_GAP, Session, SessionKind, sessionize};
 pub use session_stream::{HintedSizes, SessionStream, hinted_key, hinted_sizes};
 pub use store::{Backend, CachedLabel, LogStore, PostgresStore, SqliteStore, StoreOptions};
-pub use timestamp::{format_utc, parse_time};
+pub use timestamp::{format_utc, now_ms, parse_time};

@@ -40,6 +40,14 @@ pub fn parse_time(text: &str) -> Result<i64, String> {
     parse_timestamp(&Value::String(full))
 }
 
+/// The clock now, in Unix milliseconds (0 before 1970): the time every log record and
+/// cached label is stamped with.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// Unix milliseconds as RFC 3339 UTC, e.g. `2026-06-01T12:00:00.250Z`: how every report
 /// and page shows a time.
 pub fn format_utc(ts_ms: i64) -> String {

@@ -4,7 +4,7 @@
 //! the capture's non-blocking `record` (a bounded channel to a batching writer, with a spill
 //! file behind it), so logging never waits on the store.
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -83,9 +83,7 @@ impl<S: Send + Sync> FromRequestParts<S> for LogContext {
             (None, Some(client)) => anonymous_client(client),
             (None, None) => peer.unwrap_or_else(|| "unknown".to_string()),
         };
-        let ts_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let ts_ms = driftless_querylog::now_ms();
         Ok(Self {
             request_id: header(parts, X_REQUEST_ID.as_str()).unwrap_or_default(),
             client,
@@ -103,9 +101,7 @@ impl LogContext {
     /// Context of a request that came without HTTP headers (MCP over stdio): the transport
     /// names the client and the session; the request id is a fresh server-made one.
     pub fn detached(client: &str, session_hint: Option<String>) -> Self {
-        let ts_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let ts_ms = driftless_querylog::now_ms();
         Self {
             request_id: crate::request_id::generate_request_id()
                 .to_str()

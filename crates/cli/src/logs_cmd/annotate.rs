@@ -182,9 +182,7 @@ fn label_writer(
     let writer = tokio::spawn(async move {
         let mut batch = Vec::new();
         while rx.recv_many(&mut batch, 512).await > 0 {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            let now = driftless_querylog::now_ms();
             let entries: Vec<CachedLabel<'_>> = batch
                 .iter()
                 .map(|(key, task, label)| CachedLabel {

@@ -2,14 +2,15 @@
 //! dashboards. Sessions are recomputed from the raw rows with the default gap, exactly as
 //! `driftless logs sessions` does, so ids match the CLI's for the same time range.
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use driftless_console::{AnalysisInputs, LogForm, SessionSummary, SnapshotEvidence, figures};
 use driftless_querylog::analysis::AnalysisConfig;
-use driftless_querylog::{DEFAULT_SESSION_GAP, LogStore, RecordFilter, Session, SessionStream};
+use driftless_querylog::{
+    DEFAULT_SESSION_GAP, LogStore, RecordFilter, Session, SessionStream, now_ms,
+};
 
 use super::{Pairs, html};
 use crate::error_code::ErrorCode;
@@ -23,12 +24,6 @@ type Refusal = (StatusCode, &'static str, String);
 
 fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
     (code.status(), code.as_str(), message.into())
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The store, or why there is none.
