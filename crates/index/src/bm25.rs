@@ -69,11 +69,6 @@ pub(crate) fn contribution(weight: f32, tf: f32, norm: f32) -> f32 {
     weight * tf / (tf + norm)
 }
 
-/// Score rounded to 4 decimals, as an integer of 1e-4 units.
-pub fn quantize(score: f32) -> i64 {
-    (f64::from(score) * 10_000.0).round() as i64
-}
-
 thread_local! {
     /// Per-thread accumulator reused across queries: allocating and zeroing one float per
     /// document for every query would cost more than scoring a rare term.

@@ -13,6 +13,7 @@ use crate::dense_config::{
 };
 use crate::error::{InternalError, OpenError};
 use crate::ivf::{Ivf, IvfScan};
+use crate::ranking::rank_pairs;
 use crate::vector_store::VectorStore;
 
 /// `1 − dot` for unit vectors. anndists' `DistDot` asserts `dot ≤ 1`, which rounding breaks
@@ -237,7 +238,7 @@ impl DenseIndex {
             .enumerate()
             .map(|(ord, vector)| (ord as u32, dot(query, vector)))
             .collect();
-        rank(&mut all, limit);
+        rank_pairs(&mut all, limit);
         all
     }
 
@@ -307,19 +308,9 @@ impl DenseIndex {
             .filter(|n| seen.insert(n.d_id))
             .map(|n| (n.d_id as u32, dot(query, self.vector(n.d_id as u32))))
             .collect();
-        rank(&mut hits, limit);
+        rank_pairs(&mut hits, limit);
         hits
     }
-}
-
-/// Sorts by (score rounded to 4 decimals desc, ordinal asc) and truncates.
-pub fn rank(hits: &mut Vec<DenseHit>, limit: usize) {
-    let key = |h: &DenseHit| (std::cmp::Reverse(crate::bm25::quantize(h.1)), h.0);
-    if hits.len() > limit {
-        hits.select_nth_unstable_by_key(limit, key);
-        hits.truncate(limit);
-    }
-    hits.sort_by_key(key);
 }
 
 #[cfg(test)]

@@ -19,8 +19,9 @@
 use driftless_api::Unit;
 use tantivy::DocId;
 
-use crate::dense::{Ann, DenseHit, DenseIndex, dot, rank};
+use crate::dense::{Ann, DenseHit, DenseIndex, dot};
 use crate::filter::Filter;
+use crate::ranking::rank_pairs as rank;
 use crate::snapshot::Snapshot;
 
 /// Default of `OpenOptions::filtered_full_scan`: at most this many passages that may pass

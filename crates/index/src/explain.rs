@@ -2,11 +2,11 @@
 //!
 //! A single-list mode (`bm25`, `dense`, `dense_exact`) ranks by its list's score, so the
 //! hit's place in that list is its place in the ranking. A `hybrid` hit carries its places
-//! in the two fused lists, recorded by [`fusion::reciprocal_rank_fusion`] while it summed
+//! in the two fused lists, recorded by [`crate::fusion::reciprocal_rank_fusion`] while it summed
 //! them, so the explanation is the fusion's own input, not a second search.
 use driftless_api::{Explain, ListScore, Mode, SearchRequest};
 
-use crate::fusion::{self, ListPlace, Ranked};
+use crate::ranking::{self, ListPlace, Ranked};
 use crate::snapshot::Snapshot;
 
 /// Index of the BM25 list among hybrid's fused lists (`rank()` fuses `[lexical, semantic]`).
@@ -17,10 +17,9 @@ const DENSE_LIST: usize = 1;
 /// A list's rank and score, the score rounded like a hit's (4 decimals), so explanations are
 /// as reproducible as scores.
 fn list_score(rank: u32, score: f64) -> ListScore {
-    let quantum = fusion::quantum(false);
     ListScore {
         rank,
-        score: (score * quantum).round() / quantum,
+        score: ranking::shown(score, ranking::SCORE_QUANTUM),
     }
 }
 
@@ -77,7 +76,7 @@ mod tests {
 
     use super::*;
 
-    fn ranked(score: f64, places: [Option<ListPlace>; fusion::FUSED_LISTS]) -> Ranked {
+    fn ranked(score: f64, places: [Option<ListPlace>; ranking::FUSED_LISTS]) -> Ranked {
         Ranked {
             ord: 7,
             score,

@@ -1,43 +1,8 @@
-//! Rankings of every mode as one shape, MaxP roll-up and reciprocal rank fusion.
+//! MaxP roll-up and reciprocal rank fusion of [`Ranked`] lists.
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 
-/// One ranked unit (document or passage), before stored fields and snippets.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ranked {
-    /// Ordinal of the document or passage (doc_id order): the tie-break.
-    pub ord: u32,
-    /// Score as ranked.
-    pub score: f64,
-    /// For document results of dense modes: the passage that gave the document its score.
-    pub best_passage: Option<u32>,
-    /// For fused rankings: the unit's place in each fused list, in list order (`None`: not
-    /// in that list; `explain=true` shows them). All `None` in a single list.
-    pub places: [Option<ListPlace>; FUSED_LISTS],
-}
-
-/// Lists whose places a fused [`Ranked`] records: hybrid fuses BM25 and dense.
-pub const FUSED_LISTS: usize = 2;
-
-/// A unit's place in one list of a fusion.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ListPlace {
-    /// 1-based rank in that list.
-    pub rank: NonZeroU32,
-    /// The list's own score (BM25 and cosine scores are `f32` before ranking, so exact).
-    pub score: f32,
-}
-
-/// Score quantum per mode: 4 decimals for BM25 and cosine; RRF sums differ by less than
-/// 1e-4 between neighbouring ranks, so they keep 6.
-pub fn quantum(fused: bool) -> f64 {
-    if fused { 1e6 } else { 1e4 }
-}
-
-/// Sorts by (score rounded to the quantum desc, ordinal asc): the order a client sees.
-pub fn sort_ranked(list: &mut [Ranked], quantum: f64) {
-    list.sort_by_key(|r| (std::cmp::Reverse((r.score * quantum).round() as i64), r.ord));
-}
+use crate::ranking::{ListPlace, Ranked, quantum, sort_ranked};
 
 /// MaxP: a document scores its best passage. `passages` must be ranked best first;
 /// `doc_of` maps a passage ordinal to its document ordinal.
@@ -47,12 +12,7 @@ pub fn max_passage(passages: &[(u32, f32)], doc_of: impl Fn(u32) -> u32) -> Vec<
     for &(passage, score) in passages {
         let doc = doc_of(passage);
         if seen.insert(doc, ()).is_none() {
-            docs.push(Ranked {
-                ord: doc,
-                score: f64::from(score),
-                best_passage: Some(passage),
-                places: [None; FUSED_LISTS],
-            });
+            docs.push(Ranked::single(doc, f64::from(score), Some(passage)));
         }
     }
     sort_ranked(&mut docs, quantum(false));
@@ -61,18 +21,16 @@ pub fn max_passage(passages: &[(u32, f32)], doc_of: impl Fn(u32) -> u32) -> Vec<
 
 /// Reciprocal rank fusion: `Σ 1 / (k + rank)` over the lists (ranks from 1), ranked by the
 /// fused score then ordinal. Summation follows list order, so the bits are reproducible.
-/// Each result records its rank and score in the first [`FUSED_LISTS`] lists (`places`).
+/// Each result records its rank and score in the first [`crate::ranking::FUSED_LISTS`] lists (`places`).
 pub fn reciprocal_rank_fusion(lists: &[&[Ranked]], k: u32) -> Vec<Ranked> {
     let mut fused: HashMap<u32, Ranked> = HashMap::new();
     for (list_index, list) in lists.iter().enumerate() {
         for (i, item) in list.iter().enumerate() {
             let contribution = 1.0 / (f64::from(k) + (i + 1) as f64);
-            let unit = fused.entry(item.ord).or_insert(Ranked {
-                ord: item.ord,
-                score: 0.0,
-                best_passage: item.best_passage,
-                places: [None; FUSED_LISTS],
-            });
+            let unit =
+                fused
+                    .entry(item.ord)
+                    .or_insert(Ranked::single(item.ord, 0.0, item.best_passage));
             // 0.0 + x is x exactly: the sums have the bits they had without `places`.
             unit.score += contribution;
             if let Some(place) = unit.places.get_mut(list_index) {
@@ -93,12 +51,7 @@ mod tests {
     use super::*;
 
     fn r(ord: u32, score: f64) -> Ranked {
-        Ranked {
-            ord,
-            score,
-            best_passage: None,
-            places: [None; FUSED_LISTS],
-        }
+        Ranked::single(ord, score, None)
     }
 
     fn place(rank: u32, score: f32) -> Option<ListPlace> {

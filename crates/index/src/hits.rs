@@ -2,16 +2,41 @@
 //! shapes that answer with whole texts, the text of the unit itself.
 use std::collections::HashSet;
 
-use driftless_api::{Hit, SearchRequest};
+use driftless_api::{Hit, SearchRequest, Unit};
 use tantivy::DocId;
 use tantivy::schema::{TantivyDocument, Value};
+use tantivy::tokenizer::TextAnalyzer;
 
 use crate::bm25::Bm25Params;
 use crate::error::InternalError;
-use crate::fusion::Ranked;
 use crate::query::ParsedQuery;
+use crate::ranking::Ranked;
 use crate::snapshot::Snapshot;
 use crate::snippet::snippet;
+
+/// Whether a search also returns the whole text of each hit's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitTexts {
+    /// Hits only (`/v1/search`, MCP, SearXNG): no text is copied out.
+    Omit,
+    /// Hits and, in hit order, the text of each hit's unit: the passage's (`unit=passage`)
+    /// or the document's (`unit=doc`), for shapes that answer with whole texts
+    /// (Search-R1's `contents`). Read with the stored document the hit loads anyway.
+    Include,
+}
+
+/// What every hit of one search is built from.
+pub(crate) struct HitBuilder<'q> {
+    /// The parsed query and the BM25 parameters that ranked the hits: a document hit's
+    /// snippet comes from its passage that scores best under them.
+    pub query: &'q ParsedQuery,
+    pub params: Bm25Params,
+    /// The analysed query terms a snippet marks.
+    pub terms: HashSet<&'q str>,
+    pub request: &'q SearchRequest,
+    pub texts: HitTexts,
+    pub analyzer: &'q mut TextAnalyzer,
+}
 
 /// Stored fields of one document.
 #[derive(Debug, Clone)]
@@ -60,15 +85,24 @@ impl Snapshot {
         })
     }
 
-    /// The hit of a ranked document (with the query and BM25 parameters that ranked it);
-    /// with `want_text`, the document's whole text too.
-    pub(crate) fn doc_hit(
+    /// The hit of a ranked unit (rank and score left for the caller), with its text when
+    /// the builder asks for texts.
+    pub(crate) fn hit(
         &self,
-        (item, query, params): (&Ranked, &ParsedQuery, Bm25Params),
-        terms: &HashSet<&str>,
-        request: &SearchRequest,
-        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
-        want_text: bool,
+        builder: &mut HitBuilder<'_>,
+        item: &Ranked,
+    ) -> Result<(Hit, Option<String>), InternalError> {
+        match builder.request.unit {
+            Unit::Doc => self.doc_hit(builder, item),
+            Unit::Passage => self.passage_hit(builder, item.ord),
+        }
+    }
+
+    /// The hit of a ranked document.
+    fn doc_hit(
+        &self,
+        builder: &mut HitBuilder<'_>,
+        item: &Ranked,
     ) -> Result<(Hit, Option<String>), InternalError> {
         let ord = item.ord as usize;
         let doc_id = *self.doc_table.doc_of_ord.get(ord).ok_or_else(|| {
@@ -77,7 +111,7 @@ impl Snapshot {
         let doc = self.stored_doc(doc_id)?;
         let best = match item.best_passage {
             Some(passage) => Some(self.passage_doc(passage) as DocId),
-            None => self.best_bm25_passage(ord, query, params)?,
+            None => self.best_bm25_passage(ord, builder.query, builder.params)?,
         };
         let source = match best {
             Some(passage) => self.passage_text(&doc.text, passage)?,
@@ -85,7 +119,12 @@ impl Snapshot {
         };
         let hit = Hit {
             rank: 0,
-            snippet: snippet(source, terms, analyzer, request.highlight),
+            snippet: snippet(
+                source,
+                &builder.terms,
+                builder.analyzer,
+                builder.request.highlight,
+            ),
             score: 0.0,
             doc_id: doc.doc_id,
             url: doc.url,
@@ -95,7 +134,8 @@ impl Snapshot {
             char_end: None,
             explain: None,
         };
-        Ok((hit, want_text.then_some(doc.text)))
+        let text = (builder.texts == HitTexts::Include).then_some(doc.text);
+        Ok((hit, text))
     }
 
     /// The document's passage that scores best under the query (ties: earliest), for its
@@ -124,14 +164,11 @@ impl Snapshot {
             .map(|(p, _)| *p))
     }
 
-    /// The hit of a ranked passage; with `want_text`, the passage's whole text too.
-    pub(crate) fn passage_hit(
+    /// The hit of a ranked passage.
+    fn passage_hit(
         &self,
+        builder: &mut HitBuilder<'_>,
         ord: u32,
-        terms: &HashSet<&str>,
-        request: &SearchRequest,
-        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
-        want_text: bool,
     ) -> Result<(Hit, Option<String>), InternalError> {
         let passage = self.passage_doc(ord);
         let table = &self.passage_table;
@@ -145,7 +182,12 @@ impl Snapshot {
         let text = self.passage_text(&doc.text, passage as DocId)?;
         let hit = Hit {
             rank: 0,
-            snippet: snippet(text, terms, analyzer, request.highlight),
+            snippet: snippet(
+                text,
+                &builder.terms,
+                builder.analyzer,
+                builder.request.highlight,
+            ),
             score: 0.0,
             passage_id: Some(format!("{}#{}", doc.doc_id, table.ordinal[passage])),
             char_start: Some(u64::from(table.char_start[passage])),
@@ -155,6 +197,7 @@ impl Snapshot {
             title: doc.title,
             explain: None,
         };
-        Ok((hit, want_text.then(|| text.to_string())))
+        let text = (builder.texts == HitTexts::Include).then(|| text.to_string());
+        Ok((hit, text))
     }
 }

@@ -25,7 +25,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use tantivy::directory::OwnedBytes;
 
-use crate::dense::{DenseHit, dot, rank};
+use crate::dense::{DenseHit, dot};
+use crate::ranking::rank_pairs as rank;
 use crate::sq8::{Sq8Codes, score};
 use crate::vector_store::{VectorStore, map_file};
 

@@ -30,6 +30,7 @@ pub mod ivf;
 mod maxscore;
 pub mod passage_export;
 pub mod query;
+pub mod ranking;
 pub mod schema;
 mod search;
 mod snapshot;
@@ -51,6 +52,7 @@ pub use driftless_embed::{
 };
 pub use error::{IndexError, InternalError, OpenError, UserError};
 pub use fetch::{MAX_STATS_TERM_CHARS, MAX_STATS_TERMS};
+pub use hits::HitTexts;
 pub use snapshot::Snapshot;
 pub use verify::file_checksum;
 

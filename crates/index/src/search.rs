@@ -1,6 +1,4 @@
 //! Search requests: validation, ranking, hits with snippets.
-use std::collections::HashSet;
-
 use driftless_api::{
     Hit, MAX_DENSE_WINDOW, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS, MAX_RESULT_WINDOW, Mode,
     SearchRequest, SearchResponse, Unit,
@@ -10,8 +8,10 @@ use crate::bm25::{Bm25Index, Bm25Params, Scored};
 use crate::error::{IndexError, UserError};
 use crate::explain;
 use crate::filter::Filter;
-use crate::fusion::{self, Ranked};
+use crate::fusion;
+use crate::hits::{HitBuilder, HitTexts};
 use crate::query::{ParsedQuery, parse};
+use crate::ranking::{self, Ranked};
 use crate::snapshot::Snapshot;
 
 /// Checks `q`: non-empty, at most [`MAX_QUERY_CHARS`], no control characters but tab/newline.
@@ -80,25 +80,16 @@ const FUSION_DEPTH: usize = 100;
 impl Snapshot {
     /// Ranked search. CPU-bound: call it off the async reactor.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, IndexError> {
-        self.search_texts(request, false)
+        self.search_texts(request, HitTexts::Omit)
             .map(|(response, _)| response)
     }
 
-    /// [`Snapshot::search`] plus the whole text of each hit's unit, in hit order: the
-    /// passage's text (`unit=passage`) or the document's (`unit=doc`). The text is read with
-    /// the hit's stored document, which the search loads anyway, so shapes that answer with
-    /// whole texts (Search-R1's `contents`) need no second read of each document.
-    pub fn search_with_texts(
+    /// [`Snapshot::search`] and, with [`HitTexts::Include`], the whole text of each hit's
+    /// unit in hit order (empty with [`HitTexts::Omit`]).
+    pub fn search_texts(
         &self,
         request: &SearchRequest,
-    ) -> Result<(SearchResponse, Vec<String>), IndexError> {
-        self.search_texts(request, true)
-    }
-
-    fn search_texts(
-        &self,
-        request: &SearchRequest,
-        want_texts: bool,
+        texts: HitTexts,
     ) -> Result<(SearchResponse, Vec<String>), IndexError> {
         validate_query(&request.q)?;
         let params = validate_params(request, self.default_bm25())?;
@@ -116,30 +107,29 @@ impl Snapshot {
         let mut analyzer = self.analyzer.clone();
         let query = parse(&request.q, &mut analyzer)?;
         let limit = (request.offset + request.k) as usize;
-        let terms: HashSet<&str> = query.highlight_tokens().collect();
         let ranked = self.rank(mode, request, &query, params, limit)?;
-        let quantum = fusion::quantum(mode == Mode::Hybrid);
+        let quantum = ranking::quantum(mode == Mode::Hybrid);
         let mut results = Vec::with_capacity(request.k as usize);
-        let mut texts = Vec::with_capacity(if want_texts { request.k as usize } else { 0 });
+        let mut unit_texts = Vec::new();
+        let mut builder = HitBuilder {
+            query: &query,
+            params,
+            terms: query.highlight_tokens().collect(),
+            request,
+            texts,
+            analyzer: &mut analyzer,
+        };
         for (i, item) in ranked
             .iter()
             .enumerate()
             .take(limit)
             .skip(request.offset as usize)
         {
-            let (hit, text) = match request.unit {
-                Unit::Doc => {
-                    let doc = (item, &query, params);
-                    self.doc_hit(doc, &terms, request, &mut analyzer, want_texts)?
-                }
-                Unit::Passage => {
-                    self.passage_hit(item.ord, &terms, request, &mut analyzer, want_texts)?
-                }
-            };
-            texts.extend(text);
+            let (hit, text) = self.hit(&mut builder, item)?;
+            unit_texts.extend(text);
             results.push(Hit {
                 rank: i as u32 + 1,
-                score: (item.score * quantum).round() / quantum,
+                score: ranking::shown(item.score, quantum),
                 explain: request
                     .explain
                     .then(|| explain::explain(mode, i, item, self.fusion_k(request))),
@@ -155,7 +145,7 @@ impl Snapshot {
             offset: request.offset,
             results,
         };
-        Ok((response, texts))
+        Ok((response, unit_texts))
     }
 
     /// The ranking of `mode` for the request's unit, best first, at least `limit` long
@@ -196,12 +186,7 @@ impl Snapshot {
                 Unit::Passage => self
                     .dense_passages(dense, &vector, unit, filter.as_ref(), depth, exact)
                     .into_iter()
-                    .map(|(ord, s)| Ranked {
-                        ord,
-                        score: f64::from(s),
-                        best_passage: Some(ord),
-                        places: [None; fusion::FUSED_LISTS],
-                    })
+                    .map(|(ord, s)| Ranked::single(ord, f64::from(s), Some(ord)))
                     .collect(),
                 Unit::Doc => {
                     // MaxP over every passage (exact) or over the ANN candidates.
@@ -240,11 +225,6 @@ fn rank_bm25(
     Ok(index
         .top_filtered(query, params, limit, filter)?
         .into_iter()
-        .map(|s: Scored| Ranked {
-            ord: s.ord,
-            score: f64::from(s.score),
-            best_passage: None,
-            places: [None; fusion::FUSED_LISTS],
-        })
+        .map(|s: Scored| Ranked::single(s.ord, f64::from(s.score), None))
         .collect())
 }

@@ -2,7 +2,8 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-use crate::bm25::{Scored, quantize};
+use crate::bm25::Scored;
+use crate::ranking::{SCORE_QUANTUM, quantize};
 
 impl Scored {
     /// Ranking key: the score as shown in bodies (4 decimals), so that what a client sees
@@ -35,7 +36,7 @@ impl Ord for Worst {
 pub(crate) struct TopK {
     heap: BinaryHeap<Worst>,
     limit: usize,
-    /// Once full: a candidate needs `score · 10⁴ ≥ entry_bar` to have a chance, since
+    /// Once full: a candidate needs `score · SCORE_QUANTUM ≥ entry_bar` to have a chance, since
     /// `round(x) ≥ q` iff `x ≥ q − 0.5` (x ≥ 0) and ties on the shown score go by ordinal.
     entry_bar: f64,
 }
@@ -54,14 +55,14 @@ impl TopK {
     /// Scores below it are turned away by one multiply and compare: computing the key of
     /// every candidate (`round`) was 7% of a `/retrieve` request's CPU.
     pub(crate) fn entry_score(&self) -> f64 {
-        self.entry_bar / 10_000.0
+        self.entry_bar / SCORE_QUANTUM
     }
 
     /// Offers one candidate.
     pub(crate) fn offer(&mut self, scored: Scored) {
         if self.heap.len() < self.limit {
             self.heap.push(Worst(scored));
-        } else if f64::from(scored.score) * 10_000.0 < self.entry_bar {
+        } else if f64::from(scored.score) * SCORE_QUANTUM < self.entry_bar {
             return;
         } else if self
             .heap
