@@ -29,5 +29,5 @@ pub use search::{
     DEFAULT_FETCH_CHARS, DEFAULT_K, Explain, FetchRequest, FetchResponse, Highlight, Hit,
     ListScore, MAX_DENSE_WINDOW, MAX_FETCH_CHARS, MAX_FUSION_K, MAX_K, MAX_QUERY_CHARS,
     MAX_QUERY_CLAUSES, MAX_RESULT_WINDOW, Mode, SearchRequest, SearchResponse, TermStat,
-    TermStatsResponse, Unit,
+    TermStatsResponse, Unit, param_names,
 };

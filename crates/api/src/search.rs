@@ -2,7 +2,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// Default number of results.
 pub const DEFAULT_K: u32 = 10;
@@ -101,23 +101,31 @@ keyword_enum!(Highlight, "highlight", "markdown" => Highlight::Markdown,
 
 /// A search request after the transport (query string, JSON body, MCP, …) has been decoded.
 /// Range checks happen in the engine so that every transport gets the same errors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+//
+// The one list of search parameters: the JSON body's schema (`ToSchema`), the query
+// string's OpenAPI parameters (`IntoParams`) and the names the server accepts
+// ([`param_names`]) all come from these fields, in this order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchRequest {
     /// The query. BM25 syntax: bare terms, `"exact phrase"`, `-excluded`, `OR`, `site:host`;
-    /// at most 16 phrase and exclusion clauses.
+    /// unbalanced quotes are literal text; at most 16 phrase and exclusion clauses.
     #[schema(min_length = 1, max_length = 1000)]
+    #[param(min_length = 1, max_length = 1000)]
     pub q: String,
-    /// Number of results, 1..=100.
+    /// Number of results, 1..=100 (default 10).
     #[serde(default = "default_k")]
+    #[schema(minimum = 1, maximum = 100)]
+    #[param(minimum = 1, maximum = 100)]
     pub k: u32,
-    /// Number of ranked results to skip: `offset + k` ≤ 10,000 in mode `bm25`, ≤ 1,000 in
-    /// `dense`, `dense_exact` and `hybrid`.
+    /// Number of ranked results to skip (default 0): `offset + k` ≤ 10,000 in mode `bm25`,
+    /// ≤ 1,000 in `dense`, `dense_exact` and `hybrid`.
     #[serde(default)]
     pub offset: u32,
     /// Retrieval mode; the snapshot's default when absent.
     #[serde(default)]
     pub mode: Option<Mode>,
-    /// Retrieval unit.
+    /// Retrieval unit (default `doc`).
     #[serde(default)]
     pub unit: Unit,
     /// BM25 k1 for this request (ablations); the snapshot's default when absent.
@@ -126,21 +134,33 @@ pub struct SearchRequest {
     /// BM25 b for this request (ablations); the snapshot's default when absent.
     #[serde(default)]
     pub b: Option<f32>,
-    /// RRF constant k for `mode=hybrid` (ablations), 1..=10000; the snapshot's default when absent.
+    /// RRF constant k of mode `hybrid` for this request (ablations), 1..=10000; the
+    /// snapshot's default when absent.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10000)]
+    #[param(minimum = 1, maximum = 10000)]
     pub fusion_k: Option<u32>,
-    /// How query terms are marked in snippets.
+    /// How query terms are marked in snippets (default `markdown`).
     #[serde(default)]
     pub highlight: Highlight,
-    /// Add to each hit an `explain` object: its rank and score in the first-stage ranking(s)
-    /// behind its `score` (BM25 and dense for `hybrid`). Off by default; without it the body
-    /// is unchanged.
+    /// `true` adds to each hit an `explain` object: its rank and score in the BM25 and/or
+    /// dense ranking behind `score`, and `fusion_k` in mode `hybrid` (default `false`: no
+    /// `explain`, the body is unchanged).
     #[serde(default)]
     pub explain: bool,
 }
 
 fn default_k() -> u32 {
     DEFAULT_K
+}
+
+/// The parameter names of a request type, in declaration order, from its `IntoParams`: a
+/// field added to [`SearchRequest`] or [`FetchRequest`] is accepted and documented at once.
+pub fn param_names<T: IntoParams>() -> Vec<String> {
+    T::into_params(|| None)
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
 }
 
 impl SearchRequest {
@@ -265,20 +285,26 @@ pub struct SearchResponse {
 }
 
 /// A fetch request: exactly one of `doc_id` or `url`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+// The one list of fetch parameters, as `SearchRequest` is of search parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FetchRequest {
-    /// Document id.
+    /// Document id; give exactly one of `doc_id` and `url`.
     #[serde(default)]
+    #[param(min_length = 1, max_length = 4096)]
     pub doc_id: Option<String>,
-    /// URL of the page: its canonical form, or the same with a `#fragment`, `http://` for
-    /// `https://` (or the reverse) or surrounding spaces, which are normalised away.
+    /// URL of the page, exactly one of `doc_id` and `url`: its canonical form, or the same
+    /// with a `#fragment`, `http://` for `https://` (or the reverse) or surrounding spaces,
+    /// which are normalised away.
     #[serde(default)]
     pub url: Option<String>,
-    /// First character to return.
+    /// First character to return (default 0).
     #[serde(default)]
     pub offset: u64,
-    /// Most characters to return; the server's default window when absent.
+    /// Most characters to return, 1..=1000000 (default 20000).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 1000000)]
+    #[param(minimum = 1, maximum = 1000000)]
     pub max_chars: Option<u64>,
 }
 

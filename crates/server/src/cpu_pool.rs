@@ -139,27 +139,14 @@ impl CpuPool {
         average.store(new, Ordering::Relaxed);
     }
 
-    /// Runs `job` once a permit is free, where its weight says, and returns its output
-    /// with the time it took to run (queue wait excluded: that is the engine's share of
-    /// `Server-Timing`). Refused with 503 `overloaded` when it cannot finish within
-    /// `budget`, and with 503 `timeout` when the deadline passed before it could start.
-    pub async fn run<T, F>(
-        &self,
-        weight: Job,
-        budget: Budget,
-        job: F,
-    ) -> Result<(T, Duration), ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
-        self.run_items(weight, 1, budget, job).await
-    }
-
-    /// [`CpuPool::run`] for a job that does `items` searches in a row (a chunk of a
-    /// multi-query request): it queues once instead of once per item, which kept a
-    /// `/retrieve` of 32 hybrid queries behind 64 clients for 32 queue waits (~9.5 s).
-    /// Its expected cost is `items` jobs, and its time is folded in per item.
+    /// Runs `job`, which does `items` searches in a row (1 for a single search; a chunk of
+    /// a multi-query request), once a permit is free, where its weight says, and returns
+    /// its output with the time it took to run (queue wait excluded: that is the engine's
+    /// share of `Server-Timing`). Refused with 503 `overloaded` when it cannot finish
+    /// within `budget`, and with 503 `timeout` when the deadline passed before it could
+    /// start. A chunk queues once instead of once per item, which kept a `/retrieve` of
+    /// 32 hybrid queries behind 64 clients for 32 queue waits (~9.5 s); its expected cost
+    /// is `items` jobs, and its time is folded in per item.
     pub async fn run_items<T, F>(
         &self,
         weight: Job,

@@ -13,7 +13,10 @@ async fn occupy(pool: &CpuPool) -> (mpsc::Sender<()>, tokio::task::JoinHandle<bo
         let pool = pool.clone();
         tokio::spawn(async move {
             let job = move || blocked.recv().is_ok();
-            pool.run(Job::Heavy, generous(), job).await.unwrap().0
+            pool.run_items(Job::Heavy, 1, generous(), job)
+                .await
+                .unwrap()
+                .0
         })
     };
     while pool.permits.available_permits() > 0 {
@@ -25,7 +28,10 @@ async fn occupy(pool: &CpuPool) -> (mpsc::Sender<()>, tokio::task::JoinHandle<bo
 #[tokio::test]
 async fn runs_jobs_and_reports_their_time() {
     let pool = CpuPool::new(2, 4, None);
-    let (value, took) = pool.run(Job::Light, generous(), || 6 * 7).await.unwrap();
+    let (value, took) = pool
+        .run_items(Job::Light, 1, generous(), || 6 * 7)
+        .await
+        .unwrap();
     assert_eq!(value, 42);
     assert!(took < Duration::from_secs(5));
 }
@@ -35,12 +41,15 @@ async fn a_panicking_job_is_an_internal_error() {
     let pool = CpuPool::new(1, 1, None);
     for weight in [Job::Light, Job::Heavy] {
         let error = pool
-            .run(weight, generous(), || -> u32 { panic!("engine bug") })
+            .run_items(weight, 1, generous(), || -> u32 { panic!("engine bug") })
             .await
             .unwrap_err();
         assert_eq!(error.code.as_str(), "internal");
         // The permit came back: the next job runs.
-        assert_eq!(pool.run(weight, generous(), || 1).await.unwrap().0, 1);
+        assert_eq!(
+            pool.run_items(weight, 1, generous(), || 1).await.unwrap().0,
+            1
+        );
     }
 }
 
@@ -49,11 +58,11 @@ async fn light_jobs_run_on_the_worker_and_heavy_ones_off_it() {
     let pool = CpuPool::new(2, 4, None);
     let here = std::thread::current().id();
     let (light, _) = pool
-        .run(Job::Light, generous(), || std::thread::current().id())
+        .run_items(Job::Light, 1, generous(), || std::thread::current().id())
         .await
         .unwrap();
     let (heavy, _) = pool
-        .run(Job::Heavy, generous(), || std::thread::current().id())
+        .run_items(Job::Heavy, 1, generous(), || std::thread::current().id())
         .await
         .unwrap();
     assert_eq!(light, here);
@@ -66,12 +75,15 @@ async fn a_full_queue_is_overloaded() {
     let (release, busy) = occupy(&pool).await;
     let queued = {
         let pool = pool.clone();
-        tokio::spawn(async move { pool.run(Job::Light, generous(), || 2).await })
+        tokio::spawn(async move { pool.run_items(Job::Light, 1, generous(), || 2).await })
     };
     while pool.waiting() == 0 {
         tokio::task::yield_now().await;
     }
-    let rejected = pool.run(Job::Light, generous(), || 3).await.unwrap_err();
+    let rejected = pool
+        .run_items(Job::Light, 1, generous(), || 3)
+        .await
+        .unwrap_err();
     assert_eq!(rejected.code.as_str(), "overloaded");
     assert!(rejected.retry_after.is_some());
     release.send(()).unwrap();
@@ -95,7 +107,7 @@ async fn a_closed_loop_of_clients_is_never_refused() {
             for _ in 0..25 {
                 let budget = Budget::from_now(Duration::from_secs(10));
                 let job = || std::thread::sleep(Duration::from_millis(3));
-                if pool.run(Job::Heavy, budget, job).await.is_err() {
+                if pool.run_items(Job::Heavy, 1, budget, job).await.is_err() {
                     refused += 1;
                 }
             }
@@ -118,13 +130,16 @@ async fn a_request_predicted_to_finish_past_its_deadline_is_refused() {
     let (release, busy) = occupy(&pool).await;
     // Alone in the queue: half a running job (15 ms) + its own (30 ms) = 45 ms.
     let tight = Budget::from_now(Duration::from_millis(40));
-    let refused = pool.run(Job::Heavy, tight, || 1).await.unwrap_err();
+    let refused = pool
+        .run_items(Job::Heavy, 1, tight, || 1)
+        .await
+        .unwrap_err();
     assert_eq!(refused.code.as_str(), "overloaded");
     assert!(refused.message.contains("deadline"), "{}", refused.message);
     // A light job fits in the same 40 ms: the prediction is per weight.
     let light = {
         let pool = pool.clone();
-        tokio::spawn(async move { pool.run(Job::Light, tight, || 2).await })
+        tokio::spawn(async move { pool.run_items(Job::Light, 1, tight, || 2).await })
     };
     while pool.waiting() == 0 {
         tokio::task::yield_now().await;
@@ -132,7 +147,10 @@ async fn a_request_predicted_to_finish_past_its_deadline_is_refused() {
     // An item of an admitted request is not refused on the prediction.
     let item = {
         let pool = pool.clone();
-        tokio::spawn(async move { pool.run(Job::Heavy, generous().admitted(), || 3).await })
+        tokio::spawn(async move {
+            pool.run_items(Job::Heavy, 1, generous().admitted(), || 3)
+                .await
+        })
     };
     while pool.waiting() < 2 {
         tokio::task::yield_now().await;
@@ -174,7 +192,7 @@ async fn a_job_whose_deadline_passed_in_the_queue_is_not_started() {
         let (pool, started) = (pool.clone(), Arc::clone(&started));
         tokio::spawn(async move {
             let job = move || started.fetch_add(1, Ordering::AcqRel);
-            pool.run(Job::Light, short, job).await
+            pool.run_items(Job::Light, 1, short, job).await
         })
     };
     while pool.waiting() == 0 {
@@ -193,7 +211,10 @@ async fn an_operator_cap_on_the_wait_still_applies() {
     let pool = CpuPool::new(1, 100, Some(Duration::from_millis(5)));
     pool.record(Job::Light, Duration::from_millis(20));
     let (release, busy) = occupy(&pool).await;
-    let refused = pool.run(Job::Light, generous(), || 1).await.unwrap_err();
+    let refused = pool
+        .run_items(Job::Light, 1, generous(), || 1)
+        .await
+        .unwrap_err();
     assert_eq!(refused.code.as_str(), "overloaded");
     release.send(()).unwrap();
     assert!(busy.await.unwrap());

@@ -36,6 +36,7 @@ mod probe_routes;
 mod query_string;
 mod request_id;
 mod request_params;
+mod route_docs;
 mod served;
 mod server_timing;
 mod service;
@@ -57,28 +58,20 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use json_body::MAX_BODY_BYTES;
+use request_id::X_REQUEST_ID;
+
+// The public API: what the binary, the tests and the examples use to run a server. The
+// rest (request decoding, error bodies, middleware) is reached through `app`'s routes.
 pub use connections::{ConnectionLimits, serve_with_limits};
-pub use cpu_pool::{CpuPool, Job};
-pub use deadline::{Budget, X_REQUEST_TIMEOUT_MS};
-pub use error::ApiError;
+pub use cpu_pool::Job;
+pub use deadline::Budget;
 pub use error_code::{ErrorCode, errors_markdown};
-pub use json_body::MAX_BODY_BYTES;
-pub use log_capture::{LogContext, X_CLIENT_ID, X_SESSION_ID, X_STEP};
-pub use metrics::Metrics;
 pub use openapi::{openapi, openapi_yaml};
-pub use origin::{IpBlock, Origin, X_DRIFTLESS_REPLICA};
-pub use pin::{SNAPSHOT_PARAM, X_SNAPSHOT_ID};
-pub use probe_routes::{HealthStatus, ReadyStatus};
-pub use query_string::{DecodeError, QueryParams, decode as decode_query_string};
-pub use request_id::{MAX_REQUEST_ID_LEN, X_REQUEST_ID};
-pub use request_params::{
-    FETCH_PARAMS, MAX_TERM_CHARS, MAX_TERMS, SEARCH_PARAMS, TERMS_PARAMS, fetch_from_query,
-    search_from_json, search_from_query, terms_from_query,
-};
-pub use server_timing::SERVER_TIMING;
-pub use service::Answer;
-pub use snapshot_build::{BuildBoard, BuildState, BuildStatus, BuildStatusBody};
-pub use snapshots_route::{ServedSnapshot, SnapshotList};
+pub use origin::{IpBlock, Origin};
+pub use pin::SNAPSHOT_PARAM;
+pub use request_params::SEARCH_PARAMS;
+pub use snapshot_build::BuildState;
 pub use state::{AppState, DEFAULT_MAX_EXACT_SCAN, ServerConfig};
 
 /// The router with every route and middleware.

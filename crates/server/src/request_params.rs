@@ -2,28 +2,27 @@
 //!
 //! Only the shape is checked here (names, types, encodings); value ranges (k, q length,
 //! offsets) are the engine's job so that every transport reports them the same way.
-use driftless_api::{FetchRequest, Highlight, Mode, SearchRequest, Unit};
+use std::sync::LazyLock;
+
+use driftless_api::{FetchRequest, Highlight, Mode, SearchRequest, Unit, param_names};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
 use crate::query_string::QueryParams;
 
-/// Parameters of `/v1/search`, in the order the error message lists them.
-pub const SEARCH_PARAMS: &[&str] = &[
-    "q",
-    "k",
-    "offset",
-    "mode",
-    "unit",
-    "k1",
-    "b",
-    "fusion_k",
-    "highlight",
-    "explain",
-];
-/// Parameters of `/v1/fetch`.
-pub const FETCH_PARAMS: &[&str] = &["doc_id", "url", "offset", "max_chars"];
+static SEARCH_NAMES: LazyLock<Vec<String>> = LazyLock::new(param_names::<SearchRequest>);
+static FETCH_NAMES: LazyLock<Vec<String>> = LazyLock::new(param_names::<FetchRequest>);
+
+/// Parameters of `/v1/search`: the fields of [`SearchRequest`], in the order the error
+/// message lists them.
+pub static SEARCH_PARAMS: LazyLock<Vec<&'static str>> = LazyLock::new(|| borrow(&SEARCH_NAMES));
+/// Parameters of `/v1/fetch`: the fields of [`FetchRequest`].
+pub static FETCH_PARAMS: LazyLock<Vec<&'static str>> = LazyLock::new(|| borrow(&FETCH_NAMES));
+
+fn borrow(names: &'static LazyLock<Vec<String>>) -> Vec<&'static str> {
+    names.iter().map(String::as_str).collect()
+}
 /// Parameters of `/v1/stats/terms`.
 pub const TERMS_PARAMS: &[&str] = &["terms"];
 /// Most terms one `/v1/stats/terms` request may ask about.
@@ -35,7 +34,7 @@ const UNSIGNED: &str = "a non-negative integer";
 
 /// `GET /v1/search?...` into a [`SearchRequest`].
 pub fn search_from_query(raw: Option<&str>) -> Result<SearchRequest, ApiError> {
-    let params = QueryParams::parse(raw, SEARCH_PARAMS)?;
+    let params = QueryParams::parse(raw, &SEARCH_PARAMS)?;
     let q = params.get("q").ok_or_else(|| {
         ApiError::invalid_parameter("q", "is required: send the query as `q=...`")
     })?;
@@ -84,8 +83,15 @@ pub fn search_from_json(body: Value) -> Result<SearchRequest, ApiError> {
             "the body must be a JSON object such as {\"q\":\"...\",\"k\":10}",
         ));
     };
-    reject_unknown_fields(&object, SEARCH_PARAMS)?;
-    serde_path_to_error::deserialize::<_, SearchRequest>(Value::Object(object)).map_err(|error| {
+    reject_unknown_fields(&object, &SEARCH_PARAMS)?;
+    deserialize_named(Value::Object(object))
+}
+
+/// Deserializes `value` into `T`; a 400 names the field at fault (`invalid_parameter`).
+pub(crate) fn deserialize_named<T: serde::de::DeserializeOwned>(
+    value: Value,
+) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if path == "." {
@@ -112,7 +118,7 @@ fn reject_unknown_fields(object: &Map<String, Value>, accepted: &[&str]) -> Resu
 
 /// `GET /v1/fetch?...` into a [`FetchRequest`].
 pub fn fetch_from_query(raw: Option<&str>) -> Result<FetchRequest, ApiError> {
-    let params = QueryParams::parse(raw, FETCH_PARAMS)?;
+    let params = QueryParams::parse(raw, &FETCH_PARAMS)?;
     Ok(FetchRequest {
         doc_id: params.get("doc_id").map(str::to_owned),
         url: params.get("url").map(str::to_owned),
@@ -165,6 +171,26 @@ pub fn terms_from_query(raw: Option<&str>) -> Result<Vec<String>, ApiError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_accepted_names_are_the_request_fields() {
+        assert_eq!(
+            *SEARCH_PARAMS,
+            [
+                "q",
+                "k",
+                "offset",
+                "mode",
+                "unit",
+                "k1",
+                "b",
+                "fusion_k",
+                "highlight",
+                "explain"
+            ]
+        );
+        assert_eq!(*FETCH_PARAMS, ["doc_id", "url", "offset", "max_chars"]);
+    }
 
     #[test]
     fn search_query_defaults_and_values() {

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use driftless_api::{FetchRequest, FetchResponse, Mode, SearchRequest, SearchResponse};
-use driftless_index::Snapshot;
+use driftless_index::{HitTexts, Snapshot};
 
 use crate::cpu_pool::Job;
 use crate::deadline::Budget;
@@ -35,22 +35,13 @@ impl AppState {
         log: &LogContext,
         endpoint: &str,
     ) -> Result<Answer<SearchResponse>, ApiError> {
-        let answer = self.search_job(request, log, endpoint, false).await?;
+        let answer = self
+            .search_job(request, log, endpoint, HitTexts::Omit)
+            .await?;
         Ok(Answer {
             body: answer.body.0,
             engine: answer.engine,
         })
-    }
-
-    /// [`AppState::search_logged`] plus the whole text of each hit's unit (see
-    /// `Snapshot::search_with_texts`), read in the same CPU-pool job.
-    pub async fn search_logged_with_texts(
-        &self,
-        request: SearchRequest,
-        log: &LogContext,
-        endpoint: &str,
-    ) -> Result<Answer<(SearchResponse, Vec<String>)>, ApiError> {
-        self.search_job(request, log, endpoint, true).await
     }
 
     /// One search: a chunk of one (service_many.rs), so single and multi-query requests
@@ -60,10 +51,10 @@ impl AppState {
         request: SearchRequest,
         log: &LogContext,
         endpoint: &str,
-        want_texts: bool,
+        texts: HitTexts,
     ) -> Result<Answer<(SearchResponse, Vec<String>)>, ApiError> {
         let chunk = vec![(log.clone(), request)];
-        let (mut outcomes, engine) = self.search_chunk(chunk, endpoint, want_texts).await?;
+        let (mut outcomes, engine) = self.search_chunk(chunk, endpoint, texts).await?;
         let outcome = outcomes
             .pop()
             .unwrap_or_else(|| Err(ApiError::internal(&"a search was not answered")));

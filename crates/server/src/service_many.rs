@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use driftless_api::{Mode, SearchRequest, SearchResponse};
+use driftless_index::HitTexts;
 
 use crate::cpu_pool::Job;
 use crate::error::ApiError;
@@ -22,16 +23,16 @@ pub(crate) type ItemOutcome = Result<(SearchResponse, Vec<String>), ApiError>;
 
 impl AppState {
     /// Searches `chunk` (each query with its own log context) in one CPU-pool job, with
-    /// the hits' texts when `want_texts`, logging every query under `endpoint` exactly as a
+    /// the hits' texts when `texts` asks for them, logging every query under `endpoint` exactly as a
     /// search sent alone is logged. A fault of the job itself (overload, deadline, panic)
     /// fails the chunk; a query's own refusal (4xx) is its item's error.
     pub(crate) async fn search_chunk(
         &self,
         mut chunk: Vec<(LogContext, SearchRequest)>,
         endpoint: &str,
-        want_texts: bool,
+        texts: HitTexts,
     ) -> Result<(Vec<ItemOutcome>, Duration), ApiError> {
-        if want_texts {
+        if texts == HitTexts::Include {
             // The answers carry each hit's whole text: the log says so (CTAR evidence).
             for (log, _) in &mut chunk {
                 log.set_delivered(serde_json::json!("unit_text"));
@@ -62,13 +63,7 @@ impl AppState {
             .map(|((_, request), refusal)| refusal.is_none().then(|| request.clone()))
             .collect();
         let job = move || {
-            let search = |request: &SearchRequest| {
-                if want_texts {
-                    snapshot.search_with_texts(request)
-                } else {
-                    snapshot.search(request).map(|body| (body, Vec::new()))
-                }
-            };
+            let search = |request: &SearchRequest| snapshot.search_texts(request, texts);
             requests
                 .iter()
                 .map(|request| request.as_ref().map(search))

@@ -6,7 +6,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use driftless_api::{
-    ErrorBody, FetchResponse, Manifest, SearchRequest, SearchResponse, TermStatsResponse,
+    ErrorBody, FetchRequest, FetchResponse, Manifest, SearchRequest, SearchResponse,
+    TermStatsResponse,
 };
 use serde_json::Value;
 
@@ -17,6 +18,7 @@ use crate::log_capture::LogContext;
 use crate::request_params::{
     fetch_from_query, search_from_json, search_from_query, terms_from_query,
 };
+use crate::route_docs::{EngineFaults, SearchFaults};
 use crate::server_timing::EngineTime;
 use crate::service::Answer;
 use crate::state::AppState;
@@ -42,24 +44,12 @@ async fn run_search(
     get,
     path = "/v1/search",
     tag = "search",
-    params(
-        ("q" = String, Query, min_length = 1, max_length = 1000, description = "The query. BM25 syntax: bare terms, `\"exact phrase\"`, `-excluded`, `OR`, `site:host`; unbalanced quotes are literal text; at most 16 phrase and exclusion clauses."),
-        ("k" = Option<u32>, Query, minimum = 1, maximum = 100, description = "Number of results (default 10)."),
-        ("offset" = Option<u32>, Query, description = "Ranked results to skip (default 0); `offset + k` ≤ 10000 in mode `bm25`, ≤ 1000 in `dense`, `dense_exact` and `hybrid`."),
-        ("mode" = Option<driftless_api::Mode>, Query, description = "Retrieval mode; the snapshot's default when absent."),
-        ("unit" = Option<driftless_api::Unit>, Query, description = "Retrieval unit (default `doc`)."),
-        ("k1" = Option<f32>, Query, description = "BM25 k1 for this request (ablations)."),
-        ("b" = Option<f32>, Query, description = "BM25 b for this request (ablations)."),
-        ("fusion_k" = Option<u32>, Query, minimum = 1, maximum = 10000, description = "RRF constant of mode `hybrid` for this request (ablations)."),
-        ("highlight" = Option<driftless_api::Highlight>, Query, description = "How query terms are marked in snippets (default `markdown`)."),
-        ("explain" = Option<bool>, Query, description = "`true` adds to each hit an `explain` object: its rank and score in the BM25 and/or dense ranking behind `score`, and `fusion_k` in mode `hybrid` (default `false`: no `explain`, the body is unchanged)."),
-    ),
+    params(SearchRequest),
     responses(
         (status = 200, description = "Ranked results; identical requests get identical bodies.", body = SearchResponse,
             headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
         (status = 400, description = "Malformed or out-of-range parameter, bad encoding, query syntax error.", body = ErrorBody),
-        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet (`not_ready`), or the request cannot be answered within its deadline (`overloaded`: predicted at arrival; `timeout`: passed while waiting); see `Retry-After`.", body = ErrorBody),
+        SearchFaults,
     )
 )]
 pub async fn search_get(
@@ -83,8 +73,7 @@ pub async fn search_get(
         (status = 400, description = "Malformed JSON, unknown or mistyped field, out-of-range value, query syntax error.", body = ErrorBody),
         (status = 413, description = "Body larger than 64 KiB.", body = ErrorBody),
         (status = 415, description = "Missing `Content-Type: application/json`.", body = ErrorBody),
-        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet (`not_ready`), or the request cannot be answered within its deadline (`overloaded`: predicted at arrival; `timeout`: passed while waiting); see `Retry-After`.", body = ErrorBody),
+        SearchFaults,
     )
 )]
 pub async fn search_post(
@@ -101,19 +90,13 @@ pub async fn search_post(
     get,
     path = "/v1/fetch",
     tag = "fetch",
-    params(
-        ("doc_id" = Option<String>, Query, min_length = 1, max_length = 4096, description = "Document id; give exactly one of `doc_id` and `url`."),
-        ("url" = Option<String>, Query, description = "Canonical URL; give exactly one of `doc_id` and `url`."),
-        ("offset" = Option<u64>, Query, description = "First character to return (default 0)."),
-        ("max_chars" = Option<u64>, Query, minimum = 1, maximum = 1000000, description = "Most characters to return (default 20000)."),
-    ),
+    params(FetchRequest),
     responses(
         (status = 200, description = "The requested window of the document text.", body = FetchResponse,
             headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
         (status = 400, description = "Malformed or out-of-range parameter.", body = ErrorBody),
         (status = 404, description = "No document with that id or url.", body = ErrorBody),
-        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet or queue full; see `Retry-After`.", body = ErrorBody),
+        EngineFaults,
     )
 )]
 pub async fn fetch(
@@ -138,8 +121,7 @@ pub async fn fetch(
         (status = 200, description = "One entry per term, in request order.", body = TermStatsResponse,
             headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
         (status = 400, description = "Missing, empty, too many or too long terms.", body = ErrorBody),
-        (status = 500, description = "Fault on the server's side.", body = ErrorBody),
-        (status = 503, description = "Snapshot not loaded yet or queue full; see `Retry-After`.", body = ErrorBody),
+        EngineFaults,
     )
 )]
 pub async fn term_stats(

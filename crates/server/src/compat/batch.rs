@@ -19,6 +19,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use driftless_api::{BatchItem, BatchSearchResponse, ErrorBody, MAX_BATCH_REQUESTS, Mode};
+use driftless_index::HitTexts;
 use serde_json::Value;
 
 use super::{MAX_MULTI_BODY_BYTES, admit_request, bounded, json_value};
@@ -84,7 +85,10 @@ pub async fn search_batch(
         async move {
             let indexes: Vec<usize> = chunk.iter().map(|(index, _)| *index).collect();
             let chunk = chunk.into_iter().map(|(i, r)| (log.item(i), r)).collect();
-            (indexes, state.search_chunk(chunk, ENDPOINT, false).await)
+            (
+                indexes,
+                state.search_chunk(chunk, ENDPOINT, HitTexts::Omit).await,
+            )
         }
     })
     .await?;

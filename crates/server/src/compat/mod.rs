@@ -119,15 +119,7 @@ pub(crate) fn decode<T: DeserializeOwned>(value: Value, shape: &str) -> Result<T
             format!("the body must be a JSON object ({shape})"),
         ));
     }
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if path == "." {
-            ApiError::new(ErrorCode::InvalidParameter, inner.to_string())
-        } else {
-            ApiError::invalid_parameter(&path, inner)
-        }
-    })
+    crate::request_params::deserialize_named(value)
 }
 
 /// Admits a multi-query request of `items` searches as a whole (one prediction of all its

@@ -26,6 +26,7 @@ use driftless_api::{
     DEFAULT_RETRIEVE_TOPK, Highlight, MAX_REQUEST_HITS, MAX_RETRIEVE_QUERIES, Mode, RetrieveItem,
     RetrieveRequest, RetrieveResponse, RetrievedDocument, ScoredDocument, SearchRequest, Unit,
 };
+use driftless_index::HitTexts;
 
 use super::retrieve_stream::{STREAM_ABOVE_HITS, streamed};
 use super::{MAX_MULTI_BODY_BYTES, admit_request, bounded, decode, json_value};
@@ -187,7 +188,9 @@ pub(super) async fn answer_chunk(
         .into_iter()
         .map(|(i, search)| (log.item(i), search))
         .collect();
-    let (outcomes, engine) = state.search_chunk(chunk, ENDPOINT, true).await?;
+    let (outcomes, engine) = state
+        .search_chunk(chunk, ENDPOINT, HitTexts::Include)
+        .await?;
     let mut lists = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
         let (response, texts) = match outcome {

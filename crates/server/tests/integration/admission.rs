@@ -80,7 +80,7 @@ async fn a_short_client_deadline_ends_the_wait_early() {
     let (release, hold) = std::sync::mpsc::channel::<()>();
     let busy = tokio::spawn(async move {
         let budget = Budget::from_now(Duration::from_secs(30));
-        pool.run(Job::Heavy, budget, move || hold.recv().is_ok())
+        pool.run_items(Job::Heavy, 1, budget, move || hold.recv().is_ok())
             .await
     });
     while state.pool().running() == 0 {

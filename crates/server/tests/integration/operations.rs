@@ -116,7 +116,7 @@ async fn a_request_over_the_timeout_is_a_503_with_retry_after() {
     let (release, hold) = std::sync::mpsc::channel::<()>();
     let busy = tokio::spawn(async move {
         let budget = driftless_server::Budget::from_now(std::time::Duration::from_secs(30));
-        pool.run(driftless_server::Job::Heavy, budget, move || {
+        pool.run_items(driftless_server::Job::Heavy, 1, budget, move || {
             hold.recv().is_ok()
         })
         .await
