@@ -17,7 +17,7 @@ use crate::timestamp::parse_timestamp;
 
 mod delimited;
 
-use delimited::{fields_to_object, split_fields};
+use delimited::{continue_record, fields_to_object, inside_quotes, split_fields};
 
 const QUERY_KEYS: &[&str] = &["query", "q", "Query"];
 const TIME_KEYS: &[&str] = &[
@@ -188,22 +188,33 @@ fn read_lines<R: BufRead>(
             break;
         }
         number += 1;
-        let parsed = std::str::from_utf8(&buf)
-            .map_err(|e| format!("invalid UTF-8: {e}"))
-            .map(|t| t.trim_end_matches(['\n', '\r']));
+        let first = number;
+        let parsed = match std::str::from_utf8(&buf) {
+            Ok(text) => {
+                let text = text.trim_end_matches(['\n', '\r']);
+                // A CSV field may hold line breaks inside quotes: the record goes on.
+                if format == ImportFormat::Csv && inside_quotes(text) {
+                    continue_record(&mut reader, text, &mut number)
+                } else {
+                    Ok(std::borrow::Cow::Borrowed(text))
+                }
+            }
+            Err(e) => Err(format!("invalid UTF-8: {e}")),
+        };
         let outcome = match parsed {
             Ok(text) if text.trim().is_empty() => continue,
-            Ok(text) if format == ImportFormat::Jsonl => parse_json_line(text, number, map),
+            Ok(text) if format == ImportFormat::Jsonl => parse_json_line(&text, first, map),
             Ok(text) => match &header {
                 None => {
-                    header = Some(split_fields(text, format));
+                    header = Some(split_fields(&text, format));
                     continue;
                 }
-                Some(names) => fields_to_object(names, text, format)
-                    .and_then(|object| minimal(&object, number, text, map)),
+                Some(names) => fields_to_object(names, &text, format)
+                    .and_then(|object| minimal(&object, first, &text, map)),
             },
             Err(message) => Err(message),
         };
+        let number = first;
         report.lines += 1;
         match outcome {
             Ok(record) => each(record)?,

@@ -1,29 +1,61 @@
 //! TSV and CSV lines of public query logs, turned into the same JSON objects JSONL lines
 //! give, so one code path (`minimal`) reads every format.
+use std::borrow::Cow;
+use std::io::BufRead;
+
 use serde_json::{Map, Value};
 
 use super::ImportFormat;
 
-/// Splits one TSV/CSV line. CSV: a field may be `"quoted"`, with `""` for a quote inside.
-pub(super) fn split_fields(line: &str, format: ImportFormat) -> Vec<String> {
+/// Splits one TSV line or CSV record (RFC 4180, by the `csv` crate: a field may be
+/// `"quoted"`, with `""` for a quote inside and line breaks within the quotes).
+pub(super) fn split_fields(record: &str, format: ImportFormat) -> Vec<String> {
     if format == ImportFormat::Tsv {
-        return line.split('\t').map(str::to_string).collect();
+        // Public TSV logs (AOL) quote nothing: a `"` is part of the query.
+        return record.split('\t').map(str::to_string).collect();
     }
-    let (mut fields, mut field, mut quoted, mut chars) =
-        (Vec::new(), String::new(), false, line.chars().peekable());
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => fields.push(std::mem::take(&mut field)),
-            c => field.push(c),
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(record.as_bytes());
+    let mut fields = csv::StringRecord::new();
+    match reader.read_record(&mut fields) {
+        Ok(true) => fields.iter().map(str::to_string).collect(),
+        // Valid UTF-8 in, one record asked for: only an empty record lands here.
+        _ => vec![String::new()],
+    }
+}
+
+/// Whether a CSV text ends inside a quoted field: quotes are balanced in a complete record,
+/// since a quote inside a field is written twice.
+pub(super) fn inside_quotes(text: &str) -> bool {
+    text.bytes().filter(|b| *b == b'"').count() % 2 == 1
+}
+
+/// Reads the lines that complete a CSV record begun by `first` (a quoted field holding line
+/// breaks), counting them in `number`. The record keeps its line breaks as `\n`.
+pub(super) fn continue_record<R: BufRead>(
+    reader: &mut R,
+    first: &str,
+    number: &mut u64,
+) -> Result<Cow<'static, str>, String> {
+    let mut record = first.to_string();
+    let mut line = Vec::new();
+    while inside_quotes(&record) {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| e.to_string())?
+            == 0
+        {
+            return Err("the file ends inside a quoted field".into());
         }
+        *number += 1;
+        let text = std::str::from_utf8(&line).map_err(|e| format!("invalid UTF-8: {e}"))?;
+        record.push('\n');
+        record.push_str(text.trim_end_matches(['\n', '\r']));
     }
-    fields.push(field);
-    fields
+    Ok(Cow::Owned(record))
 }
 
 pub(super) fn fields_to_object(

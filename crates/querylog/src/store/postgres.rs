@@ -5,7 +5,7 @@ use futures_util::TryStreamExt;
 use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::row::{RowValues, bind_filter, bind_row, raw_row};
+use super::row::{Row, bind_filter, bind_row, raw_row};
 use super::shared::shared_store_methods;
 use super::{StoreOptions, redact};
 use crate::error::{QueryLogError, Result};
@@ -90,42 +90,16 @@ impl PostgresStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    shared_store_methods!();
-
-    /// Calls `each` with every record passing `filter`, in the `SELECT`'s order, decoding
-    /// rows as the driver streams them: nothing is held but the current row.
-    pub(crate) async fn for_each(
-        &self,
-        filter: &RecordFilter,
-        each: &mut (dyn FnMut(LogRecord) -> Result<()> + Send),
-    ) -> Result<()> {
-        // Streaming in index order, never "read everything, sort, then send": for a whole
-        // table the planner would pick a sequential scan and an on-disk sort as large as the
-        // log. `enable_sort = off` for this transaction only makes the index scan win.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET LOCAL enable_sort = off")
-            .execute(&mut *tx)
-            .await?;
-        {
-            let mut rows = bind_filter!(sqlx::query(SELECT), filter).fetch(&mut *tx);
-            while let Some(row) = rows.try_next().await? {
-                each(raw_row!(&row).into_record()?)?;
-            }
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// The connection pool (the annotation cache queries it directly).
-    pub(crate) fn pool(&self) -> &sqlx::PgPool {
-        &self.pool
-    }
+    // `for_each` streams in index order, never "read everything, sort, then send": for a
+    // whole table the planner would pick a sequential scan and an on-disk sort as large as
+    // the log. `enable_sort = off` for its transaction only makes the index scan win.
+    shared_store_methods!(sqlx::Postgres, Some("SET LOCAL enable_sort = off"));
 }
 
 /// One `INSERT … ON CONFLICT (log_id) DO NOTHING`; returns 1 for a new row, 0 for a
 /// record already stored.
 async fn insert(conn: &mut sqlx::PgConnection, record: &LogRecord) -> Result<u64> {
-    let v = RowValues::of(record)?;
+    let v = Row::of(record)?;
     let status = i32::try_from(v.status).unwrap_or(i32::MAX);
     Ok(bind_row!(sqlx::query(INSERT), v, status)
         .execute(conn)

@@ -5,9 +5,10 @@ use super::codec::{decode, decode_json, decode_opt, encode, encode_json, encode_
 use crate::error::{QueryLogError, Result};
 use crate::record::LogRecord;
 
-/// The values of one row, in column order of the `INSERT` statements, already encoded.
-pub(crate) struct RowValues {
-    pub log_id: String,
+/// The column values of one row as both backends store them, encoded: built from a
+/// record to insert ([`Row::of`]) and read back from a `SELECT` ([`Row::into_record`]).
+/// Fields in the column order of the `INSERT` and `SELECT` statements.
+pub(crate) struct Row {
     pub request_id: String,
     pub ts_ms: i64,
     pub client: String,
@@ -21,10 +22,11 @@ pub(crate) struct RowValues {
     pub fetched_doc_id: Option<String>,
     pub status: i64,
     pub latency_us: i64,
+    pub log_id: String,
     pub replica: Option<String>,
 }
 
-impl RowValues {
+impl Row {
     pub(crate) fn of(record: &LogRecord) -> Result<Self> {
         let corrupt = |e: serde_json::Error| QueryLogError::Corrupt {
             request_id: record.request_id.clone(),
@@ -51,28 +53,7 @@ impl RowValues {
             replica: owned(encode_opt(record.replica.as_ref())),
         })
     }
-}
 
-/// Raw column values read back from either backend (still encoded).
-pub(crate) struct RawRow {
-    pub request_id: String,
-    pub ts_ms: i64,
-    pub client: String,
-    pub session_hint: Option<String>,
-    pub step_hint: Option<i64>,
-    pub endpoint: String,
-    pub query: Option<String>,
-    pub params: String,
-    pub snapshot_id: String,
-    pub results: String,
-    pub fetched_doc_id: Option<String>,
-    pub status: i64,
-    pub latency_us: i64,
-    pub log_id: String,
-    pub replica: Option<String>,
-}
-
-impl RawRow {
     pub(crate) fn into_record(self) -> Result<LogRecord> {
         let id = self.log_id.clone();
         let corrupt = |message: String| QueryLogError::Corrupt {
@@ -139,12 +120,12 @@ macro_rules! bind_filter {
 }
 pub(crate) use bind_filter;
 
-/// Binds a [`RowValues`] as the fifteen parameters of both backends' `INSERT`, in its
+/// Binds a [`Row`] as the fifteen parameters of both backends' `INSERT`, in its
 /// column order; `$status` is the status as the backend's column wants it (SQLite an
 /// integer, Postgres an `int4`). A macro for the same reason as [`bind_filter`].
 macro_rules! bind_row {
     ($query:expr, $values:expr, $status:expr) => {{
-        let v: crate::store::row::RowValues = $values;
+        let v: crate::store::row::Row = $values;
         $query
             .bind(v.request_id)
             .bind(v.ts_ms)
@@ -177,7 +158,7 @@ macro_rules! raw_row {
     ($row:expr) => {{
         use sqlx::Row as _;
         let row = $row;
-        crate::store::row::RawRow {
+        crate::store::row::Row {
             request_id: row.try_get(0)?,
             ts_ms: row.try_get(1)?,
             client: row.try_get(2)?,

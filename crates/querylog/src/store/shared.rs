@@ -6,10 +6,38 @@
 //! Each backend supplies its `insert` (its status column type differs) and the `HINTED`
 //! statement in its placeholder syntax.
 
-/// Expands to `insert_batch`, `insert_one`, `count`, `hinted_counts` and `close` for a
-/// backend struct with a `pool` field.
+/// Expands to `insert_batch`, `insert_one`, `count`, `hinted_counts`, `for_each`, `pool`
+/// and `close` for a backend struct with a `pool` field of `sqlx::Pool<$db>`. `$stream_setup`
+/// runs first in `for_each`'s transaction (Postgres turns sorting off there; see its file).
 macro_rules! shared_store_methods {
-    () => {
+    ($db:ty, $stream_setup:expr) => {
+        /// Calls `each` with every record passing `filter`, in the `SELECT`'s order, decoding
+        /// rows as the driver streams them: nothing is held but the current row.
+        pub(crate) async fn for_each(
+            &self,
+            filter: &RecordFilter,
+            each: &mut (dyn FnMut(LogRecord) -> Result<()> + Send),
+        ) -> Result<()> {
+            let mut tx = self.pool.begin().await?;
+            let setup: Option<&str> = $stream_setup;
+            if let Some(statement) = setup {
+                sqlx::query(statement).execute(&mut *tx).await?;
+            }
+            {
+                let mut rows = bind_filter!(sqlx::query(SELECT), filter).fetch(&mut *tx);
+                while let Some(row) = rows.try_next().await? {
+                    each(raw_row!(&row).into_record()?)?;
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        }
+
+        /// The connection pool (the annotation cache queries it directly).
+        pub(crate) fn pool(&self) -> &sqlx::Pool<$db> {
+            &self.pool
+        }
+
         pub(crate) async fn insert_batch(&self, records: &[LogRecord]) -> Result<u64> {
             let mut tx = self.pool.begin().await?;
             let mut inserted = 0;

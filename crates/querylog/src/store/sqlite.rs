@@ -7,7 +7,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use futures_util::TryStreamExt;
 
 use super::StoreOptions;
-use super::row::{RowValues, bind_filter, bind_row, raw_row};
+use super::row::{Row, bind_filter, bind_row, raw_row};
 use super::shared::shared_store_methods;
 use crate::error::{QueryLogError, Result};
 use crate::record::{LogRecord, RecordFilter};
@@ -85,32 +85,14 @@ impl SqliteStore {
             .sum()
     }
 
-    shared_store_methods!();
-
-    /// Calls `each` with every record passing `filter`, in the `SELECT`'s order, decoding
-    /// rows as the driver streams them: nothing is held but the current row.
-    pub(crate) async fn for_each(
-        &self,
-        filter: &RecordFilter,
-        each: &mut (dyn FnMut(LogRecord) -> Result<()> + Send),
-    ) -> Result<()> {
-        let mut rows = bind_filter!(sqlx::query(SELECT), filter).fetch(&self.pool);
-        while let Some(row) = rows.try_next().await? {
-            each(raw_row!(&row).into_record()?)?;
-        }
-        Ok(())
-    }
-
-    /// The connection pool (the annotation cache queries it directly).
-    pub(crate) fn pool(&self) -> &sqlx::SqlitePool {
-        &self.pool
-    }
+    // A streaming read holds one read snapshot either way; no setup is needed.
+    shared_store_methods!(sqlx::Sqlite, None);
 }
 
 /// One `INSERT … ON CONFLICT (log_id) DO NOTHING`; returns 1 for a new row, 0 for a
 /// record already stored.
 async fn insert(conn: &mut sqlx::SqliteConnection, record: &LogRecord) -> Result<u64> {
-    let v = RowValues::of(record)?;
+    let v = Row::of(record)?;
     let status = v.status;
     Ok(bind_row!(sqlx::query(INSERT), v, status)
         .execute(conn)

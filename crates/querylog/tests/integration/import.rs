@@ -83,6 +83,47 @@ fn csv_with_quotes_and_a_column_map() {
     assert_eq!((none.records.len(), none.bad), (0, 3));
 }
 
+/// Issue 16: a quoted field may hold a line break (a multi-line query); the import read
+/// lines, so such a record became two bad lines. Line numbers still count file lines.
+#[test]
+fn csv_quoted_line_breaks_stay_in_their_field() {
+    let csv = "user,text,at\n\
+        u1,\"first line\nsecond, \"\"quoted\"\"\",1700000000\n\
+        u2,plain,1700000030\n\
+        u3,broken,\n";
+    let map: ColumnMap = "query=text,ts=at,client=user".parse().expect("map");
+    let report = import_lenient(csv.as_bytes(), ImportFormat::Csv, &map).expect("import");
+    assert_eq!(
+        (report.records.len(), report.bad),
+        (2, 1),
+        "{:?}",
+        report.issues
+    );
+    assert_eq!(
+        report.records[0].query.as_deref(),
+        Some("first line\nsecond, \"quoted\"")
+    );
+    assert_eq!(report.records[1].query.as_deref(), Some("plain"));
+    assert_eq!(
+        report.issues[0].line, 5,
+        "the bad record is on the file's fifth line"
+    );
+    // A file that ends inside quotes is one bad record, not a panic or a lost error.
+    let unclosed = "query,timestamp,client\n\"never closed,1,c\n";
+    let open = import_lenient(
+        unclosed.as_bytes(),
+        ImportFormat::Csv,
+        &ColumnMap::default(),
+    )
+    .expect("import");
+    assert_eq!((open.records.len(), open.bad), (0, 1));
+    assert!(
+        open.issues[0].message.contains("inside a quoted field"),
+        "{:?}",
+        open.issues
+    );
+}
+
 #[test]
 fn jsonl_lenient_counts_what_strict_refuses() {
     let input = "{\"query\":\"a\",\"timestamp\":1,\"client\":\"c\"}\nnot json\n[1]\n{\"q\":\"b\",\"ts\":2,\"user\":\"c\"}\n";
