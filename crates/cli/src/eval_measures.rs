@@ -3,7 +3,6 @@
 //! t-test and randomization test between two runs on one measure.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -58,33 +57,19 @@ impl PerTopic {
 
     /// Writes the CSV to `path`.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let mut out = std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        );
-        writeln!(out, "run,qid,measure,value")?;
+        let file = std::fs::File::create(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        let mut out = csv::Writer::from_writer(std::io::BufWriter::new(file));
+        out.write_record(["run", "qid", "measure", "value"])?;
         for (label, m) in &self.rows {
             for (qid, values) in &m.per_topic {
                 for (name, value) in m.measures.iter().zip(values) {
-                    writeln!(
-                        out,
-                        "{},{},{name},{value}",
-                        csv_field(label),
-                        csv_field(qid)
-                    )?;
+                    out.write_record([label, qid, name, &value.to_string()])?;
                 }
             }
         }
         out.flush()?;
         Ok(())
-    }
-}
-
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
     }
 }
 

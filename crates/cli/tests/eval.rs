@@ -9,6 +9,8 @@ use std::process::{Command, Output};
 #[allow(dead_code)]
 #[path = "first_hour/common.rs"]
 mod common;
+#[path = "support/http.rs"]
+mod http;
 
 const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 const PY_HTML: &str = "python3.11-doc/usr/share/doc/python3.11/html";

@@ -1,7 +1,6 @@
 //! The `driftless` binary end to end: build a snapshot, serve it on an ephemeral port,
 //! answer over real HTTP, stop on SIGTERM; refuse a damaged snapshot with the file named.
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,6 +9,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 
 mod embed_vectors;
 mod export_passages;
+#[path = "support/http.rs"]
+mod http;
 mod logs;
 mod packs;
 
@@ -101,21 +102,7 @@ fn get(addr: &str, path: &str) -> (u16, String, String) {
 
 /// A GET with extra header lines (each ending in `\r\n`): status, lower-cased head, body.
 fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let (head, body) = response.split_once("\r\n\r\n").expect("http response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, head.to_lowercase(), body.to_string())
+    http::get(addr, path, headers)
 }
 
 /// Every record of the SQLite query log at `log_db`.

@@ -9,7 +9,6 @@ use super::analyse_json::JsonReport;
 use super::analyse_stream::{self, Request};
 use super::report_tables::table;
 use super::table::{Table, write_tidy_csv};
-use super::{ClientDisplay, LogSelection};
 
 /// Section names, in output order, with the keys of the JSON report each one covers.
 static SECTIONS: [(&str, &[&str]); 16] = [
@@ -35,9 +34,7 @@ static SECTIONS: [(&str, &[&str]); 16] = [
 #[derive(Debug, Args)]
 pub struct AnalyseArgs {
     #[command(flatten)]
-    pub selection: LogSelection,
-    #[command(flatten)]
-    pub display: ClientDisplay,
+    pub request: Request,
     /// table (aligned text), json (the full serde report) or csv (tidy: section,row,column,value).
     #[arg(long, default_value = "table", value_parser = ["table", "json", "csv"])]
     pub format: String,
@@ -47,24 +44,12 @@ pub struct AnalyseArgs {
     /// (also: sessions = steps, ctar = the three CTAR sections, latency = endpoints).
     #[arg(long, value_delimiter = ',')]
     pub section: Vec<String>,
-    /// Length of the top-queries list.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
     /// Rows shown per table in text output (CSV and JSON always have all).
     #[arg(long, default_value_t = 30)]
     pub max_rows: usize,
     /// Also write one wide CSV per section into this directory (`<section>.csv`).
     #[arg(long)]
     pub csv_dir: Option<PathBuf>,
-    /// The snapshot that answered the logged requests: the evidence CTAR then also counts
-    /// the passage texts, raw content and fetched windows the clients received, rebuilt
-    /// from it (records of other snapshots keep titles and snippets only).
-    #[arg(long)]
-    pub snapshot: Option<PathBuf>,
-    /// Split repetition and CTAR by session intent, with the intents `logs annotate
-    /// --model M` cached in the store (sessions it has not labelled are `unlabelled`).
-    #[arg(long, value_name = "M")]
-    pub intents_model: Option<String>,
 }
 
 fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
@@ -97,16 +82,9 @@ fn selected(args: &AnalyseArgs) -> Result<Vec<&'static str>> {
 
 pub async fn run(args: &AnalyseArgs) -> Result<()> {
     let sections = selected(args)?;
-    let request = Request {
-        selection: &args.selection,
-        display: &args.display,
-        snapshot: args.snapshot.as_deref(),
-        intents_model: args.intents_model.as_deref(),
-        top_n: args.top,
-    };
-    let (report, intent_rows) = analyse_stream::analyse(&request).await?;
+    let (report, intent_rows) = analyse_stream::analyse(&args.request).await?;
     // The store's size on disk: a log on by default grows without bound (issue 20).
-    let store_bytes = super::store_size(&args.selection.db).await;
+    let store_bytes = super::store_size(&args.request.selection.db).await;
     // Text output shows `max_rows` rows per table: the per-session table of a large log is
     // not built beyond that unless CSV asks for every row.
     let limit = (args.format == "table" && args.csv_dir.is_none()).then_some(args.max_rows);

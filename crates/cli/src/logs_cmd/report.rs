@@ -13,28 +13,16 @@ use super::analyse_json::JsonReport;
 use super::analyse_stream::{self, Request};
 use super::report_tables::table;
 use super::table::Table;
-use super::{ClientDisplay, LogSelection};
 use driftless_console::figures::{Figure, figures};
 
 /// Arguments of `driftless logs report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
-    pub selection: LogSelection,
-    #[command(flatten)]
-    pub display: ClientDisplay,
+    pub request: Request,
     /// Folder to write (created if missing; files of an earlier report are replaced).
     #[arg(long)]
     pub out: PathBuf,
-    /// The snapshot that answered the logged requests (evidence CTAR over delivered texts).
-    #[arg(long)]
-    pub snapshot: Option<PathBuf>,
-    /// Plot repetition per session intent, with the labels `logs annotate --model M` cached.
-    #[arg(long, value_name = "M")]
-    pub intents_model: Option<String>,
-    /// Length of the top-queries list.
-    #[arg(long, default_value_t = 20)]
-    pub top: usize,
 }
 
 /// Tables shown on the page (each also written as `<section>.csv`).
@@ -64,14 +52,7 @@ const CSV_SECTIONS: [&str; 14] = [
 ];
 
 pub async fn run(args: &ReportArgs) -> Result<()> {
-    let request = Request {
-        selection: &args.selection,
-        display: &args.display,
-        snapshot: args.snapshot.as_deref(),
-        intents_model: args.intents_model.as_deref(),
-        top_n: args.top,
-    };
-    let (report, intent_rows) = analyse_stream::analyse(&request).await?;
+    let (report, intent_rows) = analyse_stream::analyse(&args.request).await?;
     let out = &args.out;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let write = |name: &str, bytes: &[u8]| -> Result<()> {

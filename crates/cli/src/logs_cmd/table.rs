@@ -82,11 +82,12 @@ impl Table {
 
     /// The table as one CSV (header line first).
     pub fn write_csv(&self, out: &mut impl Write) -> std::io::Result<()> {
-        writeln!(out, "{}", csv_line(&self.headers))?;
+        let mut csv = csv::Writer::from_writer(out);
+        csv.write_record(&self.headers)?;
         for row in &self.rows {
-            writeln!(out, "{}", csv_line(row))?;
+            csv.write_record(row)?;
         }
-        Ok(())
+        csv.flush()
     }
 }
 
@@ -95,35 +96,17 @@ impl Table {
 /// `df[df.section == "repetition"].pivot(index="row", columns="column", values="value")`
 /// gives a section back in its wide shape.
 pub fn write_tidy_csv(tables: &[Table], out: &mut impl Write) -> std::io::Result<()> {
-    writeln!(out, "section,row,column,value")?;
+    let mut csv = csv::Writer::from_writer(out);
+    csv.write_record(["section", "row", "column", "value"])?;
     for table in tables {
         for (r, row) in table.rows.iter().enumerate() {
             for (header, cell) in table.headers.iter().zip(row) {
-                let fields = [
-                    table.section.to_string(),
-                    r.to_string(),
-                    header.clone(),
-                    cell.clone(),
-                ];
-                writeln!(out, "{}", csv_line(&fields))?;
+                let row = r.to_string();
+                csv.write_record([table.section, row.as_str(), header.as_str(), cell.as_str()])?;
             }
         }
     }
-    Ok(())
-}
-
-fn csv_line(fields: &[String]) -> String {
-    fields
-        .iter()
-        .map(|f| {
-            if f.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", f.replace('"', "\"\""))
-            } else {
-                f.clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+    csv.flush()
 }
 
 fn looks_numeric(cell: &str) -> bool {

@@ -1,7 +1,6 @@
 //! Shared by the issue-20 tests: the binary, a tiny corpus, the fetched model and runtime,
 //! a server on an ephemeral port and a one-shot HTTP GET.
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -139,19 +138,6 @@ pub fn get(addr: &str, path: &str) -> (u16, String) {
 
 /// `GET path` on `addr` with extra header lines (`"x-session-id: t1\r\n"`).
 pub fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let (head, body) = response.split_once("\r\n\r\n").expect("http response");
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, body.to_string())
+    let (status, _head, body) = crate::http::get(addr, path, headers);
+    (status, body)
 }

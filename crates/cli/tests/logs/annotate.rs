@@ -138,19 +138,7 @@ fn labels_come_from_the_endpoint_once_and_then_from_the_cache() {
     // `logs analyse` splits repetition and CTAR by the cached intents of that model; with
     // another model nothing is labelled.
     let by_intent = |model: &str| -> Value {
-        let out = driftless(&[
-            "logs",
-            "analyse",
-            "--db",
-            db,
-            "--format",
-            "json",
-            "--section",
-            "by_intent",
-            "--intents-model",
-            model,
-        ]);
-        let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+        let report = super::analyse_json(db, &["--section", "by_intent", "--intents-model", model]);
         report["by_intent"]
             .as_array()
             .expect("rows")

@@ -116,6 +116,13 @@ pub fn driftless(args: &[&str]) -> Output {
     output
 }
 
+/// `driftless logs analyse --db <db> --format json <extra>`: the report, parsed.
+pub fn analyse_json(db: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["logs", "analyse", "--db", db, "--format", "json"];
+    args.extend_from_slice(extra);
+    serde_json::from_slice(&driftless(&args).stdout).expect("analyse json")
+}
+
 /// Runs `driftless <args>` expecting failure; returns stderr.
 pub fn driftless_fails(args: &[&str]) -> String {
     let output = Command::new(crate::BIN)

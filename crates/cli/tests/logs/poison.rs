@@ -4,27 +4,14 @@
 //! request is a row holding exactly what was sent, while the server runs, and nothing spills.
 //! The same run checks that a reused `x-request-id` cannot hide a request and that an
 //! anonymous `x-client-id: key:…` is not logged as a key.
-use std::io::{BufRead, Read, Write};
-use std::net::TcpStream;
+use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use driftless_querylog::{LogRecord, LogStore, RecordFilter};
 
 fn send(addr: &str, path: &str, headers: &str) -> u16 {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n"
-    )
-    .expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status")
+    crate::http::get(addr, path, headers).0
 }
 
 fn rows(url: &str) -> Vec<LogRecord> {

@@ -48,19 +48,7 @@ fn report_writes_a_page_with_figures_tables_and_csvs() {
     assert!(steps.contains("searches only") && steps.contains("all requests"));
 
     // The page and report.json state what `logs analyse` computes.
-    let analysed: serde_json::Value = serde_json::from_slice(
-        &driftless(&[
-            "logs",
-            "analyse",
-            "--db",
-            db,
-            "--format",
-            "json",
-            "--clear-clients",
-        ])
-        .stdout,
-    )
-    .expect("analyse json");
+    let analysed = super::analyse_json(db, &["--clear-clients"]);
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).expect("json"))
             .expect("report.json");

@@ -26,16 +26,7 @@ fn import_stdin(db: &str, jsonl: &std::path::Path) {
 }
 
 fn analyse(db: &str) -> serde_json::Value {
-    let out = driftless(&[
-        "logs",
-        "analyse",
-        "--db",
-        db,
-        "--format",
-        "json",
-        "--clear-clients",
-    ]);
-    let mut report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let mut report = super::analyse_json(db, &["--clear-clients"]);
     report
         .as_object_mut()
         .expect("object")
@@ -48,23 +39,11 @@ fn a_generated_log_streams_through_import_and_analyse_on_both_stores() {
     let dir = tempfile::tempdir().expect("tempdir");
     let jsonl = dir.path().join("synthetic.jsonl");
     let n = REQUESTS.to_string();
-    driftless(&[
-        "logs",
-        "generate",
-        "--requests",
-        &n,
-        "--out",
-        jsonl.to_str().expect("utf8"),
-    ]);
     let again = dir.path().join("again.jsonl");
-    driftless(&[
-        "logs",
-        "generate",
-        "--requests",
-        &n,
-        "--out",
-        again.to_str().expect("utf8"),
-    ]);
+    for out in [&jsonl, &again] {
+        let out = out.to_str().expect("utf8");
+        driftless(&["logs", "generate", "--requests", &n, "--out", out]);
+    }
     assert_eq!(
         std::fs::read(&jsonl).ok(),
         std::fs::read(&again).ok(),
