@@ -115,6 +115,24 @@ impl fmt::Display for SkipReason {
     }
 }
 
+impl ReadItem {
+    /// The document, when the item is one.
+    pub fn document(&self) -> Option<&Document> {
+        match self {
+            ReadItem::Document(d) => Some(d),
+            ReadItem::Skipped(_) => None,
+        }
+    }
+
+    /// The skip, when the item is one.
+    pub fn skip(&self) -> Option<&Skip> {
+        match self {
+            ReadItem::Skipped(s) => Some(s),
+            ReadItem::Document(_) => None,
+        }
+    }
+}
+
 impl Skip {
     pub(crate) fn new(
         source: impl Into<String>,

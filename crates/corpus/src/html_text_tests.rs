@@ -3,45 +3,50 @@
 
 use super::*;
 
-fn page(body: &str) -> String {
-    format!("<!DOCTYPE html><html><head><title>T</title></head><body>{body}</body></html>")
+/// The text extracted from a plain page with `body` as its body.
+fn body_text(body: &str) -> String {
+    extract_html(&format!(
+        "<!DOCTYPE html><html><head><title>T</title></head><body>{body}</body></html>"
+    ))
+    .text
 }
 
 #[test]
 fn entities_are_decoded_and_whitespace_collapsed() {
-    let e = extract_html(&page(
-        "<p>a &amp;&amp; b &lt;c&gt;\n   d&#8217;e&nbsp;f</p>",
-    ));
-    assert_eq!(e.text, "a && b <c> d\u{2019}e f");
+    assert_eq!(
+        body_text("<p>a &amp;&amp; b &lt;c&gt;\n   d&#8217;e&nbsp;f</p>"),
+        "a && b <c> d\u{2019}e f"
+    );
 }
 
 #[test]
 fn blocks_are_separated_by_blank_lines_and_headings_stand_alone() {
-    let e = extract_html(&page(
-        "<h2>Title</h2><p>one <b>two</b></p><ul><li>x</li><li>y</li></ul>",
-    ));
-    assert_eq!(e.text, "Title\n\none two\n\nx\n\ny");
+    assert_eq!(
+        body_text("<h2>Title</h2><p>one <b>two</b></p><ul><li>x</li><li>y</li></ul>"),
+        "Title\n\none two\n\nx\n\ny"
+    );
 }
 
 #[test]
 fn pre_keeps_lines_and_indentation() {
-    let e = extract_html(&page(
-        "<p>Example:</p><pre class=\"programlisting\">\nCREATE INDEX x\n    ON t (a);   \n\n\n\nSELECT 1;\n</pre>",
-    ));
     assert_eq!(
-        e.text,
+        body_text(
+            "<p>Example:</p><pre class=\"programlisting\">\nCREATE INDEX x\n    ON t (a);   \n\n\n\nSELECT 1;\n</pre>"
+        ),
         "Example:\n\nCREATE INDEX x\n    ON t (a);\n\nSELECT 1;"
     );
 }
 
 #[test]
 fn tables_become_rows_of_cells() {
-    let e = extract_html(&page(
-        "<table><thead><tr><th>Name</th><th>Type</th></tr></thead>\
+    assert_eq!(
+        body_text(
+            "<table><thead><tr><th>Name</th><th>Type</th></tr></thead>\
          <tbody><tr><td><p>oid</p></td><td>oid <code>x</code></td></tr>\
-         <tr><td>a<table><tr><td>n1</td><td>n2</td></tr></table></td><td></td></tr></tbody></table><p>after</p>",
-    ));
-    assert_eq!(e.text, "Name | Type\noid | oid x\na n1 n2\n\nafter");
+         <tr><td>a<table><tr><td>n1</td><td>n2</td></tr></table></td><td></td></tr></tbody></table><p>after</p>"
+        ),
+        "Name | Type\noid | oid x\na n1 n2\n\nafter"
+    );
 }
 
 #[test]
@@ -100,10 +105,12 @@ fn title_falls_back_to_first_h1() {
 
 #[test]
 fn scripts_forms_and_navs_are_dropped() {
-    let e = extract_html(&page(
-        "<script>var x = 1;</script><style>p{}</style><nav>Home</nav><form><input value=go>Go</form><p>kept</p>",
-    ));
-    assert_eq!(e.text, "kept");
+    assert_eq!(
+        body_text(
+            "<script>var x = 1;</script><style>p{}</style><nav>Home</nav><form><input value=go>Go</form><p>kept</p>"
+        ),
+        "kept"
+    );
 }
 
 #[test]

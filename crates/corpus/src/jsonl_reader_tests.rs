@@ -1,33 +1,19 @@
 //! Unit tests of the JSONL reader: record shapes and every kind of bad line.
 
-use std::io::Write;
-
 use super::*;
+use crate::error::CorpusError;
+use crate::record::split_quoted_title;
+use crate::test_files::read_shard;
 
 fn read_all(content: &[u8], options: &ReaderOptions) -> Vec<ReadItem> {
-    let Ok(mut f) = tempfile::NamedTempFile::new() else {
-        return Vec::new();
-    };
-    if f.write_all(content).is_err() {
-        return Vec::new();
-    }
-    match JsonlRecords::open(f.path(), options) {
-        Ok(records) => records.collect(),
-        Err(_) => Vec::new(),
-    }
+    read_shard(JsonlRecords::open_shard, "x.jsonl", content, options)
 }
 
-fn doc(item: &ReadItem) -> Option<&Document> {
-    match item {
-        ReadItem::Document(d) => Some(d),
-        ReadItem::Skipped(_) => None,
-    }
-}
-
-fn skip(item: &ReadItem) -> Option<&Skip> {
-    match item {
-        ReadItem::Skipped(s) => Some(s),
-        ReadItem::Document(_) => None,
+/// The document at `i`; a skip there fails the test, showing it.
+fn doc_at(items: &[ReadItem], i: usize) -> Document {
+    match items.get(i) {
+        Some(ReadItem::Document(d)) => d.clone(),
+        other => panic!("{other:?}"),
     }
 }
 
@@ -38,9 +24,7 @@ fn full_records_and_numeric_ids() {
         &ReaderOptions::default(),
     );
     assert_eq!(items.len(), 2);
-    let a = doc(&items[0])
-        .cloned()
-        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    let a = doc_at(&items, 0);
     assert_eq!(
         (
             a.doc_id.as_str(),
@@ -50,9 +34,7 @@ fn full_records_and_numeric_ids() {
         ),
         ("a", "https://e.org/a", "A page", "hello")
     );
-    let n = doc(&items[1])
-        .cloned()
-        .unwrap_or_else(|| panic!("{:?}", items[1]));
+    let n = doc_at(&items, 1);
     assert_eq!(
         (n.doc_id.as_str(), n.url.as_str()),
         ("42", "urn:driftless:42")
@@ -63,16 +45,12 @@ fn full_records_and_numeric_ids() {
 #[test]
 fn contents_with_quoted_title_line() {
     let items = read_all(b"{\"id\":\"1\",\"contents\":\"\\\"Aaron\\\"\\nAaron is a prophet.\"}\n{\"id\":\"2\",\"contents\":\"no title here\"}", &ReaderOptions::default());
-    let one = doc(&items[0])
-        .cloned()
-        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    let one = doc_at(&items, 0);
     assert_eq!(
         (one.title.as_str(), one.text.as_str()),
         ("Aaron", "Aaron is a prophet.")
     );
-    let two = doc(&items[1])
-        .cloned()
-        .unwrap_or_else(|| panic!("{:?}", items[1]));
+    let two = doc_at(&items, 1);
     assert_eq!(
         (two.title.as_str(), two.text.as_str()),
         ("", "no title here")
@@ -94,7 +72,7 @@ fn bad_lines_are_skipped_with_line_numbers() {
     let items = read_all(&data, &ReaderOptions::default());
     let reasons: Vec<(String, SkipReason)> = items
         .iter()
-        .filter_map(skip)
+        .filter_map(ReadItem::skip)
         .map(|s| {
             (
                 s.source.rsplit(':').next().unwrap_or("").to_string(),
@@ -117,13 +95,13 @@ fn bad_lines_are_skipped_with_line_numbers() {
     assert!(
         items
             .iter()
-            .filter_map(skip)
+            .filter_map(ReadItem::skip)
             .all(|s| s.detail.starts_with("line ") || s.reason == SkipReason::InvalidUtf8)
     );
     assert_eq!(
         items
             .iter()
-            .filter_map(doc)
+            .filter_map(ReadItem::document)
             .map(|d| d.doc_id.as_str())
             .collect::<Vec<_>>(),
         ["ok"]
@@ -143,10 +121,13 @@ fn over_long_lines_are_skipped_and_reading_continues() {
     let items = read_all(long.as_bytes(), &options);
     assert_eq!(items.len(), 2);
     assert_eq!(
-        skip(&items[0]).map(|s| s.reason),
+        items[0].skip().map(|s| s.reason),
         Some(SkipReason::TooLarge)
     );
-    assert_eq!(doc(&items[1]).map(|d| d.doc_id.as_str()), Some("small"));
+    assert_eq!(
+        items[1].document().map(|d| d.doc_id.as_str()),
+        Some("small")
+    );
 }
 
 #[test]
@@ -168,9 +149,7 @@ fn blank_title_falls_back_to_the_quoted_first_line() {
         b"{\"id\":\"1\",\"title\":\" \",\"contents\":\"\\\"Aaron\\\"\\nAaron is a prophet.\"}\n",
         &ReaderOptions::default(),
     );
-    let one = doc(&items[0])
-        .cloned()
-        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    let one = doc_at(&items, 0);
     assert_eq!(
         (one.title.as_str(), one.text.as_str()),
         ("Aaron", "Aaron is a prophet.")
@@ -188,9 +167,7 @@ fn field_map_replaces_the_default_lookup() -> Result<(), CorpusError> {
         b"{\"id\":\"ignored\",\"docid\":\"d1\",\"body\":\"\\\"Not a title\\\"\\nmapped body\",\"text\":\"not this\",\"title\":\"T\"}\n{\"id\":\"x\",\"body\":\"no docid\"}\n{\"docid\":9,\"text\":\"no body\"}\n",
         &options,
     );
-    let first = doc(&items[0])
-        .cloned()
-        .unwrap_or_else(|| panic!("{:?}", items[0]));
+    let first = doc_at(&items, 0);
     assert_eq!(
         (
             first.doc_id.as_str(),
@@ -201,7 +178,7 @@ fn field_map_replaces_the_default_lookup() -> Result<(), CorpusError> {
     );
     let details: Vec<&str> = items
         .iter()
-        .filter_map(skip)
+        .filter_map(ReadItem::skip)
         .map(|s| s.detail.as_str())
         .collect();
     assert_eq!(

@@ -31,6 +31,8 @@ mod sharded;
 mod shards;
 mod site_rules;
 mod stream;
+#[cfg(test)]
+mod test_files;
 mod token_count;
 mod tree_walk;
 mod tsv_reader;

@@ -148,71 +148,75 @@ mod tests {
 
     const NORMAL: &str = "<html><body><p>Ordinary content.</p></body></html>";
 
+    /// Asserts the flags of pages with ordinary content below `root`: [`INDEX_PAGE`]
+    /// for `indexes`, none for `pages`.
+    fn assert_indexes(root: &str, indexes: &[&str], pages: &[&str]) {
+        for rel in indexes {
+            assert_eq!(flags_of(root, rel, NORMAL), [INDEX_PAGE], "{root} {rel}");
+        }
+        for rel in pages {
+            assert!(flags_of(root, rel, NORMAL).is_empty(), "{root} {rel}");
+        }
+    }
+
     #[test]
     fn generated_indexes_are_flagged() {
-        let py = "/x/python3.11/html";
-        for rel in [
-            "genindex.html",
-            "genindex-A.html",
-            "genindex-all.html",
-            "search.html",
-            "py-modindex.html",
-            "contents.html",
-        ] {
-            assert_eq!(flags_of(py, rel, NORMAL), [INDEX_PAGE], "{rel}");
-        }
-        assert_eq!(
-            flags_of("/x/postgresql-doc-15/html", "bookindex.html", NORMAL),
-            [INDEX_PAGE]
+        assert_indexes(
+            "/x/python3.11/html",
+            &[
+                "genindex.html",
+                "genindex-A.html",
+                "genindex-all.html",
+                "search.html",
+                "py-modindex.html",
+                "contents.html",
+            ],
+            &[],
         );
-        assert_eq!(
-            flags_of("/x/postgresql-doc-15/html", "index.html", NORMAL),
-            [INDEX_PAGE]
+        assert_indexes(
+            "/x/postgresql-doc-15/html",
+            &["bookindex.html", "index.html"],
+            &[],
         );
-        assert_eq!(
-            flags_of("/x/python-django-doc/html", "_modules/index.html", NORMAL),
-            [INDEX_PAGE]
-        );
+        assert_indexes("/x/python-django-doc/html", &["_modules/index.html"], &[]);
     }
 
     #[test]
     fn large_corpus_indexes_are_flagged() {
-        let rust = "/x/rust-doc/html";
-        for rel in ["std/all.html", "book/print.html", "settings.html"] {
-            assert_eq!(flags_of(rust, rel, NORMAL), [INDEX_PAGE], "{rel}");
-        }
-        for rel in [
-            "std/index.html",
-            "std/vec/struct.Vec.html",
-            "rust-by-example/hello/print.html",
-            "error-index.html",
-        ] {
-            assert!(flags_of(rust, rel, NORMAL).is_empty(), "{rel}");
-        }
+        assert_indexes(
+            "/x/rust-doc/html",
+            &["std/all.html", "book/print.html", "settings.html"],
+            &[
+                "std/index.html",
+                "std/vec/struct.Vec.html",
+                "rust-by-example/hello/print.html",
+                "error-index.html",
+            ],
+        );
         let java = "/x/openjdk-17-jre-headless";
-        for rel in [
-            "api/index.html",
-            "api/index-files/index-19.html",
-            "api/allclasses-index.html",
-            "api/java.base/java/lang/class-use/String.html",
-            "api/java.base/java/util/package-use.html",
-            "api/java.base/java/util/package-tree.html",
-        ] {
-            assert_eq!(flags_of(java, rel, NORMAL), [INDEX_PAGE], "{rel}");
-        }
-        for rel in [
-            "api/java.base/java/lang/String.html",
-            "api/java.base/java/util/package-summary.html",
-            "api/java.base/module-summary.html",
-            "api/constant-values.html",
-            "specs/jvmti.html",
-        ] {
-            assert!(flags_of(java, rel, NORMAL).is_empty(), "{rel}");
-        }
-        let linux = "/x/linux-doc-6.1/html";
-        assert_eq!(flags_of(linux, "genindex.html", NORMAL), [INDEX_PAGE]);
-        assert_eq!(flags_of(linux, "search.html", NORMAL), [INDEX_PAGE]);
-        assert!(flags_of(linux, "admin-guide/README.html", NORMAL).is_empty());
+        assert_indexes(
+            java,
+            &[
+                "api/index.html",
+                "api/index-files/index-19.html",
+                "api/allclasses-index.html",
+                "api/java.base/java/lang/class-use/String.html",
+                "api/java.base/java/util/package-use.html",
+                "api/java.base/java/util/package-tree.html",
+            ],
+            &[
+                "api/java.base/java/lang/String.html",
+                "api/java.base/java/util/package-summary.html",
+                "api/java.base/module-summary.html",
+                "api/constant-values.html",
+                "specs/jvmti.html",
+            ],
+        );
+        assert_indexes(
+            "/x/linux-doc-6.1/html",
+            &["genindex.html", "search.html"],
+            &["admin-guide/README.html"],
+        );
         // The JDK docs' home page and its Debian link are meta-refresh redirects.
         let refresh = "<html><head><meta http-equiv=\"refresh\" content=\"0;url=api/index.html\"></head></html>";
         assert_eq!(flags_of(java, "index.html", refresh), [REDIRECT_STUB]);
@@ -224,9 +228,12 @@ mod tests {
 
     #[test]
     fn ordinary_pages_are_not_flagged() {
-        assert!(flags_of("/x/python3.11/html", "library/os.html", NORMAL).is_empty());
-        assert!(flags_of("/x/python3.11/html", "library/index.html", NORMAL).is_empty());
-        assert!(flags_of("/x/other", "contents.html", NORMAL).is_empty());
+        assert_indexes(
+            "/x/python3.11/html",
+            &[],
+            &["library/os.html", "library/index.html"],
+        );
+        assert_indexes("/x/other", &[], &["contents.html"]);
     }
 
     #[test]

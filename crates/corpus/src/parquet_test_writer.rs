@@ -5,9 +5,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use parquet::basic::Compression;
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::data_type::{ByteArray, ByteArrayType, DataType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
 use parquet::schema::parser::parse_message_type;
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -51,44 +51,36 @@ pub(crate) fn write_parquet(
         let mut group = writer.next_row_group()?;
         for (i, column) in columns.iter().enumerate() {
             let mut out = group.next_column()?.ok_or("schema has fewer columns")?;
-            let defs =
-                |present: Vec<bool>| -> Vec<i16> { present.into_iter().map(i16::from).collect() };
             let opt = optional.get(i).copied().unwrap_or(false);
             match column {
                 Col::Str(v) => {
-                    let v = &v[start..end];
-                    let values: Vec<ByteArray> =
-                        v.iter().flatten().map(|s| ByteArray::from(*s)).collect();
-                    let def = defs(v.iter().map(Option::is_some).collect());
-                    out.typed::<ByteArrayType>().write_batch(
-                        &values,
-                        opt.then_some(&def[..]),
-                        None,
-                    )?;
+                    write_values::<ByteArrayType, _>(&mut out, &v[start..end], opt, |s| {
+                        ByteArray::from(*s)
+                    })
                 }
-                Col::F64(v) => {
-                    let v = &v[start..end];
-                    let values: Vec<f64> = v.iter().flatten().copied().collect();
-                    let def = defs(v.iter().map(Option::is_some).collect());
-                    out.typed::<DoubleType>().write_batch(
-                        &values,
-                        opt.then_some(&def[..]),
-                        None,
-                    )?;
-                }
-                Col::I64(v) => {
-                    let v = &v[start..end];
-                    let values: Vec<i64> = v.iter().flatten().copied().collect();
-                    let def = defs(v.iter().map(Option::is_some).collect());
-                    out.typed::<Int64Type>()
-                        .write_batch(&values, opt.then_some(&def[..]), None)?;
-                }
-            }
+                Col::F64(v) => write_values::<DoubleType, _>(&mut out, &v[start..end], opt, |x| *x),
+                Col::I64(v) => write_values::<Int64Type, _>(&mut out, &v[start..end], opt, |x| *x),
+            }?;
             out.close()?;
         }
         group.close()?;
         start = end;
     }
     writer.close()?;
+    Ok(())
+}
+
+/// Writes one row group's slice of a column: its non-null values, and definition levels
+/// when the column is optional.
+fn write_values<T: DataType, V>(
+    out: &mut SerializedColumnWriter<'_>,
+    values: &[Option<V>],
+    optional: bool,
+    convert: impl Fn(&V) -> T::T,
+) -> parquet::errors::Result<()> {
+    let present: Vec<T::T> = values.iter().flatten().map(convert).collect();
+    let def: Vec<i16> = values.iter().map(|v| i16::from(v.is_some())).collect();
+    out.typed::<T>()
+        .write_batch(&present, optional.then_some(&def[..]), None)?;
     Ok(())
 }

@@ -2,13 +2,29 @@
 //! writer: FineWeb, BrowseComp-Plus and Pyserini column layouts, several row groups,
 //! each page compression the reader supports, and damaged or unusable files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+use tempfile::TempDir;
 
 use super::*;
 use crate::parquet_test_writer::{Col, TestResult, write_parquet};
 use crate::{Document, Format, open_corpus};
+
+/// Writes a Parquet file `name` into a fresh temporary directory, which the caller keeps
+/// while it reads the file.
+fn fixture(
+    name: &str,
+    schema: &str,
+    columns: &[Col],
+    group_rows: usize,
+    compression: Compression,
+) -> Result<(TempDir, PathBuf), Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let path = tmp.path().join(name);
+    write_parquet(&path, schema, columns, group_rows, compression)?;
+    Ok((tmp, path))
+}
 
 fn read(path: &Path, options: &ReaderOptions) -> Vec<ReadItem> {
     let corpus = open_corpus(path, Format::Parquet, options);
@@ -16,22 +32,22 @@ fn read(path: &Path, options: &ReaderOptions) -> Vec<ReadItem> {
 }
 
 fn docs(items: &[ReadItem]) -> Vec<&Document> {
-    items
-        .iter()
-        .filter_map(|i| match i {
-            ReadItem::Document(d) => Some(d),
-            ReadItem::Skipped(_) => None,
-        })
-        .collect()
+    items.iter().filter_map(ReadItem::document).collect()
 }
 
 fn skips(items: &[ReadItem]) -> Vec<(&str, SkipReason)> {
     items
         .iter()
-        .filter_map(|i| match i {
-            ReadItem::Skipped(s) => Some((s.source.as_str(), s.reason)),
-            ReadItem::Document(_) => None,
-        })
+        .filter_map(ReadItem::skip)
+        .map(|s| (s.source.as_str(), s.reason))
+        .collect()
+}
+
+/// (id, title, text) of the documents, in order.
+fn id_title_text(items: &[ReadItem]) -> Vec<(&str, &str, &str)> {
+    docs(items)
+        .into_iter()
+        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
         .collect()
 }
 
@@ -83,10 +99,8 @@ fn fineweb_columns() -> Vec<Col> {
 
 #[test]
 fn fineweb_rows_stream_over_row_groups() -> TestResult {
-    let tmp = tempfile::tempdir()?;
-    let path = tmp.path().join("000_00000.parquet");
-    write_parquet(
-        &path,
+    let (_tmp, path) = fixture(
+        "000_00000.parquet",
         FINEWEB,
         &fineweb_columns(),
         2,
@@ -131,8 +145,6 @@ fn fineweb_rows_stream_over_row_groups() -> TestResult {
 
 #[test]
 fn browsecomp_plus_columns_with_gzip_pages() -> TestResult {
-    let tmp = tempfile::tempdir()?;
-    let path = tmp.path().join("corpus.parquet");
     let schema = "message s { required binary docid (STRING); required binary text (STRING); required binary url (STRING); }";
     let columns = vec![
         Col::Str(vec![Some("101"), Some("102"), Some("103")]),
@@ -143,8 +155,8 @@ fn browsecomp_plus_columns_with_gzip_pages() -> TestResult {
             Some("https://x.example/3"),
         ]),
     ];
-    write_parquet(
-        &path,
+    let (_tmp, path) = fixture(
+        "corpus.parquet",
         schema,
         &columns,
         2,
@@ -163,8 +175,6 @@ fn browsecomp_plus_columns_with_gzip_pages() -> TestResult {
 
 #[test]
 fn pyserini_integer_ids_and_quoted_title_contents() -> TestResult {
-    let tmp = tempfile::tempdir()?;
-    let path = tmp.path().join("wiki.parquet");
     let schema = "message s { required int64 id; required binary contents (STRING); }";
     let columns = vec![
         Col::I64(vec![Some(7), Some(8)]),
@@ -173,14 +183,10 @@ fn pyserini_integer_ids_and_quoted_title_contents() -> TestResult {
             Some("no title"),
         ]),
     ];
-    write_parquet(&path, schema, &columns, 10, Compression::SNAPPY)?;
+    let (_tmp, path) = fixture("wiki.parquet", schema, &columns, 10, Compression::SNAPPY)?;
     let items = read(&path, &ReaderOptions::default());
-    let got: Vec<(&str, &str, &str)> = docs(&items)
-        .iter()
-        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
-        .collect();
     assert_eq!(
-        got,
+        id_title_text(&items),
         [("7", "Aaron", "Aaron is a prophet."), ("8", "", "no title")]
     );
     Ok(())
@@ -188,8 +194,6 @@ fn pyserini_integer_ids_and_quoted_title_contents() -> TestResult {
 
 #[test]
 fn field_maps_pick_other_columns() -> TestResult {
-    let tmp = tempfile::tempdir()?;
-    let path = tmp.path().join("mapped.parquet");
     let schema = "message s { optional binary doc_key (STRING); optional binary body (STRING); optional binary headline (STRING); optional binary text (STRING); }";
     let columns = vec![
         Col::Str(vec![Some("k1"), None]),
@@ -197,18 +201,20 @@ fn field_maps_pick_other_columns() -> TestResult {
         Col::Str(vec![Some("Head  one"), None]),
         Col::Str(vec![Some("not this"), Some("nor this")]),
     ];
-    write_parquet(&path, schema, &columns, 10, Compression::UNCOMPRESSED)?;
+    let (_tmp, path) = fixture(
+        "mapped.parquet",
+        schema,
+        &columns,
+        10,
+        Compression::UNCOMPRESSED,
+    )?;
     let fields = FieldMap::parse(&["id=doc_key,text=body,title=headline".to_string()])?;
     let options = ReaderOptions {
         fields,
         ..ReaderOptions::default()
     };
     let items = read(&path, &options);
-    let got: Vec<(&str, &str, &str)> = docs(&items)
-        .iter()
-        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
-        .collect();
-    assert_eq!(got, [("k1", "Head one", "Body one")]);
+    assert_eq!(id_title_text(&items), [("k1", "Head one", "Body one")]);
     assert_eq!(
         skips(&items),
         [("mapped.parquet:0:1", SkipReason::InvalidRecord)]

@@ -6,7 +6,12 @@ use super::*;
 use crate::token_count::HeuristicTokenCounter;
 
 fn texts(text: &str, max_tokens: usize) -> Vec<&str> {
-    split_passages(text, &SplitterConfig { max_tokens }, &HeuristicTokenCounter)
+    texts_by(text, max_tokens, &HeuristicTokenCounter)
+}
+
+/// The passages of `text`, counting tokens with `counter`.
+fn texts_by<'a>(text: &'a str, max_tokens: usize, counter: &dyn TokenCounter) -> Vec<&'a str> {
+    split_passages(text, &SplitterConfig { max_tokens }, counter)
         .iter()
         .map(|s| &text[s.byte_start..s.byte_end])
         .collect()
@@ -24,30 +29,20 @@ impl TokenCounter for WordCounter {
 #[test]
 fn small_blocks_are_packed_together() {
     let text = "Title\n\nOne two three.\n\n  \nFour five.";
-    let spans = split_passages(text, &SplitterConfig { max_tokens: 100 }, &WordCounter);
-    assert_eq!(spans.len(), 1);
-    assert_eq!(&text[spans[0].byte_start..spans[0].byte_end], text);
+    assert_eq!(texts_by(text, 100, &WordCounter), [text]);
 }
 
 #[test]
 fn blocks_are_not_split_when_they_fit_on_their_own() {
     let text = "a b c\n\nd e f\n\ng h";
-    let spans = split_passages(text, &SplitterConfig { max_tokens: 4 }, &WordCounter);
-    let parts: Vec<&str> = spans
-        .iter()
-        .map(|s| &text[s.byte_start..s.byte_end])
-        .collect();
+    let parts = texts_by(text, 4, &WordCounter);
     assert_eq!(parts, ["a b c", "d e f", "g h"]);
 }
 
 #[test]
 fn long_blocks_split_at_sentences_then_words() {
     let text = "One two. Three four five six seven. Eight.";
-    let spans = split_passages(text, &SplitterConfig { max_tokens: 3 }, &WordCounter);
-    let parts: Vec<&str> = spans
-        .iter()
-        .map(|s| &text[s.byte_start..s.byte_end])
-        .collect();
+    let parts = texts_by(text, 3, &WordCounter);
     assert_eq!(
         parts,
         ["One two.", "Three four five", "six seven.", "Eight."]

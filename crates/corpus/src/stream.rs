@@ -1,13 +1,16 @@
 //! Byte streams of one shard: transparent gzip / zstd decompression chosen by the
 //! file's magic bytes (so a misnamed `.jsonl` that is really gzip still reads), lines
-//! read with a hard length limit, and a byte counter for WARC record offsets.
+//! read with a hard length limit, the numbered lines of a line-per-record shard (JSONL,
+//! TSV), and a byte counter for WARC record offsets.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
-use crate::document::SkipReason;
+use crate::document::{Skip, SkipReason};
+use crate::options::ReaderOptions;
+use crate::shards::Shard;
 
 /// Buffer size of every shard reader: large enough for sequential disk reads, small
 /// enough that a reader holds one record plus this much.
@@ -95,6 +98,99 @@ fn skip_past_newline(reader: &mut dyn BufRead) -> io::Result<()> {
                 reader.consume(len);
             }
         }
+    }
+}
+
+/// The non-blank lines of one line-per-record shard (JSONL, TSV), numbered from 1, with
+/// the skips every such format shares: unreadable, over-long and non-UTF-8 lines.
+pub(crate) struct ShardLines {
+    reader: Stream,
+    /// Shard name: sources must not leak the user's absolute path.
+    pub name: String,
+    /// Number of the line read last.
+    pub line_no: u64,
+    max_line_bytes: u64,
+    done: bool,
+}
+
+impl fmt::Debug for ShardLines {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShardLines")
+            .field("name", &self.name)
+            .field("line_no", &self.line_no)
+            .finish()
+    }
+}
+
+impl ShardLines {
+    /// Opens a shard; one that cannot be opened is a skip named after it.
+    pub fn open(shard: &Shard, options: &ReaderOptions) -> Result<ShardLines, Skip> {
+        match open_stream(&shard.path) {
+            Ok(reader) => Ok(ShardLines {
+                reader,
+                name: shard.name.clone(),
+                line_no: 0,
+                max_line_bytes: options.max_page_bytes,
+                done: false,
+            }),
+            Err(e) => Err(Skip::new(
+                &shard.name,
+                SkipReason::Io,
+                format!("cannot open: {e}"),
+            )),
+        }
+    }
+
+    /// A skip of the line read last, named `shard:line`.
+    pub fn skip(&self, reason: SkipReason, detail: impl Into<String>) -> Skip {
+        Skip::new(format!("{}:{}", self.name, self.line_no), reason, detail)
+    }
+
+    /// Ends the shard: [`ShardLines::next_line`] yields nothing more.
+    pub fn stop(&mut self) {
+        self.done = true;
+    }
+
+    /// The next non-blank line without its leading byte-order mark (its newline is
+    /// kept), or the skip of a line that cannot be used; `None` at the end.
+    pub fn next_line(&mut self) -> Option<Result<String, Skip>> {
+        while !self.done {
+            let line = match read_line(&mut self.reader, self.max_line_bytes) {
+                Ok(Some(line)) => line,
+                Ok(None) => {
+                    self.done = true;
+                    return None;
+                }
+                Err(e) => {
+                    // A read (or decompression) error mid-file cannot be resumed reliably.
+                    self.done = true;
+                    self.line_no += 1;
+                    let (reason, detail) = read_error(&e);
+                    return Some(Err(self.skip(reason, detail)));
+                }
+            };
+            self.line_no += 1;
+            if line.too_long {
+                let detail = format!(
+                    "line is longer than the limit of {} bytes",
+                    self.max_line_bytes
+                );
+                return Some(Err(self.skip(SkipReason::TooLarge, detail)));
+            }
+            let Ok(mut text) = String::from_utf8(line.bytes) else {
+                return Some(Err(
+                    self.skip(SkipReason::InvalidUtf8, "line is not valid UTF-8")
+                ));
+            };
+            let bom = text.len() - text.trim_start_matches('\u{feff}').len();
+            // Blank lines (e.g. a trailing newline) are not records.
+            if text[bom..].trim().is_empty() {
+                continue;
+            }
+            text.drain(..bom);
+            return Some(Ok(text));
+        }
+        None
     }
 }
 

@@ -72,15 +72,20 @@ pub(crate) fn list_html_files(root: &CorpusRoot) -> Result<(Vec<String>, Vec<Ski
         } else {
             root.dir.join(&rel_dir)
         };
+        // Failing to open a subdirectory and failing midway through it are the same
+        // problem for the user: that directory could not be listed.
+        let unlisted = |e: std::io::Error| {
+            Skip::new(
+                rel_dir.clone(),
+                SkipReason::Io,
+                format!("cannot list directory: {e}"),
+            )
+        };
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(source) if rel_dir.is_empty() => return Err(CorpusError::Io { path: dir, source }),
             Err(e) => {
-                problems.push(Skip::new(
-                    rel_dir.clone(),
-                    SkipReason::Io,
-                    format!("cannot list directory: {e}"),
-                ));
+                problems.push(unlisted(e));
                 continue;
             }
         };
@@ -88,11 +93,7 @@ pub(crate) fn list_html_files(root: &CorpusRoot) -> Result<(Vec<String>, Vec<Ski
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(e) => {
-                    problems.push(Skip::new(
-                        rel_dir.clone(),
-                        SkipReason::Io,
-                        format!("cannot list directory: {e}"),
-                    ));
+                    problems.push(unlisted(e));
                     continue;
                 }
             };

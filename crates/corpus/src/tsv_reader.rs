@@ -12,14 +12,13 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 
 use crate::document::{ReadItem, Skip, SkipReason};
 use crate::options::{FieldMap, ReaderOptions};
 use crate::record::{RecordError, RecordFields, build_document};
 use crate::sharded::ShardItems;
 use crate::shards::Shard;
-use crate::stream::{Stream, open_stream, read_error, read_line};
+use crate::stream::ShardLines;
 
 /// Column names of a file without a header, by field count.
 const PLAIN: [&str; 3] = ["id", "text", "title"];
@@ -34,53 +33,25 @@ enum Layout {
 }
 
 /// Iterator over the passages of one TSV shard.
+#[derive(Debug)]
 pub(crate) struct TsvRecords {
-    reader: Stream,
-    name: String,
-    line_no: u64,
-    max_line_bytes: u64,
+    lines: ShardLines,
     fields: FieldMap,
     layout: Option<Layout>,
-    done: bool,
-}
-
-impl fmt::Debug for TsvRecords {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TsvRecords")
-            .field("name", &self.name)
-            .field("line_no", &self.line_no)
-            .field("layout", &self.layout)
-            .finish()
-    }
 }
 
 impl TsvRecords {
     /// [`crate::sharded::OpenShard`] for TSV.
     pub fn open_shard(shard: &Shard, options: &ReaderOptions) -> Result<ShardItems, Skip> {
-        match open_stream(&shard.path) {
-            Ok(reader) => Ok(Box::new(TsvRecords {
-                reader,
-                name: shard.name.clone(),
-                line_no: 0,
-                max_line_bytes: options.max_page_bytes,
-                fields: options.fields.clone(),
-                layout: None,
-                done: false,
-            })),
-            Err(e) => Err(Skip::new(
-                &shard.name,
-                SkipReason::Io,
-                format!("cannot open: {e}"),
-            )),
-        }
+        Ok(Box::new(TsvRecords {
+            lines: ShardLines::open(shard, options)?,
+            fields: options.fields.clone(),
+            layout: None,
+        }))
     }
 
     fn skipped(&self, reason: SkipReason, detail: impl Into<String>) -> ReadItem {
-        ReadItem::Skipped(Skip::new(
-            format!("{}:{}", self.name, self.line_no),
-            reason,
-            detail,
-        ))
+        ReadItem::Skipped(self.lines.skip(reason, detail))
     }
 
     /// True when the cells of a first line name an id and a text column.
@@ -108,7 +79,7 @@ impl TsvRecords {
                 return None;
             }
             None if !self.fields.is_empty() => {
-                self.done = true;
+                self.lines.stop();
                 let detail = "a field mapping needs a header line naming the columns (e.g. id<TAB>text<TAB>title)";
                 return Some(self.skipped(SkipReason::InvalidRecord, detail));
             }
@@ -138,13 +109,12 @@ impl TsvRecords {
         }
         let row = TsvRow { names, cells };
         let mut metadata = BTreeMap::new();
-        metadata.insert("line".to_string(), self.line_no.to_string());
-        metadata.insert("path".to_string(), self.name.clone());
+        let line_no = self.lines.line_no;
+        metadata.insert("line".to_string(), line_no.to_string());
+        metadata.insert("path".to_string(), self.lines.name.clone());
         Some(match build_document(&row, &self.fields, metadata) {
             Ok(doc) => ReadItem::Document(doc),
-            Err((reason, detail)) => {
-                self.skipped(reason, format!("line {}: {detail}", self.line_no))
-            }
+            Err((reason, detail)) => self.skipped(reason, format!("line {line_no}: {detail}")),
         })
     }
 }
@@ -153,43 +123,15 @@ impl Iterator for TsvRecords {
     type Item = ReadItem;
 
     fn next(&mut self) -> Option<ReadItem> {
-        while !self.done {
-            let line = match read_line(&mut self.reader, self.max_line_bytes) {
-                Ok(Some(line)) => line,
-                Ok(None) => {
-                    self.done = true;
-                    return None;
-                }
-                Err(e) => {
-                    // A read (or decompression) error mid-file cannot be resumed reliably.
-                    self.done = true;
-                    self.line_no += 1;
-                    let (reason, detail) = read_error(&e);
-                    return Some(self.skipped(reason, detail));
-                }
+        loop {
+            let text = match self.lines.next_line()? {
+                Ok(text) => text,
+                Err(skip) => return Some(ReadItem::Skipped(skip)),
             };
-            self.line_no += 1;
-            if line.too_long {
-                let detail = format!(
-                    "line is longer than the limit of {} bytes",
-                    self.max_line_bytes
-                );
-                return Some(self.skipped(SkipReason::TooLarge, detail));
-            }
-            let Ok(text) = std::str::from_utf8(&line.bytes) else {
-                return Some(self.skipped(SkipReason::InvalidUtf8, "line is not valid UTF-8"));
-            };
-            let text = text
-                .trim_start_matches('\u{feff}')
-                .trim_end_matches(['\r', '\n']);
-            if text.trim().is_empty() {
-                continue;
-            }
-            if let Some(item) = self.parse_line(text) {
+            if let Some(item) = self.parse_line(text.trim_end_matches(['\r', '\n'])) {
                 return Some(item);
             }
         }
-        None
     }
 }
 

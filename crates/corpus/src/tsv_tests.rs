@@ -2,23 +2,19 @@
 
 use super::*;
 use crate::error::CorpusError;
+use crate::test_files::{gzip, read_shard};
 
-fn read(content: &str, options: &ReaderOptions) -> Vec<ReadItem> {
-    let Ok(tmp) = tempfile::tempdir() else {
-        return Vec::new();
-    };
-    let path = tmp.path().join("passages.tsv");
-    if std::fs::write(&path, content).is_err() {
-        return Vec::new();
-    }
-    let shard = Shard {
-        path,
-        name: "passages.tsv".into(),
-    };
-    match TsvRecords::open_shard(&shard, options) {
-        Ok(items) => items.collect(),
-        Err(skip) => vec![ReadItem::Skipped(skip)],
-    }
+fn read(content: &str) -> Vec<ReadItem> {
+    read_with(content, &ReaderOptions::default())
+}
+
+fn read_with(content: &str, options: &ReaderOptions) -> Vec<ReadItem> {
+    read_shard(
+        TsvRecords::open_shard,
+        "passages.tsv",
+        content.as_bytes(),
+        options,
+    )
 }
 
 /// (id, title, text) of documents and (source, reason) of skips, in order.
@@ -40,7 +36,6 @@ fn row(a: &str, b: &str, c: &str) -> (String, String, String) {
 fn ms_marco_collection_without_header() {
     let items = read(
         "0\tThe presence of communication.\n1\tThe Manhattan Project.\r\n\n2\t\n3\ta\tb\tc\n4\tlast",
-        &ReaderOptions::default(),
     );
     assert_eq!(
         summary(&items),
@@ -52,22 +47,21 @@ fn ms_marco_collection_without_header() {
             row("4", "", "last"),
         ]
     );
-    let meta = match items.first() {
-        Some(ReadItem::Document(d)) => d.metadata.clone(),
-        _ => Default::default(),
-    };
+    let meta = items
+        .first()
+        .and_then(ReadItem::document)
+        .map(|d| d.metadata.clone())
+        .unwrap_or_default();
     assert_eq!(meta.get("line").map(String::as_str), Some("1"));
     assert_eq!(meta.get("path").map(String::as_str), Some("passages.tsv"));
 }
 
 #[test]
 fn dpr_wiki_passages_with_header_and_csv_quotes() {
-    let items = read(
-        "id\ttext\ttitle\n1\t\"Aaron Aaron ( or ; \"\"Ahärôn\"\") is a prophet.\"\tAaron\n2\tplain text\t\"Quoted, title\"\n3\tonly two\n",
-        &ReaderOptions::default(),
-    );
     assert_eq!(
-        summary(&items),
+        summary(&read(
+            "id\ttext\ttitle\n1\t\"Aaron Aaron ( or ; \"\"Ahärôn\"\") is a prophet.\"\tAaron\n2\tplain text\t\"Quoted, title\"\n3\tonly two\n"
+        )),
         [
             row("1", "Aaron", "Aaron Aaron ( or ; \"Ahärôn\") is a prophet."),
             row("2", "Quoted, title", "plain text"),
@@ -78,11 +72,12 @@ fn dpr_wiki_passages_with_header_and_csv_quotes() {
 
 #[test]
 fn three_columns_without_header_are_id_text_title() {
-    let items = read("9\tSome text.\tA Title\n", &ReaderOptions::default());
-    assert_eq!(summary(&items), [row("9", "A Title", "Some text.")]);
-    let bad = read("just one field\n1\tok\n", &ReaderOptions::default());
     assert_eq!(
-        summary(&bad),
+        summary(&read("9\tSome text.\tA Title\n")),
+        [row("9", "A Title", "Some text.")]
+    );
+    assert_eq!(
+        summary(&read("just one field\n1\tok\n")),
         [
             row("passages.tsv:1", "invalid_record", ""),
             row("1", "", "ok")
@@ -97,20 +92,18 @@ fn mappings_name_header_columns() -> Result<(), CorpusError> {
         fields,
         ..ReaderOptions::default()
     };
-    let items = read(
+    let items = read_with(
         "pid\tpassage\tlink\n7\tseven\thttps://7.example/\n",
         &options,
     );
     let urls: Vec<String> = items
         .iter()
-        .filter_map(|i| match i {
-            ReadItem::Document(d) => Some(format!("{} {}", d.doc_id, d.url)),
-            ReadItem::Skipped(_) => None,
-        })
+        .filter_map(ReadItem::document)
+        .map(|d| format!("{} {}", d.doc_id, d.url))
         .collect();
     assert_eq!(urls, ["7 https://7.example/"]);
     // A mapping cannot apply to a file without a header: one skip, then nothing.
-    let items = read("7\tseven\n8\teight\n", &options);
+    let items = read_with("7\tseven\n8\teight\n", &options);
     assert_eq!(
         summary(&items),
         [row("passages.tsv:1", "invalid_record", "")]
@@ -119,7 +112,7 @@ fn mappings_name_header_columns() -> Result<(), CorpusError> {
 }
 
 #[test]
-fn long_and_non_utf8_lines_are_skipped() {
+fn long_and_non_utf8_lines_are_skipped() -> std::io::Result<()> {
     let options = ReaderOptions {
         max_page_bytes: 16,
         ..ReaderOptions::default()
@@ -127,18 +120,12 @@ fn long_and_non_utf8_lines_are_skipped() {
     let mut content = b"1\tshort\n2\t".to_vec();
     content.extend_from_slice(&[b'x'; 100]);
     content.extend_from_slice(b"\n3\t\xff\xfe\n4\tfine\n");
-    let Ok(tmp) = tempfile::tempdir() else { return };
-    let path = tmp.path().join("p.tsv.gz");
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    let written = std::io::Write::write_all(&mut gz, &content).and_then(|_| gz.finish());
-    assert!(written.is_ok_and(|bytes| std::fs::write(&path, bytes).is_ok()));
-    let shard = Shard {
-        path,
-        name: "p.tsv.gz".into(),
-    };
-    let items: Vec<ReadItem> = TsvRecords::open_shard(&shard, &options)
-        .map(Iterator::collect)
-        .unwrap_or_default();
+    let items = read_shard(
+        TsvRecords::open_shard,
+        "p.tsv.gz",
+        &gzip(&content)?,
+        &options,
+    );
     assert_eq!(
         summary(&items),
         [
@@ -148,4 +135,5 @@ fn long_and_non_utf8_lines_are_skipped() {
             row("4", "", "fine"),
         ]
     );
+    Ok(())
 }

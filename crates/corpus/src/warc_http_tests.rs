@@ -1,8 +1,7 @@
 //! Unit tests of the HTTP payload of WARC responses.
 
-use std::io::Write;
-
 use super::*;
+use crate::test_files::gzip;
 
 const MAX: u64 = 1 << 20;
 
@@ -88,9 +87,7 @@ fn chunked_bodies_are_joined() {
 
 #[test]
 fn gzip_content_is_decoded_within_the_limit() -> std::io::Result<()> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all("<p>zipped</p>".repeat(100).as_bytes())?;
-    let zipped = gz.finish()?;
+    let zipped = gzip("<p>zipped</p>".repeat(100).as_bytes())?;
     let mut block =
         b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Type: text/html\r\n\r\n".to_vec();
     block.extend_from_slice(&zipped);

@@ -1,6 +1,7 @@
 //! Unit tests of WARC record framing: junk between records, bad headers, size limits.
 
 use super::*;
+use crate::test_files::read_shard;
 
 /// One WARC record with the given type, extra header lines and block.
 fn record(warc_type: &str, headers: &str, block: &[u8]) -> Vec<u8> {
@@ -26,24 +27,11 @@ fn page(id: &str, text: &str) -> Vec<u8> {
 }
 
 fn read(bytes: &[u8], max: u64) -> Vec<ReadItem> {
-    let Ok(tmp) = tempfile::tempdir() else {
-        return Vec::new();
-    };
-    let path = tmp.path().join("x.warc");
-    if std::fs::write(&path, bytes).is_err() {
-        return Vec::new();
-    }
-    let shard = Shard {
-        path,
-        name: "x.warc".into(),
-    };
     let options = ReaderOptions {
         max_page_bytes: max,
         ..ReaderOptions::default()
     };
-    WarcRecords::open_shard(&shard, &options)
-        .map(Iterator::collect)
-        .unwrap_or_default()
+    read_shard(WarcRecords::open_shard, "x.warc", bytes, &options)
 }
 
 /// Document ids, and `source reason` of skips, in order.

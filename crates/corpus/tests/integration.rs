@@ -314,10 +314,8 @@ fn description_file_overrides_rules_and_keep_flagged_reads_flagged_pages() -> Te
     let items: Vec<ReadItem> = open_corpus(tmp.path(), Format::Html, &keep)?.collect();
     let ids: Vec<String> = items
         .iter()
-        .filter_map(|i| match i {
-            ReadItem::Document(d) => Some(d.doc_id.clone()),
-            ReadItem::Skipped(_) => None,
-        })
+        .filter_map(ReadItem::document)
+        .map(|d| d.doc_id.clone())
         .collect();
     assert_eq!(
         ids,

@@ -63,13 +63,20 @@ impl Embedder {
         ort_library: &Path,
         intra_threads: usize,
     ) -> Result<Self, EmbedError> {
+        let (env, onnx, tokenizer) = Self::load(model, ort_library)?;
+        Self::from_parts(&env, &onnx, model, tokenizer, intra_threads, Provider::Cpu)
+    }
+
+    /// The runtime, the model's bytes and its tokenizer: what every session of `model`
+    /// shares, read and verified once.
+    pub(crate) fn load(
+        model: &ModelFiles,
+        ort_library: &Path,
+    ) -> Result<(Environment, Vec<u8>, Arc<TextTokenizer>), EmbedError> {
         let env = ort_environment(ort_library)?;
         let onnx = model.read_onnx()?;
-        let tokenizer = Arc::new(TextTokenizer::from_bytes(
-            &model.read_tokenizer()?,
-            model.max_tokens,
-        )?);
-        Self::from_parts(&env, &onnx, model, tokenizer, intra_threads, Provider::Cpu)
+        let tokenizer = TextTokenizer::from_bytes(&model.read_tokenizer()?, model.max_tokens)?;
+        Ok((env, onnx, Arc::new(tokenizer)))
     }
 
     /// Builds an embedder from bytes already read and verified, so a pool reads and hashes the

@@ -12,8 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::EmbedError;
 use crate::embedder::{Embedder, Embedding};
 use crate::model_files::ModelFiles;
-use crate::runtime::{Provider, ort_environment};
-use crate::tokenize::TextTokenizer;
+use crate::runtime::Provider;
 
 /// A fixed set of single-threaded embedders for encoding documents.
 #[derive(Debug)]
@@ -43,12 +42,7 @@ impl EmbedPool {
                 "an embedding pool needs at least 1 worker".into(),
             ));
         }
-        let env = ort_environment(ort_library)?;
-        let onnx = model.read_onnx()?;
-        let tokenizer = Arc::new(TextTokenizer::from_bytes(
-            &model.read_tokenizer()?,
-            model.max_tokens,
-        )?);
+        let (env, onnx, tokenizer) = Embedder::load(model, ort_library)?;
         let workers = (0..workers)
             .map(|_| Embedder::from_parts(&env, &onnx, model, Arc::clone(&tokenizer), 1, provider))
             .collect::<Result<Vec<_>, _>>()?;

@@ -27,6 +27,7 @@ mod spill;
 mod spool;
 mod vectors;
 mod write;
+mod zstd_file;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,8 @@
 //! records at a time: the list-of-float vectors with their repetition and definition
 //! levels, and the ids as strings.
 use driftless_corpus::parquet_guarded as guarded;
-use parquet::column::reader::ColumnReader;
+use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
+use parquet::data_type::DataType;
 
 /// One batch of vectors: their lengths (0 for a null or empty list) and their values.
 pub(crate) struct FloatBatch {
@@ -30,16 +31,11 @@ impl FloatColumn {
     pub(crate) fn next(&mut self, records: usize, max_def: i16) -> Result<FloatBatch, String> {
         let (mut defs, mut reps) = (Vec::new(), Vec::new());
         let values: Vec<f32> = match self {
-            Self::F32(r) => {
-                let mut values = Vec::new();
-                guarded(|| r.read_records(records, Some(&mut defs), Some(&mut reps), &mut values))?;
-                values
-            }
-            Self::F64(r) => {
-                let mut values = Vec::new();
-                guarded(|| r.read_records(records, Some(&mut defs), Some(&mut reps), &mut values))?;
-                values.into_iter().map(|v| v as f32).collect()
-            }
+            Self::F32(r) => read(r, records, &mut defs, Some(&mut reps))?,
+            Self::F64(r) => read(r, records, &mut defs, Some(&mut reps))?
+                .into_iter()
+                .map(|v| v as f32)
+                .collect(),
         };
         let mut lengths: Vec<usize> = Vec::new();
         for (&def, &rep) in defs.iter().zip(&reps) {
@@ -87,28 +83,22 @@ impl IdColumn {
     ) -> Result<Vec<Option<String>>, String> {
         let mut defs = Vec::new();
         let present: Vec<String> = match self {
-            Self::Bytes(r) => {
-                let mut values = Vec::new();
-                guarded(|| r.read_records(records, Some(&mut defs), None, &mut values))?;
-                values
-                    .iter()
-                    .map(|v| {
-                        std::str::from_utf8(v.data())
-                            .map(str::to_string)
-                            .map_err(|_| "an id is not UTF-8".to_string())
-                    })
-                    .collect::<Result<_, _>>()?
-            }
-            Self::Int32(r) => {
-                let mut values = Vec::new();
-                guarded(|| r.read_records(records, Some(&mut defs), None, &mut values))?;
-                values.iter().map(i32::to_string).collect()
-            }
-            Self::Int64(r) => {
-                let mut values = Vec::new();
-                guarded(|| r.read_records(records, Some(&mut defs), None, &mut values))?;
-                values.iter().map(i64::to_string).collect()
-            }
+            Self::Bytes(r) => read(r, records, &mut defs, None)?
+                .iter()
+                .map(|v| {
+                    std::str::from_utf8(v.data())
+                        .map(str::to_string)
+                        .map_err(|_| "an id is not UTF-8".to_string())
+                })
+                .collect::<Result<_, _>>()?,
+            Self::Int32(r) => read(r, records, &mut defs, None)?
+                .iter()
+                .map(i32::to_string)
+                .collect(),
+            Self::Int64(r) => read(r, records, &mut defs, None)?
+                .iter()
+                .map(i64::to_string)
+                .collect(),
         };
         // A required column has no levels: every record has a value.
         if max_def == 0 {
@@ -120,4 +110,17 @@ impl IdColumn {
             .map(|&def| if def == max_def { present.next() } else { None })
             .collect())
     }
+}
+
+/// Up to `records` records of one column: their values, with their definition levels
+/// (and repetition levels when asked) appended.
+fn read<T: DataType>(
+    reader: &mut ColumnReaderImpl<T>,
+    records: usize,
+    defs: &mut Vec<i16>,
+    reps: Option<&mut Vec<i16>>,
+) -> Result<Vec<T::T>, String> {
+    let mut values = Vec::new();
+    guarded(|| reader.read_records(records, Some(defs), reps, &mut values))?;
+    Ok(values)
 }

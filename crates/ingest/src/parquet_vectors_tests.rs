@@ -55,6 +55,16 @@ fn write(path: &Path, ids: &[&str], vectors: &[Option<Vec<f32>>], group_rows: us
     Ok(())
 }
 
+/// Asserts that `result` failed with a message holding every one of `parts`.
+fn assert_fails<T, E: std::fmt::Display>(result: Result<T, E>, parts: &[&str]) {
+    let err = result.err().map(|e| e.to_string());
+    assert!(
+        err.as_deref()
+            .is_some_and(|e| parts.iter().all(|p| e.contains(p))),
+        "{err:?}"
+    );
+}
+
 fn unit(i: usize) -> Vec<f32> {
     let mut v = vec![0.0; 4];
     v[i % 4] = 1.0;
@@ -86,13 +96,9 @@ fn null_short_and_missing_vectors_are_clear_errors() -> TestResult {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("v.parquet");
     write(&path, &["a", "b"], &[Some(unit(0)), None], 10)?;
-    let err = convert(&path, dir.path(), None, None)
-        .err()
-        .map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|e| e.contains("row 1: the vector is null or empty")),
-        "{err:?}"
+    assert_fails(
+        convert(&path, dir.path(), None, None),
+        &["row 1: the vector is null or empty"],
     );
 
     write(
@@ -101,38 +107,24 @@ fn null_short_and_missing_vectors_are_clear_errors() -> TestResult {
         &[Some(unit(0)), Some(vec![1.0, 0.0])],
         10,
     )?;
-    let err = convert(&path, dir.path(), None, None)
-        .err()
-        .map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|e| e.contains("has 2 values, the first had 4")),
-        "{err:?}"
+    assert_fails(
+        convert(&path, dir.path(), None, None),
+        &["has 2 values, the first had 4"],
     );
 
-    let err = convert(&path, dir.path(), Some("key"), None)
-        .err()
-        .map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|e| e.contains("--vector-id-column") && e.contains("id, embedding")),
-        "{err:?}"
+    assert_fails(
+        convert(&path, dir.path(), Some("key"), None),
+        &["--vector-id-column", "id, embedding"],
     );
-    let err = convert(&path, dir.path(), None, Some("emb"))
-        .err()
-        .map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|e| e.contains("--vector-column")),
-        "{err:?}"
+    assert_fails(
+        convert(&path, dir.path(), None, Some("emb")),
+        &["--vector-column"],
     );
 
     std::fs::write(&path, b"PAR1 not really")?;
-    let err = first_dim(&path, None, None).err().map(|e| e.to_string());
-    assert!(
-        err.as_deref()
-            .is_some_and(|e| e.contains("not a readable Parquet file")),
-        "{err:?}"
+    assert_fails(
+        first_dim(&path, None, None),
+        &["not a readable Parquet file"],
     );
     Ok(())
 }

@@ -5,12 +5,12 @@
 //! `(doc_id, seq)`; `seq` is the position in which the reader yielded the document, so
 //! among duplicate ids the first one read still wins, exactly as a stable in-memory sort
 //! would decide.
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use driftless_corpus::Document;
 
+use crate::zstd_file::{self, ZstdReader};
 use crate::{IngestError, io_error};
 
 /// `seq` value that ends a run.
@@ -56,9 +56,7 @@ pub(crate) fn write_run(
     // `seq` is unique, so this order is total and the sort's stability does not matter.
     records.sort_unstable_by(|a, b| a.doc_id.cmp(&b.doc_id).then(a.seq.cmp(&b.seq)));
     let path = dir.join(format!("run-{index:06}.zst"));
-    let file = File::create(&path).map_err(io_error(&path))?;
-    let mut encoder = zstd::Encoder::new(BufWriter::with_capacity(1 << 20, file), RUN_ZSTD_LEVEL)
-        .map_err(io_error(&path))?;
+    let mut encoder = zstd_file::create(&path, RUN_ZSTD_LEVEL)?;
     for record in &records {
         encode(&mut encoder, record).map_err(io_error(&path))?;
     }
@@ -67,44 +65,29 @@ pub(crate) fn write_run(
     encoder
         .write_all(&END_OF_RUN.to_le_bytes())
         .map_err(io_error(&path))?;
-    let mut inner = encoder.finish().map_err(io_error(&path))?;
-    inner.flush().map_err(io_error(&path))?;
+    zstd_file::finish(encoder, &path)?;
     Ok(path)
 }
 
 fn encode(out: &mut impl Write, record: &Record) -> std::io::Result<()> {
     out.write_all(&record.seq.to_le_bytes())?;
     for part in [&record.doc_id, &record.url, &record.title, &record.text] {
-        // The reader caps records far below 4 GiB (collect skips larger texts first).
-        let len = u32::try_from(part.len()).map_err(|_| std::io::ErrorKind::InvalidData)?;
-        out.write_all(&len.to_le_bytes())?;
-        out.write_all(part.as_bytes())?;
+        zstd_file::write_text(out, &[part])?;
     }
     Ok(())
 }
 
 /// Reads one run back, record by record.
+#[derive(Debug)]
 pub(crate) struct RunReader {
-    path: PathBuf,
-    decoder: zstd::Decoder<'static, BufReader<File>>,
+    reader: ZstdReader,
     ended: bool,
-}
-
-impl std::fmt::Debug for RunReader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RunReader")
-            .field("path", &self.path)
-            .finish()
-    }
 }
 
 impl RunReader {
     pub fn open(path: &Path) -> Result<Self, IngestError> {
-        let file = File::open(path).map_err(io_error(path))?;
-        let decoder = zstd::Decoder::new(file).map_err(io_error(path))?;
         Ok(RunReader {
-            path: path.to_path_buf(),
-            decoder,
+            reader: ZstdReader::open(path)?,
             ended: false,
         })
     }
@@ -114,23 +97,18 @@ impl RunReader {
         if self.ended {
             return Ok(None);
         }
+        let reader = &mut self.reader;
         let mut seq = [0u8; 8];
-        self.decoder
+        reader
             .read_exact(&mut seq)
-            .map_err(io_error(&self.path))?;
+            .map_err(io_error(&reader.path))?;
         if u64::from_le_bytes(seq) == END_OF_RUN {
             self.ended = true;
             return Ok(None);
         }
-        let mut part = || -> std::io::Result<String> {
-            let mut len = [0u8; 4];
-            self.decoder.read_exact(&mut len)?;
-            let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
-            self.decoder.read_exact(&mut bytes)?;
-            String::from_utf8(bytes).map_err(|_| std::io::ErrorKind::InvalidData.into())
-        };
+        let mut part = || reader.read_text();
         let fields = (|| Ok::<_, std::io::Error>((part()?, part()?, part()?, part()?)))();
-        let (doc_id, url, title, text) = fields.map_err(io_error(&self.path))?;
+        let (doc_id, url, title, text) = fields.map_err(io_error(&self.reader.path))?;
         Ok(Some(Record {
             seq: u64::from_le_bytes(seq),
             doc_id,

@@ -2,15 +2,16 @@
 //! index is written and read back in batches by the embedder, so a dense build holds one
 //! batch of texts in memory rather than the corpus.
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use crate::zstd_file::{self, ZstdReader, ZstdWriter};
 use crate::{IngestError, io_error};
 
 /// Writes passage texts in passage order.
 pub(crate) struct SpoolWriter {
     path: PathBuf,
-    encoder: zstd::Encoder<'static, BufWriter<File>>,
+    encoder: ZstdWriter,
     /// Passage ids (`doc_id#ordinal`), one per line: what vectors are matched by.
     ids_path: PathBuf,
     ids: BufWriter<File>,
@@ -27,9 +28,7 @@ impl std::fmt::Debug for SpoolWriter {
 
 impl SpoolWriter {
     pub fn create(path: &Path) -> Result<Self, IngestError> {
-        let file = File::create(path).map_err(io_error(path))?;
-        let encoder = zstd::Encoder::new(BufWriter::with_capacity(1 << 20, file), 1)
-            .map_err(io_error(path))?;
+        let encoder = zstd_file::create(path, 1)?;
         let ids_path = path.with_extension("ids.txt");
         let ids = BufWriter::new(File::create(&ids_path).map_err(io_error(&ids_path))?);
         Ok(SpoolWriter {
@@ -45,22 +44,15 @@ impl SpoolWriter {
     /// passage). Ids with a line break cannot be matched and are written with it escaped.
     pub fn push(&mut self, id: &str, title: &str, passage: &str) -> Result<(), IngestError> {
         writeln!(self.ids, "{}", escape_id(id)).map_err(io_error(&self.ids_path))?;
-        let len = (title.len() + 1 + passage.len()) as u32;
-        let write = |e: &mut zstd::Encoder<'static, BufWriter<File>>| -> std::io::Result<()> {
-            e.write_all(&len.to_le_bytes())?;
-            e.write_all(title.as_bytes())?;
-            e.write_all(b"\n")?;
-            e.write_all(passage.as_bytes())
-        };
-        write(&mut self.encoder).map_err(io_error(&self.path))?;
+        zstd_file::write_text(&mut self.encoder, &[title, "\n", passage])
+            .map_err(io_error(&self.path))?;
         self.count += 1;
         Ok(())
     }
 
     /// Closes the spool.
     pub fn finish(mut self) -> Result<Spool, IngestError> {
-        let mut inner = self.encoder.finish().map_err(io_error(&self.path))?;
-        inner.flush().map_err(io_error(&self.path))?;
+        zstd_file::finish(self.encoder, &self.path)?;
         self.ids.flush().map_err(io_error(&self.ids_path))?;
         Ok(Spool {
             texts: self.path,
@@ -82,26 +74,15 @@ pub(crate) struct Spool {
 }
 
 /// Reads the spool back in batches.
+#[derive(Debug)]
 pub(crate) struct SpoolReader {
-    path: PathBuf,
-    decoder: zstd::Decoder<'static, BufReader<File>>,
-}
-
-impl std::fmt::Debug for SpoolReader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SpoolReader")
-            .field("path", &self.path)
-            .finish()
-    }
+    reader: ZstdReader,
 }
 
 impl SpoolReader {
     pub fn open(path: &Path) -> Result<Self, IngestError> {
-        let file = File::open(path).map_err(io_error(path))?;
-        let decoder = zstd::Decoder::new(file).map_err(io_error(path))?;
         Ok(SpoolReader {
-            path: path.to_path_buf(),
-            decoder,
+            reader: ZstdReader::open(path)?,
         })
     }
 
@@ -109,19 +90,11 @@ impl SpoolReader {
     pub fn next_batch(&mut self, n: usize) -> Result<Vec<String>, IngestError> {
         let mut batch = Vec::with_capacity(n);
         while batch.len() < n {
-            let mut len = [0u8; 4];
-            match self.decoder.read_exact(&mut len) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
-                Err(e) => return Err(io_error(&self.path)(e)),
+            match self.reader.next_text() {
+                Ok(Some(text)) => batch.push(text),
+                Ok(None) => break,
+                Err(e) => return Err(io_error(&self.reader.path)(e)),
             }
-            let mut bytes = vec![0u8; u32::from_le_bytes(len) as usize];
-            self.decoder
-                .read_exact(&mut bytes)
-                .map_err(io_error(&self.path))?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| io_error(&self.path)(std::io::ErrorKind::InvalidData.into()))?;
-            batch.push(text);
         }
         Ok(batch)
     }

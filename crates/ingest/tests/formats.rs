@@ -1,13 +1,16 @@
 //! `build` from each web-scale format, files written by the test: JSONL.gz shards, a
 //! FineWeb-layout Parquet file (two row groups), a multi-member WARC.gz of real HTML pages,
 //! an MS MARCO TSV, and a foreign JSONL schema mapped with `--field`.
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use driftless_api::{FetchRequest, Mode, SearchRequest};
+use common::{fetch, quiet_options};
+use driftless_api::{Mode, SearchRequest};
 use driftless_corpus::FieldMap;
-use driftless_ingest::{BuildOptions, BuildSummary, Progress, build};
+use driftless_ingest::{BuildSummary, build};
 
 fn gz(path: &Path, text: &str) {
     let file = std::fs::File::create(path).expect("create");
@@ -17,8 +20,7 @@ fn gz(path: &Path, text: &str) {
 }
 
 fn build_from(corpus: &Path, out: &Path, fields: &[&str]) -> BuildSummary {
-    let mut options = BuildOptions::new(corpus, out);
-    options.progress = Progress::Hidden;
+    let mut options = quiet_options(corpus, out);
     let specs: Vec<String> = fields.iter().map(|s| s.to_string()).collect();
     options.reader.fields = FieldMap::parse(&specs).expect("fields");
     let summary = build(&options).expect("build");
@@ -220,12 +222,5 @@ fn tsv_and_a_mapped_jsonl_schema() {
         manifest.build.fields.get("text").map(String::as_str),
         Some("body")
     );
-    let snapshot = driftless_index::Snapshot::open(&out).expect("open");
-    let doc = snapshot
-        .fetch(&FetchRequest {
-            doc_id: Some("x1".into()),
-            ..Default::default()
-        })
-        .expect("fetch");
-    assert_eq!(doc.url, "https://geo.org/v");
+    assert_eq!(fetch(&out, "x1").url, "https://geo.org/v");
 }

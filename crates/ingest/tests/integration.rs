@@ -1,8 +1,11 @@
 //! Building snapshots from corpora with bad files: everything bad is skipped and counted,
 //! nothing panics, and the output directory appears only when the build succeeds.
+mod common;
+
 use std::path::Path;
 
-use driftless_ingest::{BuildOptions, IngestError, Progress, build};
+use common::{fetch, quiet_options};
+use driftless_ingest::{IngestError, build};
 
 fn page(title: &str, body: &str) -> String {
     format!(
@@ -14,12 +17,6 @@ fn write(root: &Path, name: &str, bytes: &[u8]) {
     let path = root.join(name);
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(path, bytes).expect("write");
-}
-
-fn options(corpus: &Path, out: &Path) -> BuildOptions {
-    let mut options = BuildOptions::new(corpus, out);
-    options.progress = Progress::Hidden;
-    options
 }
 
 #[test]
@@ -53,7 +50,7 @@ fn bad_files_are_skipped_with_reasons() {
     write(&corpus, "big.html", &big);
     write(&corpus, "notes.txt", b"not html, not read");
 
-    let mut opts = options(&corpus, &dir.path().join("snap"));
+    let mut opts = quiet_options(&corpus, &dir.path().join("snap"));
     opts.reader.max_page_bytes = 200_000;
     let summary = build(&opts).expect("build succeeds despite bad files");
     assert_eq!(summary.documents, 2, "{summary:?}");
@@ -88,28 +85,16 @@ fn jsonl_duplicates_and_bad_lines() {
         r#"{"id":"e","title":"E","text":""}"#,
     ];
     std::fs::write(&corpus, lines.join("\n")).expect("write");
-    let summary = build(&options(&corpus, &dir.path().join("snap"))).expect("build");
+    let summary = build(&quiet_options(&corpus, &dir.path().join("snap"))).expect("build");
     assert_eq!(summary.documents, 3, "{summary:?}");
     assert_eq!(summary.skipped.get("duplicate_id"), Some(&1));
     assert_eq!(summary.skipped.get("duplicate_url"), Some(&1));
     assert_eq!(summary.skipped.get("invalid_record"), Some(&2));
     assert_eq!(summary.skipped.get("empty"), Some(&1));
-    let snapshot = driftless_index::Snapshot::open(&dir.path().join("snap")).expect("open");
-    let seven = snapshot
-        .fetch(&driftless_api::FetchRequest {
-            doc_id: Some("7".into()),
-            ..Default::default()
-        })
-        .expect("fetch");
-    assert_eq!(seven.title, "Seven");
+    let snap = dir.path().join("snap");
+    assert_eq!(fetch(&snap, "7").title, "Seven");
     // The first record read wins among duplicate ids.
-    let a = snapshot
-        .fetch(&driftless_api::FetchRequest {
-            doc_id: Some("a".into()),
-            ..Default::default()
-        })
-        .expect("fetch");
-    assert_eq!(a.title, "A");
+    assert_eq!(fetch(&snap, "a").title, "A");
 }
 
 #[test]
@@ -118,12 +103,12 @@ fn refuses_to_overwrite_and_reports_empty_corpora() {
     let corpus = dir.path().join("c.jsonl");
     std::fs::write(&corpus, r#"{"id":"a","title":"A","text":"apple"}"#).expect("write");
     let out = dir.path().join("snap");
-    build(&options(&corpus, &out)).expect("first build");
+    build(&quiet_options(&corpus, &out)).expect("first build");
     assert!(matches!(
-        build(&options(&corpus, &out)),
+        build(&quiet_options(&corpus, &out)),
         Err(IngestError::OutputExists(_))
     ));
-    let mut again = options(&corpus, &out);
+    let mut again = quiet_options(&corpus, &out);
     again.overwrite = true;
     build(&again).expect("overwrite");
     assert!(
@@ -133,21 +118,24 @@ fn refuses_to_overwrite_and_reports_empty_corpora() {
 
     let empty = dir.path().join("empty.jsonl");
     std::fs::write(&empty, "\n\n").expect("write");
-    let error = build(&options(&empty, &dir.path().join("e"))).expect_err("empty corpus");
+    let error = build(&quiet_options(&empty, &dir.path().join("e"))).expect_err("empty corpus");
     assert!(matches!(error, IngestError::Empty { .. }), "{error}");
     assert!(!dir.path().join("e").exists());
-    let missing = build(&options(&dir.path().join("nope"), &dir.path().join("m")))
-        .expect_err("missing corpus");
+    let missing = build(&quiet_options(
+        &dir.path().join("nope"),
+        &dir.path().join("m"),
+    ))
+    .expect_err("missing corpus");
     assert!(missing.to_string().contains("nope"), "{missing}");
 }
 
 #[test]
 fn invalid_options_are_rejected_before_reading() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut opts = options(dir.path(), &dir.path().join("snap"));
+    let mut opts = quiet_options(dir.path(), &dir.path().join("snap"));
     opts.bm25_b = 1.5;
     assert!(matches!(build(&opts), Err(IngestError::InvalidOption(_))));
-    let mut opts = options(dir.path(), &dir.path().join("snap"));
+    let mut opts = quiet_options(dir.path(), &dir.path().join("snap"));
     opts.passage_max_tokens = 5;
     assert!(matches!(build(&opts), Err(IngestError::InvalidOption(_))));
 }

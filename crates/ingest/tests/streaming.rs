@@ -1,10 +1,13 @@
 //! The streaming build: a corpus spilled into many sorted runs and indexed into many
 //! tantivy segments gives the same snapshot (id, manifest, answers) as one held in a single
 //! run and segment, on one thread or two; duplicates across runs resolve as in one sort.
+mod common;
+
 use std::path::Path;
 
+use common::{fetch, quiet_options};
 use driftless_api::{Manifest, Mode, SearchRequest, Unit};
-use driftless_ingest::{BuildOptions, BuildSummary, Progress, build};
+use driftless_ingest::{BuildSummary, build};
 
 /// A deterministic corpus of `n` records in shuffled id order, with a few duplicate ids
 /// (the first read must win) and duplicate URLs spread far apart, so they meet only in the
@@ -51,8 +54,7 @@ fn corpus(path: &Path, n: usize) {
 }
 
 fn build_with(corpus: &Path, out: &Path, threads: usize, run_bytes: usize) -> BuildSummary {
-    let mut options = BuildOptions::new(corpus, out);
-    options.progress = Progress::Hidden;
+    let mut options = quiet_options(corpus, out);
     options.threads = threads;
     options.run_bytes = run_bytes;
     // tantivy's smallest budget: several segments per index even for this corpus.
@@ -128,13 +130,7 @@ fn runs_segments_and_threads_do_not_change_the_snapshot() {
     assert_eq!(answers(&dir.path().join("one")), want);
     assert_eq!(answers(&dir.path().join("two")), want);
     // The first record read wins: doc-00003's late duplicate is not in the index.
-    let snapshot = driftless_index::Snapshot::open(&dir.path().join("two")).expect("open");
-    let three = snapshot
-        .fetch(&driftless_api::FetchRequest {
-            doc_id: Some("doc-00003".into()),
-            ..Default::default()
-        })
-        .expect("fetch");
+    let three = fetch(&dir.path().join("two"), "doc-00003");
     assert_ne!(three.title, "late duplicate");
     // No work files are left in the snapshot.
     assert!(!dir.path().join("two/.work").exists());

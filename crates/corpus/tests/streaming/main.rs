@@ -31,21 +31,17 @@ pub fn put(root: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
 }
 
 pub fn docs(items: &[ReadItem]) -> Vec<&Document> {
-    items
-        .iter()
-        .filter_map(|i| match i {
-            ReadItem::Document(d) => Some(d),
-            ReadItem::Skipped(_) => None,
-        })
-        .collect()
+    items.iter().filter_map(ReadItem::document).collect()
 }
 
 pub fn skips(items: &[ReadItem]) -> Vec<&Skip> {
-    items
-        .iter()
-        .filter_map(|i| match i {
-            ReadItem::Skipped(s) => Some(s),
-            ReadItem::Document(_) => None,
-        })
+    items.iter().filter_map(ReadItem::skip).collect()
+}
+
+/// (id, title, text) of the documents, in order.
+pub fn id_title_text(items: &[ReadItem]) -> Vec<(&str, &str, &str)> {
+    docs(items)
+        .into_iter()
+        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
         .collect()
 }

@@ -2,7 +2,7 @@
 
 use driftless_corpus::{FieldMap, Format, ReadItem, ReaderOptions, SkipReason, open_corpus};
 
-use crate::{TestResult, docs, gzip, put, skips};
+use crate::{TestResult, gzip, id_title_text, put, skips};
 
 #[test]
 fn a_directory_of_tsv_shards_with_and_without_header() -> TestResult {
@@ -18,12 +18,8 @@ fn a_directory_of_tsv_shards_with_and_without_header() -> TestResult {
     let corpus = open_corpus(root, Format::Auto, &ReaderOptions::default())?;
     assert_eq!(corpus.format(), Format::Tsv);
     let items: Vec<ReadItem> = corpus.collect();
-    let got: Vec<(&str, &str, &str)> = docs(&items)
-        .iter()
-        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
-        .collect();
     assert_eq!(
-        got,
+        id_title_text(&items),
         [
             ("0", "", "The presence of communication."),
             ("2", "", "The Manhattan Project."),
@@ -55,10 +51,9 @@ fn a_mapping_names_the_header_columns() -> TestResult {
         ..ReaderOptions::default()
     };
     let items: Vec<ReadItem> = open_corpus(&path, Format::Auto, &options)?.collect();
-    let got: Vec<(&str, &str, &str)> = docs(&items)
-        .iter()
-        .map(|d| (d.doc_id.as_str(), d.title.as_str(), d.text.as_str()))
-        .collect();
-    assert_eq!(got, [("d-1", "Mapped title", "Mapped body.")]);
+    assert_eq!(
+        id_title_text(&items),
+        [("d-1", "Mapped title", "Mapped body.")]
+    );
     Ok(())
 }
