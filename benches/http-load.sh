@@ -18,11 +18,9 @@
 # wrk shares the machine with the server: on a 2-core box the c=8 numbers are a floor for
 # what the server alone could do.
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SNAP="${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default}"
-[[ "$SNAP" = /* ]] || SNAP="$ROOT/$SNAP"
-BIN="${DRIFTLESS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/driftless}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SNAP="$(in_root "${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default}")"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 
@@ -32,49 +30,20 @@ if [[ ! -f "$SNAP/manifest.json" ]]; then
   echo "  or set DRIFTLESS_BENCH_SNAPSHOT to an existing snapshot directory." >&2
   exit 1
 fi
-if [[ ! -x "$BIN" ]]; then
-  echo "http-load: $BIN missing; run: cargo build --release -p driftless" >&2
-  exit 1
-fi
-if ! command -v wrk >/dev/null; then
-  echo "http-load: installing wrk (Debian package)" >&2
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
+need_built "cargo build --release -p driftless" "$BIN"
+ensure_wrk
 
 WORK="$(mktemp -d)"
-SERVER_PID=""
-cleanup() {
-  # Only the server this script started, by its pid.
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+trap bench_cleanup EXIT INT TERM
 
-# Port 0: the kernel picks a free port and the server prints it, so there is no race between
-# choosing a port and binding it.
 # DRIFTLESS_BENCH_LOG=off measures without the query log (capture overhead = the difference).
-if [[ "${DRIFTLESS_BENCH_LOG:-on}" == off ]]; then LOG_ARGS=(--no-log); else
-  LOG_ARGS=(--log-db "$WORK/querylog.sqlite" --log-spill "$WORK/querylog.spill.jsonl"); fi
-DRIFTLESS_LOG=warn "$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:0 "${LOG_ARGS[@]}" 2>"$WORK/server.log" &
-SERVER_PID=$!
-BASE=""
-for _ in $(seq 1 600); do   # up to 60 s: opening verifies every checksum
-  BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/server.log" | head -1 || true)"
-  if [[ -n "$BASE" ]] && curl -fsS -o /dev/null "$BASE/ready" 2>/dev/null; then break; fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "http-load: server exited:" >&2; cat "$WORK/server.log" >&2; exit 1
-  fi
-  BASE=""; sleep 0.1
-done
-[[ -n "$BASE" ]] || { echo "http-load: server not ready after 60 s" >&2; cat "$WORK/server.log" >&2; exit 1; }
+query_log_args "${DRIFTLESS_BENCH_LOG:-on}" "$WORK"
+serve_ready "$SNAP" "$WORK" 60 "${LOG_ARGS[@]}"
 
 # Same agent-style queries as crates/index/benches/bm25.rs (bare terms, phrases, -exclusion,
-# site:). Each wrk thread cycles through them from a different start so connections do not
-# all ask the same query at the same moment.
-cat >"$WORK/load.lua" <<'LUA'
+# site:).
+rotating_lua "$WORK/load.lua" <<'LUA'
+STRIDE, RPS_FORMAT = 7, "%.0f"
 local k = os.getenv("DRIFTLESS_BENCH_K") or "10"
 local queries = {
   "create index concurrently", "python subprocess timeout", "django model unique constraint",
@@ -90,34 +59,16 @@ local queries = {
   "site:docs.python.org json dump", "site:www.postgresql.org trigger function",
   "logging handler -site:docs.djangoproject.com", '"select for update" skip locked',
 }
-local function encode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-local paths = {}
-local counter = 0
-local thread_no = 0
-function setup(thread) thread:set("offset", thread_no * 7); thread_no = thread_no + 1 end
-function init(args)
+function make_paths(args)
   local what = args[1]
   if what == "fetch" then
-    paths = { "/v1/fetch?doc_id=" .. encode("python-3.11/library/subprocess") }
-  else
-    -- what = "<unit>:<mode>"
-    local unit, mode = what:match("^(%w+):(%w+)$")
-    for i, q in ipairs(queries) do paths[i] = "/v1/search?unit=" .. unit .. "&mode=" .. mode .. "&k=" .. k .. "&q=" .. encode(q) end
+    return { "/v1/fetch?doc_id=" .. encode("python-3.11/library/subprocess") }
   end
-  counter = offset or 0
-end
-function request()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT p50_ms=%.3f p99_ms=%.3f rps=%.0f requests=%d non2xx=%d socket_errors=%d\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.requests / (summary.duration / 1e6), summary.requests,
-    e.status, e.connect + e.read + e.write + e.timeout))
+  -- what = "<unit>:<mode>"
+  local unit, mode = what:match("^(%w+):(%w+)$")
+  local list = {}
+  for i, q in ipairs(queries) do list[i] = "/v1/search?unit=" .. unit .. "&mode=" .. mode .. "&k=" .. k .. "&q=" .. encode(q) end
+  return list
 end
 LUA
 
@@ -126,12 +77,8 @@ printf '%-16s %-4s %9s %9s %9s %9s %7s %7s\n' target conc p50_ms p99_ms req/s re
 FAILED=0
 run() {  # run <label> <what> <threads> <connections>
   local label=$1 what=$2 threads=$3 conns=$4
-  wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 5s -s "$WORK/load.lua" "$BASE" -- "$what" >/dev/null
-  local line
-  line="$(wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 5s -s "$WORK/load.lua" "$BASE" -- "$what" | grep '^RESULT')"
-  # RESULT p50_ms=… p99_ms=… rps=… requests=… non2xx=… socket_errors=…
   local -A v
-  for kv in ${line#RESULT }; do v[${kv%%=*}]=${kv#*=}; done
+  wrk_result v "$threads" "$conns" 5s "$WORK/load.lua" "$BASE" "$what"
   printf '%-16s %-4s %9s %9s %9s %9s %7s %7s\n' "$label" "c=$conns" "${v[p50_ms]}" "${v[p99_ms]}" \
     "${v[rps]}" "${v[requests]}" "${v[non2xx]}" "${v[socket_errors]}"
   if [[ "${v[non2xx]}" != 0 || "${v[socket_errors]}" != 0 ]]; then FAILED=1; fi

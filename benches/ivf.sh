@@ -18,9 +18,8 @@
 #   RESCORES        IVF SQ8 re-score factors to evaluate on the same index (default "8 2 0"; 0
 #                   scans the f32 vectors, the index column then reads `ivf`, else `ivf-sq8rN`)
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-BIN="${DRIFTLESS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/driftless}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 WORK="${IVF_DIR:-$ROOT/.cache/ivf}"
 RESULTS="${RESULTS:-$ROOT/benches/ivf/results.csv}"
 PROBES="${PROBES:-8 16 32 64 128 256}"
@@ -29,8 +28,7 @@ RESCORES="${RESCORES:-8 2 0}"
 SIZES=("$@")
 [[ ${#SIZES[@]} -gt 0 ]] || SIZES=(100000 1000000)
 
-say() { echo "ivf: $*" >&2; }
-[[ -x "$BIN" ]] || { say "$BIN missing; run: cargo build --release -p driftless"; exit 1; }
+need_built "cargo build --release -p driftless" "$BIN"
 [[ -x /usr/bin/time ]] || apt-get install -y time >/dev/null
 VENV="$ROOT/.cache/bench-venv"
 [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"

@@ -7,8 +7,10 @@
 #
 #   benches/journal-overhead.sh BIN SNAPSHOT_DIR [ROUNDS=3] [SECONDS=10]
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 BIN=$1 SNAP=$2 ROUNDS=${3:-3} SECS=${4:-10}
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+need_wrk
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 Q="/v1/search?q=create+index+concurrently&k=10"
@@ -16,12 +18,8 @@ run() { # label [serve args]
   local label=$1
   shift
   rm -rf "$WORK/data" && mkdir -p "$WORK/data"
-  "$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:18182 --log-db "$WORK/data/log.sqlite" \
-    --log-spill "$WORK/data/spill.jsonl" "$@" 2>/dev/null &
-  local pid=$!
-  for _ in $(seq 100); do curl -sf 127.0.0.1:18182/ready >/dev/null && break; sleep 0.1; done
-  wrk -t2 -c8 -d"${SECS}s" "http://127.0.0.1:18182$Q" | awk -v l="$label" '/Requests\/sec/ {print l, $2}'
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rps_of 18182 "$SECS" "$label" "$Q" "$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:18182 \
+    --log-db "$WORK/data/log.sqlite" --log-spill "$WORK/data/spill.jsonl" "$@"
 }
 out=$(for r in $(seq "$ROUNDS"); do
   if [ $((r % 2)) = 1 ]; then
@@ -31,4 +29,4 @@ out=$(for r in $(seq "$ROUNDS"); do
   fi
 done)
 echo "$out"
-echo "$out" | sort -k1,1 -k2,2n | awk '{v[$1]=v[$1]" "$2; n[$1]++} END {for (k in v) {split(substr(v[k],2),a," "); print k, "median req/s", a[int((n[k]+1)/2)]}}'
+echo "$out" | median_rps

@@ -20,10 +20,8 @@
 # corpus (corpus-tools/fetch-default-corpus.sh) and the model (corpus-tools/fetch-model.sh).
 # The load generator shares the 2 cores with the server, so capacity here is a floor.
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="${DRIFTLESS_BIN:-$TARGET/release/driftless}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 LOADGEN="${DRIFTLESS_LOADMIX_BIN:-$TARGET/release/examples/loadmix}"
 SNAP="${DRIFTLESS_BENCH_DENSE_SNAPSHOT:-$ROOT/.cache/snapshots/pg-dense}"
 CORPUS="${DRIFTLESS_TEST_CORPUS:-$ROOT/.cache/corpus/default}"
@@ -34,25 +32,15 @@ SECONDS_OPEN="${SECONDS_OPEN:-60}"
 FACTORS="${FACTORS:-2 5}"
 DEADLINES="${DEADLINES:-1000 default}"
 
-for f in "$BIN" "$LOADGEN"; do
-  if [[ ! -x "$f" ]]; then
-    echo "load: $f missing; run: cargo build --release -p driftless -p driftless-server --example loadmix" >&2
-    exit 1
-  fi
-done
+need_built "cargo build --release -p driftless -p driftless-server --example loadmix" "$BIN" "$LOADGEN"
 if [[ ! -f "$SNAP/manifest.json" ]]; then
   echo "load: building a dense snapshot of the PostgreSQL pages at $SNAP"
   "$BIN" build --corpus "$CORPUS" --include postgresql-doc-15/ --dense --model "$MODEL" \
     --ort-library "$ORT_LIB" --out "$SNAP"
 fi
 
-source "$ROOT/scripts/serve-lib.sh"
 WORK=$(mktemp -d)
-cleanup() {
-  stop_server
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 # shellcheck disable=SC2086
 serve_snapshot "$BIN" "$SNAP" "$WORK" "$WORK/querylog.sqlite" --ort-library "$ORT_LIB" ${SERVE_ARGS:-}
 echo "load: server $SERVER_PID on $ADDR, snapshot $SNAP"

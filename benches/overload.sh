@@ -17,28 +17,16 @@
 #
 # The load generator shares the 2 cores with the server, so capacity here is a floor.
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SNAP="${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}"
-[[ "$SNAP" = /* ]] || SNAP="$ROOT/$SNAP"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="${DRIFTLESS_BIN:-$TARGET/release/driftless}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SNAP="$(in_root "${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}")"
 LOADGEN="${DRIFTLESS_OVERLOAD_BIN:-$TARGET/release/examples/overload}"
 SECONDS_LOADED="${SECONDS_LOADED:-60}"
 FACTOR="${FACTOR:-2}"
 
-for f in "$BIN" "$LOADGEN"; do
-  if [[ ! -x "$f" ]]; then
-    echo "overload: $f missing; run: cargo build --release -p driftless -p driftless-server --example overload" >&2
-    exit 1
-  fi
-done
-if [[ ! -f "$SNAP/manifest.json" ]]; then
-  echo "overload: no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve" >&2
-  exit 1
-fi
+need_built "cargo build --release -p driftless -p driftless-server --example overload" "$BIN" "$LOADGEN"
+[[ -f "$SNAP/manifest.json" ]] || die "no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve"
 
-source "$ROOT/scripts/serve-lib.sh"
 WORK=$(mktemp -d)
 DB_DIR="$WORK/log"
 DB="$DB_DIR/querylog.sqlite"
@@ -50,8 +38,7 @@ restore_store() {
 }
 cleanup() {
   restore_store
-  stop_server
-  rm -rf "$WORK"
+  bench_cleanup
 }
 trap cleanup EXIT
 

@@ -6,16 +6,14 @@
 #
 #   benches/pin-overhead.sh BIN_A BIN_B SNAPSHOT_DIR [ROUNDS=3] [SECONDS=10]
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 A=$1 B=$2 SNAP=$3 ROUNDS=${4:-3} SECS=${5:-10}
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+need_wrk
 ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["snapshot_id"])' "$SNAP/manifest.json")
 Q="/v1/search?q=create+index+concurrently&k=10"
 run() { # binary label path
-  "$1" serve --snapshot "$SNAP" --addr 127.0.0.1:18181 --no-log 2>/dev/null &
-  local pid=$!
-  for _ in $(seq 100); do curl -sf 127.0.0.1:18181/ready >/dev/null && break; sleep 0.1; done
-  wrk -t2 -c8 -d"${SECS}s" "http://127.0.0.1:18181$3" | awk -v l="$2" '/Requests\/sec/ {print l, $2}'
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  rps_of 18181 "$SECS" "$2" "$3" "$1" serve --snapshot "$SNAP" --addr 127.0.0.1:18181 --no-log
 }
 # Odd rounds run A first, even rounds B first: a position effect (a server started right
 # after another) then hits both sides alike.
@@ -27,4 +25,4 @@ out=$(for r in $(seq "$ROUNDS"); do
   fi
 done)
 echo "$out"
-echo "$out" | sort -k1,1 -k2,2n | awk '{v[$1]=v[$1]" "$2; n[$1]++} END {for (k in v) {split(substr(v[k],2),a," "); print k, "median req/s", a[int((n[k]+1)/2)]}}'
+echo "$out" | median_rps

@@ -14,10 +14,8 @@
 #   PG                        admin URL (postgres://postgres@127.0.0.1:5432/postgres)
 # Needs: cargo build --release -p driftless (or DRIFTLESS_BIN=…/debug/driftless), psql, python3.
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="${DRIFTLESS_BIN:-$TARGET/release/driftless}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SNAP="${DRIFTLESS_BENCH_SNAPSHOT:-$ROOT/.cache/snapshots/poison-bm25}"
 CORPUS="${DRIFTLESS_TEST_CORPUS:-$HOME/.cache/driftless-ci-corpus/default}"
 NORMAL="${NORMAL:-10000}"
@@ -26,17 +24,13 @@ PG="${PG:-postgres://postgres@127.0.0.1:5432/postgres}"
 DB="driftless_poison_$$_$(date +%s)"
 DB_URL="${PG%/*}/$DB"
 
-if [[ ! -x "$BIN" ]]; then
-  echo "poison: $BIN missing; run: cargo build --release -p driftless (or set DRIFTLESS_BIN)" >&2
-  exit 1
-fi
+need_built "cargo build --release -p driftless (or set DRIFTLESS_BIN)" "$BIN"
 if [[ ! -f "$SNAP/manifest.json" ]]; then
   echo "poison: building a BM25-only snapshot of $CORPUS into $SNAP"
   # No model in the environment: a BM25-only build.
   env -u DRIFTLESS_MODEL_DIR "$BIN" build --progress lines --corpus "$CORPUS" --out "$SNAP" > /dev/null
 fi
 
-source "$ROOT/scripts/serve-lib.sh"
 WORK=$(mktemp -d)
 cleanup() {
   stop_server

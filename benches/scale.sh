@@ -27,10 +27,9 @@
 # wrk, the server and (for SKIP_BUILD=0) nothing else of ours share the machine's cores; on a
 # 2-core box the c=8 numbers are a floor for what the server alone could do.
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 HERE="$ROOT/benches/scale"
-BIN="${DRIFTLESS_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/driftless}"
 SCALE_DIR="${SCALE_DIR:-$ROOT/.cache/scale}"
 RESULTS="${RESULTS:-$HERE/results.csv}"
 PNG="${PNG:-$HERE/scale.png}"
@@ -42,30 +41,17 @@ READY_TIMEOUT="${READY_TIMEOUT:-1800}"
 SIZES=("$@")
 [[ ${#SIZES[@]} -gt 0 ]] || SIZES=(10000 100000 1000000 10000000)
 
-say() { echo "scale: $*" >&2; }
-die() { say "$*"; exit 1; }
-
-[[ -x "$BIN" ]] || die "$BIN missing; run: cargo build --release -p driftless"
+need_built "cargo build --release -p driftless" "$BIN"
 [[ -x /usr/bin/time ]] || { say "installing time (Debian package)"; apt-get install -y time >/dev/null; }
-if ! command -v wrk >/dev/null; then
-  say "installing wrk (Debian package)"
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
+ensure_wrk
 mkdir -p "$SCALE_DIR"
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 # The binary's own commit when it was built from a worktree (e.g. /tmp/wt-scale): `driftless
 # --version` may not say it, so DRIFTLESS_COMMIT can.
 COMMIT="${DRIFTLESS_COMMIT:-$COMMIT}"
 
-SERVER_PID=""
-cleanup() {
-  # Only the server this script started, by its pid.
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
-}
-trap cleanup EXIT INT TERM
+# Only the server this script started, by its pid.
+trap stop_server EXIT INT TERM
 
 # Can the binary read a gzip-compressed JSONL corpus? (A reader for it is being added.)
 if [[ "$FORMAT" == auto ]]; then
@@ -87,34 +73,18 @@ EXT=jsonl; [[ "$FORMAT" == gz ]] && EXT=jsonl.gz
 QUERIES="$SCALE_DIR/queries.txt"
 python3 "$HERE/gen_corpus.py" --docs 0 --out /dev/null --queries "$QUERIES" 2>/dev/null
 
-# wrk script: rotates through the query file; each thread starts at its own offset. The
-# done() hook prints exact percentiles of wrk's histogram (as benches/http-load.sh does).
+# wrk script: rotates through the query file; each thread starts at its own offset (the
+# shared part, with the done() hook, is benches/rotate.lua, as for benches/http-load.sh).
 LUA="$SCALE_DIR/scale.lua"
-cat >"$LUA" <<'LUA'
-local paths = {}
-local counter = 0
-local thread_no = 0
-function setup(thread) thread:set("offset", thread_no * 37); thread_no = thread_no + 1 end
-local function encode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-function init(args)
+rotating_lua "$LUA" <<'LUA'
+STRIDE, RPS_FORMAT = 37, "%.1f"
+function make_paths(args)
   local unit, file = args[1], args[2]
+  local list = {}
   for line in io.lines(file) do
-    paths[#paths + 1] = "/v1/search?mode=bm25&k=10&unit=" .. unit .. "&q=" .. encode(line)
+    list[#list + 1] = "/v1/search?mode=bm25&k=10&unit=" .. unit .. "&q=" .. encode(line)
   end
-  counter = offset or 0
-end
-function request()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1])
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT p50_ms=%.3f p99_ms=%.3f rps=%.1f requests=%d non2xx=%d socket_errors=%d\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.requests / (summary.duration / 1e6), summary.requests,
-    e.status, e.connect + e.read + e.write + e.timeout))
+  return list
 end
 LUA
 
@@ -234,22 +204,10 @@ PY
   fi
 
   # 3. serve
-  if [[ "${LOG:-on}" == off ]]; then LOG_ARGS=(--no-log); else
-    rm -f "$D"/querylog.*
-    LOG_ARGS=(--log-db "$D/querylog.sqlite" --log-spill "$D/querylog.spill.jsonl"); fi
+  query_log_args "${LOG:-on}" "$D"
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  DRIFTLESS_LOG=warn "$BIN" serve --snapshot "$SNAP" --addr 127.0.0.1:0 "${LOG_ARGS[@]}" ${SERVE_ARGS:-} \
-    >"$D/serve.out" 2>"$D/serve.log" &
-  SERVER_PID=$!
-  BASE=""
-  for _ in $(seq 1 $((READY_TIMEOUT * 10))); do
-    BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$D/serve.log" | head -1 || true)"
-    if [[ -n "$BASE" ]] && curl -fsS -o /dev/null "$BASE/ready" 2>/dev/null; then break; fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$D/serve.log" >&2; die "server exited"; }
-    BASE=""; sleep 0.1
-  done
-  [[ -n "$BASE" ]] || { cat "$D/serve.log" >&2; die "server not ready after $READY_TIMEOUT s"; }
+  serve_ready "$SNAP" "$D" "$READY_TIMEOUT" "${LOG_ARGS[@]}" ${SERVE_ARGS:-}
   R[serve_ready_seconds]=$(since "$t0")
   R[serve_rss_ready_bytes]=$(( $(kb_of VmRSS "$SERVER_PID") * 1024 ))
   say "serving on $BASE after ${R[serve_ready_seconds]} s, RSS $(( R[serve_rss_ready_bytes] / 1000000 )) MB"
@@ -263,10 +221,8 @@ PY
   for unit in doc passage; do
     for conc in "1 1" "2 8"; do
       read -r threads conns <<<"$conc"
-      wrk -t"$threads" -c"$conns" -d"${WARMUP}s" --timeout 10s -s "$LUA" "$BASE" -- "$unit" "$QUERIES" >/dev/null
-      line="$(wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 10s -s "$LUA" "$BASE" -- "$unit" "$QUERIES" | grep '^RESULT')"
       declare -A v=()
-      for kv in ${line#RESULT }; do v[${kv%%=*}]=${kv#*=}; done
+      wrk_result v "$threads" "$conns" 10s "$LUA" "$BASE" "$unit" "$QUERIES"
       p="${unit}_c${conns}"
       R[${p}_p50_ms]=${v[p50_ms]}; R[${p}_p99_ms]=${v[p99_ms]}; R[${p}_rps]=${v[rps]}
       non2xx=$((non2xx + v[non2xx])); sockerr=$((sockerr + v[socket_errors]))
@@ -282,7 +238,7 @@ PY
   R[serve_rss_file_bytes]=$(( $(kb_of RssFile "$SERVER_PID") * 1024 ))
   say "server after the load: VmRSS $(( R[serve_rss_bytes] / 1000000 )) MB" \
     "(anon $(( R[serve_rss_anon_bytes] / 1000000 )), file $(( R[serve_rss_file_bytes] / 1000000 ))), VmHWM $(( R[serve_hwm_bytes] / 1000000 )) MB"
-  cleanup; SERVER_PID=""
+  stop_server; SERVER_PID=""
   R[commit]=$COMMIT
   R[date]=$(date -u +%Y-%m-%dT%H:%MZ)
   R[format]=$FORMAT

@@ -20,30 +20,20 @@
 #                             0: no pinning (everything shares every core).
 # Loopback only; every client is bounded in count and time. Needs `ulimit -n` above SLOW.
 set -euo pipefail
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SNAP="${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}"
-[[ "$SNAP" = /* ]] || SNAP="$ROOT/$SNAP"
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-BIN="${DRIFTLESS_BIN:-$TARGET/release/driftless}"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+SNAP="$(in_root "${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}")"
 SLOW="${SLOW:-5000}"
 SLOW_SECONDS="${SLOW_SECONDS:-60}"
 QUIET_SECONDS="${QUIET_SECONDS:-20}"
 
-[[ -x "$BIN" ]] || { echo "slow-clients: $BIN missing; run: cargo build --release -p driftless" >&2; exit 1; }
-[[ -f "$SNAP/manifest.json" ]] || {
-  echo "slow-clients: no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve" >&2
-  exit 1
-}
-if ! command -v wrk >/dev/null; then
-  echo "slow-clients: installing wrk (Debian package)" >&2
-  apt-get install -y wrk >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
-fi
+need_built "cargo build --release -p driftless" "$BIN"
+[[ -f "$SNAP/manifest.json" ]] || die "no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve"
+ensure_wrk
 # Both the server and the slow-client process hold SLOW sockets, plus their own files.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if (( $(ulimit -n) < SLOW + 512 )); then
-  echo "slow-clients: ulimit -n is $(ulimit -n); need $(( SLOW + 512 )) (raise the hard limit or lower SLOW)" >&2
-  exit 1
+  die "ulimit -n is $(ulimit -n); need $(( SLOW + 512 )) (raise the hard limit or lower SLOW)"
 fi
 
 PIN="${PIN:-$(( $(nproc) >= 2 ? 1 : 0 ))}"
@@ -54,13 +44,11 @@ if [[ "$PIN" = 1 ]] && command -v taskset >/dev/null; then
   PIN_SLOW=(taskset -c 1)
 fi
 
-source "$ROOT/scripts/serve-lib.sh"
 WORK=$(mktemp -d)
 SLOW_PID=""
 cleanup() {
   [[ -n "$SLOW_PID" ]] && kill "$SLOW_PID" 2>/dev/null || true
-  stop_server
-  rm -rf "$WORK"
+  bench_cleanup
 }
 trap cleanup EXIT
 

@@ -8,6 +8,8 @@ each test drives a real server over HTTP with a real, unmodified client library.
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,42 +18,52 @@ import pytest
 # A query with several good PostgreSQL pages, used by most tests.
 QUERY = "create index concurrently"
 
+# The runnable recipes that test_examples.py and the framework tests run as written.
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def exported(name: str) -> str:
+    """The value clients/run.sh exported as `name`; fails the test when it is not set."""
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run these tests through clients/run.sh")
+    return value
+
 
 @pytest.fixture(scope="session")
 def driftless_url() -> str:
     """Base URL of the running server, e.g. http://127.0.0.1:40123 (no trailing slash)."""
-    url = os.environ.get("DRIFTLESS_URL")
-    if not url:
-        pytest.fail("DRIFTLESS_URL is not set: run these tests through clients/run.sh")
-    return url.rstrip("/")
+    return exported("DRIFTLESS_URL").rstrip("/")
 
 
 @pytest.fixture(scope="session")
 def log_db() -> Path:
     """Path of the server's SQLite query log."""
-    path = os.environ.get("DRIFTLESS_LOG_DB")
-    if not path:
-        pytest.fail("DRIFTLESS_LOG_DB is not set: run these tests through clients/run.sh")
-    return Path(path)
+    return Path(exported("DRIFTLESS_LOG_DB"))
 
 
 @pytest.fixture(scope="session")
 def snapshot_dir() -> Path:
     """The snapshot directory the server serves, for tests that open it in their own
     process (`driftless mcp --snapshot`, MCP over stdio)."""
-    path = os.environ.get("DRIFTLESS_SNAPSHOT")
-    if not path:
-        pytest.fail("DRIFTLESS_SNAPSHOT is not set: run these tests through clients/run.sh")
-    return Path(path)
+    return Path(exported("DRIFTLESS_SNAPSHOT"))
 
 
 @pytest.fixture(scope="session")
 def driftless_bin() -> Path:
     """The `driftless` binary the server runs (clients/run.sh exports DRIFTLESS_BIN)."""
-    path = os.environ.get("DRIFTLESS_BIN")
-    if not path:
-        pytest.fail("DRIFTLESS_BIN is not set: run these tests through clients/run.sh")
-    return Path(path)
+    return Path(exported("DRIFTLESS_BIN"))
+
+
+def run_example(name: str, driftless_url: str, *args: str) -> str:
+    """Runs examples/`name` with `args` against the server, as a user would (this test's
+    Python, DRIFTLESS_URL set); asserts it exits 0 and returns its stdout."""
+    env = {**os.environ, "DRIFTLESS_URL": driftless_url}
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), *args], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 def read_log(log_db: Path, endpoint: str, query: str | None = None) -> list[dict]:

@@ -1,22 +1,8 @@
 """The runnable recipes in examples/ work as written against a real server."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def run_example(name: str, driftless_url: str, *args: str) -> str:
-    env = {**os.environ, "DRIFTLESS_URL": driftless_url}
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name), *args], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+from conftest import EXAMPLES, run_example
 
 
 def test_search_r1_retriever(driftless_url, query_log):

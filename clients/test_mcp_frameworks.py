@@ -6,24 +6,12 @@ pins websockets<17, which the other pinned clients' set cannot share.
 """
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from conftest import EXAMPLES, run_example
+
 QUESTION = ("logical", "replication", "slots")
-
-
-def run_example(name: str, driftless_url: str, *args: str) -> str:
-    env = {**os.environ, "DRIFTLESS_URL": driftless_url}
-    done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name), *args], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.mark.parametrize("name", ["mcp_langchain.py", "mcp_smolagents.py"])
