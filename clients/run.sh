@@ -48,13 +48,9 @@ if [ ! -d "$PAGES" ]; then
   bash corpus-tools/fetch-default-corpus.sh "$CORPUS"
 fi
 
-WORK=$(mktemp -d)
+# shellcheck source-path=SCRIPTDIR source=../scripts/serve-lib.sh
 source "$ROOT/scripts/serve-lib.sh"
-cleanup() {
-  stop_server
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+serve_work_dir
 
 echo "clients: building a snapshot of $PAGES"
 "$BIN" build --no-dense --progress lines --corpus "$PAGES" --out "$WORK/snapshot" > "$WORK/build.json" 2> "$WORK/build.log" || {

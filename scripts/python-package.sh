@@ -45,10 +45,9 @@ python3 -m venv --clear "$TEST_VENV"
 PIP_CACHE_DIR=$CACHE/pip "$TEST_VENV/bin/pip" install -q --disable-pip-version-check "$WHEEL" "${EVAL_PACKAGES[@]}"
 
 # 3. Snapshots.
-WORK=$(mktemp -d)
+# shellcheck source-path=SCRIPTDIR source=serve-lib.sh
 source "$ROOT/scripts/serve-lib.sh"
-cleanup() { stop_server; rm -rf "$WORK"; }
-trap cleanup EXIT
+serve_work_dir
 PG="$CORPUS/postgresql-doc-15/usr/share/doc/postgresql-doc-15/html"
 mkdir -p "$WORK/pg/postgresql-doc-15/usr/share/doc/postgresql-doc-15/html"
 # About 60 pages (the SQL commands from CREATE A… to CREATE T…): enough for every mode,

@@ -71,13 +71,9 @@ if [ ! -f "$SNAPSHOT/manifest.json" ] || [ "$(cat "$CACHE/snapshot.key" 2>/dev/n
   echo "$KEY" > "$CACHE/snapshot.key"
 fi
 
-WORK=$(mktemp -d)
+# shellcheck source-path=SCRIPTDIR source=serve-lib.sh
 source "$ROOT/scripts/serve-lib.sh"
-cleanup() {
-  stop_server
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+serve_work_dir
 
 serve_snapshot "$BIN" "$SNAPSHOT" "$WORK"
 URL="http://$ADDR"

@@ -1,10 +1,14 @@
-# Sourced by clients/run.sh and scripts/schemathesis.sh: starts `driftless serve` in the
-# background on a free loopback port, waits until it is ready and stops it on exit.
+# Sourced by clients/run.sh, scripts/schemathesis.sh and scripts/python-package.sh: starts
+# `driftless serve` in the background on a free loopback port, waits until it is ready and
+# stops it on exit.
 #
+#   serve_work_dir
+#       sets WORK to a fresh temporary directory and installs the EXIT trap that stops the
+#       server and removes WORK (one trap for all three scripts, so none can forget either)
 #   serve_snapshot BIN SNAPSHOT WORK [LOG_DB [SERVE_ARGS...]]
 #       sets SERVER_PID and ADDR (host:port); the query log goes to LOG_DB (default
 #       WORK/querylog.sqlite), server logs to WORK/serve.log; SERVE_ARGS go to `serve`
-# The caller's EXIT trap must call stop_server (then remove WORK).
+# A caller that installs its own EXIT trap instead must call stop_server (then remove WORK).
 
 SERVER_PID=""
 ADDR=""
@@ -14,6 +18,11 @@ stop_server() {
     kill -TERM "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
+}
+
+serve_work_dir() {
+  WORK=$(mktemp -d)
+  trap 'stop_server; rm -rf "$WORK"' EXIT
 }
 
 serve_snapshot() {
