@@ -4,41 +4,24 @@
 //! few pages the way the Debian packages do. The real fetch, build and numbers of the large
 //! corpus are in docs/large-corpus.md.
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_driftless");
+// The binary with no model, runtime or data directory to find by accident, and its checks.
+#[allow(dead_code)]
+#[path = "first_hour/common.rs"]
+mod common;
+#[path = "support/http.rs"]
+mod http;
 
-/// The binary run in `dir` with no model, runtime or data directory to find by accident.
-fn driftless(dir: &Path) -> Command {
-    let mut command = Command::new(BIN);
-    for var in [
-        "DRIFTLESS_MODEL_DIR",
-        "DRIFTLESS_ORT_LIB",
-        "ORT_DYLIB_PATH",
-        "DRIFTLESS_LOG_DB",
-        "DRIFTLESS_DATA_DIR",
-        "DRIFTLESS_CACHE",
-        "DRIFTLESS_ADDR",
-        "XDG_CACHE_HOME",
-        "XDG_DATA_HOME",
-    ] {
-        command.env_remove(var);
-    }
-    command.env("HOME", dir).current_dir(dir);
-    command
-}
+use common::{assert_success, driftless, search, stderr};
 
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstderr: {}",
-        output.status,
-        stderr(output)
-    );
+/// `quickstart --no-serve <flags>` in `dir`.
+fn quickstart(dir: &Path, flags: &[&str]) -> Output {
+    driftless(dir)
+        .args(["quickstart", "--no-serve"])
+        .args(flags)
+        .output()
+        .expect("run quickstart")
 }
 
 /// A page in the html roots of the large corpus' packages.
@@ -115,10 +98,7 @@ fn help_names_both_corpora_and_says_large_is_bm25_only() {
 fn an_unknown_corpus_is_refused_before_anything_runs() {
     let dir = tempfile::tempdir().expect("tempdir");
     stand_in_fetch(dir.path(), "fetch-large-corpus.sh", LARGE_PAGES);
-    let output = driftless(dir.path())
-        .args(["quickstart", "--no-serve", "--corpus", "huge"])
-        .output()
-        .expect("run quickstart");
+    let output = quickstart(dir.path(), &["--corpus", "huge"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let message = stderr(&output);
     assert!(
@@ -140,10 +120,7 @@ fn an_unknown_corpus_is_refused_before_anything_runs() {
 fn large_fetches_its_own_corpus_and_builds_bm25_only() {
     let dir = tempfile::tempdir().expect("tempdir");
     stand_in_fetch(dir.path(), "fetch-large-corpus.sh", LARGE_PAGES);
-    let output = driftless(dir.path())
-        .args(["quickstart", "--no-serve", "--corpus", "large"])
-        .output()
-        .expect("run quickstart");
+    let output = quickstart(dir.path(), &["--corpus", "large"]);
     assert_success(&output);
     let args = std::fs::read_to_string(dir.path().join("corpus-tools/fetch-large-corpus.sh.args"))
         .expect("the large script ran");
@@ -208,14 +185,12 @@ fn large_fetches_its_own_corpus_and_builds_bm25_only() {
         stderr(&output)
     );
     assert!(!dir.path().join(".cache/snapshots/large-full").exists());
-    let search = driftless(dir.path())
-        .args(["search", "--snapshot"])
-        .arg(&snapshot)
-        .args(["borrow", "-k", "10"])
+    let searched = search(dir.path(), &snapshot, "borrow")
+        .args(["-k", "10"])
         .output()
         .expect("run search");
-    assert_success(&search);
-    let body: serde_json::Value = serde_json::from_slice(&search.stdout).expect("search JSON");
+    assert_success(&searched);
+    let body: serde_json::Value = serde_json::from_slice(&searched.stdout).expect("search JSON");
     let mut found: Vec<&str> = body["results"]
         .as_array()
         .expect("results")
@@ -250,11 +225,7 @@ fn default_is_the_default_corpus() {
                 "<html><head><title>VACUUM</title></head><body><p>VACUUM reclaims storage occupied by dead tuples.</p></body></html>",
             )],
         );
-        let output = driftless(dir.path())
-            .args(["quickstart", "--no-serve"])
-            .args(flags)
-            .output()
-            .expect("run quickstart");
+        let output = quickstart(dir.path(), flags);
         assert_success(&output);
         let args =
             std::fs::read_to_string(dir.path().join("corpus-tools/fetch-default-corpus.sh.args"))

@@ -2,7 +2,7 @@
 //! failed build and Search-R1 records, and plain log lines when stderr is not a terminal.
 use std::time::Instant;
 
-use super::common::{assert_success, corpus, driftless, stderr};
+use super::common::{assert_success, build, corpus, driftless, search, stderr};
 
 /// `--dense` with no model fails before the corpus is read, names the fix, and leaves no
 /// `<out>.building/` behind.
@@ -11,11 +11,8 @@ fn dense_without_a_model_fails_first_and_leaves_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("snap");
     let started = Instant::now();
-    let output = driftless(dir.path())
-        .args(["build", "--progress", "none", "--dense", "--corpus"])
-        .arg(corpus(dir.path()))
-        .arg("--out")
-        .arg(&out)
+    let output = build(dir.path(), &corpus(dir.path()), &out)
+        .arg("--dense")
         .output()
         .expect("run build");
     assert!(!output.status.success());
@@ -75,22 +72,15 @@ fn search_r1_records_get_their_title_and_a_urn() {
     )
     .expect("write");
     let out = dir.path().join("snap");
-    let build = driftless(dir.path())
-        .args(["build", "--progress", "none", "--corpus"])
-        .arg(&corpus)
-        .arg("--out")
-        .arg(&out)
+    let built = build(dir.path(), &corpus, &out)
         .output()
         .expect("run build");
-    assert_success(&build);
-    let search = driftless(dir.path())
-        .args(["search", "--snapshot"])
-        .arg(&out)
-        .arg("prophet devoid")
+    assert_success(&built);
+    let found = search(dir.path(), &out, "prophet devoid")
         .output()
         .expect("run search");
-    assert_success(&search);
-    let body: serde_json::Value = serde_json::from_slice(&search.stdout).expect("json");
+    assert_success(&found);
+    let body: serde_json::Value = serde_json::from_slice(&found.stdout).expect("json");
     let mut titles: Vec<(&str, &str)> = body["results"]
         .as_array()
         .expect("results")
@@ -115,11 +105,7 @@ fn search_r1_records_get_their_title_and_a_urn() {
 #[test]
 fn log_lines_off_a_terminal_are_plain() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = driftless(dir.path())
-        .args(["build", "--progress", "none", "--corpus"])
-        .arg(corpus(dir.path()))
-        .arg("--out")
-        .arg(dir.path().join("snap"))
+    let output = build(dir.path(), &corpus(dir.path()), &dir.path().join("snap"))
         .output()
         .expect("run build");
     assert_success(&output);

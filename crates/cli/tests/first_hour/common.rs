@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../support/skip.rs"]
+mod skip;
+pub use skip::skip_outside_ci;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_driftless");
 
 /// Three small pages, enough for BM25 and a dense index (embedding them takes a second).
@@ -35,8 +39,10 @@ pub fn model() -> Option<(PathBuf, PathBuf)> {
         return Some((dir, lib));
     }
     let note = format!("model or runtime missing under {}", dir.display());
-    assert!(std::env::var_os("CI").is_none(), "{note}");
-    eprintln!("note: skipping: {note}: run corpus-tools/fetch-model.sh");
+    skip_outside_ci(
+        &note,
+        &format!("skipping: {note}: run corpus-tools/fetch-model.sh"),
+    );
     None
 }
 
@@ -50,6 +56,8 @@ pub fn driftless(home: &Path) -> Command {
         "ORT_DYLIB_PATH",
         "DRIFTLESS_LOG_DB",
         "DRIFTLESS_DATA_DIR",
+        "DRIFTLESS_CACHE",
+        "DRIFTLESS_ADDR",
         "XDG_CACHE_HOME",
         "XDG_DATA_HOME",
     ] {
@@ -59,20 +67,48 @@ pub fn driftless(home: &Path) -> Command {
     command
 }
 
+/// `build --progress none --corpus <corpus> --out <out>` in `dir`: BM25 unless the caller
+/// adds flags.
+pub fn build(dir: &Path, corpus: &Path, out: &Path) -> Command {
+    let mut command = driftless(dir);
+    command
+        .args(["build", "--progress", "none", "--corpus"])
+        .arg(corpus)
+        .arg("--out")
+        .arg(out);
+    command
+}
+
+/// `search --snapshot <snapshot> <query>` in `dir`.
+pub fn search(dir: &Path, snapshot: &Path, query: &str) -> Command {
+    let mut command = driftless(dir);
+    command
+        .args(["search", "--snapshot"])
+        .arg(snapshot)
+        .arg(query);
+    command
+}
+
 /// Builds a dense snapshot of [`corpus`] at `out` with the fetched model.
 pub fn build_dense(dir: &Path, out: &Path, model: &Path, lib: &Path) {
-    let output = driftless(dir)
-        .args(["--ort-library"])
-        .arg(lib)
-        .args(["build", "--progress", "none", "--dense", "--model"])
+    let output = build(dir, &corpus(dir), out)
+        .arg("--dense")
+        .arg("--model")
         .arg(model)
-        .arg("--corpus")
-        .arg(corpus(dir))
-        .arg("--out")
-        .arg(out)
+        .arg("--ort-library")
+        .arg(lib)
         .output()
         .expect("run build");
     assert_success(&output);
+}
+
+/// A dense snapshot of [`corpus`] at `<dir>/snap` and the runtime library, or `None` when
+/// [`model`] has none.
+pub fn dense_snapshot(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    let (model_dir, lib) = model()?;
+    let snapshot = dir.join("snap");
+    build_dense(dir, &snapshot, &model_dir, &lib);
+    Some((snapshot, lib))
 }
 
 pub fn assert_success(output: &Output) {

@@ -3,17 +3,11 @@
 //! `logs analyse`.
 use std::process::Command;
 
-use super::common::{assert_success, corpus, driftless, get, spawn_server, stop};
+use super::common::{assert_success, build, corpus, driftless, get, spawn_server, stop};
 
 fn build_bm25(dir: &std::path::Path) -> std::path::PathBuf {
     let out = dir.join("snap");
-    let output = driftless(dir)
-        .args(["build", "--progress", "none", "--corpus"])
-        .arg(corpus(dir))
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("run build");
+    let output = build(dir, &corpus(dir), &out).output().expect("run build");
     assert_success(&output);
     out
 }

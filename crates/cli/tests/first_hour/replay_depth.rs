@@ -1,19 +1,15 @@
 //! Item 7: `replay --k 5` against rankings logged at k = 3 compares the top 3 of both, so
 //! an unchanged snapshot replays with Jaccard 1 and RBO 1 (it printed Jaccard 0.6).
-use super::common::{assert_success, corpus, driftless, get, spawn_server, stop};
+use super::common::{assert_success, build, corpus, driftless, get, spawn_server, stop};
 
 #[test]
 fn replay_compares_at_the_logged_depth() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = dir.path().join("snap");
-    let build = driftless(dir.path())
-        .args(["build", "--progress", "none", "--corpus"])
-        .arg(corpus(dir.path()))
-        .arg("--out")
-        .arg(&snapshot)
+    let built = build(dir.path(), &corpus(dir.path()), &snapshot)
         .output()
         .expect("run build");
-    assert_success(&build);
+    assert_success(&built);
     let log = dir.path().join("log.sqlite");
     let mut serve = driftless(dir.path());
     serve

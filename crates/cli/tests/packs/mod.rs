@@ -14,20 +14,26 @@ fn run(args: &[&std::ffi::OsStr]) -> std::process::Output {
         .expect("run driftless")
 }
 
+/// [`run`], which must succeed.
+fn run_ok(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let output = run(args);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// `snapshot pack` → the digest it printed (`sha256  path` on stdout).
 fn pack(dir: &Path, out: &Path) -> String {
-    let output = run(&[
+    let output = run_ok(&[
         "snapshot".as_ref(),
         "pack".as_ref(),
         dir.as_os_str(),
         "--out".as_ref(),
         out.as_os_str(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let stdout = String::from_utf8(output.stdout).expect("utf8");
     stdout
         .split_whitespace()
@@ -75,18 +81,13 @@ fn two_builds_pack_alike_and_a_served_pack_answers_as_the_directory() {
         std::fs::read(&pack_b).expect("b")
     );
 
-    let verified = run(&[
+    run_ok(&[
         "snapshot".as_ref(),
         "verify".as_ref(),
         pack_a.as_os_str(),
         "--sha256".as_ref(),
         digest.as_ref(),
     ]);
-    assert!(
-        verified.status.success(),
-        "{}",
-        String::from_utf8_lossy(&verified.stderr)
-    );
     let mut bad = std::fs::read(&pack_a).expect("read");
     let middle = bad.len() / 2;
     bad[middle] ^= 0x10;
@@ -97,17 +98,12 @@ fn two_builds_pack_alike_and_a_served_pack_answers_as_the_directory() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("fetch it again"));
 
     let unpacked = dir.path().join("unpacked");
-    let output = run(&[
+    run_ok(&[
         "snapshot".as_ref(),
         "unpack".as_ref(),
         pack_a.as_os_str(),
         unpacked.as_os_str(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 
     let log_db = dir.path().join("log.sqlite");
     let (child, addr, _err) = serve_with(&[&a], &log_db, &[]);
