@@ -191,30 +191,15 @@ fn evaluate_snapshot(
         per_topic.add(&tag, extra);
         configs.push(report);
     }
-    let model = snapshot
-        .manifest()
-        .build
-        .dense
-        .as_ref()
-        .and_then(|d| d.get("model_id"))
+    let model = dense_setting(snapshot, "model_id")
         .and_then(serde_json::Value::as_str)
         .map(str::to_string);
     Ok(EvalReport {
         snapshot: snapshot.id().to_string(),
         model,
         // Both are required by clap before this runs.
-        topics_file: args
-            .topics
-            .as_deref()
-            .map(Path::display)
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
-        qrels_file: args
-            .qrels
-            .as_deref()
-            .map(Path::display)
-            .map(|p| p.to_string())
-            .unwrap_or_default(),
+        topics_file: display(args.topics.as_deref()),
+        qrels_file: display(args.qrels.as_deref()),
         topics_read: topics.len(),
         depth: options.depth,
         syntax: options.syntax,
@@ -223,17 +208,22 @@ fn evaluate_snapshot(
     })
 }
 
+/// A path as the report shows it (empty when absent).
+fn display(path: Option<&Path>) -> String {
+    path.map(|p| p.display().to_string()).unwrap_or_default()
+}
+
+/// One setting of the snapshot's dense build, as its manifest records it.
+fn dense_setting<'a>(snapshot: &'a Snapshot, key: &str) -> Option<&'a serde_json::Value> {
+    snapshot.manifest().build.dense.as_ref()?.get(key)
+}
+
 /// The configurations to run, parameters resolved against the snapshot's defaults so the
 /// report and the run tags record what actually ran.
 fn grid(args: &RunArgs, snapshot: &Snapshot) -> Vec<EvalConfig> {
     let defaults = snapshot.default_bm25();
     let or = |v: &[f32], d: f32| if v.is_empty() { vec![d] } else { v.to_vec() };
-    let snapshot_rrf = snapshot
-        .manifest()
-        .build
-        .dense
-        .as_ref()
-        .and_then(|d| d.get("rrf_k"))
+    let snapshot_rrf = dense_setting(snapshot, "rrf_k")
         .and_then(serde_json::Value::as_u64)
         .and_then(|k| u32::try_from(k).ok());
     let fusion: Vec<Option<u32>> = if args.fusion_k.is_empty() {

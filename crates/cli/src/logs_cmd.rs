@@ -25,7 +25,7 @@ mod report_tables;
 mod sessions;
 mod table;
 
-pub use table::Table;
+pub use table::{Table, rate};
 mod transfer;
 
 /// `driftless logs` subcommands.

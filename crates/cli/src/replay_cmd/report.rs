@@ -4,7 +4,7 @@ use std::io::Write;
 use driftless_api::{Mode, Unit};
 use serde::Serialize;
 
-use crate::logs_cmd::Table;
+use crate::logs_cmd::{Table, rate};
 
 /// One replayed query.
 #[derive(Debug, Clone, Serialize)]
@@ -51,10 +51,6 @@ pub struct ReplayReport {
     pub rows: Vec<ReplayedQuery>,
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map_or_else(|| "-".into(), |v| format!("{v:.4}"))
-}
-
 /// The report as aligned tables.
 pub fn render(report: &ReplayReport, max_rows: usize, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(
@@ -74,9 +70,9 @@ pub fn render(report: &ReplayReport, max_rows: usize, out: &mut impl Write) -> s
         out,
         "Mean Jaccard@{} {}, mean RBO_ext (p = {}) {} (each query compared at min(k logged, k))\n",
         report.k,
-        opt(report.mean_jaccard),
+        rate(report.mean_jaccard),
         report.rbo_p,
-        opt(report.mean_rbo)
+        rate(report.mean_rbo)
     )?;
     let mut steps = Table::new(
         "by_step",
