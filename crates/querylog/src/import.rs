@@ -306,25 +306,16 @@ fn minimal(
     }
     let digest = hex::encode(Sha256::digest(text.as_bytes()));
     let id = format!("import:{line}:{}", &digest[..12]);
+    let endpoint = object
+        .get("endpoint")
+        .and_then(Value::as_str)
+        .unwrap_or("/v1/search");
+    // Everything a plain query log cannot say keeps the defaults of `LogRecord::new`.
     Ok(LogRecord {
-        ts_ms,
-        client,
         session_hint: lookup(object, map.session.as_ref(), SESSION_KEYS).and_then(as_text),
-        step_hint: None,
-        endpoint: object
-            .get("endpoint")
-            .and_then(Value::as_str)
-            .unwrap_or("/v1/search")
-            .to_string(),
         query: Some(query),
         params: Value::Object(params),
-        snapshot_id: String::new(),
-        results: Vec::new(),
-        fetched_doc_id: None,
-        status: 200,
-        latency_us: 0,
-        request_id: id.clone(),
-        log_id: id,
-        replica: None,
+        log_id: id.clone(),
+        ..LogRecord::new(ts_ms, client, endpoint, id)
     })
 }

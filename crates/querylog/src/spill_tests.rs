@@ -2,28 +2,16 @@
 //! record, never the records around it, and never stall the replay.
 use std::io::Write;
 
-use serde_json::json;
-
 use super::{ReplayCursor, Spill};
 use crate::record::LogRecord;
 
 fn record(i: i64) -> LogRecord {
     LogRecord {
-        ts_ms: i,
-        client: "c".into(),
-        session_hint: None,
-        step_hint: None,
-        endpoint: "/v1/search".into(),
         query: Some(format!("q\u{e9}{i}")),
-        params: json!({}),
         snapshot_id: "s".into(),
-        results: Vec::new(),
-        fetched_doc_id: None,
-        status: 200,
         latency_us: 1,
-        request_id: format!("r{i}"),
         log_id: format!("l{i}"),
-        replica: None,
+        ..LogRecord::new(i, "c", "/v1/search", format!("r{i}"))
     }
 }
 

@@ -5,11 +5,6 @@ use crate::record::{LogRecord, LoggedResult};
 /// A `/retrieve`-style record: `request_id` is `<request>#<index>` for multi-query items.
 fn rec(ts_ms: i64, request_id: &str, query: &str, status: u16, shown: &[&str]) -> LogRecord {
     LogRecord {
-        ts_ms,
-        client: "trainer".into(),
-        session_hint: None,
-        step_hint: None,
-        endpoint: "/retrieve".into(),
         query: Some(query.into()),
         params: serde_json::json!({"k": 3}),
         snapshot_id: "snap".into(),
@@ -23,12 +18,10 @@ fn rec(ts_ms: i64, request_id: &str, query: &str, status: u16, shown: &[&str]) -
                 span: None,
             })
             .collect(),
-        fetched_doc_id: None,
         status,
         latency_us: 100,
-        request_id: request_id.into(),
         log_id: format!("log-{request_id}"),
-        replica: None,
+        ..LogRecord::new(ts_ms, "trainer", "/retrieve", request_id)
     }
 }
 

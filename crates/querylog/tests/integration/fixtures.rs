@@ -42,11 +42,7 @@ fn rec(
     results: Vec<LoggedResult>,
 ) -> LogRecord {
     LogRecord {
-        ts_ms,
-        client: client.into(),
         session_hint: hint.map(str::to_string),
-        step_hint: None,
-        endpoint: endpoint.into(),
         query: query.map(str::to_string),
         params: k.map_or_else(
             || json!({"mode": "bm25"}),
@@ -54,12 +50,9 @@ fn rec(
         ),
         snapshot_id: "snap-1".into(),
         results,
-        fetched_doc_id: None,
-        status: 200,
         latency_us: u64::from(n) * 1000,
-        request_id: format!("r{n:02}"),
         log_id: format!("log-{n:02}"),
-        replica: None,
+        ..LogRecord::new(ts_ms, client, endpoint, format!("r{n:02}"))
     }
 }
 

@@ -18,21 +18,17 @@ pub const PG_ADDR: &str = "127.0.0.1:5432";
 /// A search record with ascending `ts_ms` and a unique id, for load tests.
 pub fn load_record(i: usize) -> LogRecord {
     LogRecord {
-        ts_ms: 1_700_000_000_000 + i as i64,
-        client: format!("agent-{}", i % 7),
-        session_hint: None,
-        step_hint: None,
-        endpoint: "/v1/search".into(),
         query: Some(format!("query number {i}")),
         params: json!({"k": 10}),
         snapshot_id: "snap".into(),
-        results: Vec::new(),
-        fetched_doc_id: None,
-        status: 200,
         latency_us: 100,
-        request_id: format!("load-{i:06}"),
         log_id: format!("log-{i:06}"),
-        replica: None,
+        ..LogRecord::new(
+            1_700_000_000_000 + i as i64,
+            format!("agent-{}", i % 7),
+            "/v1/search",
+            format!("load-{i:06}"),
+        )
     }
 }
 
