@@ -15,10 +15,9 @@ use std::cell::RefCell;
 
 use tantivy::BitSet;
 use tantivy::postings::Postings;
-use tantivy::postings::TermInfo;
 use tantivy::query::{EnableScoring, PhraseQuery, Query};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
-use tantivy::{DocId, DocSet, InvertedIndexReader, SegmentReader, TERMINATED, Term};
+use tantivy::{DocId, DocSet, SegmentReader, TERMINATED, Term};
 
 use crate::error::InternalError;
 use crate::filter::Filter;
@@ -137,24 +136,6 @@ impl Bm25Index {
         let n = self.num_docs as f64;
         let df = doc_freq as f64;
         libm::log(1.0 + (n - df + 0.5) / (df + 0.5)) as f32
-    }
-
-    /// The postings info of a query token and its weight (idf × its query weight: times
-    /// asked, or the sum of its `^w` boosts), if the token is in the index.
-    pub(crate) fn weighted_term(
-        &self,
-        inverted: &InvertedIndexReader,
-        token: &str,
-        count: f32,
-    ) -> Result<Option<(TermInfo, f32)>, InternalError> {
-        let term = Term::from_field_text(self.content, token);
-        let info = inverted
-            .get_term_info(&term)
-            .map_err(tantivy::TantivyError::from)?;
-        Ok(info.map(|info| {
-            let weight = self.idf(u64::from(info.doc_freq)) * count;
-            (info, weight)
-        }))
     }
 
     /// `k1 · (1 − b + b · dl / avgdl)` for each of the 256 field-norm codes.
@@ -280,30 +261,21 @@ impl Bm25Index {
         if scores.len() < max_doc {
             scores.resize(max_doc, 0.0);
         }
-        let inverted = self.segment.inverted_index(self.content)?;
-        let norms = self.segment.get_fieldnorms_reader(self.content)?;
-        let table = self.norm_table(params);
+        let scorer = self.term_scorer(params)?;
         let mut touched = Vec::new();
-        for (token, count) in &query.scored {
-            let Some((info, weight)) = self.weighted_term(&inverted, token, *count)? else {
-                continue;
-            };
-            let mut block = inverted
-                .read_block_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
-                .map_err(tantivy::TantivyError::from)?;
+        for term in scorer.terms(query)? {
+            let mut block = scorer.block_postings(&term)?;
             loop {
                 let docs = block.docs();
                 if docs.is_empty() {
                     break;
                 }
                 for (&doc, &tf) in docs.iter().zip(block.freqs()) {
-                    let tf = tf as f32;
-                    let norm = table[norms.fieldnorm_id(doc) as usize];
                     let slot = &mut scores[doc as usize];
                     if *slot == 0.0 {
                         touched.push(doc);
                     }
-                    *slot += contribution(weight, tf, norm);
+                    *slot += scorer.share(term.weight, tf, doc);
                 }
                 block.advance();
             }
@@ -319,24 +291,16 @@ impl Bm25Index {
         params: Bm25Params,
         docs: &[DocId],
     ) -> Result<Vec<f32>, InternalError> {
+        let scorer = self.term_scorer(params)?;
         let mut scores = vec![0f32; docs.len()];
-        let inverted = self.segment.inverted_index(self.content)?;
-        let norms = self.segment.get_fieldnorms_reader(self.content)?;
-        let table = self.norm_table(params);
-        for (token, count) in &query.scored {
-            let Some((info, weight)) = self.weighted_term(&inverted, token, *count)? else {
-                continue;
-            };
-            let mut postings = inverted
-                .read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
-                .map_err(tantivy::TantivyError::from)?;
+        for term in scorer.terms(query)? {
+            let mut postings = scorer.postings(&term)?;
             for (slot, &doc) in scores.iter_mut().zip(docs) {
                 if postings.doc() > doc {
                     continue;
                 }
                 if postings.seek(doc) == doc {
-                    let tf = postings.term_freq() as f32;
-                    *slot += contribution(weight, tf, table[norms.fieldnorm_id(doc) as usize]);
+                    *slot += scorer.share(term.weight, postings.term_freq(), doc);
                 }
             }
         }

@@ -37,6 +37,7 @@ mod snapshot;
 pub mod snippet;
 pub mod sq8;
 pub mod term_filter;
+mod term_scorer;
 mod topk;
 pub mod vector_store;
 mod verify;

@@ -11,7 +11,6 @@
 //! give the same scores to the bit (tests compare them over the real corpus); comparisons
 //! against the entry bar carry a relative slack for the f64/f32 difference.
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, DocSet, TERMINATED};
 
 use crate::bm25::{Bm25Index, Bm25Params, Scored, contribution};
@@ -45,21 +44,13 @@ impl Bm25Index {
         admits: impl Fn(DocId) -> bool,
         top: &mut TopK,
     ) -> Result<(), InternalError> {
-        let inverted = self.segment.inverted_index(self.content)?;
-        let norms = self.segment.get_fieldnorms_reader(self.content)?;
-        let table = self.norm_table(params);
+        let scorer = self.term_scorer(params)?;
         let mut cursors = Vec::with_capacity(query.scored.len());
-        for (order, (token, count)) in query.scored.iter().enumerate() {
-            let Some((info, weight)) = self.weighted_term(&inverted, token, *count)? else {
-                continue;
-            };
-            let postings = inverted
-                .read_postings_from_terminfo(&info, IndexRecordOption::WithFreqs)
-                .map_err(tantivy::TantivyError::from)?;
+        for term in scorer.terms(query)? {
             cursors.push(Cursor {
-                postings,
-                weight,
-                order,
+                postings: scorer.postings(&term)?,
+                weight: term.weight,
+                order: term.order,
             });
         }
         // Ascending weights: the least useful terms turn non-essential first.
@@ -85,7 +76,7 @@ impl Bm25Index {
             else {
                 break;
             };
-            let norm = table[norms.fieldnorm_id(doc) as usize];
+            let norm = scorer.norm(doc);
             let mut upper = bounds[essential];
             for cursor in &mut cursors[essential..] {
                 if cursor.postings.doc() == doc {

@@ -3,6 +3,7 @@ use std::path::{Path, PathBuf};
 
 use driftless_api::{Manifest, Mode};
 use tantivy::columnar::Column;
+use tantivy::schema::{Field, Schema};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocId, Index, ReloadPolicy, Searcher};
 
@@ -72,6 +73,27 @@ fn open_index(dir: &Path) -> Result<(Index, Searcher), OpenError> {
         )));
     }
     Ok((index, searcher))
+}
+
+/// The BM25 view of an opened index: its one segment scored over the `(schema, content,
+/// site)` fields given, with `ord` as tie-break; a failure names the index directory.
+fn open_bm25(
+    searcher: &Searcher,
+    (schema, content, site): (Schema, Field, Field),
+    ord: Vec<u32>,
+    dir: &Path,
+) -> Result<Bm25Index, OpenError> {
+    Bm25Index::new(
+        searcher.segment_reader(0).clone(),
+        schema,
+        content,
+        site,
+        ord,
+    )
+    .map_err(|e| OpenError::Index {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
 fn column_u32(searcher: &Searcher, name: &str, dir: &Path) -> Result<Vec<u32>, OpenError> {
@@ -190,26 +212,18 @@ impl Snapshot {
             char_end: column_u32(&passage_searcher, "char_end", &passages_dir)?,
             doc_of_ord: invert(&passage_ord, &passages_dir)?,
         };
-        let wrap = |e: InternalError, path: &Path| OpenError::Index {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        };
-        let docs = Bm25Index::new(
-            doc_searcher.segment_reader(0).clone(),
-            doc_schema,
-            doc_fields.content,
-            doc_fields.site,
+        let docs = open_bm25(
+            &doc_searcher,
+            (doc_schema, doc_fields.content, doc_fields.site),
             doc_ord,
-        )
-        .map_err(|e| wrap(e, &docs_dir))?;
-        let passages = Bm25Index::new(
-            passage_searcher.segment_reader(0).clone(),
-            passage_schema,
-            passage_fields.content,
-            passage_fields.site,
+            &docs_dir,
+        )?;
+        let passages = open_bm25(
+            &passage_searcher,
+            (passage_schema, passage_fields.content, passage_fields.site),
             passage_ord,
-        )
-        .map_err(|e| wrap(e, &passages_dir))?;
+            &passages_dir,
+        )?;
         let dense = match &manifest.build.dense {
             None => None,
             Some(value) => {

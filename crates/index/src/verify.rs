@@ -37,22 +37,24 @@ pub(crate) fn verify_checksums(dir: &Path, files: &[FileChecksum]) -> Result<(),
             file: expected.path.clone(),
             message: format!("cannot read it ({e})"),
         })?;
-        if actual.bytes != expected.bytes {
+        // A wrong size is named first: it says more (cut short, grown) than a hash.
+        let mismatch = if actual.bytes != expected.bytes {
+            Some(format!(
+                "size is {} bytes, the manifest says {}",
+                actual.bytes, expected.bytes
+            ))
+        } else if actual.sha256 != expected.sha256 {
+            Some(format!(
+                "sha256 is {}, the manifest says {}",
+                actual.sha256, expected.sha256
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = mismatch {
             return Err(OpenError::Checksum {
                 file: expected.path.clone(),
-                message: format!(
-                    "size is {} bytes, the manifest says {}",
-                    actual.bytes, expected.bytes
-                ),
-            });
-        }
-        if actual.sha256 != expected.sha256 {
-            return Err(OpenError::Checksum {
-                file: expected.path.clone(),
-                message: format!(
-                    "sha256 is {}, the manifest says {}",
-                    actual.sha256, expected.sha256
-                ),
+                message,
             });
         }
     }
