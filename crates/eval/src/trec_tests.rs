@@ -10,6 +10,17 @@ fn err<T: std::fmt::Debug>(r: Result<T, EvalError>) -> String {
     r.expect_err("should fail").to_string()
 }
 
+/// Each input fails to `parse` with an error containing its expected text.
+fn assert_errors<T: std::fmt::Debug>(
+    parse: impl Fn(&str, &Path) -> Result<T, EvalError>,
+    cases: &[(&str, &str)],
+) {
+    for (input, expected) in cases {
+        let message = err(parse(input, p()));
+        assert!(message.contains(expected), "{input:?}: {message}");
+    }
+}
+
 #[test]
 fn topics_round_trip_and_skip_blank_lines() {
     let topics = parse_topics("q1\tos walk\n\nq2\tabs() (built-in function)\r\n", p()).unwrap();
@@ -24,17 +35,22 @@ fn malformed_topics_name_the_line() {
         err(parse_topics("q1\tok\nq2 no tab\n", p())),
         "t.txt:2: expected `qid<TAB>query`, found no tab"
     );
-    assert!(
-        err(parse_topics("q1\ta\tb\n", p()))
-            .contains("t.txt:1: expected `qid<TAB>query`, found more than one tab")
+    assert_errors(
+        parse_topics,
+        &[
+            (
+                "q1\ta\tb\n",
+                "t.txt:1: expected `qid<TAB>query`, found more than one tab",
+            ),
+            (
+                "q1\ta\nq1\tb\n",
+                "t.txt:2: duplicate topic id q1 (first on line 1)",
+            ),
+            ("q1\t  \n", "t.txt:1: topic q1 has an empty query"),
+            ("q 1\tx\n", "t.txt:1: topic id \"q 1\""),
+            ("\n\n", "no topics"),
+        ],
     );
-    assert!(
-        err(parse_topics("q1\ta\nq1\tb\n", p()))
-            .contains("t.txt:2: duplicate topic id q1 (first on line 1)")
-    );
-    assert!(err(parse_topics("q1\t  \n", p())).contains("t.txt:1: topic q1 has an empty query"));
-    assert!(err(parse_topics("q 1\tx\n", p())).contains("t.txt:1: topic id \"q 1\""));
-    assert!(err(parse_topics("\n\n", p())).contains("no topics"));
 }
 
 #[test]
@@ -52,12 +68,17 @@ fn malformed_qrels_name_the_line() {
         err(parse_qrels("q1 0 a 1\nq1 0 b\n", p())),
         "t.txt:2: expected 4 fields `qid 0 docid relevance`, found 3"
     );
-    assert!(
-        err(parse_qrels("q1 0 a high\n", p()))
-            .contains("t.txt:1: relevance \"high\" is not an integer")
+    assert_errors(
+        parse_qrels,
+        &[
+            (
+                "q1 0 a high\n",
+                "t.txt:1: relevance \"high\" is not an integer",
+            ),
+            ("q1 0 a 1\nq1 0 a 0\n", "t.txt:2: q1 a judged twice"),
+            ("", "no judgements"),
+        ],
     );
-    assert!(err(parse_qrels("q1 0 a 1\nq1 0 a 0\n", p())).contains("t.txt:2: q1 a judged twice"));
-    assert!(err(parse_qrels("", p())).contains("no judgements"));
 }
 
 #[test]
@@ -79,14 +100,19 @@ fn runs_round_trip() {
 
 #[test]
 fn malformed_runs_name_the_line() {
-    assert!(err(parse_run("q1 Q0 a 1 2.0\n", p())).contains("t.txt:1: expected 6 fields"));
-    assert!(err(parse_run("q1 Q0 a one 2.0 t\n", p())).contains("t.txt:1: rank \"one\""));
-    assert!(
-        err(parse_run("q1 Q0 a 1 NaN t\n", p()))
-            .contains("t.txt:1: score \"NaN\" is not a finite number")
-    );
-    assert!(
-        err(parse_run("q1 Q0 a 1 2 t\nq1 Q0 a 2 1 t\n", p()))
-            .contains("t.txt:2: document a appears twice for topic q1")
+    assert_errors(
+        parse_run,
+        &[
+            ("q1 Q0 a 1 2.0\n", "t.txt:1: expected 6 fields"),
+            ("q1 Q0 a one 2.0 t\n", "t.txt:1: rank \"one\""),
+            (
+                "q1 Q0 a 1 NaN t\n",
+                "t.txt:1: score \"NaN\" is not a finite number",
+            ),
+            (
+                "q1 Q0 a 1 2 t\nq1 Q0 a 2 1 t\n",
+                "t.txt:2: document a appears twice for topic q1",
+            ),
+        ],
     );
 }
