@@ -2,7 +2,7 @@
 //! answer over real HTTP, stop on SIGTERM; refuse a damaged snapshot with the file named.
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_driftless");
@@ -24,22 +24,37 @@ fn corpus(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// Runs `driftless <args>`, after `setup` had its say over the command (environment,
+/// standard input); panics with stderr unless it succeeds.
+fn driftless_with(args: &[&str], setup: impl FnOnce(&mut Command)) -> Output {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    setup(&mut command);
+    let output = command.output().expect("run driftless");
+    assert!(
+        output.status.success(),
+        "driftless {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
 /// A BM25-only build: the model directory that CI exports for the dense tests is removed
 /// from the environment, or `build` would embed (and the dense-mode refusals would not hold).
 fn build(corpus: &Path, out: &Path) {
-    let output = Command::new(BIN)
-        .env_remove("DRIFTLESS_MODEL_DIR")
-        .args(["build", "--progress", "lines", "--corpus"])
-        .arg(corpus)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .expect("run build");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (corpus, out) = (corpus.to_str().expect("utf8"), out.to_str().expect("utf8"));
+    let args = [
+        "build",
+        "--progress",
+        "lines",
+        "--corpus",
+        corpus,
+        "--out",
+        out,
+    ];
+    let output = driftless_with(&args, |command| {
+        command.env_remove("DRIFTLESS_MODEL_DIR");
+    });
     let summary: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("summary JSON on stdout");
     assert_eq!(summary["documents"], 2);
@@ -107,17 +122,36 @@ fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String, String) {
 
 /// Every record of the SQLite query log at `log_db`.
 fn read_log(log_db: &Path) -> Vec<driftless_querylog::LogRecord> {
+    stored_records(&log_db.display().to_string())
+}
+
+/// Every record of the query log at `db` (SQLite path or Postgres URL), in canonical order.
+fn stored_records(db: &str) -> Vec<driftless_querylog::LogRecord> {
     tokio::runtime::Runtime::new()
         .expect("runtime")
         .block_on(async {
-            let store = driftless_querylog::LogStore::connect(&log_db.display().to_string())
+            let store = driftless_querylog::LogStore::connect(db)
                 .await
                 .expect("log store");
-            store
+            let records = store
                 .read_all(&driftless_querylog::RecordFilter::default())
                 .await
-                .expect("read log")
+                .expect("read log");
+            store.close().await;
+            records
         })
+}
+
+/// Sends SIGTERM to `child` (a `serve`), the signal an orchestrator stops it with.
+fn sigterm(child: &Child) {
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
 }
 
 #[test]
@@ -147,14 +181,7 @@ fn build_serve_answer_and_stop_on_sigterm() {
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("\"error\""));
 
-    let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
+    sigterm(&child);
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = child.try_wait().expect("wait") {

@@ -133,21 +133,10 @@ impl SessionGen {
     /// session is over).
     fn next(&mut self, t: i64, serial: u64) -> (LogRecord, Option<i64>) {
         let mut record = LogRecord {
-            ts_ms: t,
-            client: self.client.clone(),
             session_hint: self.hint.clone(),
-            step_hint: None,
-            endpoint: "/v1/search".into(),
-            query: None,
-            params: serde_json::Value::Null,
             snapshot_id: "synthetic".into(),
-            results: Vec::new(),
-            fetched_doc_id: None,
-            status: 200,
-            latency_us: 0,
-            request_id: format!("r{serial}"),
             log_id: format!("l{serial}"),
-            replica: None,
+            ..LogRecord::new(t, self.client.clone(), "/v1/search", format!("r{serial}"))
         };
         if let Some(doc) = self.fetch.take() {
             let doc = format!("d{doc}");

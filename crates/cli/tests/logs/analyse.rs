@@ -6,13 +6,7 @@ use driftless_querylog::anonymize_client;
 use serde_json::{Value, json};
 
 use super::fixtures::agent_log;
-use super::{driftless, driftless_fails, store_with};
-
-fn analyse_json(db: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["logs", "analyse", "--db", db, "--format", "json"];
-    args.extend_from_slice(extra);
-    serde_json::from_slice(&driftless(&args).stdout).expect("report JSON")
-}
+use super::{analyse_json, driftless, driftless_fails, json_rows, store_with};
 
 #[test]
 fn analyse_json_of_the_fixture_log_matches_the_hand_computed_values() {
@@ -62,12 +56,9 @@ fn analyse_json_of_the_fixture_log_matches_the_hand_computed_values() {
         (&i["count"], &i["p50"], &i["max"]),
         (&json!(8), &json!(1_000), &json!(995_000))
     );
-    let buckets: Vec<(Value, u64)> = r["inter_step_buckets"]
-        .as_array()
-        .expect("buckets")
-        .iter()
-        .map(|b| (b["le_ms"].clone(), b["count"].as_u64().expect("count")))
-        .collect();
+    let buckets = json_rows(&r["inter_step_buckets"], |b| {
+        (b["le_ms"].clone(), b["count"].as_u64().expect("count"))
+    });
     let expected = [
         (json!(1_000), 4),
         (json!(5_000), 0),
@@ -95,12 +86,9 @@ fn analyse_json_of_the_fixture_log_matches_the_hand_computed_values() {
         json!({"repetition": 1, "specialization": 2, "generalization": 1, "exploration": 1, "other": 1})
     );
     assert_eq!(r["ctar"]["overall"], json!(4.0 / 7.0));
-    let sessions: Vec<(&str, &Value)> = r["ctar"]["by_session"]
-        .as_array()
-        .expect("sessions")
-        .iter()
-        .map(|s| (s["session_id"].as_str().expect("id"), &s["ctar"]))
-        .collect();
+    let sessions = json_rows(&r["ctar"]["by_session"], |s| {
+        (s["session_id"].as_str().expect("id"), &s["ctar"])
+    });
     assert_eq!(
         sessions,
         [
@@ -194,18 +182,13 @@ fn tables_csv_and_sessions_of_the_fixture_log() {
         .stdout,
     )
     .expect("json");
-    let rows: Vec<(&str, u64, u64)> = listed
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|s| {
-            (
-                s["kind"].as_str().expect("kind"),
-                s["steps"].as_u64().expect("steps"),
-                s["duration_ms"].as_u64().expect("ms"),
-            )
-        })
-        .collect();
+    let rows = json_rows(&listed, |s| {
+        (
+            s["kind"].as_str().expect("kind"),
+            s["steps"].as_u64().expect("steps"),
+            s["duration_ms"].as_u64().expect("ms"),
+        )
+    });
     assert_eq!(
         rows,
         [

@@ -139,12 +139,10 @@ fn labels_come_from_the_endpoint_once_and_then_from_the_cache() {
     // another model nothing is labelled.
     let by_intent = |model: &str| -> Value {
         let report = super::analyse_json(db, &["--section", "by_intent", "--intents-model", model]);
-        report["by_intent"]
-            .as_array()
-            .expect("rows")
-            .iter()
-            .map(|r| json!([r["intent"], r["sessions"], r["exact_repetition"]]))
-            .collect()
+        let rows = super::json_rows(&report["by_intent"], |r| {
+            json!([r["intent"], r["sessions"], r["exact_repetition"]])
+        });
+        Value::from(rows)
     };
     assert_eq!(
         by_intent("test-model"),

@@ -95,12 +95,11 @@ fn session(snapshot: &str) -> Vec<LogRecord> {
 }
 
 fn analyse(db: &str, snapshot: Option<&str>) -> Value {
-    let mut args = vec!["logs", "analyse", "--db", db, "--format", "json"];
-    args.extend(["--section", "ctar_evidence,search_steps,ctar_steps"]);
+    let mut extra = vec!["--section", "ctar_evidence,search_steps,ctar_steps"];
     if let Some(dir) = snapshot {
-        args.extend(["--snapshot", dir]);
+        extra.extend(["--snapshot", dir]);
     }
-    serde_json::from_slice(&driftless(&args).stdout).expect("report JSON")
+    super::analyse_json(db, &extra)
 }
 
 fn step(n: usize, new: u64, adopted: u64, recent: u64) -> Value {

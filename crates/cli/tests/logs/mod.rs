@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use serde_json::Value;
+
 use driftless_querylog::LogRecord;
 
 mod analyse;
@@ -24,27 +26,19 @@ mod scale;
 /// a search when `query` is given, else a fetch; request id `q<ts_ms>`. Tests override
 /// what they need.
 pub fn agent_record(ts_ms: i64, session: Option<&str>, query: Option<&str>) -> LogRecord {
+    let endpoint = if query.is_some() {
+        "/v1/search"
+    } else {
+        "/v1/fetch"
+    };
     LogRecord {
-        ts_ms,
-        client: "agent".into(),
         session_hint: session.map(str::to_string),
-        step_hint: None,
-        endpoint: if query.is_some() {
-            "/v1/search"
-        } else {
-            "/v1/fetch"
-        }
-        .into(),
         query: query.map(str::to_string),
         params: serde_json::json!({"k": 10}),
         snapshot_id: "snap".into(),
-        results: Vec::new(),
-        fetched_doc_id: None,
-        status: 200,
         latency_us: 100,
-        request_id: format!("q{ts_ms}"),
         log_id: format!("log-q{ts_ms}"),
-        replica: None,
+        ..LogRecord::new(ts_ms, "agent", endpoint, format!("q{ts_ms}"))
     }
 }
 
@@ -104,20 +98,11 @@ pub fn with_pg_database<T>(prefix: &str, run: impl FnOnce(&str) -> T) -> Option<
 
 /// Runs `driftless <args>`; panics with stderr unless it succeeds.
 pub fn driftless(args: &[&str]) -> Output {
-    let output = Command::new(crate::BIN)
-        .args(args)
-        .output()
-        .expect("run driftless");
-    assert!(
-        output.status.success(),
-        "driftless {args:?} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    crate::driftless_with(args, |_| {})
 }
 
 /// `driftless logs analyse --db <db> --format json <extra>`: the report, parsed.
-pub fn analyse_json(db: &str, extra: &[&str]) -> serde_json::Value {
+pub fn analyse_json(db: &str, extra: &[&str]) -> Value {
     let mut args = vec!["logs", "analyse", "--db", db, "--format", "json"];
     args.extend_from_slice(extra);
     serde_json::from_slice(&driftless(&args).stdout).expect("analyse json")
@@ -133,6 +118,31 @@ pub fn driftless_fails(args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `driftless logs import --db <db> --in <input> <extra>`: the import summary, parsed.
+pub fn import_json(db: &Path, input: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "logs",
+        "import",
+        "--db",
+        db.to_str().expect("utf8"),
+        "--in",
+        input.to_str().expect("utf8"),
+    ];
+    args.extend_from_slice(extra);
+    serde_json::from_slice(&driftless(&args).stdout).expect("summary")
+}
+
+/// The rows of the JSON array `array`, each made into a tuple (or anything) by `row`, for
+/// comparing a report's table with one written out in the test.
+pub fn json_rows<'a, T>(array: &'a Value, row: impl FnMut(&'a Value) -> T) -> Vec<T> {
+    array
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {array}"))
+        .iter()
+        .map(row)
+        .collect()
+}
+
 /// Writes records as full JSONL (our export shape, clients in clear) and imports them into
 /// a new SQLite store through `driftless logs import`; returns the store path.
 pub fn store_with(dir: &Path, records: &[LogRecord]) -> PathBuf {
@@ -143,15 +153,7 @@ pub fn store_with(dir: &Path, records: &[LogRecord]) -> PathBuf {
         .collect();
     std::fs::write(&jsonl, text.join("\n") + "\n").expect("write jsonl");
     let db = dir.join("log.sqlite");
-    let output = driftless(&[
-        "logs",
-        "import",
-        "--db",
-        db.to_str().expect("utf8"),
-        "--in",
-        jsonl.to_str().expect("utf8"),
-    ]);
-    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("summary");
+    let summary = import_json(&db, &jsonl, &[]);
     assert_eq!(summary["imported"], records.len(), "{summary}");
     assert_eq!(summary["bad"], 0);
     db

@@ -8,24 +8,10 @@ use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use driftless_querylog::{LogRecord, LogStore, RecordFilter};
+use crate::stored_records;
 
 fn send(addr: &str, path: &str, headers: &str) -> u16 {
     crate::http::get(addr, path, headers).0
-}
-
-fn rows(url: &str) -> Vec<LogRecord> {
-    tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(async {
-            let store = LogStore::connect(url).await.expect("store");
-            let rows = store
-                .read_all(&RecordFilter::default())
-                .await
-                .expect("read");
-            store.close().await;
-            rows
-        })
 }
 
 #[test]
@@ -86,10 +72,10 @@ fn run(url: &str) {
     }
     // While the server runs: all eleven are rows (the flush interval is 200 ms).
     let deadline = Instant::now() + Duration::from_secs(15);
-    let mut stored = rows(url);
+    let mut stored = stored_records(url);
     while stored.len() < requests.len() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(200));
-        stored = rows(url);
+        stored = stored_records(url);
     }
     assert_eq!(
         stored.len(),
@@ -118,13 +104,7 @@ fn run(url: &str) {
     );
     assert_eq!(by_id("n4")[0].client, "anon:key:admin");
 
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill")
-            .success()
-    );
+    crate::sigterm(&child);
     assert!(child.wait().expect("wait").success());
     let spilled = std::fs::read_to_string(&spill).unwrap_or_default();
     assert!(spilled.trim().is_empty(), "spilled: {spilled}");

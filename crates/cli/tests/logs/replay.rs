@@ -3,25 +3,19 @@ use driftless_querylog::{LogRecord, anonymize_client};
 use serde_json::{Value, json};
 
 use super::fixtures::agent_log;
-use super::{driftless, driftless_fails, store_with};
+use super::{driftless, driftless_fails, import_json, json_rows, store_with};
 
 fn logged(ts_ms: i64, client: &str, hint: &str, q: &str, docs: &[&str], status: u16) -> LogRecord {
     LogRecord {
-        ts_ms,
-        client: client.into(),
         session_hint: Some(hint.into()),
-        step_hint: None,
-        endpoint: "/v1/search".into(),
         query: Some(q.into()),
         params: json!({"k": 10, "offset": 0, "mode": "bm25", "unit": "doc"}),
         snapshot_id: "old".into(),
         results: super::bare_results(docs),
-        fetched_doc_id: None,
         status,
         latency_us: 500,
-        request_id: format!("req-{ts_ms}"),
         log_id: format!("log-{ts_ms}"),
-        replica: None,
+        ..LogRecord::new(ts_ms, client, "/v1/search", format!("req-{ts_ms}"))
     }
 }
 
@@ -75,19 +69,14 @@ fn replay_reports_overlap_per_query_and_per_step() {
         (&all["sessions"], &all["queries"], &all["skipped"]),
         (&json!(2), &json!(3), &json!(1))
     );
-    let rows: Vec<(&str, u64, f64, f64)> = all["rows"]
-        .as_array()
-        .expect("rows")
-        .iter()
-        .map(|r| {
-            (
-                r["query"].as_str().expect("q"),
-                r["step"].as_u64().expect("step"),
-                r["jaccard"].as_f64().expect("j"),
-                r["rbo"].as_f64().expect("rbo"),
-            )
-        })
-        .collect();
+    let rows = json_rows(&all["rows"], |r| {
+        (
+            r["query"].as_str().expect("q"),
+            r["step"].as_u64().expect("step"),
+            r["jaccard"].as_f64().expect("j"),
+            r["rbo"].as_f64().expect("rbo"),
+        )
+    });
     assert_eq!(
         rows,
         [
@@ -97,18 +86,13 @@ fn replay_reports_overlap_per_query_and_per_step() {
         ]
     );
     assert_eq!(all["rows"][1]["replayed"], json!(["pg-vacuum"]));
-    let steps: Vec<(u64, u64, f64)> = all["by_step"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|s| {
-            (
-                s["step"].as_u64().expect("step"),
-                s["queries"].as_u64().expect("n"),
-                s["mean_jaccard"].as_f64().expect("j"),
-            )
-        })
-        .collect();
+    let steps = json_rows(&all["by_step"], |s| {
+        (
+            s["step"].as_u64().expect("step"),
+            s["queries"].as_u64().expect("n"),
+            s["mean_jaccard"].as_f64().expect("j"),
+        )
+    });
     assert_eq!(steps, [(1, 2, 1.0), (2, 1, 0.0)]);
     assert_eq!(all["mean_rbo"], json!(2.0 / 3.0));
     assert!(all["queries_per_second"].as_f64().expect("qps") > 0.0);
@@ -195,31 +179,14 @@ fn export_anonymises_and_import_skips_bad_lines_of_a_public_log() {
     let public = dir.path().join("aol.tsv");
     std::fs::write(&public, tsv).expect("tsv");
     let other = dir.path().join("public.sqlite");
-    let import = |path: &std::path::Path| -> Value {
-        let out = driftless(&[
-            "logs",
-            "import",
-            "--db",
-            other.to_str().expect("utf8"),
-            "--in",
-            path.to_str().expect("utf8"),
-            "--map",
-            "query=q_text,ts=when,client=uid",
-        ]);
-        serde_json::from_slice(&out.stdout).expect("summary")
-    };
+    let import = |path| import_json(&other, path, &["--map", "query=q_text,ts=when,client=uid"]);
     let first = import(&public);
     assert_eq!(
         (&first["lines"], &first["imported"], &first["bad"]),
         (&json!(6), &json!(3), &json!(3)),
         "{first}"
     );
-    let lines: Vec<u64> = first["issues"]
-        .as_array()
-        .expect("issues")
-        .iter()
-        .map(|i| i["line"].as_u64().expect("n"))
-        .collect();
+    let lines = json_rows(&first["issues"], |i| i["line"].as_u64().expect("n"));
     assert_eq!(lines, [5, 6, 7]);
     let again = import(&public);
     assert_eq!(
@@ -248,15 +215,7 @@ fn export_anonymises_and_import_skips_bad_lines_of_a_public_log() {
 
     // Our own JSONL export imports back (clients stay hashed).
     let back = dir.path().join("back.sqlite");
-    let out = driftless(&[
-        "logs",
-        "import",
-        "--db",
-        back.to_str().expect("utf8"),
-        "--in",
-        jsonl.to_str().expect("utf8"),
-    ]);
-    let summary: Value = serde_json::from_slice(&out.stdout).expect("summary");
+    let summary = import_json(&back, &jsonl, &[]);
     assert_eq!(
         (&summary["imported"], &summary["bad"]),
         (&json!(12), &json!(0))

@@ -2,7 +2,7 @@
 //! streaming `logs analyse`, on SQLite and on Postgres. The same synthetic log must give the
 //! same report from both stores (they stream rows in canonical order, explicit sessions
 //! close at their last record), and the report must describe the generated shapes.
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use super::{driftless, with_pg_database};
 
@@ -11,16 +11,10 @@ const REQUESTS: u64 = 3_000;
 /// Imports the JSONL file through standard input, as the benchmark pipes it.
 fn import_stdin(db: &str, jsonl: &std::path::Path) {
     let file = std::fs::File::open(jsonl).expect("jsonl");
-    let output = Command::new(crate::BIN)
-        .args(["logs", "import", "--db", db, "--in", "-"])
-        .stdin(Stdio::from(file))
-        .output()
-        .expect("run import");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let args = ["logs", "import", "--db", db, "--in", "-"];
+    let output = crate::driftless_with(&args, |command| {
+        command.stdin(Stdio::from(file));
+    });
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("summary");
     assert_eq!(summary["imported"], REQUESTS, "{summary}");
 }
