@@ -104,7 +104,7 @@ impl ServeArgs {
             .ok()
             .filter(|v| !v.trim().is_empty());
         match (&self.keys, env) {
-            (Some(path), env) => Access::from_file(path.clone(), env).map_err(anyhow::Error::msg),
+            (Some(path), env) => Ok(Access::from_file(path.clone(), env)?),
             (None, Some(env)) => {
                 let file = KeysFile {
                     anonymous: AnonymousAccess {
@@ -113,7 +113,7 @@ impl ServeArgs {
                     },
                     keys: Vec::new(),
                 };
-                let policy = AccessPolicy::new(file, Some(&env)).map_err(anyhow::Error::msg)?;
+                let policy = AccessPolicy::new(file, Some(&env))?;
                 Ok(Access::with_policy(policy))
             }
             (None, None) => Ok(Access::default()),

@@ -1,6 +1,8 @@
 //! Token buckets: a per-client request quota that refills continuously.
 use std::time::{Duration, Instant};
 
+use super::error::InvalidQuota;
+
 /// Quota of one client: `rate_per_sec` sustained, bursts up to `burst` requests.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
 pub struct Quota {
@@ -19,14 +21,13 @@ pub const MAX_QUOTA: f64 = 1e9;
 
 impl Quota {
     /// Rejects quotas that would never admit a request or overflow the arithmetic.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidQuota> {
         let in_range = |v: f64, min: f64| v.is_finite() && (min..=MAX_QUOTA).contains(&v);
         if !in_range(self.rate_per_sec, MIN_RATE_PER_SEC) || !in_range(self.burst, 1.0) {
-            return Err(format!(
-                "quota rate_per_sec {} / burst {}: rate_per_sec must be between {MIN_RATE_PER_SEC} \
-                 and {MAX_QUOTA}, burst between 1 and {MAX_QUOTA}",
-                self.rate_per_sec, self.burst
-            ));
+            return Err(InvalidQuota {
+                rate_per_sec: self.rate_per_sec,
+                burst: self.burst,
+            });
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::bucket::Quota;
+use super::error::AccessConfigError;
 
 /// Environment variable with extra keys, `id=sha256hex` separated by commas.
 pub const API_KEYS_ENV: &str = "DRIFTLESS_API_KEYS";
@@ -83,15 +84,15 @@ pub struct AccessPolicy {
 
 impl AccessPolicy {
     /// The policy of `file` plus the keys of `env` (`id=sha256hex,…`), validated.
-    pub fn new(file: KeysFile, env: Option<&str>) -> Result<Self, String> {
+    pub fn new(file: KeysFile, env: Option<&str>) -> Result<Self, AccessConfigError> {
         let mut entries = file.keys;
         for item in env.unwrap_or_default().split(',').map(str::trim) {
             if item.is_empty() {
                 continue;
             }
-            let (id, digest) = item.split_once('=').ok_or_else(|| {
-                format!("{API_KEYS_ENV}: `{item}` is not `id=sha256hex` (hash keys with `driftless keys hash`)")
-            })?;
+            let (id, digest) = item
+                .split_once('=')
+                .ok_or_else(|| AccessConfigError::EnvEntry(item.to_string()))?;
             entries.push(KeyEntry {
                 id: id.trim().to_string(),
                 sha256: digest.trim().to_string(),
@@ -99,7 +100,9 @@ impl AccessPolicy {
             });
         }
         if let Some(quota) = &file.anonymous.quota {
-            quota.validate().map_err(|e| format!("anonymous: {e}"))?;
+            quota
+                .validate()
+                .map_err(AccessConfigError::AnonymousQuota)?;
         }
         let mut keys = HashMap::new();
         for entry in entries {
@@ -110,31 +113,25 @@ impl AccessPolicy {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
             if !valid_id {
-                return Err(format!(
-                    "key id `{}` must be 1-64 characters of letters, digits, `-`, `_` or `.`",
-                    entry.id
-                ));
+                return Err(AccessConfigError::KeyId(entry.id));
             }
             let digest = entry.sha256.to_ascii_lowercase();
             if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "key `{}`: sha256 must be 64 hex digits (the digest, never the key itself)",
-                    entry.id
-                ));
+                return Err(AccessConfigError::KeyDigest(entry.id));
             }
             if let Some(quota) = &entry.quota {
                 quota
                     .validate()
-                    .map_err(|e| format!("key `{}`: {e}", entry.id))?;
+                    .map_err(|quota| AccessConfigError::KeyQuota {
+                        id: entry.id.clone(),
+                        quota,
+                    })?;
             }
             if keys.values().any(|k: &KeyEntry| k.id == entry.id) {
-                return Err(format!("key id `{}` appears twice", entry.id));
+                return Err(AccessConfigError::DuplicateId(entry.id));
             }
             if keys.insert(digest, entry.clone()).is_some() {
-                return Err(format!(
-                    "key `{}` has the same digest as another key",
-                    entry.id
-                ));
+                return Err(AccessConfigError::DuplicateDigest(entry.id));
             }
         }
         Ok(Self {
@@ -144,11 +141,16 @@ impl AccessPolicy {
     }
 
     /// Reads and validates a keys file (and the environment's keys).
-    pub fn load(path: &Path, env: Option<&str>) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read keys file {}: {e}", path.display()))?;
-        let file: KeysFile = serde_json::from_str(&text)
-            .map_err(|e| format!("keys file {} is not valid: {e}", path.display()))?;
+    pub fn load(path: &Path, env: Option<&str>) -> Result<Self, AccessConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|error| AccessConfigError::Read {
+            path: path.to_owned(),
+            error,
+        })?;
+        let file: KeysFile =
+            serde_json::from_str(&text).map_err(|error| AccessConfigError::Invalid {
+                path: path.to_owned(),
+                error,
+            })?;
         Self::new(file, env)
     }
 }
@@ -164,9 +166,9 @@ mod tests {
         assert_eq!(policy.keys[&digest].id, "ci");
         assert!(policy.anonymous.is_some());
         let error = AccessPolicy::new(KeysFile::default(), Some("ci=secret-1")).unwrap_err();
-        assert!(error.contains("64 hex"), "{error}");
+        assert!(error.to_string().contains("64 hex"), "{error}");
         let error = AccessPolicy::new(KeysFile::default(), Some("secret")).unwrap_err();
-        assert!(error.contains("id=sha256hex"), "{error}");
+        assert!(error.to_string().contains("id=sha256hex"), "{error}");
         let twice = format!("a={digest},b={digest}");
         assert!(AccessPolicy::new(KeysFile::default(), Some(&twice)).is_err());
     }

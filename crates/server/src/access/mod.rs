@@ -9,6 +9,7 @@
 mod bucket;
 mod charge;
 mod config;
+mod error;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +24,7 @@ use axum::http::{HeaderMap, header};
 pub use bucket::{Bucket, Quota};
 pub use charge::Payer;
 pub use config::{API_KEYS_ENV, AccessPolicy, AnonymousAccess, KeyEntry, KeysFile, hash_key};
+pub use error::{AccessConfigError, InvalidQuota};
 
 use crate::error::ApiError;
 use crate::error_code::ErrorCode;
@@ -75,7 +77,7 @@ impl Access {
     }
 
     /// Policy from a keys file (plus `DRIFTLESS_API_KEYS`), reloadable with [`Access::reload`].
-    pub fn from_file(path: PathBuf, env: Option<String>) -> Result<Self, String> {
+    pub fn from_file(path: PathBuf, env: Option<String>) -> Result<Self, AccessConfigError> {
         let policy = AccessPolicy::load(&path, env.as_deref())?;
         Ok(Self {
             policy: RwLock::new(Arc::new(policy)),
@@ -95,9 +97,9 @@ impl Access {
 
     /// Re-reads the keys file. A broken file keeps the policy in force (and says why), so a
     /// typo during an edit never locks every client out or lets everyone in.
-    pub fn reload(&self) -> Result<usize, String> {
+    pub fn reload(&self) -> Result<usize, AccessConfigError> {
         let Some(path) = &self.source else {
-            return Err("no keys file to reload (start with --keys FILE)".into());
+            return Err(AccessConfigError::NoKeysFile);
         };
         let policy = AccessPolicy::load(path, self.env.as_deref())?;
         let count = policy.keys.len();
