@@ -265,23 +265,24 @@ fn a_gpu_provider_without_a_gpu_build_is_a_clear_error() {
     assert_eq!(pool.workers(), 1);
 }
 
-/// A shipped model fetched beside the default one (scripts/test.sh fetches them all).
-fn sibling_model(name: &str) -> Option<(ModelFiles, PathBuf)> {
+/// A shipped model fetched beside the default one (scripts/test.sh fetches them all): its
+/// files, the ONNX Runtime library, and an embedder of it on one thread.
+fn sibling_model(name: &str) -> Option<(ModelFiles, PathBuf, Embedder)> {
     let (default, library) = model()?;
     let dir = default.dir.parent().expect("parent").join(name);
     let files = ModelFiles::load(&dir).unwrap_or_else(|e| {
         panic!("{name}: {e} (run corpus-tools/fetch-model.sh DEST all, as scripts/test.sh does)")
     });
-    Some((files, library))
+    let embedder = Embedder::new(&files, &library, 1).unwrap();
+    Some((files, library, embedder))
 }
 
 #[test]
 fn e5_queries_and_passages_get_their_prefixes() {
-    let Some((files, library)) = sibling_model("multilingual-e5-small-q4") else {
+    let Some((files, library, e5)) = sibling_model("multilingual-e5-small-q4") else {
         return;
     };
     assert_eq!(files.query_prefix, "query: ");
-    let e5 = Embedder::new(&files, &library, 1).unwrap();
     let text = "how to vacuum a table";
     let query = e5.embed_query(text).unwrap();
     assert_eq!(
@@ -298,11 +299,10 @@ fn e5_queries_and_passages_get_their_prefixes() {
 
 #[test]
 fn a_model_without_token_types_loads_and_embeds() {
-    let Some((files, library)) = sibling_model("paraphrase-MiniLM-L3-v2") else {
+    let Some((files, _, l3)) = sibling_model("paraphrase-MiniLM-L3-v2") else {
         return;
     };
     assert_eq!(files.output, "onnx::Shape_422");
-    let l3 = Embedder::new(&files, &library, 1).unwrap();
     let a = l3.embed_query("the cat sits on the mat").unwrap().vector;
     let b = l3.embed_query("a cat is sitting on a rug").unwrap().vector;
     let c = l3
