@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use common::{fetch, quiet_options};
@@ -40,6 +40,28 @@ fn top_url(snapshot: &Path, q: &str) -> String {
         .to_string()
 }
 
+/// Builds `corpus` into `dir/snap`, checks it holds `documents` documents and that the best
+/// BM25 hit for `query` is `url`; the summary is returned for the format's own checks.
+fn build_and_find(
+    corpus: &Path,
+    dir: &Path,
+    documents: u64,
+    query: &str,
+    url: &str,
+) -> BuildSummary {
+    let summary = build_from(corpus, &dir.join("snap"), &[]);
+    assert_eq!(summary.documents, documents, "{summary:?}");
+    assert_eq!(top_url(&dir.join("snap"), query), url);
+    summary
+}
+
+/// Writes `text` to `dir/name`, returning the path.
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
 #[test]
 fn jsonl_gz_shards_in_a_directory() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -53,13 +75,8 @@ fn jsonl_gz_shards_in_a_directory() {
         &shards.join("part-0000.jsonl.gz"),
         "{\"id\":\"a\",\"url\":\"https://e.org/a\",\"title\":\"Ants\",\"text\":\"ants carry leaves\"}\nnot json\n",
     );
-    let summary = build_from(&shards, &dir.path().join("snap"), &[]);
-    assert_eq!(summary.documents, 2, "{summary:?}");
+    let summary = build_and_find(&shards, dir.path(), 2, "honey", "https://e.org/b");
     assert_eq!(summary.skipped.get("invalid_record"), Some(&1));
-    assert_eq!(
-        top_url(&dir.path().join("snap"), "honey"),
-        "https://e.org/b"
-    );
 }
 
 #[test]
@@ -111,12 +128,7 @@ fn a_fineweb_parquet_shard() {
         group.close().expect("close group");
     }
     writer.close().expect("close");
-    let summary = build_from(&path, &dir.path().join("snap"), &[]);
-    assert_eq!(summary.documents, 3, "{summary:?}");
-    assert_eq!(
-        top_url(&dir.path().join("snap"), "glacier"),
-        "https://ice.org/melt"
-    );
+    build_and_find(&path, dir.path(), 3, "glacier", "https://ice.org/melt");
 }
 
 fn warc_record(headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
@@ -187,33 +199,32 @@ fn a_warc_gz_of_html_responses() {
             .expect("write");
     }
     drop(file);
-    let summary = build_from(&path, &dir.path().join("snap"), &[]);
-    assert_eq!(summary.documents, 1, "{summary:?}");
-    assert_eq!(summary.skipped.values().sum::<u64>(), 1, "{summary:?}");
-    assert_eq!(
-        top_url(&dir.path().join("snap"), "owls meadow"),
-        "https://birds.org/owls"
+    let summary = build_and_find(
+        &path,
+        dir.path(),
+        1,
+        "owls meadow",
+        "https://birds.org/owls",
     );
+    assert_eq!(summary.skipped.values().sum::<u64>(), 1, "{summary:?}");
 }
 
 #[test]
 fn tsv_and_a_mapped_jsonl_schema() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let tsv = dir.path().join("collection.tsv");
-    std::fs::write(
-        &tsv,
+    let tsv = write(
+        dir.path(),
+        "collection.tsv",
         "0\tthe manhattan project was a research effort\n1\tsaturn has rings\n",
-    )
-    .expect("write");
+    );
     let summary = build_from(&tsv, &dir.path().join("tsv"), &[]);
     assert_eq!(summary.documents, 2, "{summary:?}");
 
-    let jsonl = dir.path().join("foreign.jsonl");
-    std::fs::write(
-        &jsonl,
+    let jsonl = write(
+        dir.path(),
+        "foreign.jsonl",
         "{\"docid\":\"x1\",\"body\":\"volcanoes erupt basalt\",\"link\":\"https://geo.org/v\"}\n",
-    )
-    .expect("write");
+    );
     let out = dir.path().join("mapped");
     let summary = build_from(&jsonl, &out, &["id=docid", "text=body", "url=link"]);
     assert_eq!(summary.documents, 1, "{summary:?}");
