@@ -17,226 +17,41 @@
 //! without `Retry-After`, other 5xx, transport errors, and the server's peak RSS (`--pid`).
 //! Exits non-zero on any 5xx other than 503, a 503 without `Retry-After`, or, with
 //! `--expect-no-503`, any 503 at all.
+#[path = "load/mod.rs"]
+mod load;
 #[path = "loadmix/report.rs"]
 mod report;
+#[path = "loadmix/request.rs"]
+mod request;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use load::{arg, parsed};
 use report::{Kind, Tally};
+use request::{Plan, Recorder, one};
 
-const QUERIES: [&str; 16] = [
-    "create index concurrently",
-    "vacuum full lock",
-    "foreign key on delete cascade",
-    "unique constraint violation",
-    "pg_stat_activity idle in transaction",
-    "explain analyze buffers",
-    "logical replication slot",
-    "window function rank over partition",
-    "json operators jsonb",
-    "transaction isolation serializable",
-    "autovacuum tuning",
-    "partitioned table attach",
-    "copy from csv header",
-    "row level security policy",
-    "recursive common table expression",
-    "point in time recovery wal archive",
-];
-
-#[derive(Clone)]
-struct Plan {
-    base: String,
-    kinds: Vec<Kind>,
-    deadline_ms: Option<u64>,
-    doc_ids: Vec<String>,
-    /// `--record FILE`: one line per request (request id, status, replica, kind), for
-    /// checking afterwards that every answered request reached the query log.
-    record: Option<Arc<Recorder>>,
+/// The mix sent by one loop (closed or open), tallied.
+struct Mix {
+    client: reqwest::Client,
+    plan: Arc<Plan>,
+    tally: Tally,
 }
 
-/// The `--record` file. Request ids are `lm-<run>-<i>`, unique per request of the run.
-struct Recorder {
-    run: String,
-    lines: std::sync::Mutex<std::io::BufWriter<std::fs::File>>,
-}
-
-impl Recorder {
-    fn write(&self, id: &str, status: Option<u16>, replica: &str, kind: Kind) {
-        use std::io::Write as _;
-        let status = status.map_or_else(|| "error".to_string(), |s| s.to_string());
-        let mut lines = self
-            .lines
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let _ = writeln!(lines, "{id}\t{status}\t{replica}\t{kind:?}");
+impl load::Load for Mix {
+    async fn request(&self, i: u64) {
+        one(&self.client, &self.plan, i, &self.tally).await;
     }
 }
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
-
-async fn one(client: &reqwest::Client, plan: &Plan, i: u64, tally: &Tally) {
-    let kind = plan.kinds[(i % plan.kinds.len() as u64) as usize];
-    let q = QUERIES[((i / plan.kinds.len() as u64) % QUERIES.len() as u64) as usize];
-    let base = &plan.base;
-    let request = match kind {
-        Kind::Bm25K10 => client.get(format!("{base}/v1/search")).query(&[
-            ("q", q),
-            ("mode", "bm25"),
-            ("k", "10"),
-        ]),
-        Kind::Bm25K100 => client.get(format!("{base}/v1/search")).query(&[
-            ("q", q),
-            ("mode", "bm25"),
-            ("k", "100"),
-            ("unit", "doc"),
-        ]),
-        Kind::HybridK10 => client.get(format!("{base}/v1/search")).query(&[
-            ("q", q),
-            ("mode", "hybrid"),
-            ("k", "10"),
-        ]),
-        Kind::HybridK100 | Kind::DenseK100 => client.get(format!("{base}/v1/search")).query(&[
-            ("q", q),
-            (
-                "mode",
-                if kind == Kind::HybridK100 {
-                    "hybrid"
-                } else {
-                    "dense"
-                },
-            ),
-            ("k", "100"),
-            ("unit", "passage"),
-        ]),
-        Kind::Fetch => {
-            let doc = &plan.doc_ids[(i as usize / plan.kinds.len()) % plan.doc_ids.len()];
-            client
-                .get(format!("{base}/v1/fetch"))
-                .query(&[("doc_id", doc.as_str()), ("max_chars", "4000")])
-        }
-        Kind::Retrieve32 => {
-            let queries: Vec<&str> = (0..32)
-                .map(|j| QUERIES[(i as usize + j) % QUERIES.len()])
-                .collect();
-            client
-                .post(format!("{base}/retrieve"))
-                .json(&serde_json::json!({"queries": queries, "topk": 3, "return_scores": true}))
-        }
-    };
-    let request = match plan.deadline_ms {
-        Some(ms) => request.header("x-request-timeout-ms", ms.to_string()),
-        None => request,
-    };
-    let id = plan.record.as_ref().map(|r| format!("lm-{}-{i}", r.run));
-    let request = match &id {
-        Some(id) => request.header("x-request-id", id.as_str()),
-        None => request,
-    };
-    let started = Instant::now();
-    match request.send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            if let (Some(recorder), Some(id)) = (&plan.record, &id) {
-                let replica = response
-                    .headers()
-                    .get("x-driftless-replica")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                recorder.write(id, Some(status), replica, kind);
-            }
-            let retry_after = response.headers().contains_key("retry-after");
-            let engine = engine_micros(response.headers());
-            match response.bytes().await {
-                Ok(body) => {
-                    tally.record(kind, status, retry_after, started.elapsed());
-                    if status == 200 {
-                        tally.engine(engine);
-                    }
-                    if status == 503 {
-                        let code = serde_json::from_slice::<serde_json::Value>(&body)
-                            .ok()
-                            .and_then(|v| v["error"]["code"].as_str().map(str::to_string))
-                            .unwrap_or_else(|| "unreadable".to_string());
-                        tally.refusal(kind, &code);
-                    }
-                }
-                Err(_) => tally.transport_error(),
-            }
-        }
-        Err(_) => {
-            if let (Some(recorder), Some(id)) = (&plan.record, &id) {
-                recorder.write(id, None, "-", kind);
-            }
-            tally.transport_error();
-        }
-    }
-}
-
-/// The engine time of a response (`Server-Timing: engine;dur=<ms>`), in µs: the CPU work of
-/// its searches, the unit goodput is compared in (a shed mix answers more cheap requests).
-fn engine_micros(headers: &reqwest::header::HeaderMap) -> u64 {
-    headers
-        .get("server-timing")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',')
-                .find_map(|part| part.trim().strip_prefix("engine;dur="))
+impl Mix {
+    fn new(client: &reqwest::Client, plan: &Arc<Plan>) -> Arc<Self> {
+        Arc::new(Self {
+            client: client.clone(),
+            plan: Arc::clone(plan),
+            tally: Tally::default(),
         })
-        .and_then(|ms| ms.parse::<f64>().ok())
-        .map_or(0, |ms| (ms * 1000.0) as u64)
-}
-
-/// `clients` closed-loop connections for `seconds`.
-async fn closed_loop(
-    client: &reqwest::Client,
-    plan: &Arc<Plan>,
-    clients: u64,
-    seconds: f64,
-) -> Arc<Tally> {
-    let tally = Arc::new(Tally::default());
-    let until = Instant::now() + Duration::from_secs_f64(seconds);
-    let mut workers = Vec::new();
-    for w in 0..clients {
-        let (client, plan, tally) = (client.clone(), Arc::clone(plan), Arc::clone(&tally));
-        workers.push(tokio::spawn(async move {
-            let mut i = w;
-            while Instant::now() < until {
-                one(&client, &plan, i, &tally).await;
-                i += clients;
-            }
-        }));
     }
-    for worker in workers {
-        let _ = worker.await;
-    }
-    tally
-}
-
-/// `rate` requests per second on a fixed schedule for `seconds`.
-async fn open_loop(
-    client: &reqwest::Client,
-    plan: &Arc<Plan>,
-    rate: f64,
-    seconds: f64,
-) -> Arc<Tally> {
-    let tally = Arc::new(Tally::default());
-    let interval = Duration::from_secs_f64(1.0 / rate);
-    let started = Instant::now();
-    let total = (rate * seconds) as u64;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..total {
-        tokio::time::sleep_until((started + interval.mul_f64(i as f64)).into()).await;
-        let (client, plan, tally) = (client.clone(), Arc::clone(plan), Arc::clone(&tally));
-        tasks.spawn(async move { one(&client, &plan, i, &tally).await });
-        while tasks.try_join_next().is_some() {}
-    }
-    while tasks.join_next().await.is_some() {}
-    tally
 }
 
 /// Document ids for the fetch requests, from one BM25 search.
@@ -268,15 +83,9 @@ async fn doc_ids(client: &reqwest::Client, base: &str) -> Vec<String> {
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let base = args
-        .get(1)
-        .filter(|a| a.starts_with("http"))
-        .cloned()
-        .unwrap_or_else(|| "http://127.0.0.1:8080".into());
-    let seconds: f64 = arg(&args, "--seconds")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30.0);
-    let pid: Option<u32> = arg(&args, "--pid").and_then(|p| p.parse().ok());
+    let base = load::base_url(&args);
+    let seconds: f64 = parsed(&args, "--seconds").unwrap_or(30.0);
+    let pid: Option<u32> = parsed(&args, "--pid");
     let mut kinds = vec![Kind::Bm25K10, Kind::Bm25K100, Kind::Fetch, Kind::Retrieve32];
     if args.iter().any(|a| a == "--dense") {
         kinds.insert(2, Kind::HybridK10);
@@ -322,10 +131,10 @@ async fn main() {
         },
         base,
         kinds,
-        deadline_ms: arg(&args, "--deadline-ms").and_then(|d| d.parse().ok()),
+        deadline_ms: parsed(&args, "--deadline-ms"),
         record: record.clone(),
     });
-    let sampler = report::RssSampler::start(pid);
+    let sampler = load::RssSampler::start(pid);
     // Capacity: a closed loop without the deadline (with it, quick refusals would let the
     // loop send more cheap requests and inflate the rate).
     let mut capacity_work = None;
@@ -336,7 +145,9 @@ async fn main() {
                 deadline_ms: None,
                 ..(*plan).clone()
             });
-            let tally = closed_loop(&client, &unbounded, 32, 10.0).await;
+            let mix = Mix::new(&client, &unbounded);
+            load::closed_loop(&mix, 32, 10.0).await;
+            let tally = &mix.tally;
             let capacity = tally.answered_per_sec(10.0);
             capacity_work = Some(tally.engine_ms_per_sec(10.0));
             println!(
@@ -347,23 +158,22 @@ async fn main() {
         }
         (None, None) => None,
     };
+    let mix = Mix::new(&client, &plan);
     let started = Instant::now();
-    let (tally, label) = match rate {
-        Some(rate) => (
-            open_loop(&client, &plan, rate, seconds).await,
-            format!("open loop {rate:.0} req/s"),
-        ),
+    let label = match rate {
+        Some(rate) => {
+            load::open_loop(&mix, rate, seconds).await;
+            format!("open loop {rate:.0} req/s")
+        }
         None => {
-            let clients: u64 = arg(&args, "--clients")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(8);
-            (
-                closed_loop(&client, &plan, clients, seconds).await,
-                format!("closed loop {clients} clients"),
-            )
+            let clients: u64 = parsed(&args, "--clients").unwrap_or(8);
+            load::closed_loop(&mix, clients, seconds).await;
+            format!("closed loop {clients} clients")
         }
     };
+    let tally = &mix.tally;
     let elapsed = started.elapsed().as_secs_f64();
+    sampler.stop();
     let failed = tally.print(&label, elapsed, args.iter().any(|a| a == "--expect-no-503"));
     if let Some(capacity) = capacity_work {
         let goodput = tally.engine_ms_per_sec(elapsed);
@@ -372,7 +182,9 @@ async fn main() {
             100.0 * goodput / capacity
         );
     }
-    sampler.print();
+    if let Some(rss) = sampler.report() {
+        println!("  {rss}");
+    }
     if let Some(recorder) = record {
         use std::io::Write as _;
         let mut lines = recorder

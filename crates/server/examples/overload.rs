@@ -9,12 +9,15 @@
 //! RL rollouts does, and what a closed-loop tool like wrk cannot show (it slows down with
 //! the server). Reported: p50/p99 of admitted (200) requests, counts by status, whether
 //! every 503/429 carried `Retry-After`, any other 5xx, and the server's peak RSS.
+#[path = "load/mod.rs"]
+mod load;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use load::{Latency, RssSampler, parsed};
 use tokio::sync::Mutex;
-
 const QUERIES: [&str; 12] = [
     "create index concurrently",
     "vacuum full lock",
@@ -41,16 +44,17 @@ struct Tally {
     transport_errors: AtomicU64,
 }
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
+/// BM25 searches against `base`, tallied.
+struct Searches {
+    client: reqwest::Client,
+    base: String,
+    tally: Tally,
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+impl load::Load for Searches {
+    async fn request(&self, i: u64) {
+        one(&self.client, &self.base, i, &self.tally).await;
+    }
 }
 
 async fn one(client: &reqwest::Client, base: &str, i: u64, tally: &Tally) {
@@ -96,55 +100,29 @@ async fn one(client: &reqwest::Client, base: &str, i: u64, tally: &Tally) {
 
 /// Answered searches per second over 10 s at 32 connections, and how many were answered.
 async fn capacity(client: &reqwest::Client, base: &str) -> (f64, usize) {
-    let tally = Arc::new(Tally::default());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut workers = Vec::new();
-    for w in 0..32u64 {
-        let (client, base, tally) = (client.clone(), base.to_string(), Arc::clone(&tally));
-        workers.push(tokio::spawn(async move {
-            let mut i = w;
-            while Instant::now() < deadline {
-                one(&client, &base, i, &tally).await;
-                i += 32;
-            }
-        }));
-    }
-    for worker in workers {
-        let _ = worker.await;
-    }
-    let answered = tally.ok_latency_us.lock().await.len();
+    let searches = Arc::new(Searches {
+        client: client.clone(),
+        base: base.to_string(),
+        tally: Tally::default(),
+    });
+    load::closed_loop(&searches, 32, 10.0).await;
+    let answered = searches.tally.ok_latency_us.lock().await.len();
     (answered as f64 / 10.0, answered)
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank] as f64 / 1000.0
 }
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let base = args
-        .get(1)
-        .filter(|a| a.starts_with("http"))
-        .cloned()
-        .unwrap_or_else(|| "http://127.0.0.1:8080".to_string());
-    let pid: Option<u32> = arg(&args, "--pid").and_then(|p| p.parse().ok());
-    let seconds: u64 = arg(&args, "--seconds")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    let factor: f64 = arg(&args, "--factor")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2.0);
+    let base = load::base_url(&args);
+    let pid: Option<u32> = parsed(&args, "--pid");
+    let seconds: u64 = parsed(&args, "--seconds").unwrap_or(60);
+    let factor: f64 = parsed(&args, "--factor").unwrap_or(2.0);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .build()
         .expect("HTTP client");
 
-    let capacity = match arg(&args, "--capacity").and_then(|c| c.parse().ok()) {
+    let capacity = match parsed(&args, "--capacity") {
         Some(given) => given,
         None => {
             let (capacity, answered) = capacity(&client, &base).await;
@@ -158,39 +136,21 @@ async fn main() {
         "capacity {capacity:.0} req/s (closed loop, 32 connections); offering {rate:.0} req/s for {seconds} s"
     );
 
-    let tally = Arc::new(Tally::default());
-    let peak_rss = Arc::new(AtomicU64::new(0));
-    let rss_start = pid.and_then(rss_kib);
-    let sampler = pid.map(|pid| {
-        let peak = Arc::clone(&peak_rss);
-        tokio::spawn(async move {
-            loop {
-                if let Some(kib) = rss_kib(pid) {
-                    peak.fetch_max(kib, Ordering::Relaxed);
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
-        })
+    let searches = Arc::new(Searches {
+        client,
+        base,
+        tally: Tally::default(),
     });
-    let interval = Duration::from_secs_f64(1.0 / rate);
+    let sampler = RssSampler::start(pid);
     let started = Instant::now();
-    let total = (rate * seconds as f64) as u64;
-    let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..total {
-        let due = started + interval.mul_f64(i as f64);
-        tokio::time::sleep_until(due.into()).await;
-        let (client, base, tally) = (client.clone(), base.clone(), Arc::clone(&tally));
-        tasks.spawn(async move { one(&client, &base, i, &tally).await });
-        while tasks.try_join_next().is_some() {}
-    }
-    while tasks.join_next().await.is_some() {}
+    let total = load::open_loop(&searches, rate, seconds as f64).await;
     let elapsed = started.elapsed().as_secs_f64();
-    if let Some(sampler) = sampler {
-        sampler.abort();
-    }
+    sampler.stop();
 
+    let tally = &searches.tally;
     let mut ok = tally.ok_latency_us.lock().await.clone();
     ok.sort_unstable();
+    let Latency { p50, p99, max } = Latency::of(&ok);
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     println!(
         "offered {total} in {elapsed:.1} s ({:.0} req/s): 200 {} ({:.0}/s), 503 {}, 429 {}, \
@@ -205,18 +165,9 @@ async fn main() {
         load(&tally.other),
         load(&tally.transport_errors),
     );
-    println!(
-        "admitted latency: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        percentile(&ok, 50.0),
-        percentile(&ok, 99.0),
-        percentile(&ok, 100.0)
-    );
-    if let Some(start) = rss_start {
-        println!(
-            "server RSS: {} MiB at start, peak {} MiB",
-            start / 1024,
-            load(&peak_rss) / 1024
-        );
+    println!("admitted latency: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms");
+    if let Some(rss) = sampler.report() {
+        println!("{rss}");
     }
     let failed = load(&tally.other_5xx) > 0 || load(&tally.missing_retry_after) > 0;
     std::process::exit(i32::from(failed));

@@ -1,9 +1,10 @@
 //! Tallies and the report of the loadmix example.
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::load::Latency;
 
 /// The kinds of request in the mix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -61,14 +62,6 @@ pub struct Tally {
     transport_errors: AtomicU64,
     /// Summed `Server-Timing` engine time of answered requests, µs.
     engine_us: AtomicU64,
-}
-
-fn percentile_ms(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank] as f64 / 1000.0
 }
 
 impl Tally {
@@ -147,71 +140,23 @@ impl Tally {
                 .filter(|(s, _)| **s >= 500 && **s != 503)
                 .map(|(_, n)| n)
                 .sum::<u64>();
+            let answered = latencies.len() as f64 / elapsed;
+            let Latency { p50, p99, .. } = Latency::of(&latencies);
             println!(
-                "  {:<16} {:>8.1} answered/s  p50 {:>8.2} ms  p99 {:>8.2} ms  statuses {}",
+                "  {:<16} {answered:>8.1} answered/s  p50 {p50:>8.2} ms  p99 {p99:>8.2} ms  statuses {}",
                 kind.name(),
-                latencies.len() as f64 / elapsed,
-                percentile_ms(&latencies, 50.0),
-                percentile_ms(&latencies, 99.0),
                 statuses.join(" ")
             );
         }
         all.sort_unstable();
         let missing = self.missing_retry_after.load(Ordering::Relaxed);
         let transport = self.transport_errors.load(Ordering::Relaxed);
+        let Latency { p50, p99, max } = Latency::of(&all);
         println!(
-            "  all: sent {sent}, answered {} ({:.1}/s), p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; 503 {shed}, other 5xx {other_5xx}, 503/429 without Retry-After {missing}, transport errors {transport}",
+            "  all: sent {sent}, answered {} ({:.1}/s), p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms; 503 {shed}, other 5xx {other_5xx}, 503/429 without Retry-After {missing}, transport errors {transport}",
             all.len(),
             all.len() as f64 / elapsed,
-            percentile_ms(&all, 50.0),
-            percentile_ms(&all, 99.0),
-            percentile_ms(&all, 100.0),
         );
         other_5xx > 0 || missing > 0 || (expect_no_503 && (shed > 0 || transport > 0))
-    }
-}
-
-/// Samples a process's RSS every 200 ms and keeps the peak.
-pub struct RssSampler {
-    pid: Option<u32>,
-    start_kib: Option<u64>,
-    peak_kib: Arc<AtomicU64>,
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-impl RssSampler {
-    pub fn start(pid: Option<u32>) -> Self {
-        let peak_kib = Arc::new(AtomicU64::new(0));
-        if let Some(pid) = pid {
-            let peak = Arc::clone(&peak_kib);
-            tokio::spawn(async move {
-                loop {
-                    if let Some(kib) = rss_kib(pid) {
-                        peak.fetch_max(kib, Ordering::Relaxed);
-                    }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-            });
-        }
-        Self {
-            pid,
-            start_kib: pid.and_then(rss_kib),
-            peak_kib,
-        }
-    }
-
-    pub fn print(&self) {
-        if let (Some(_), Some(start)) = (self.pid, self.start_kib) {
-            println!(
-                "  server RSS: {} MiB at start, peak {} MiB",
-                start / 1024,
-                self.peak_kib.load(Ordering::Relaxed) / 1024
-            );
-        }
     }
 }
