@@ -6,12 +6,15 @@
 #   BIN     $DRIFTLESS_BIN or the release `driftless` in TARGET (scripts taking BIN as an
 #           argument overwrite it)
 #   BENCH   the script's name without .sh, the prefix of its messages
+#   MODEL   $DRIFTLESS_MODEL_DIR or the default model under ROOT/.cache/models
 # and, from scripts/serve-lib.sh, SERVER_PID, ADDR, serve_snapshot and stop_server.
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="${DRIFTLESS_BIN:-$TARGET/release/driftless}"
 BENCH="$(basename "$0" .sh)"
+# shellcheck disable=SC2034  # MODEL is for the scripts that embed (ivf, load)
+MODEL="${DRIFTLESS_MODEL_DIR:-$ROOT/.cache/models/all-MiniLM-L6-v2-int8}"
 # shellcheck source-path=SCRIPTDIR source=../scripts/serve-lib.sh
 source "$ROOT/scripts/serve-lib.sh"
 
@@ -22,6 +25,20 @@ die() { say "$*"; exit 1; }
 # relative to the workspace root, wherever the script is run from).
 in_root() {
   if [[ "$1" = /* ]]; then echo "$1"; else echo "$ROOT/$1"; fi
+}
+
+# head_commit: the short commit of ROOT's HEAD, or "unknown" (the commit column of results).
+head_commit() {
+  git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown
+}
+
+# quickstart_bm25_snapshot: sets SNAP to $DRIFTLESS_BENCH_SNAPSHOT (relative to ROOT; default
+# .cache/snapshots/default-bm25) and stops, naming the command that builds it, unless it holds
+# a manifest.json.
+quickstart_bm25_snapshot() {
+  # shellcheck disable=SC2034  # SNAP is the caller's
+  SNAP="$(in_root "${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}")"
+  [[ -f "$SNAP/manifest.json" ]] || die "no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve"
 }
 
 # need_built HOW FILE...: stops with "FILE missing; run: HOW" unless every FILE is executable.

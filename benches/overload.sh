@@ -19,13 +19,12 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-SNAP="$(in_root "${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}")"
 LOADGEN="${DRIFTLESS_OVERLOAD_BIN:-$TARGET/release/examples/overload}"
 SECONDS_LOADED="${SECONDS_LOADED:-60}"
 FACTOR="${FACTOR:-2}"
 
 need_built "cargo build --release -p driftless -p driftless-server --example overload" "$BIN" "$LOADGEN"
-[[ -f "$SNAP/manifest.json" ]] || die "no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve"
+quickstart_bm25_snapshot
 
 WORK=$(mktemp -d)
 DB_DIR="$WORK/log"

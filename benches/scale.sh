@@ -45,7 +45,7 @@ need_built "cargo build --release -p driftless" "$BIN"
 [[ -x /usr/bin/time ]] || { say "installing time (Debian package)"; apt-get install -y time >/dev/null; }
 ensure_wrk
 mkdir -p "$SCALE_DIR"
-COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+COMMIT="$(head_commit)"
 # The binary's own commit when it was built from a worktree (e.g. /tmp/wt-scale): `driftless
 # --version` may not say it, so DRIFTLESS_COMMIT can.
 COMMIT="${DRIFTLESS_COMMIT:-$COMMIT}"

@@ -22,13 +22,12 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-SNAP="$(in_root "${DRIFTLESS_BENCH_SNAPSHOT:-.cache/snapshots/default-bm25}")"
 SLOW="${SLOW:-5000}"
 SLOW_SECONDS="${SLOW_SECONDS:-60}"
 QUIET_SECONDS="${QUIET_SECONDS:-20}"
 
 need_built "cargo build --release -p driftless" "$BIN"
-[[ -f "$SNAP/manifest.json" ]] || die "no snapshot at $SNAP; build one: driftless quickstart --no-dense --no-serve"
+quickstart_bm25_snapshot
 ensure_wrk
 # Both the server and the slow-client process hold SLOW sockets, plus their own files.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
