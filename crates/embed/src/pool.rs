@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::EmbedError;
 use crate::embedder::{Embedder, Embedding};
 use crate::model_files::ModelFiles;
-use crate::runtime::Provider;
+use crate::runtime::{Provider, at_least_one};
 
 /// A fixed set of single-threaded embedders for encoding documents.
 #[derive(Debug)]
@@ -37,11 +37,7 @@ impl EmbedPool {
         workers: usize,
         provider: Provider,
     ) -> Result<Self, EmbedError> {
-        if workers == 0 {
-            return Err(EmbedError::InvalidSetting(
-                "an embedding pool needs at least 1 worker".into(),
-            ));
-        }
+        at_least_one(workers, "an embedding pool needs at least 1 worker")?;
         let (env, onnx, tokenizer) = Embedder::load(model, ort_library)?;
         let workers = (0..workers)
             .map(|_| Embedder::from_parts(&env, &onnx, model, Arc::clone(&tokenizer), 1, provider))

@@ -100,6 +100,14 @@ pub(crate) fn loaded_library() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// `Ok` when the count setting `n` is at least 1, else `InvalidSetting(message)`.
+pub(crate) fn at_least_one(n: usize, message: &str) -> Result<(), EmbedError> {
+    if n == 0 {
+        return Err(EmbedError::InvalidSetting(message.into()));
+    }
+    Ok(())
+}
+
 /// Builds a CPU session with a fixed thread count from verified ONNX bytes.
 ///
 /// The optimisation level is ONNX Runtime's default, spelled out so that a change of default in
@@ -111,11 +119,7 @@ pub(crate) fn build_session(
     intra_threads: usize,
     provider: Provider,
 ) -> Result<Session, EmbedError> {
-    if intra_threads == 0 {
-        return Err(EmbedError::InvalidSetting(
-            "intra-op threads must be at least 1".into(),
-        ));
-    }
+    at_least_one(intra_threads, "intra-op threads must be at least 1")?;
     let mut builder = Session::builder(env)?;
     if let Provider::Cuda { device } = provider {
         // `error_on_failure`: without it ONNX Runtime silently falls back to the CPU, and a
