@@ -85,9 +85,8 @@ pub async fn run(args: &EvaluateArgs) -> Result<()> {
 }
 
 fn summary(r: &AgentEvalReport) -> Table {
-    let mut t = Table::new("evaluate", "Agent evaluation", &["metric", "value"]);
     let mean = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| format!("{v:.2}"));
-    for (metric, value) in [
+    let rows = [
         ("judged topics", r.topics.to_string()),
         ("topics with requests", r.topics_with_requests.to_string()),
         ("search calls per topic (mean)", mean(r.mean_search_calls)),
@@ -99,20 +98,21 @@ fn summary(r: &AgentEvalReport) -> Table {
         ("accuracy", rate(r.accuracy)),
         ("citation precision", rate(r.citation_precision)),
         ("citation recall", rate(r.citation_recall)),
-    ] {
-        t.row(vec![metric.into(), value]);
-    }
-    t
+    ]
+    .map(|(metric, value)| vec![metric.into(), value]);
+    Table::with_rows("evaluate", "Agent evaluation", &["metric", "value"], rows)
 }
 
 fn by_calls(r: &AgentEvalReport) -> Table {
-    let mut t = Table::new(
+    let rows = r
+        .accuracy_by_calls
+        .iter()
+        .map(|b| vec![b.calls.into(), b.topics.to_string(), rate(b.accuracy)]);
+    let headers = ["search_calls", "topics", "accuracy"];
+    Table::with_rows(
         "accuracy_by_calls",
         "Accuracy by search calls",
-        &["search_calls", "topics", "accuracy"],
-    );
-    for b in &r.accuracy_by_calls {
-        t.row(vec![b.calls.into(), b.topics.to_string(), rate(b.accuracy)]);
-    }
-    t
+        &headers,
+        rows,
+    )
 }

@@ -2,7 +2,7 @@
 //! searches, and the evidence CTAR (recent vs earlier steps).
 use driftless_querylog::analysis::{IntentRow, PAPER_MAX_STEPS, Report};
 
-use super::table::{Table, pct, rate, secs};
+use super::table::{Table, pct, rate, secs, step_row};
 
 /// The `search_steps` table: the paper's two summary lines, then steps per trajectory.
 pub fn search_steps(section: &'static str, r: &Report) -> Table {
@@ -11,7 +11,6 @@ pub fn search_steps(section: &'static str, r: &Report) -> Table {
         "Search steps per session ({} sessions, {} multi-turn; {} fetches apart)",
         s.sessions, s.multi_turn, s.fetches
     );
-    let mut t = Table::new(section, title, &["metric", "value"]);
     let rows = [
         (
             format!("multi-turn sessions with <= {PAPER_MAX_STEPS} search steps"),
@@ -41,17 +40,17 @@ pub fn search_steps(section: &'static str, r: &Report) -> Table {
             format!("{:.2}", s.fetches_per_session.mean),
         ),
     ];
-    for (metric, value) in rows {
-        t.row(vec![metric, value]);
-    }
-    for (steps, sessions) in &s.steps.histogram {
+    let histogram = s.steps.histogram.iter().map(|(steps, sessions)| {
         let share = *sessions as f64 / s.sessions.max(1) as f64;
-        t.row(vec![
-            format!("sessions with {steps} search steps"),
-            pct(share),
-        ]);
-    }
-    t
+        vec![format!("sessions with {steps} search steps"), pct(share)]
+    });
+    let rows = rows.map(|(metric, value)| vec![metric, value]);
+    Table::with_rows(
+        section,
+        title,
+        &["metric", "value"],
+        rows.into_iter().chain(histogram),
+    )
 }
 
 /// The `ctar_evidence` table: per query step, adopted terms split recent / earlier only.
@@ -76,19 +75,17 @@ pub fn ctar_evidence(section: &'static str, r: &Report) -> Table {
         rate(c.earlier_share),
         c.records_without_texts
     );
-    let mut t = Table::new(section, title, &headers);
-    for s in &c.by_step {
-        t.row(vec![
-            s.step.to_string(),
-            s.queries.to_string(),
-            s.new_terms.to_string(),
-            s.adopted_terms.to_string(),
-            s.adopted_recent.to_string(),
-            s.adopted_earlier_only.to_string(),
-            rate(s.ctar),
-        ]);
-    }
-    t
+    let rows = c.by_step.iter().map(|s| {
+        let counts = [
+            s.queries,
+            s.new_terms,
+            s.adopted_terms,
+            s.adopted_recent,
+            s.adopted_earlier_only,
+        ];
+        step_row(s.step, &counts, &[s.ctar])
+    });
+    Table::with_rows(section, title, &headers, rows)
 }
 
 /// The `by_intent` table: repetition and CTAR per session intent (`--intents-model`).
@@ -101,16 +98,16 @@ pub fn by_intent(section: &'static str, rows: &[IntentRow]) -> Table {
         "ctar",
         "ctar_evidence",
     ];
-    let mut t = Table::new(section, "Repetition and CTAR by session intent", &headers);
-    for r in rows {
-        t.row(vec![
+    let rows = rows.iter().map(|r| {
+        vec![
             r.intent.clone(),
             r.sessions.to_string(),
             rate(r.exact_repetition),
             rate(r.near_repetition),
             rate(r.ctar),
             rate(r.ctar_evidence),
-        ]);
-    }
-    t
+        ]
+    });
+    let title = "Repetition and CTAR by session intent";
+    Table::with_rows(section, title, &headers, rows)
 }

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 
 use driftless_querylog::analysis::{Distribution, Reformulation, Report};
 
-use super::table::{Table, pct, rate, secs};
+use super::table::{Table, pct, rate, secs, step_row};
 
 fn summary(d: &Distribution, unit: &str, scale: fn(u64) -> String) -> String {
     format!(
@@ -21,15 +21,19 @@ fn summary(d: &Distribution, unit: &str, scale: fn(u64) -> String) -> String {
     )
 }
 
-fn histogram(t: &mut Table, histogram: &BTreeMap<u64, u64>) {
+/// The rows `value, count, share` of a histogram.
+fn histogram(histogram: &BTreeMap<u64, u64>) -> Vec<Vec<String>> {
     let total: u64 = histogram.values().sum();
-    for (value, count) in histogram {
-        t.row(vec![
-            value.to_string(),
-            count.to_string(),
-            pct(*count as f64 / total as f64),
-        ]);
-    }
+    histogram
+        .iter()
+        .map(|(value, count)| {
+            vec![
+                value.to_string(),
+                count.to_string(),
+                pct(*count as f64 / total as f64),
+            ]
+        })
+        .collect()
 }
 
 /// The table of one section.
@@ -40,49 +44,42 @@ pub fn table(section: &'static str, r: &Report, limit: Option<usize>) -> Table {
     let plain = |v: u64| v.to_string();
     match section {
         "overview" => {
-            let mut t = Table::new(section, "Overview", &["metric", "value"]);
             let s = &r.sessions;
-            for (k, v) in [
+            let rows = [
                 ("records", r.records.to_string()),
                 ("clients", r.clients.to_string()),
                 ("sessions", s.sessions.to_string()),
                 ("sessions with x-session-id", s.explicit.to_string()),
                 ("sessions split at the gap", s.gap.to_string()),
                 ("gap (s)", secs(r.gap_ms)),
-            ] {
-                t.row(vec![k.into(), v]);
-            }
-            t
+            ]
+            .map(|(k, v)| vec![k.into(), v]);
+            Table::with_rows(section, "Overview", &["metric", "value"], rows)
         }
         "steps" => {
             let s = &r.sessions.steps.summary;
             let title = format!("Steps per session ({})", summary(s, "steps", plain));
-            let mut t = Table::new(section, title, &["steps", "sessions", "share"]);
-            histogram(&mut t, &r.sessions.steps.histogram);
-            t
+            let rows = histogram(&r.sessions.steps.histogram);
+            Table::with_rows(section, title, &["steps", "sessions", "share"], rows)
         }
         "intervals" => {
             let title = format!(
                 "Inter-step intervals ({})",
                 summary(&r.inter_step_ms, "s", secs)
             );
-            let mut t = Table::new(
-                section,
-                title,
-                &["up_to", "intervals", "share", "cumulative"],
-            );
-            for b in &r.inter_step_buckets {
+            let rows = r.inter_step_buckets.iter().map(|b| {
                 let up_to = b
                     .le_ms
                     .map_or_else(|| "longer".to_string(), |ms| format!("{}s", secs(ms)));
-                t.row(vec![
+                vec![
                     up_to,
                     b.count.to_string(),
                     pct(b.share),
                     pct(b.cumulative_share),
-                ]);
-            }
-            t
+                ]
+            });
+            let h = ["up_to", "intervals", "share", "cumulative"];
+            Table::with_rows(section, title, &h, rows)
         }
         "search_steps" => super::paper_tables::search_steps(section, r),
         "ctar_evidence" => super::paper_tables::ctar_evidence(section, r),
@@ -93,15 +90,13 @@ pub fn table(section: &'static str, r: &Report, limit: Option<usize>) -> Table {
                 summary(&q.tokens.summary, "tokens", plain),
                 summary(&q.chars, "chars", plain)
             );
-            let mut t = Table::new(section, title, &["tokens", "queries", "share"]);
-            histogram(&mut t, &q.tokens.histogram);
-            t
+            let rows = histogram(&q.tokens.histogram);
+            Table::with_rows(section, title, &["tokens", "queries", "share"], rows)
         }
         "k" => {
             let title = format!("k asked for ({} queries without k)", r.k.missing);
-            let mut t = Table::new(section, title, &["k", "queries", "share"]);
-            histogram(&mut t, &r.k.k.histogram);
-            t
+            let rows = histogram(&r.k.k.histogram);
+            Table::with_rows(section, title, &["k", "queries", "share"], rows)
         }
         "repetition" => {
             let rep = &r.repetition;
@@ -118,37 +113,30 @@ pub fn table(section: &'static str, r: &Report, limit: Option<usize>) -> Table {
                 "exact_rate",
                 "near_rate",
             ];
-            let mut t = Table::new(section, title, &h);
-            for s in &rep.by_step {
-                t.row(vec![
-                    s.step.to_string(),
-                    s.queries.to_string(),
-                    s.exact.to_string(),
-                    s.near.to_string(),
-                    rate(s.exact_rate),
-                    rate(s.near_rate),
-                ]);
-            }
-            t
+            let rows = rep.by_step.iter().map(|s| {
+                let rates = [s.exact_rate, s.near_rate];
+                step_row(s.step, &[s.queries, s.exact, s.near], &rates)
+            });
+            Table::with_rows(section, title, &h, rows)
         }
         "reformulation" => {
             let mut headers = vec!["step"];
             headers.extend(Reformulation::ALL.map(Reformulation::as_str));
             let title = "Reformulation type by query step (vs the previous query)";
-            let mut t = Table::new(section, title, &headers);
-            let rows = r
+            let steps = r
                 .reformulation
                 .by_step
                 .iter()
                 .map(|s| (s.step.to_string(), &s.counts));
-            for (step, counts) in rows.chain([("total".to_string(), &r.reformulation.totals)]) {
+            let total = ("total".to_string(), &r.reformulation.totals);
+            let rows = steps.chain([total]).map(|(step, counts)| {
                 let mut row = vec![step];
                 row.extend(
                     Reformulation::ALL.map(|c| counts.get(&c).copied().unwrap_or(0).to_string()),
                 );
-                t.row(row);
-            }
-            t
+                row
+            });
+            Table::with_rows(section, title, &headers, rows)
         }
         "ctar_steps" => {
             let c = &r.ctar;
@@ -163,70 +151,55 @@ pub fn table(section: &'static str, r: &Report, limit: Option<usize>) -> Table {
                 "adopted_terms",
                 "ctar",
             ];
-            let mut t = Table::new(section, title, &h);
-            for s in &c.by_step {
-                t.row(vec![
-                    s.step.to_string(),
-                    s.queries.to_string(),
-                    s.new_terms.to_string(),
-                    s.adopted_terms.to_string(),
-                    rate(s.ctar),
-                ]);
-            }
-            t
+            let rows = c.by_step.iter().map(|s| {
+                let counts = [s.queries, s.new_terms, s.adopted_terms];
+                step_row(s.step, &counts, &[s.ctar])
+            });
+            Table::with_rows(section, title, &h, rows)
         }
         "ctar_sessions" => {
             let title = format!(
                 "CTAR by session (mean of sessions: {})",
                 rate(r.ctar.session_mean)
             );
-            let mut t = Table::new(
-                section,
-                title,
-                &["session", "new_terms", "adopted_terms", "ctar"],
-            );
             let shown = limit.unwrap_or(usize::MAX).min(r.ctar.by_session.len());
-            t.omitted = r.ctar.by_session.len() - shown;
-            for s in &r.ctar.by_session[..shown] {
-                t.row(vec![
+            let rows = r.ctar.by_session[..shown].iter().map(|s| {
+                vec![
                     s.session_id.clone(),
                     s.new_terms.to_string(),
                     s.adopted_terms.to_string(),
                     rate(s.ctar),
-                ]);
-            }
+                ]
+            });
+            let h = ["session", "new_terms", "adopted_terms", "ctar"];
+            let mut t = Table::with_rows(section, title, &h, rows);
+            t.omitted = r.ctar.by_session.len() - shown;
             t
         }
         "top_queries" => {
-            let mut t = Table::new(
-                section,
-                "Top queries (normalised)",
-                &["rank", "query", "count", "clients"],
-            );
-            for (i, q) in r.top_queries.iter().enumerate() {
-                t.row(vec![
+            let rows = r.top_queries.iter().enumerate().map(|(i, q)| {
+                vec![
                     (i + 1).to_string(),
                     q.query.clone(),
                     q.count.to_string(),
                     q.clients.to_string(),
-                ]);
-            }
-            t
+                ]
+            });
+            let h = ["rank", "query", "count", "clients"];
+            Table::with_rows(section, "Top queries (normalised)", &h, rows)
         }
         "refused" => {
             let title = format!(
                 "Refused requests (status >= 400; not counted as searches): {}",
                 r.refused.requests
             );
-            let mut t = Table::new(section, title, &["query (as sent)", "count", "status"]);
-            for q in &r.refused.top_queries {
-                t.row(vec![
-                    q.query.clone(),
-                    q.count.to_string(),
-                    q.status.to_string(),
-                ]);
-            }
-            t
+            let rows = r
+                .refused
+                .top_queries
+                .iter()
+                .map(|q| vec![q.query.clone(), q.count.to_string(), q.status.to_string()]);
+            let h = ["query (as sent)", "count", "status"];
+            Table::with_rows(section, title, &h, rows)
         }
         "endpoints" => {
             let e = &r.endpoints;
@@ -238,10 +211,9 @@ pub fn table(section: &'static str, r: &Report, limit: Option<usize>) -> Table {
             let h = [
                 "endpoint", "requests", "share", "p50_ms", "p90_ms", "p99_ms", "max_ms",
             ];
-            let mut t = Table::new(section, title, &h);
-            for (name, share) in &e.endpoints {
+            let rows = e.endpoints.iter().map(|(name, share)| {
                 let l = &share.latency_us;
-                t.row(vec![
+                vec![
                     name.clone(),
                     share.count.to_string(),
                     pct(share.share),
@@ -249,24 +221,19 @@ pub fn table(section: &'static str, r: &Report, limit: Option<usize>) -> Table {
                     ms(l.p90),
                     ms(l.p99),
                     ms(l.max),
-                ]);
-            }
-            t
+                ]
+            });
+            Table::with_rows(section, title, &h, rows)
         }
         _ => {
-            let mut t = Table::new(
-                "statuses",
-                "HTTP statuses",
-                &["status", "requests", "share"],
-            );
             let statuses = r
                 .endpoints
                 .statuses
                 .iter()
                 .map(|(s, c)| (u64::from(*s), *c))
                 .collect();
-            histogram(&mut t, &statuses);
-            t
+            let h = ["status", "requests", "share"];
+            Table::with_rows("statuses", "HTTP statuses", &h, histogram(&statuses))
         }
     }
 }

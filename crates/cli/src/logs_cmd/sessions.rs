@@ -83,9 +83,8 @@ pub async fn run(args: &SessionsArgs) -> Result<()> {
         "start",
         "duration_s",
     ];
-    let mut table = Table::new("sessions", title, &headers);
-    for r in &rows {
-        table.row(vec![
+    let cells = rows.iter().map(|r| {
+        vec![
             r.id.clone(),
             r.client.clone(),
             r.kind.to_string(),
@@ -93,8 +92,9 @@ pub async fn run(args: &SessionsArgs) -> Result<()> {
             r.queries.to_string(),
             r.start.clone(),
             secs(r.duration_ms),
-        ]);
-    }
+        ]
+    });
+    let table = Table::with_rows("sessions", title, &headers, cells);
     if args.format == "csv" {
         table.write_csv(&mut out)?;
     } else {

@@ -29,6 +29,18 @@ impl Table {
         }
     }
 
+    /// A table of one row per item of `rows` (each row's cells): how most sections are built.
+    pub fn with_rows(
+        section: &'static str,
+        title: impl Into<String>,
+        headers: &[&str],
+        rows: impl IntoIterator<Item = Vec<String>>,
+    ) -> Self {
+        let mut table = Self::new(section, title, headers);
+        rows.into_iter().for_each(|cells| table.row(cells));
+        table
+    }
+
     pub fn row(&mut self, cells: Vec<String>) {
         debug_assert_eq!(cells.len(), self.headers.len(), "{}", self.section);
         self.rows.push(cells);
@@ -121,6 +133,16 @@ fn looks_numeric(cell: &str) -> bool {
 /// A rate with 4 decimals, `-` when undefined (a rate over nothing).
 pub fn rate(value: Option<f64>) -> String {
     value.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+}
+
+/// A row of the by-query-step tables (repetition, CTAR, evidence CTAR): the step, its
+/// counts, then its rates, so the three lay out their columns alike.
+pub fn step_row(step: usize, counts: &[u64], rates: &[Option<f64>]) -> Vec<String> {
+    let counts = counts.iter().map(u64::to_string);
+    std::iter::once(step.to_string())
+        .chain(counts)
+        .chain(rates.iter().copied().map(rate))
+        .collect()
 }
 
 /// A share as a percentage with one decimal.

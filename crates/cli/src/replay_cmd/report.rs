@@ -74,30 +74,23 @@ pub fn render(report: &ReplayReport, max_rows: usize, out: &mut impl Write) -> s
         report.rbo_p,
         rate(report.mean_rbo)
     )?;
-    let mut steps = Table::new(
-        "by_step",
-        "Overlap by query step",
-        &["step", "queries", "jaccard", "rbo"],
-    );
-    for s in &report.by_step {
-        steps.row(vec![
+    let steps = report.by_step.iter().map(|s| {
+        vec![
             s.step.to_string(),
             s.queries.to_string(),
             format!("{:.4}", s.mean_jaccard),
             format!("{:.4}", s.mean_rbo),
-        ]);
-    }
-    steps.render(out, usize::MAX)?;
-    let headers = [
-        "session", "step", "query", "logged", "replayed", "jaccard", "rbo",
-    ];
-    let mut rows = Table::new("queries", "Per query", &headers);
-    for r in &report.rows {
+        ]
+    });
+    let headers = ["step", "queries", "jaccard", "rbo"];
+    Table::with_rows("by_step", "Overlap by query step", &headers, steps)
+        .render(out, usize::MAX)?;
+    let rows = report.rows.iter().map(|r| {
         let mut query: String = r.query.chars().take(40).collect();
         if r.query.chars().count() > 40 {
             query.push('…');
         }
-        rows.row(vec![
+        vec![
             r.session.clone(),
             r.step.to_string(),
             query,
@@ -105,7 +98,10 @@ pub fn render(report: &ReplayReport, max_rows: usize, out: &mut impl Write) -> s
             r.replayed.len().to_string(),
             format!("{:.4}", r.jaccard),
             format!("{:.4}", r.rbo),
-        ]);
-    }
-    rows.render(out, max_rows)
+        ]
+    });
+    let headers = [
+        "session", "step", "query", "logged", "replayed", "jaccard", "rbo",
+    ];
+    Table::with_rows("queries", "Per query", &headers, rows).render(out, max_rows)
 }
