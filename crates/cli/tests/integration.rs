@@ -1,8 +1,8 @@
 //! The `driftless` binary end to end: build a snapshot, serve it on an ephemeral port,
 //! answer over real HTTP, stop on SIGTERM; refuse a damaged snapshot with the file named.
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, ChildStderr, Command, Output};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_driftless");
@@ -13,6 +13,8 @@ mod export_passages;
 mod http;
 mod logs;
 mod packs;
+#[path = "support/server.rs"]
+mod server;
 
 fn corpus(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("c.jsonl");
@@ -61,15 +63,12 @@ fn build(corpus: &Path, out: &Path) {
 }
 
 /// Starts `serve` on port 0 and returns the child and the address it printed.
-fn serve(snapshot: &Path, log_db: &Path) -> (Child, String, BufReader<std::process::ChildStderr>) {
+fn serve(snapshot: &Path, log_db: &Path) -> (Child, String, BufReader<ChildStderr>) {
     serve_all(&[snapshot], log_db)
 }
 
 /// `serve` of several snapshots (the first the default).
-fn serve_all(
-    snapshots: &[&Path],
-    log_db: &Path,
-) -> (Child, String, BufReader<std::process::ChildStderr>) {
+fn serve_all(snapshots: &[&Path], log_db: &Path) -> (Child, String, BufReader<ChildStderr>) {
     serve_with(snapshots, log_db, &[])
 }
 
@@ -78,37 +77,19 @@ fn serve_with(
     snapshots: &[&Path],
     log_db: &Path,
     extra: &[&str],
-) -> (Child, String, BufReader<std::process::ChildStderr>) {
+) -> (Child, String, BufReader<ChildStderr>) {
     let mut command = Command::new(BIN);
     command.args(["serve", "--addr", "127.0.0.1:0"]).args(extra);
     for snapshot in snapshots {
         command.arg("--snapshot").arg(snapshot);
     }
-    let mut child = command
+    command
         .arg("--log-db")
         .arg(log_db)
         .arg("--log-spill")
-        .arg(log_db.with_extension("spill.jsonl"))
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut line = String::new();
-    while Instant::now() < deadline {
-        line.clear();
-        if stderr.read_line(&mut line).expect("read stderr") == 0 {
-            break;
-        }
-        if let Some(rest) = line.split("on http://").nth(1) {
-            let addr = rest.split_whitespace().next().expect("address").to_string();
-            return (child, addr, stderr);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("server did not report its address; last line: {line}");
+        .arg(log_db.with_extension("spill.jsonl"));
+    let (child, addr, _line, stderr) = server::spawn_server(command);
+    (child, addr, stderr)
 }
 
 fn get(addr: &str, path: &str) -> (u16, String, String) {

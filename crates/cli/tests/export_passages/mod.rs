@@ -5,9 +5,8 @@ use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::Command;
 
-use super::{BIN, serve};
+use super::{driftless_with, serve};
 /// The smallest budget a build accepts, so the pages below split into several passages.
 const TOKENS: &str = "32";
 
@@ -34,21 +33,6 @@ fn corpus(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-fn run(args: &[&str], paths: &[&Path]) -> std::process::Output {
-    let mut command = Command::new(BIN);
-    command.env_remove("DRIFTLESS_MODEL_DIR").args(args);
-    for path in paths {
-        command.arg(path);
-    }
-    let output = command.output().expect("run driftless");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
 fn retrieve(addr: &str, body: &str) -> serde_json::Value {
     let mut stream = TcpStream::connect(addr).expect("connect");
     write!(
@@ -71,28 +55,20 @@ fn exported_passages_are_what_retrieve_answers() {
     let corpus = corpus(dir.path());
     let snapshot = dir.path().join("snap");
     let export = dir.path().join("passages.jsonl");
-    run(
-        &[
-            "build",
-            "--progress",
-            "none",
-            "--passage-tokens",
-            TOKENS,
-            "--corpus",
-        ],
-        &[&corpus, Path::new("--out"), &snapshot],
-    );
-    run(
-        &[
-            "corpus",
-            "export-jsonl",
-            "--passages",
-            "--passage-tokens",
-            TOKENS,
-            "--corpus",
-        ],
-        &[&corpus, Path::new("--out"), &export],
-    );
+    // The build, then the export of its passages with the same budget; both BM25 only (with
+    // the model CI exports, `build` would also embed).
+    let corpus = corpus.to_str().expect("utf8");
+    let steps: [(&[&str], &Path); 2] = [
+        (&["build", "--progress", "none"], &snapshot),
+        (&["corpus", "export-jsonl", "--passages"], &export),
+    ];
+    for (command, out) in steps {
+        let out = out.to_str().expect("utf8");
+        let shared = ["--passage-tokens", TOKENS, "--corpus", corpus, "--out", out];
+        driftless_with(&[command, &shared].concat(), |command| {
+            command.env_remove("DRIFTLESS_MODEL_DIR");
+        });
+    }
 
     let mut exported: HashMap<String, String> = HashMap::new();
     for line in std::fs::read_to_string(&export)

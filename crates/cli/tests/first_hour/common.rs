@@ -1,10 +1,14 @@
 //! Shared by the issue-20 tests: the binary, a tiny corpus, the fetched model and runtime,
 //! a server on an ephemeral port and a one-shot HTTP GET.
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStderr, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
+#[path = "../support/server.rs"]
+mod server;
+// quickstart_corpus.rs includes this file too and starts no server.
+#[allow(unused_imports)]
+pub use server::spawn_server;
 #[path = "../support/skip.rs"]
 mod skip;
 pub use skip::skip_outside_ci;
@@ -122,34 +126,6 @@ pub fn assert_success(output: &Output) {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Spawns `command` (a `serve`), waits for its "serving … on http://ADDR" line and returns
-/// the child, the address and that line.
-pub fn spawn_server(mut command: Command) -> (Child, String, String, BufReader<ChildStderr>) {
-    let mut child = command
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn serve");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut seen = String::new();
-    let mut line = String::new();
-    while Instant::now() < deadline {
-        line.clear();
-        if stderr.read_line(&mut line).expect("read stderr") == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if let Some(rest) = line.split("on http://").nth(1) {
-            let addr = rest.split_whitespace().next().expect("address").to_string();
-            return (child, addr, line.clone(), stderr);
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("server did not report its address; stderr:\n{seen}");
 }
 
 pub fn stop(mut child: Child) {
