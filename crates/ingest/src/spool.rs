@@ -20,9 +20,7 @@ pub(crate) struct SpoolWriter {
 
 impl std::fmt::Debug for SpoolWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SpoolWriter")
-            .field("path", &self.path)
-            .finish()
+        zstd_file::debug_path(f, "SpoolWriter", &self.path)
     }
 }
 
