@@ -12,9 +12,13 @@ use driftless_api::{
     Highlight, Hit, Manifest, Mode, SearchRequest, SearchResponse, SnapshotCounts, TermStat,
     TermStatsResponse, Unit,
 };
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::probe_routes::{HealthStatus, ReadyStatus};
+use crate::route_docs::error_response;
 use crate::snapshot_build::{BuildState, BuildStatus, BuildStatusBody};
 use crate::snapshots_route::{ServedSnapshot, SnapshotList};
 
@@ -71,26 +75,19 @@ struct DeadlineHeader;
 
 impl Modify for DeadlineHeader {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::Required;
-        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        let header = ParameterBuilder::new()
-            .name(crate::deadline::X_REQUEST_TIMEOUT_MS.as_str())
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "The most milliseconds this client will wait (default and maximum: the server's \
-                 --request-timeout-ms, 10000 unless set; larger values are capped to it, values \
-                 over 600000 are a 400). A request predicted to finish later is answered 503 \
-                 `overloaded` at once; one still waiting at its deadline gets 503 `timeout`.",
-            ))
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .minimum(Some(1))
-                    .maximum(Some(crate::deadline::MAX_TIMEOUT_MS)),
-            ))
-            .build();
+        let header = optional_parameter(
+            crate::deadline::X_REQUEST_TIMEOUT_MS.as_str(),
+            ParameterIn::Header,
+            "The most milliseconds this client will wait (default and maximum: the server's \
+             --request-timeout-ms, 10000 unless set; larger values are capped to it, values \
+             over 600000 are a 400). A request predicted to finish later is answered 503 \
+             `overloaded` at once; one still waiting at its deadline gets 503 `timeout`.",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(crate::deadline::MAX_TIMEOUT_MS))
+                .build(),
+        );
         let engine = [
             "/v1/search",
             "/v1/fetch",
@@ -99,16 +96,11 @@ impl Modify for DeadlineHeader {
             "/retrieve",
             "/search",
         ];
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            if !engine.contains(&path.as_str()) {
-                continue;
-            }
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                operation
-                    .parameters
-                    .get_or_insert_with(Vec::new)
-                    .push(header.clone().into());
-            }
+        for operation in operations(openapi, &engine) {
+            operation
+                .parameters
+                .get_or_insert_with(Vec::new)
+                .push(header.clone());
         }
     }
 }
@@ -119,10 +111,6 @@ struct SnapshotPin;
 
 impl Modify for SnapshotPin {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::Required;
-        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-        use utoipa::openapi::schema::{ObjectBuilder, Type};
-        use utoipa::openapi::{RefOr, ResponseBuilder};
         let id = ObjectBuilder::new()
             .schema_type(Type::String)
             .pattern(Some("^[A-Za-z0-9_-]{1,64}$"))
@@ -131,32 +119,18 @@ impl Modify for SnapshotPin {
              lists those served): answered from it, or 409 `snapshot_mismatch` naming the served \
              ones. Header and parameter may both be given; if they differ, 409. Default: the server's \
              default snapshot.";
-        let parameter = |name: &str, place: ParameterIn| {
-            ParameterBuilder::new()
-                .name(name)
-                .parameter_in(place)
-                .required(Required::False)
-                .description(Some(describe))
-                .schema(Some(id.clone()))
-                .build()
-        };
-        let header = parameter(crate::pin::X_SNAPSHOT_ID.as_str(), ParameterIn::Header);
-        let query = parameter(crate::pin::SNAPSHOT_PARAM, ParameterIn::Query);
-        let error = |description: &str| {
-            let body = utoipa::openapi::ContentBuilder::new()
-                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "ErrorBody",
-                ))))
-                .build();
-            ResponseBuilder::new()
-                .description(description)
-                .content("application/json", body)
-                .build()
-        };
-        let conflict = error(
+        let header = optional_parameter(
+            crate::pin::X_SNAPSHOT_ID.as_str(),
+            ParameterIn::Header,
+            describe,
+            id.clone(),
+        );
+        let query =
+            optional_parameter(crate::pin::SNAPSHOT_PARAM, ParameterIn::Query, describe, id);
+        let conflict = error_response(
             "The pinned snapshot is not served here, or the header and the parameter pin different ones (`snapshot_mismatch`).",
         );
-        let malformed = error("A malformed or repeated snapshot pin.");
+        let malformed = error_response("A malformed or repeated snapshot pin.");
         let pinned = [
             "/v1/search",
             "/v1/fetch",
@@ -166,22 +140,51 @@ impl Modify for SnapshotPin {
             "/retrieve",
             "/search",
         ];
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            if !pinned.contains(&path.as_str()) {
-                continue;
-            }
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
-                let parameters = operation.parameters.get_or_insert_with(Vec::new);
-                parameters.push(query.clone().into());
-                parameters.push(header.clone().into());
-                let responses = &mut operation.responses.responses;
-                responses.insert("409".into(), conflict.clone().into());
-                responses
-                    .entry("400".into())
-                    .or_insert_with(|| malformed.clone().into());
-            }
+        for operation in operations(openapi, &pinned) {
+            let parameters = operation.parameters.get_or_insert_with(Vec::new);
+            parameters.push(query.clone());
+            parameters.push(header.clone());
+            let responses = &mut operation.responses.responses;
+            responses.insert("409".into(), conflict.clone().into());
+            responses
+                .entry("400".into())
+                .or_insert_with(|| malformed.clone().into());
         }
     }
+}
+
+/// An optional parameter the modifiers add to many operations.
+fn optional_parameter(
+    name: &str,
+    place: ParameterIn,
+    description: &str,
+    schema: Object,
+) -> RefOr<Parameter> {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(place)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(schema))
+        .build()
+        .into()
+}
+
+/// The GET and POST operations of `paths`: those a modifier adds its parameters to.
+fn operations<'a>(
+    openapi: &'a mut utoipa::openapi::OpenApi,
+    paths: &'a [&str],
+) -> impl Iterator<Item = &'a mut Operation> {
+    openapi
+        .paths
+        .paths
+        .iter_mut()
+        .filter(|(path, _)| paths.contains(&path.as_str()))
+        .flat_map(|(_, item)| {
+            [item.get.as_mut(), item.post.as_mut()]
+                .into_iter()
+                .flatten()
+        })
 }
 
 /// The OpenAPI document of every route this server answers.

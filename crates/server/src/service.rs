@@ -61,31 +61,24 @@ impl AppState {
         outcome.map(|body| Answer { body, engine })
     }
 
-    /// Runs `job` on the CPU pool within the request's deadline (deadline.rs; the server's
-    /// request timeout when the request has no budget, e.g. MCP over stdio).
-    pub(crate) async fn run_bounded<T, F>(
+    /// Runs a light `job` (one fetch or term lookup) on the CPU pool within the request's
+    /// deadline (deadline.rs; the server's request timeout when the request has no budget,
+    /// e.g. MCP over stdio).
+    pub(crate) async fn run_light<T: Send + 'static>(
         &self,
-        weight: Job,
-        job: F,
-    ) -> Result<(T, Duration), ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
-        self.run_bounded_items(weight, 1, job).await
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<(T, Duration), ApiError> {
+        self.run_bounded_items(Job::Light, 1, job).await
     }
 
-    /// [`AppState::run_bounded`] for a job of `items` searches in a row.
-    pub(crate) async fn run_bounded_items<T, F>(
+    /// A job of `weight` and `items` searches in a row on the CPU pool, within the request's
+    /// deadline as [`AppState::run_light`].
+    pub(crate) async fn run_bounded_items<T: Send + 'static>(
         &self,
         weight: Job,
         items: usize,
-        job: F,
-    ) -> Result<(T, Duration), ApiError>
-    where
-        T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
-    {
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<(T, Duration), ApiError> {
         let budget = self.budget();
         let deadline = tokio::time::Instant::from_std(budget.deadline);
         let run = self.pool().run_items(weight, items, budget, job);
@@ -158,7 +151,7 @@ impl AppState {
         let snapshot_id = snapshot.id().to_string();
         let job_request = request.clone();
         let (outcome, engine) = self
-            .run_bounded(Job::Light, move || snapshot.fetch(&job_request))
+            .run_light(move || snapshot.fetch(&job_request))
             .await
             .map_err(|e| (snapshot_id.clone(), e))?;
         match outcome {

@@ -11,14 +11,13 @@ use driftless_api::{
 };
 use serde_json::Value;
 
-use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
 use crate::json_body::JsonBody;
 use crate::log_capture::LogContext;
 use crate::request_params::{
     fetch_from_query, search_from_json, search_from_query, terms_from_query,
 };
-use crate::route_docs::{EngineFaults, SearchFaults};
+use crate::route_docs::{EngineAnswer, EngineFaults, SearchFaults};
 use crate::server_timing::EngineTime;
 use crate::service::Answer;
 use crate::state::AppState;
@@ -46,8 +45,7 @@ async fn run_search(
     tag = "search",
     params(SearchRequest),
     responses(
-        (status = 200, description = "Ranked results; identical requests get identical bodies.", body = SearchResponse,
-            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        EngineAnswer<SearchResponse>,
         (status = 400, description = "Malformed or out-of-range parameter, bad encoding, query syntax error.", body = ErrorBody),
         SearchFaults,
     )
@@ -68,8 +66,7 @@ pub async fn search_get(
     tag = "search",
     request_body(content = SearchRequest, content_type = "application/json"),
     responses(
-        (status = 200, description = "Ranked results; identical requests get identical bodies.", body = SearchResponse,
-            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        EngineAnswer<SearchResponse>,
         (status = 400, description = "Malformed JSON, unknown or mistyped field, out-of-range value, query syntax error.", body = ErrorBody),
         (status = 413, description = "Body larger than 64 KiB.", body = ErrorBody),
         (status = 415, description = "Missing `Content-Type: application/json`.", body = ErrorBody),
@@ -92,8 +89,7 @@ pub async fn search_post(
     tag = "fetch",
     params(FetchRequest),
     responses(
-        (status = 200, description = "The requested window of the document text.", body = FetchResponse,
-            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        EngineAnswer<FetchResponse>,
         (status = 400, description = "Malformed or out-of-range parameter.", body = ErrorBody),
         (status = 404, description = "No document with that id or url.", body = ErrorBody),
         EngineFaults,
@@ -118,8 +114,7 @@ pub async fn fetch(
         ("terms" = String, Query, min_length = 1, description = "1 to 32 comma-separated terms of at most 100 characters each."),
     ),
     responses(
-        (status = 200, description = "One entry per term, in request order.", body = TermStatsResponse,
-            headers(("x-request-id" = String), ("server-timing" = String, description = "engine and total time in ms"))),
+        EngineAnswer<TermStatsResponse>,
         (status = 400, description = "Missing, empty, too many or too long terms.", body = ErrorBody),
         EngineFaults,
     )
@@ -130,9 +125,7 @@ pub async fn term_stats(
 ) -> Result<Response, ApiError> {
     let terms = terms_from_query(raw.as_deref())?;
     let snapshot = state.snapshot()?;
-    let (outcome, engine) = state
-        .run_bounded(Job::Light, move || snapshot.term_stats(&terms))
-        .await?;
+    let (outcome, engine) = state.run_light(move || snapshot.term_stats(&terms)).await?;
     let body = outcome.map_err(ApiError::from)?;
     Ok(answer_response(&Answer { body, engine }))
 }

@@ -13,16 +13,14 @@
 //! - an empty list is answered with an empty list.
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use driftless_api::{BatchItem, BatchSearchResponse, ErrorBody, MAX_BATCH_REQUESTS, Mode};
 use driftless_index::HitTexts;
 use serde_json::Value;
 
-use super::{MAX_MULTI_BODY_BYTES, admit_request, bounded, json_value};
+use super::{MultiQueryJson, admit_request, bounded};
 use crate::access::Payer;
 use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
@@ -55,10 +53,9 @@ pub async fn search_batch(
     State(state): State<AppState>,
     log: LogContext,
     payer: Payer,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    MultiQueryJson(body): MultiQueryJson,
 ) -> Result<Response, ApiError> {
-    let items = envelope(json_value(&headers, body, MAX_MULTI_BODY_BYTES)?)?;
+    let items = envelope(body)?;
     let snapshot = state.snapshot()?;
     // One quota token per request in the batch (the access guard took the first).
     state.access().charge_queries(&payer, items.len())?;

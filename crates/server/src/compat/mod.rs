@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::Response;
@@ -59,6 +59,20 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(multi)
         .route_layer(middleware::from_fn(server_timing::server_timing))
         .route("/", get(searxng::root))
+}
+
+/// The JSON body of a multi-query route (`/retrieve`, batch): [`json_value`] with
+/// [`MAX_MULTI_BODY_BYTES`], as an extractor so those handlers take the value, not the parts.
+pub(crate) struct MultiQueryJson(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for MultiQueryJson {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, state).await;
+        json_value(&headers, body, MAX_MULTI_BODY_BYTES).map(Self)
+    }
 }
 
 /// The body as a JSON value: `Content-Type: application/json`, at most `limit` bytes, valid
@@ -194,7 +208,7 @@ pub(crate) async fn read_texts(
     }
     let snapshot = state.snapshot()?;
     let (outcome, engine) = state
-        .run_bounded(Job::Light, move || {
+        .run_light(move || {
             windows
                 .iter()
                 .map(|window| snapshot.fetch(window).map(|answer| answer.text))

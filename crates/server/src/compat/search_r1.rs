@@ -17,10 +17,8 @@
 //! refusal is in the query log with its 4xx status. Faults (5xx, overload) fail the request.
 use std::time::Duration;
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use driftless_api::{
     DEFAULT_RETRIEVE_TOPK, Highlight, MAX_REQUEST_HITS, MAX_RETRIEVE_QUERIES, Mode, RetrieveItem,
@@ -29,7 +27,7 @@ use driftless_api::{
 use driftless_index::HitTexts;
 
 use super::retrieve_stream::{STREAM_ABOVE_HITS, streamed};
-use super::{MAX_MULTI_BODY_BYTES, admit_request, bounded, decode, json_value};
+use super::{MultiQueryJson, admit_request, bounded, decode};
 use crate::access::Payer;
 use crate::cpu_pool::Job;
 use crate::error::{ApiError, json_response};
@@ -60,10 +58,8 @@ pub async fn retrieve(
     State(state): State<AppState>,
     log: LogContext,
     payer: Payer,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    MultiQueryJson(value): MultiQueryJson,
 ) -> Result<Response, ApiError> {
-    let value = json_value(&headers, body, MAX_MULTI_BODY_BYTES)?;
     let request: RetrieveRequest = decode(
         value,
         r#"{"queries":["..."],"topk":3,"return_scores":true}"#,

@@ -11,7 +11,6 @@ use rmcp::{tool, tool_router};
 use serde::{Deserialize, Serialize};
 
 use super::DriftlessMcp;
-use crate::cpu_pool::Job;
 use crate::error::ApiError;
 
 const TERM_STATS_DESCRIPTION: &str = "\
@@ -75,7 +74,7 @@ impl DriftlessMcp {
         let terms = params.terms;
         let (outcome, _) = self
             .state
-            .run_bounded(Job::Light, move || snapshot.term_stats(&terms))
+            .run_light(move || snapshot.term_stats(&terms))
             .await
             .map_err(|e| tool_error(&e))?;
         let body = outcome.map_err(|e| tool_error(&ApiError::from(e)))?;

@@ -5,7 +5,7 @@
 //! translates the answer back, so a query ranks the same documents through MCP as through
 //! `/v1/search`. Argument and engine errors become tool results with `isError: true` (the
 //! model reads them and can correct itself); only an unknown tool is a JSON-RPC error.
-use driftless_api::{FetchRequest, MAX_FETCH_CHARS, SearchRequest};
+use driftless_api::{FetchRequest, FetchResponse, MAX_FETCH_CHARS, SearchRequest};
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{CallToolResult, ContentBlock};
 use rmcp::service::RequestContext;
@@ -58,8 +58,18 @@ fn tool_error(error: &ApiError) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(body.to_string())])
 }
 
-fn invalid_argument(message: &str) -> CallToolResult {
-    tool_error(&ApiError::new(ErrorCode::InvalidParameter, message))
+/// `value` of the id argument `name`, refused when blank.
+fn non_empty<'a>(name: &str, value: &'a str) -> Result<&'a str, CallToolResult> {
+    if value.trim().is_empty() {
+        let message = format!(
+            "invalid parameter `{name}`: must not be empty; pass the `id` of a search result"
+        );
+        return Err(tool_error(&ApiError::new(
+            ErrorCode::InvalidParameter,
+            message,
+        )));
+    }
+    Ok(value)
 }
 
 /// The `snapshot` argument, checked: the pin the call runs under (pin.rs).
@@ -78,6 +88,25 @@ fn fetch_request(id: &str, offset: u64, max_chars: Option<u64>) -> FetchRequest 
         url: is_url.then(|| id.to_string()),
         offset,
         max_chars,
+    }
+}
+
+impl DriftlessMcp {
+    /// The fetch service's answer to `request` under `endpoint`, pinned to the `snapshot`
+    /// argument and logged with the call's context: what `fetch` and `get_document` share.
+    async fn fetch_pinned(
+        &self,
+        request: FetchRequest,
+        snapshot: Option<&str>,
+        context: &RequestContext<RoleServer>,
+        endpoint: &str,
+    ) -> Result<FetchResponse, CallToolResult> {
+        let pin = pin_argument(snapshot)?;
+        let log = self.log_context(context).await;
+        crate::pin::scope(pin, self.state.fetch_logged(request, &log, endpoint))
+            .await
+            .map(|answer| answer.body)
+            .map_err(|e| tool_error(&e))
     }
 }
 
@@ -130,18 +159,16 @@ impl DriftlessMcp {
         Parameters(params): Parameters<FetchParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<Json<FetchOutput>, CallToolResult> {
-        if params.id.trim().is_empty() {
-            return Err(invalid_argument(
-                "invalid parameter `id`: must not be empty; pass the `id` of a search result",
-            ));
-        }
-        let request = fetch_request(&params.id, params.offset.unwrap_or(0), params.max_chars);
-        let pin = pin_argument(params.snapshot.as_deref())?;
-        let log = self.log_context(&context).await;
-        let answer = crate::pin::scope(pin, self.state.fetch_logged(request, &log, FETCH_ENDPOINT))
-            .await
-            .map_err(|e| tool_error(&e))?;
-        let body = answer.body;
+        let id = non_empty("id", &params.id)?;
+        let request = fetch_request(id, params.offset.unwrap_or(0), params.max_chars);
+        let body = self
+            .fetch_pinned(
+                request,
+                params.snapshot.as_deref(),
+                &context,
+                FETCH_ENDPOINT,
+            )
+            .await?;
         let end = body.offset + body.text.chars().count() as u64;
         Ok(Json(FetchOutput {
             id: body.doc_id,
@@ -167,22 +194,16 @@ impl DriftlessMcp {
         Parameters(params): Parameters<GetDocumentParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<Json<DocumentOutput>, CallToolResult> {
-        if params.docid.trim().is_empty() {
-            return Err(invalid_argument(
-                "invalid parameter `docid`: must not be empty; pass the `id` of a search result",
-            ));
-        }
-        let request = fetch_request(&params.docid, 0, Some(MAX_FETCH_CHARS));
-        let pin = pin_argument(params.snapshot.as_deref())?;
-        let log = self.log_context(&context).await;
-        let answer = crate::pin::scope(
-            pin,
-            self.state
-                .fetch_logged(request, &log, GET_DOCUMENT_ENDPOINT),
-        )
-        .await
-        .map_err(|e| tool_error(&e))?;
-        let body = answer.body;
+        let docid = non_empty("docid", &params.docid)?;
+        let request = fetch_request(docid, 0, Some(MAX_FETCH_CHARS));
+        let body = self
+            .fetch_pinned(
+                request,
+                params.snapshot.as_deref(),
+                &context,
+                GET_DOCUMENT_ENDPOINT,
+            )
+            .await?;
         Ok(Json(DocumentOutput {
             docid: body.doc_id,
             title: body.title,
