@@ -10,6 +10,10 @@ use driftless_server::{AppState, ServerConfig, app};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+/// The model lookup and the skip-or-fail rule for missing fixtures, shared with the index
+/// crate's tests.
+#[path = "../../../index/tests/integration/external.rs"]
+pub mod external;
 pub mod webdriver;
 
 /// The pages of the test corpus: (relative path, canonical URL, title, body paragraphs).
@@ -125,8 +129,7 @@ pub fn ready_app() -> Router {
 /// reads too: the state and the capture (flush it before reading the store back).
 pub async fn logged_state(dir: &Path) -> (AppState, driftless_querylog::CaptureHandle) {
     use driftless_querylog::{Capture, CaptureConfig, LogStore};
-    let db = dir.join("querylog.sqlite");
-    let store = LogStore::connect(db.to_str().expect("UTF-8 path"))
+    let store = LogStore::connect(log_db(dir).to_str().expect("UTF-8 path"))
         .await
         .expect("open the SQLite log");
     let config = CaptureConfig {
@@ -140,6 +143,35 @@ pub async fn logged_state(dir: &Path) -> (AppState, driftless_querylog::CaptureH
         .with_capture(capture.clone())
         .with_log_reader(store);
     (state, capture)
+}
+
+/// The SQLite file of the query log [`logged_state`] keeps under `dir`.
+pub fn log_db(dir: &Path) -> PathBuf {
+    dir.join("querylog.sqlite")
+}
+
+/// The query log under `dir`, reopened once `capture` has written everything.
+pub async fn closed_log(
+    dir: &Path,
+    capture: &driftless_querylog::CaptureHandle,
+) -> driftless_querylog::LogStore {
+    capture.shutdown().await;
+    let db = log_db(dir);
+    driftless_querylog::LogStore::connect(db.to_str().expect("UTF-8 path"))
+        .await
+        .expect("reopen the log")
+}
+
+/// Every record of the query log under `dir`, once `capture` has written everything.
+pub async fn logged_records(
+    dir: &Path,
+    capture: &driftless_querylog::CaptureHandle,
+) -> Vec<driftless_querylog::LogRecord> {
+    closed_log(dir, capture)
+        .await
+        .read_all(&driftless_querylog::RecordFilter::default())
+        .await
+        .expect("read the log")
 }
 
 /// A router whose snapshot has not been loaded (needs no engine).
@@ -166,6 +198,22 @@ impl TestResponse {
                 String::from_utf8_lossy(&self.body)
             )
         })
+    }
+
+    /// Fails unless the status is `expected`, naming `context` (the URI, the request body)
+    /// and showing the response body.
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16, context: &str) {
+        let body = String::from_utf8_lossy(&self.body);
+        let separator = if context.is_empty() { "" } else { ": " };
+        assert_eq!(self.status, expected, "{context}{separator}{body}");
+    }
+
+    /// The body of a 200 answer as JSON; fails, showing the body, on any other status.
+    #[track_caller]
+    pub fn ok_json(&self) -> serde_json::Value {
+        self.assert_status(200, "");
+        self.json()
     }
 
     /// The `error.code` of an error body; fails when the body is not an error body.
@@ -216,6 +264,13 @@ pub async fn get(router: Router, uri: &str) -> TestResponse {
             .expect("valid request"),
     )
     .await
+}
+
+/// `GET uri`, which must answer 200 (a failure shows the body).
+pub async fn get_ok(router: Router, uri: &str) -> TestResponse {
+    let response = get(router, uri).await;
+    response.assert_status(200, uri);
+    response
 }
 
 /// `POST uri` with a JSON body (and the JSON content type).

@@ -12,12 +12,23 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 pub const ENTER: &str = "\u{E007}";
 
 /// Where the browser and its driver are, if installed.
-pub fn installed() -> Option<(PathBuf, PathBuf)> {
+fn installed() -> Option<(PathBuf, PathBuf)> {
     let find = |names: &[&str]| names.iter().map(PathBuf::from).find(|p| p.exists());
     Some((
         find(&["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"])?,
         find(&["/usr/bin/chromium", "/usr/bin/chromium-browser"])?,
     ))
+}
+
+/// Where the browser and its driver are; `None` (the test skips, with a note) when they are
+/// not installed, except under `CI`, where a missing browser is a failure.
+pub fn required() -> Option<(PathBuf, PathBuf)> {
+    installed().or_else(|| {
+        super::external::missing(
+            "CI needs chromium and chromium-driver (scripts/test.sh installs them)",
+            "skipped: install Debian's chromium and chromium-driver to run the browser test",
+        )
+    })
 }
 
 /// A running chromedriver with one browser session; both end on drop.
@@ -149,15 +160,16 @@ impl Browser {
         }
     }
 
+    /// WebDriver's answer to locating `css` through `endpoint` (`/element`: the first
+    /// match, `/elements`: every match).
+    async fn locate(&self, endpoint: &str, css: &str) -> Value {
+        let by = json!({"using": "css selector", "value": css});
+        self.call(reqwest::Method::POST, endpoint, Some(by)).await
+    }
+
     /// The first element matching a CSS selector.
     pub async fn find(&self, css: &str) -> String {
-        let v = self
-            .call(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
+        let v = self.locate("/element", css).await;
         v[ELEMENT]
             .as_str()
             .expect("an element reference")
@@ -166,13 +178,7 @@ impl Browser {
 
     /// Every element matching a CSS selector.
     pub async fn find_all(&self, css: &str) -> Vec<String> {
-        let v = self
-            .call(
-                reqwest::Method::POST,
-                "/elements",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .await;
+        let v = self.locate("/elements", css).await;
         v.as_array()
             .into_iter()
             .flatten()

@@ -123,12 +123,7 @@ fn retrieve_body(queries: &[String]) -> String {
 }
 
 fn ok(response: TestResponse) -> Vec<u8> {
-    assert_eq!(
-        response.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
+    response.assert_status(200, "");
     response.body
 }
 

@@ -1,4 +1,5 @@
 //! Every malformed request is a 4xx with the error body, never a 5xx.
+use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 
@@ -15,84 +16,78 @@ fn client_error(uri: &str, response: &TestResponse) -> String {
     response.error_code()
 }
 
+/// `GET uri` answered 400 with an error body: its code.
+async fn bad_request(router: Router, uri: &str) -> String {
+    let response = get(router, uri).await;
+    response.assert_status(400, uri);
+    response.error_code()
+}
+
+/// Malformed searches by the code they are refused with (`None`: any code).
+const BAD_SEARCHES: &[(Option<&str>, &[&str])] = &[
+    (
+        None,
+        &[
+            "/v1/search?q=",
+            "/v1/search?q=rust&k=0",
+            "/v1/search?q=rust&k=101",
+            "/v1/search?q=ru%01st",
+            "/v1/search?q=rust&offset=1000000",
+        ],
+    ),
+    (
+        Some("invalid_parameter"),
+        &[
+            "/v1/search",
+            "/v1/search?k=5",
+            "/v1/search?q=rust&k=-1",
+            "/v1/search?q=rust&k=abc",
+            "/v1/search?q=rust&mode=semantic",
+            "/v1/search?q=rust&unit=chapter",
+            "/v1/search?q=rust&highlight=bold",
+        ],
+    ),
+    (
+        Some("invalid_encoding"),
+        &[
+            "/v1/search?q=%zz",
+            "/v1/search?q=%E0%A4",
+            "/v1/search?q=%FF",
+        ],
+    ),
+    (Some("duplicate_parameter"), &["/v1/search?q=rust&k=1&k=2"]),
+    (Some("unknown_parameter"), &["/v1/search?q=rust&limit=5"]),
+];
+
 #[tokio::test]
 async fn bad_search_parameters_are_400() {
     let long_query = format!("/v1/search?q={}", "word+".repeat(2_000));
-    let cases: Vec<(String, Option<&str>)> = vec![
-        ("/v1/search?q=".into(), None),
-        ("/v1/search".into(), Some("invalid_parameter")),
-        ("/v1/search?k=5".into(), Some("invalid_parameter")),
-        (long_query, None),
-        ("/v1/search?q=rust&k=0".into(), None),
-        ("/v1/search?q=rust&k=101".into(), None),
-        ("/v1/search?q=rust&k=-1".into(), Some("invalid_parameter")),
-        ("/v1/search?q=rust&k=abc".into(), Some("invalid_parameter")),
-        (
-            "/v1/search?q=rust&mode=semantic".into(),
-            Some("invalid_parameter"),
-        ),
-        (
-            "/v1/search?q=rust&unit=chapter".into(),
-            Some("invalid_parameter"),
-        ),
-        (
-            "/v1/search?q=rust&highlight=bold".into(),
-            Some("invalid_parameter"),
-        ),
-        ("/v1/search?q=ru%01st".into(), None),
-        ("/v1/search?q=%zz".into(), Some("invalid_encoding")),
-        ("/v1/search?q=%E0%A4".into(), Some("invalid_encoding")),
-        ("/v1/search?q=%FF".into(), Some("invalid_encoding")),
-        (
-            "/v1/search?q=rust&k=1&k=2".into(),
-            Some("duplicate_parameter"),
-        ),
-        (
-            "/v1/search?q=rust&limit=5".into(),
-            Some("unknown_parameter"),
-        ),
-        ("/v1/search?q=rust&offset=1000000".into(), None),
-    ];
-    for (uri, expected_code) in &cases {
-        let response = get(ready_app(), uri).await;
-        assert_eq!(
-            response.status,
-            400,
-            "{uri}: {}",
-            String::from_utf8_lossy(&response.body)
-        );
-        let code = client_error(uri, &response);
-        if let Some(expected) = expected_code {
-            assert_eq!(&code, expected, "{uri}");
+    let cases = BAD_SEARCHES
+        .iter()
+        .flat_map(|&(code, uris)| uris.iter().map(move |&uri| (code, uri)));
+    for (expected, uri) in cases.chain([(None, long_query.as_str())]) {
+        let code = bad_request(ready_app(), uri).await;
+        if let Some(expected) = expected {
+            assert_eq!(code, expected, "{uri}");
         }
     }
 }
 
 #[tokio::test]
 async fn messages_name_the_parameter_and_the_accepted_values() {
-    let k = get(ready_app(), "/v1/search?q=rust&k=abc").await.json();
-    assert!(
-        k["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("`k`")),
-        "{k}"
-    );
-    let mode = get(ready_app(), "/v1/search?q=rust&mode=semantic")
-        .await
-        .json();
-    assert!(
-        mode["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("bm25")),
-        "{mode}"
-    );
-    let unknown = get(ready_app(), "/v1/search?q=rust&limit=5").await.json();
-    assert!(
-        unknown["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("q, k, offset")),
-        "{unknown}"
-    );
+    for (uri, named) in [
+        ("/v1/search?q=rust&k=abc", "`k`"),
+        ("/v1/search?q=rust&mode=semantic", "bm25"),
+        ("/v1/search?q=rust&limit=5", "q, k, offset"),
+    ] {
+        let body = get(ready_app(), uri).await.json();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(named)),
+            "{body}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -120,9 +115,7 @@ async fn bad_term_lists_are_400() {
         &too_many,
         &too_long,
     ] {
-        let response = get(ready_app(), uri).await;
-        assert_eq!(response.status, 400, "{uri}");
-        assert_eq!(client_error(uri, &response), "invalid_parameter");
+        assert_eq!(bad_request(ready_app(), uri).await, "invalid_parameter");
     }
 }
 
@@ -143,12 +136,7 @@ async fn bad_json_bodies_are_4xx() {
     ];
     for (body, status, code) in cases {
         let response = post_json(ready_app(), "/v1/search", body).await;
-        assert_eq!(
-            response.status,
-            status,
-            "{body}: {}",
-            String::from_utf8_lossy(&response.body)
-        );
+        response.assert_status(status, body);
         assert_eq!(response.error_code(), code, "{body}");
     }
 }
@@ -180,9 +168,7 @@ async fn query_string_errors_need_no_snapshot() {
         ("/v1/search?q=a&k=abc", "invalid_parameter"),
         ("/v1/fetch?doc=a", "unknown_parameter"),
     ] {
-        let response = get(loading_app(), uri).await;
-        assert_eq!(response.status, 400, "{uri}");
-        assert_eq!(response.error_code(), code, "{uri}");
+        assert_eq!(bad_request(loading_app(), uri).await, code, "{uri}");
     }
 }
 

@@ -10,14 +10,9 @@ use crate::common::{get, post_json, ready_app, send};
 mod logged;
 mod web;
 
-pub(super) fn ok(response: &crate::common::TestResponse) -> Value {
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
-    response.json()
+/// The 200 JSON answer of the ready app to `POST uri` with `body`.
+pub(super) async fn post_ok(uri: &str, body: &str) -> Value {
+    post_json(ready_app(), uri, body).await.ok_json()
 }
 
 fn doc_ids(v1: &Value) -> Vec<String> {
@@ -44,7 +39,7 @@ fn doc_id_of(v1: &Value, url: &str) -> String {
 #[tokio::test]
 async fn retrieve_is_search_r1_shaped() {
     let body = r#"{"queries":["borrow checker","release"],"topk":2,"return_scores":true}"#;
-    let response = ok(&post_json(ready_app(), "/retrieve", body).await);
+    let response = post_ok("/retrieve", body).await;
     // Typed, so the snapshot keeps the field order of the wire.
     let typed: driftless_api::RetrieveResponse =
         serde_json::from_value(response.clone()).expect("typed");
@@ -71,7 +66,7 @@ async fn retrieve_defaults_follow_search_r1() {
         r#"{"queries":["release"]}"#,
         r#"{"queries":["release"],"topk":0,"return_scores":false,"unknown":1}"#,
     ] {
-        let response = ok(&post_json(ready_app(), "/retrieve", body).await);
+        let response = post_ok("/retrieve", body).await;
         let passages = response["result"][0].as_array().expect("one list");
         assert_eq!(passages.len(), 3, "{response}");
         for document in passages {
@@ -79,14 +74,14 @@ async fn retrieve_defaults_follow_search_r1() {
             assert_eq!(keys, ["contents", "id"]);
         }
     }
-    let empty = ok(&post_json(ready_app(), "/retrieve", r#"{"queries":[]}"#).await);
+    let empty = post_ok("/retrieve", r#"{"queries":[]}"#).await;
     assert_eq!(empty, json!({"result": []}));
 }
 
 #[tokio::test]
 async fn retrieve_answers_a_refused_query_with_an_empty_list() {
     let body = r#"{"queries":["-release","","rebase"],"topk":1,"return_scores":true}"#;
-    let response = ok(&post_json(ready_app(), "/retrieve", body).await);
+    let response = post_ok("/retrieve", body).await;
     assert_eq!(response["result"][0], json!([]));
     assert_eq!(response["result"][1], json!([]));
     assert_eq!(response["result"][2].as_array().map(Vec::len), Some(1));
@@ -133,7 +128,7 @@ async fn retrieve_refuses_malformed_requests() {
 #[tokio::test]
 async fn batch_answers_each_request_as_if_alone() {
     let body = r#"{"requests":[{"q":"release index","k":3},{"q":"release","k":0},{"q":"rebase","kk":1},{"q":"borrow","unit":"passage"}]}"#;
-    let response = ok(&post_json(ready_app(), "/v1/search/batch", body).await);
+    let response = post_ok("/v1/search/batch", body).await;
     let items = response["responses"].as_array().expect("responses");
     assert_eq!(items.len(), 4);
     for (item, alone) in items.iter().zip([
@@ -163,23 +158,26 @@ async fn batch_envelope_errors_fail_the_whole_call() {
         assert_eq!(response.status, 400);
         assert_eq!(response.error_code(), code);
     }
-    let empty = ok(&post_json(ready_app(), "/v1/search/batch", r#"{"requests":[]}"#).await);
+    let empty = post_ok("/v1/search/batch", r#"{"requests":[]}"#).await;
     assert_eq!(empty, json!({"responses": []}));
 }
 
 #[tokio::test]
 async fn every_shape_ranks_the_same_documents() {
     let q = "release index";
-    let v1 = ok(&get(ready_app(), "/v1/search?q=release+index&k=5").await);
+    let v1 = get(ready_app(), "/v1/search?q=release+index&k=5")
+        .await
+        .ok_json();
     let expected = doc_ids(&v1);
     assert!(expected.len() >= 3, "{v1}");
-    let searxng = ok(&get(ready_app(), "/search?q=release+index&format=json").await);
-    let tavily = ok(&post_json(
-        ready_app(),
+    let searxng = get(ready_app(), "/search?q=release+index&format=json")
+        .await
+        .ok_json();
+    let tavily = post_ok(
         "/search",
         &json!({"query": q, "max_results": 5}).to_string(),
     )
-    .await);
+    .await;
     for (shape, body) in [("searxng", &searxng), ("tavily", &tavily)] {
         let ids: Vec<String> = body["results"]
             .as_array()
@@ -189,20 +187,20 @@ async fn every_shape_ranks_the_same_documents() {
             .collect();
         assert_eq!(ids, expected, "{shape}");
     }
-    let batch = ok(&post_json(
-        ready_app(),
+    let batch = post_ok(
         "/v1/search/batch",
         &json!({"requests": [{"q": q, "k": 5}]}).to_string(),
     )
-    .await);
+    .await;
     assert_eq!(batch["responses"][0], v1);
-    let passages = ok(&get(ready_app(), "/v1/search?q=release+index&k=5&unit=passage").await);
-    let retrieve = ok(&post_json(
-        ready_app(),
+    let passages = get(ready_app(), "/v1/search?q=release+index&k=5&unit=passage")
+        .await
+        .ok_json();
+    let retrieve = post_ok(
         "/retrieve",
         &json!({"queries": [q], "topk": 5, "return_scores": true}).to_string(),
     )
-    .await);
+    .await;
     let retrieved: Vec<(&Value, &Value)> = retrieve["result"][0]
         .as_array()
         .expect("list")
@@ -227,22 +225,18 @@ async fn docs_page_is_self_contained_and_lists_every_route() {
         Some("text/html; charset=utf-8")
     );
     let html = String::from_utf8(response.body).expect("UTF-8");
-    for path in driftless_server::openapi().paths.paths.keys() {
-        assert!(
-            html.contains(&format!("<code>{path}</code>")),
-            "{path} missing"
-        );
-    }
-    for schema in [
+    let routes = driftless_server::openapi().paths.paths.into_keys();
+    let schemas = [
         "RetrieveResponse",
         "SearxngResponse",
         "TavilyRequest",
         "BatchSearchResponse",
-    ] {
-        assert!(
-            html.contains(&format!("id=\"schema-{schema}\"")),
-            "{schema}"
-        );
+    ];
+    let listed = routes
+        .map(|path| format!("<code>{path}</code>"))
+        .chain(schemas.map(|schema| format!("id=\"schema-{schema}\"")));
+    for entry in listed {
+        assert!(html.contains(&entry), "{entry} missing");
     }
     // Nothing loaded from elsewhere: no scripts, stylesheets, images or absolute links.
     for needle in ["<script", "<link", "<img", "src=", "href=\"http"] {

@@ -3,6 +3,7 @@
 //! same pages in Chromium: console_browser.rs).
 use std::time::{Duration, Instant};
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use driftless_server::{AppState, app};
@@ -13,31 +14,47 @@ fn body(r: &TestResponse) -> String {
     String::from_utf8(r.body.clone()).expect("UTF-8 page")
 }
 
+/// The page `router` answers `uri` with, which must have this status.
+async fn page(router: Router, uri: &str, status: u16) -> String {
+    let response = get(router, uri).await;
+    response.assert_status(status, uri);
+    body(&response)
+}
+
+/// Fails unless `html` contains every one of `needles`.
+#[track_caller]
+fn assert_shows(html: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(html.contains(needle), "{needle} not in {html}");
+    }
+}
+
 #[tokio::test]
 async fn search_page_shows_ranked_hits_the_request_and_the_snapshot() {
-    let empty = get(ready_app(), "/ui/search").await;
-    assert_eq!(empty.status, StatusCode::OK);
-    assert!(body(&empty).contains("name=\"q\""));
+    assert_shows(&page(ready_app(), "/ui/search", 200).await, &["name=\"q\""]);
 
-    let page = get(ready_app(), "/ui/search?q=release&k=3&unit=passage&k1=&b=").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let response = get(ready_app(), "/ui/search?q=release&k=3&unit=passage&k1=&b=").await;
+    assert_eq!(response.status, StatusCode::OK);
     assert_eq!(
-        page.header("content-type"),
+        response.header("content-type"),
         Some("text/html; charset=utf-8")
     );
-    let csp = page.header("content-security-policy").expect("a CSP");
+    let csp = response.header("content-security-policy").expect("a CSP");
     assert!(
         csp.starts_with("default-src 'none'") && !csp.contains("script-src"),
         "{csp}"
     );
-    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
-    let html = body(&page);
-    assert!(html.contains("Django 4.2 release notes"), "{html}");
-    assert!(
-        html.contains("<b>release</b>"),
-        "snippets keep the engine's marks"
+    assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+    let html = body(&response);
+    assert_shows(
+        &html,
+        &[
+            "Django 4.2 release notes",
+            // Snippets keep the engine's marks.
+            "<b>release</b>",
+            "/v1/search?q=release&amp;k=3&amp;unit=passage&amp;highlight=html",
+        ],
     );
-    assert!(html.contains("/v1/search?q=release&amp;k=3&amp;unit=passage&amp;highlight=html"));
     // The answer's snapshot id, as /v1/snapshot says.
     let manifest = get(ready_app(), "/v1/snapshot").await.json();
     assert!(html.contains(manifest["snapshot_id"].as_str().expect("id")));
@@ -46,36 +63,30 @@ async fn search_page_shows_ranked_hits_the_request_and_the_snapshot() {
     // A pinned page keeps its pin in the form and in the curl line.
     let id = manifest["snapshot_id"].as_str().expect("id");
     let pinned = body(&get(ready_app(), &format!("/ui/search?q=release&snapshot={id}")).await);
-    assert!(
-        pinned.contains(&format!("type=\"hidden\" name=\"snapshot\" value=\"{id}\"")),
-        "{pinned}"
+    assert_shows(
+        &pinned,
+        &[
+            &format!("type=\"hidden\" name=\"snapshot\" value=\"{id}\""),
+            &format!("snapshot={id}&amp;highlight=html"),
+        ],
     );
-    assert!(pinned.contains(&format!("snapshot={id}&amp;highlight=html")));
 }
 
 #[tokio::test]
 async fn user_text_is_escaped_and_bad_parameters_are_the_api_refusals() {
-    let page = get(
-        ready_app(),
-        "/ui/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
-    )
-    .await;
-    let html = body(&page);
+    let escaped = "/ui/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let html = body(&get(ready_app(), escaped).await);
     assert!(!html.contains("<script>alert"), "{html}");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 
-    let bad = get(ready_app(), "/ui/search?q=release&k=lots").await;
-    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-    assert!(body(&bad).contains("invalid_parameter"));
-    let bad_encoding = get(ready_app(), "/ui/search?q=%ZZ").await;
-    assert_eq!(bad_encoding.status, StatusCode::BAD_REQUEST);
-    assert!(body(&bad_encoding).contains("invalid_encoding"));
-    let missing = get(ready_app(), "/ui/doc?doc_id=no-such-doc").await;
-    assert_eq!(missing.status, StatusCode::NOT_FOUND);
-    assert!(body(&missing).contains("not_found"));
-    let no_log = get(ready_app(), "/ui/sessions").await;
-    assert_eq!(no_log.status, StatusCode::NOT_FOUND);
-    assert!(body(&no_log).contains("no_query_log"));
+    for (uri, status, code) in [
+        ("/ui/search?q=release&k=lots", 400, "invalid_parameter"),
+        ("/ui/search?q=%ZZ", 400, "invalid_encoding"),
+        ("/ui/doc?doc_id=no-such-doc", 404, "not_found"),
+        ("/ui/sessions", 404, "no_query_log"),
+    ] {
+        assert_shows(&page(ready_app(), uri, status).await, &[code]);
+    }
     let post = send(
         ready_app(),
         Request::post("/ui/search")
@@ -88,27 +99,22 @@ async fn user_text_is_escaped_and_bad_parameters_are_the_api_refusals() {
 
 #[tokio::test]
 async fn compare_marks_what_moved_entered_and_left() {
-    let same = get(
-        ready_app(),
-        "/ui/compare?q=release&k=5&a_mode=bm25&b_mode=bm25",
-    )
-    .await;
-    assert_eq!(same.status, StatusCode::OK);
-    let html = body(&same);
-    assert!(html.contains("id=\"jaccard\">1.000<"), "{html}");
-    assert!(html.contains("id=\"rbo\">1.000<"));
-
-    let k2 = get(
+    let same = "/ui/compare?q=release&k=5&a_mode=bm25&b_mode=bm25";
+    assert_shows(
+        &page(ready_app(), same, 200).await,
+        &["id=\"jaccard\">1.000<", "id=\"rbo\">1.000<"],
+    );
+    page(
         ready_app(),
         "/ui/compare?q=release+index&k=2&a_unit=doc&b_unit=passage",
+        200,
     )
     .await;
-    assert_eq!(k2.status, StatusCode::OK, "{}", body(&k2));
     // Dense on a BM25-only snapshot: that side shows the API's refusal, the other its hits.
-    let dense = get(ready_app(), "/ui/compare?q=release").await;
-    assert_eq!(dense.status, StatusCode::BAD_REQUEST);
-    let html = body(&dense);
-    assert!(html.contains("mode_unavailable") && html.contains("Django 4.2 release notes"));
+    assert_shows(
+        &page(ready_app(), "/ui/compare?q=release", 400).await,
+        &["mode_unavailable", "Django 4.2 release notes"],
+    );
 }
 
 #[tokio::test]
@@ -118,19 +124,17 @@ async fn document_viewer_and_snapshot_page() {
         .as_str()
         .expect("a hit")
         .to_string();
-    let doc = get(ready_app(), &format!("/ui/doc?doc_id={doc_id}")).await;
-    assert_eq!(doc.status, StatusCode::OK);
-    let html = body(&doc);
-    assert!(
-        html.contains("Reapply commits on top of another base tip"),
-        "{html}"
+    let doc = page(ready_app(), &format!("/ui/doc?doc_id={doc_id}"), 200).await;
+    assert_shows(
+        &doc,
+        &[
+            "Reapply commits on top of another base tip",
+            "https://git-scm.com/docs/git-rebase",
+        ],
     );
-    assert!(html.contains("https://git-scm.com/docs/git-rebase"));
 
-    let snapshot = get(ready_app(), "/ui/snapshot").await;
-    let html = body(&snapshot);
-    assert!(html.contains("id=\"documents\">6<"), "{html}");
-    assert!(html.contains("BM25 only"));
+    let snapshot = body(&get(ready_app(), "/ui/snapshot").await);
+    assert_shows(&snapshot, &["id=\"documents\">6<", "BM25 only"]);
 }
 
 /// Sends a search with a session id, as an agent would.
@@ -170,35 +174,28 @@ async fn sessions_timeline_and_dashboards_read_the_live_log() {
     agent_search(&state, "borrow", 3).await;
     wait_for_records(&state, 3).await;
 
-    let list = get(app(state.clone()), "/ui/sessions").await;
-    assert_eq!(list.status, StatusCode::OK);
-    let html = body(&list);
-    assert!(
-        html.contains("1 sessions") && html.contains("agent-7"),
-        "{html}"
-    );
+    let html = page(app(state.clone()), "/ui/sessions", 200).await;
+    assert_shows(&html, &["1 sessions", "agent-7"]);
     let link = html
         .split("class=\"session-link\" href=\"")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .expect("a session link")
         .replace("&amp;", "&");
-    let timeline = get(app(state.clone()), &link).await;
-    assert_eq!(timeline.status, StatusCode::OK);
-    let html = body(&timeline);
-    assert!(html.contains("agent-7|hint:episode-1"), "{html}");
-    assert!(
-        html.contains("<span class=\"adopted-recent\">django</span>"),
-        "{html}"
+    assert_shows(
+        &page(app(state.clone()), &link, 200).await,
+        &[
+            "agent-7|hint:episode-1",
+            "<span class=\"adopted-recent\">django</span>",
+            "<span class=\"repeated\">release</span>",
+            "specialization",
+            "exploration",
+        ],
     );
-    assert!(html.contains("<span class=\"repeated\">release</span>"));
-    assert!(html.contains("specialization") && html.contains("exploration"));
 
-    let dash = get(app(state.clone()), "/ui/dashboards").await;
-    assert_eq!(dash.status, StatusCode::OK);
-    let html = body(&dash);
+    let html = page(app(state.clone()), "/ui/dashboards", 200).await;
     assert!(html.matches("<svg").count() >= 5, "{html}");
-    assert!(html.contains("3 requests from 1 clients"));
+    assert_shows(&html, &["3 requests from 1 clients"]);
     assert!(
         !html.contains(" style=\""),
         "inline styles would break the CSP"
@@ -226,28 +223,19 @@ async fn sessions_timeline_and_dashboards_read_the_live_log() {
         };
         store.cache_label(&entry, 0).await.expect("cache a label");
     }
-    let labelled = body(
-        &get(
-            app(state.clone()),
-            "/ui/sessions?model=m&intent=fact_seeking",
-        )
-        .await,
-    );
-    assert!(
-        labelled.contains("1 sessions") && labelled.contains("fact_seeking"),
-        "{labelled}"
-    );
-    let other = body(
-        &get(
-            app(state.clone()),
-            "/ui/sessions?model=m&intent=exploratory",
-        )
-        .await,
-    );
-    assert!(other.contains("0 sessions"), "{other}");
-    let with_model = format!("{link}&model=m");
-    let timeline = body(&get(app(state.clone()), &with_model).await);
-    assert!(timeline.contains("LLM: specialization_llm"), "{timeline}");
+    for (uri, needles) in [
+        (
+            "/ui/sessions?model=m&intent=fact_seeking".to_owned(),
+            &["1 sessions", "fact_seeking"][..],
+        ),
+        (
+            "/ui/sessions?model=m&intent=exploratory".to_owned(),
+            &["0 sessions"],
+        ),
+        (format!("{link}&model=m"), &["LLM: specialization_llm"]),
+    ] {
+        assert_shows(&body(&get(app(state.clone()), &uri).await), needles);
+    }
 
     let bad = get(app(state.clone()), "/ui/sessions?since=yesterday").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -256,7 +244,6 @@ async fn sessions_timeline_and_dashboards_read_the_live_log() {
 
 #[tokio::test]
 async fn the_console_sits_behind_the_keys_and_takes_them_from_a_browser() {
-    use base64::Engine as _;
     use driftless_server::access::{
         Access, AccessPolicy, AnonymousAccess, KeyEntry, KeysFile, hash_key,
     };
@@ -276,7 +263,7 @@ async fn the_console_sits_behind_the_keys_and_takes_them_from_a_browser() {
         driftless_index::Snapshot::open(&crate::common::FIXTURE.snapshot_dir).expect("snapshot");
     let state = AppState::with_snapshot(snapshot, &driftless_server::ServerConfig::with_workers(1))
         .with_access(Access::with_policy(policy));
-    let refused = get(app(state.clone()), "/ui/search?q=release").await;
+    let refused = search_as(&state, None).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     assert!(
         refused
@@ -285,24 +272,21 @@ async fn the_console_sits_behind_the_keys_and_takes_them_from_a_browser() {
             .starts_with("Basic")
     );
     assert!(body(&refused).contains("missing_api_key"));
-    let basic = base64::engine::general_purpose::STANDARD.encode("anyone:k-ui");
-    let admitted = send(
-        app(state.clone()),
-        Request::get("/ui/search?q=release")
-            .header("authorization", format!("Basic {basic}"))
-            .body(Body::empty())
-            .expect("request"),
-    )
-    .await;
+    let admitted = search_as(&state, Some("k-ui")).await;
     assert_eq!(admitted.status, StatusCode::OK);
-    let wrong = base64::engine::general_purpose::STANDARD.encode("anyone:nope");
-    let wrong = send(
-        app(state),
-        Request::get("/ui/search?q=release")
-            .header("authorization", format!("Basic {wrong}"))
-            .body(Body::empty())
-            .expect("request"),
-    )
-    .await;
+    let wrong = search_as(&state, Some("nope")).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+}
+
+/// `GET /ui/search?q=release` as a browser sends it: with `key` as Basic credentials (any
+/// user name), or without credentials.
+async fn search_as(state: &AppState, key: Option<&str>) -> TestResponse {
+    use base64::Engine as _;
+    let mut request = Request::get("/ui/search?q=release");
+    if let Some(key) = key {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("anyone:{key}"));
+        request = request.header("authorization", format!("Basic {basic}"));
+    }
+    let request = request.body(Body::empty()).expect("request");
+    send(app(state.clone()), request).await
 }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use driftless_server::{app, serve};
 
-use crate::common::webdriver::{Browser, ENTER, installed};
+use crate::common::webdriver::{Browser, ENTER, required};
 
 /// Captures the page; keeps the PNG in `$DRIFTLESS_SCREENSHOTS` when set.
 async fn shot(browser: &Browser, name: &str) {
@@ -39,12 +39,7 @@ async fn page_weight(browser: &Browser) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_in_chromium() {
-    let Some((driver, chromium)) = installed() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs chromium and chromium-driver (scripts/test.sh installs them)"
-        );
-        eprintln!("skipped: install Debian's chromium and chromium-driver to run the browser test");
+    let Some((driver, chromium)) = required() else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");

@@ -6,29 +6,8 @@ use std::path::Path;
 use driftless_ingest::DenseOptions;
 use driftless_server::{AppState, ServerConfig, app};
 
+use crate::common::external::dense_options;
 use crate::common::{FIXTURE, get};
-
-/// The fetched model (env, else the workspace's .cache/models), or `None` outside CI.
-pub(super) fn dense_options() -> Option<DenseOptions> {
-    let mut options = DenseOptions {
-        workers: 2,
-        ..DenseOptions::default()
-    };
-    if std::env::var_os("DRIFTLESS_MODEL_DIR").is_none() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models");
-        options.model_dir = root.join("all-MiniLM-L6-v2-int8");
-        options.ort_library = root.join("onnxruntime").join(driftless_index::ORT_FILE);
-    }
-    if options.model_dir.join("model.onnx").is_file() && options.ort_library.is_file() {
-        return Some(options);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must fetch the model first: run scripts/test.sh"
-    );
-    eprintln!("note: model missing; run corpus-tools/fetch-model.sh to run the dense tests");
-    None
-}
 
 const URIS: [&str; 6] = [
     "/v1/search?q=how+are+references+checked&mode=dense",

@@ -7,18 +7,13 @@ use axum::Router;
 use driftless_server::{AppState, ServerConfig, app};
 use serde_json::{Value, json};
 
-use crate::common::{get, post_json, ready_app};
-use crate::integration::dense::{dense_fixture, dense_options};
+use crate::common::external::dense_options;
+use crate::common::{get, get_ok, post_json, ready_app};
+use crate::integration::dense::dense_fixture;
 
 /// The body of a 200 answer (the test fails on anything else).
 async fn ok(router: Router, uri: &str) -> (Vec<u8>, Value) {
-    let response = get(router, uri).await;
-    assert_eq!(
-        response.status,
-        200,
-        "{uri}: {}",
-        String::from_utf8_lossy(&response.body)
-    );
+    let response = get_ok(router, uri).await;
     let json = response.json();
     (response.body, json)
 }

@@ -1,15 +1,9 @@
 //! Fetch: by id and by url, windows, unknown documents.
-use crate::common::{get, ready_app};
+use crate::common::{get, get_ok, ready_app};
 
 #[tokio::test]
 async fn fetch_body_shape() {
-    let response = get(ready_app(), "/v1/fetch?doc_id=rust/borrow&max_chars=60").await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
+    let response = get_ok(ready_app(), "/v1/fetch?doc_id=rust/borrow&max_chars=60").await;
     let body = response.json();
     assert_eq!(body["doc_id"], "rust/borrow");
     assert_eq!(body["offset"], 0);
@@ -26,13 +20,12 @@ async fn fetch_body_shape() {
 
 #[tokio::test]
 async fn fetch_by_url_matches_fetch_by_id() {
-    let by_id = get(ready_app(), "/v1/fetch?doc_id=git/rebase").await;
+    let by_id = get_ok(ready_app(), "/v1/fetch?doc_id=git/rebase").await;
     let by_url = get(
         ready_app(),
         "/v1/fetch?url=https%3A%2F%2Fgit-scm.com%2Fdocs%2Fgit-rebase",
     )
     .await;
-    assert_eq!(by_id.status, 200);
     assert_eq!(by_id.body, by_url.body);
 }
 
@@ -68,7 +61,7 @@ async fn unknown_documents_are_404() {
 /// Issue 20: a page's URL as a client copies it (`#fragment`, `http://`) fetches the page.
 #[tokio::test]
 async fn fetch_by_url_normalises_fragment_and_scheme() {
-    let by_id = get(ready_app(), "/v1/fetch?doc_id=git/rebase").await;
+    let by_id = get_ok(ready_app(), "/v1/fetch?doc_id=git/rebase").await;
     assert_eq!(by_id.status, 200);
     for url in [
         "https%3A%2F%2Fgit-scm.com%2Fdocs%2Fgit-rebase%23_interactive_mode",

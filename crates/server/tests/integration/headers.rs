@@ -2,7 +2,7 @@
 use axum::body::Body;
 use axum::http::Request;
 
-use crate::common::{TestResponse, get, loading_app, ready_app, send};
+use crate::common::{TestResponse, get, get_ok, loading_app, ready_app, send};
 
 /// Checks `engine;dur=<ms>, total;dur=<ms>` with three decimals each.
 fn assert_server_timing(response: &TestResponse) {
@@ -34,13 +34,7 @@ async fn engine_routes_carry_server_timing() {
         "/v1/fetch?doc_id=rust/borrow",
         "/v1/stats/terms?terms=index,release",
     ] {
-        let response = get(ready_app(), uri).await;
-        assert_eq!(
-            response.status,
-            200,
-            "{uri}: {}",
-            String::from_utf8_lossy(&response.body)
-        );
+        let response = get_ok(ready_app(), uri).await;
         assert_server_timing(&response);
         assert!(response.header("x-request-id").is_some(), "{uri}");
     }

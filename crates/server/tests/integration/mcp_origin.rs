@@ -59,58 +59,69 @@ async fn assert_refused(
 
 async fn assert_admitted(policy: &OriginPolicy, host: Option<&str>, origin: Option<&str>) {
     let response = initialize(policy, host, origin).await;
-    assert_eq!(
-        response.status,
-        StatusCode::OK,
-        "{host:?} {origin:?}: {}",
-        String::from_utf8_lossy(&response.body)
-    );
+    response.assert_status(200, &format!("{host:?} {origin:?}"));
+}
+
+/// Host headers alone (no Origin): the `admitted` answer, the `refused` are `forbidden_host`.
+async fn check_hosts(policy: &OriginPolicy, admitted: &[&str], refused: &[&str]) {
+    for host in admitted {
+        assert_admitted(policy, Some(host), None).await;
+    }
+    for host in refused {
+        assert_refused(policy, Some(host), None, "forbidden_host").await;
+    }
+}
+
+/// Origins sent with an allowed `host`: the `admitted` answer, the `refused` are
+/// `forbidden_origin`.
+async fn check_origins(policy: &OriginPolicy, host: &str, admitted: &[&str], refused: &[&str]) {
+    for origin in admitted {
+        assert_admitted(policy, Some(host), Some(origin)).await;
+    }
+    for origin in refused {
+        assert_refused(policy, Some(host), Some(origin), "forbidden_origin").await;
+    }
 }
 
 #[tokio::test]
 async fn loopback_only_by_default() {
     let policy = OriginPolicy::default();
-    for host in [
-        "127.0.0.1:8080",
-        "localhost",
-        "LOCALHOST:1",
-        "[::1]:8080",
-        "localhost.",
-    ] {
-        assert_admitted(&policy, Some(host), None).await;
-    }
-    for origin in [
-        "http://localhost:5173",
-        "https://127.0.0.1",
-        "http://[::1]:80",
-    ] {
-        assert_admitted(&policy, Some("127.0.0.1:8080"), Some(origin)).await;
-    }
-    // The rebinding attack: the attacker's name resolves to 127.0.0.1.
-    for host in [
-        "evil.example",
-        "evil.example:8080",
-        "127.0.0.1.evil.example",
-        "192.168.1.5",
-    ] {
-        assert_refused(&policy, Some(host), None, "forbidden_host").await;
-    }
+    check_hosts(
+        &policy,
+        &[
+            "127.0.0.1:8080",
+            "localhost",
+            "LOCALHOST:1",
+            "[::1]:8080",
+            "localhost.",
+        ],
+        // The rebinding attack: the attacker's name resolves to 127.0.0.1.
+        &[
+            "evil.example",
+            "evil.example:8080",
+            "127.0.0.1.evil.example",
+            "192.168.1.5",
+        ],
+    )
+    .await;
     assert_refused(&policy, None, None, "forbidden_host").await;
-    for origin in [
-        "http://evil.example",
-        "null",
-        "https://localhost.evil.example",
-        "ftp://localhost",
-        "garbage",
-    ] {
-        assert_refused(
-            &policy,
-            Some("127.0.0.1:8080"),
-            Some(origin),
-            "forbidden_origin",
-        )
-        .await;
-    }
+    check_origins(
+        &policy,
+        "127.0.0.1:8080",
+        &[
+            "http://localhost:5173",
+            "https://127.0.0.1",
+            "http://[::1]:80",
+        ],
+        &[
+            "http://evil.example",
+            "null",
+            "https://localhost.evil.example",
+            "ftp://localhost",
+            "garbage",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -120,45 +131,35 @@ async fn flags_allow_named_hosts_and_origins() {
         &strings(&["https://app.example.com", "http://tools.example:8080"]),
     )
     .expect("valid flags");
-    assert_admitted(&policy, Some("search.internal:8080"), None).await;
-    assert_admitted(&policy, Some("gateway.example:9000"), None).await;
-    assert_admitted(&policy, Some("localhost:8080"), None).await;
-    assert_refused(
+    check_hosts(
         &policy,
-        Some("gateway.example:9001"),
-        None,
-        "forbidden_host",
+        &[
+            "search.internal:8080",
+            "gateway.example:9000",
+            "localhost:8080",
+        ],
+        &["gateway.example:9001", "other.internal"],
     )
     .await;
-    assert_refused(&policy, Some("other.internal"), None, "forbidden_host").await;
-    for origin in [
-        "https://app.example.com",
-        "https://app.example.com:443",
-        "http://tools.example:8080",
-    ] {
-        assert_admitted(&policy, Some("search.internal"), Some(origin)).await;
-    }
-    for origin in [
-        "http://app.example.com",
-        "https://app.example.com:8443",
-        "http://tools.example",
-    ] {
-        assert_refused(
-            &policy,
-            Some("search.internal"),
-            Some(origin),
-            "forbidden_origin",
-        )
-        .await;
-    }
+    check_origins(
+        &policy,
+        "search.internal",
+        &[
+            "https://app.example.com",
+            "https://app.example.com:443",
+            "http://tools.example:8080",
+        ],
+        &[
+            "http://app.example.com",
+            "https://app.example.com:8443",
+            "http://tools.example",
+        ],
+    )
+    .await;
     let any = OriginPolicy::new(&strings(&["*"]), &strings(&["*"])).expect("wildcards");
-    assert_admitted(
-        &any,
-        Some("anything.example"),
-        Some("https://anywhere.example"),
-    )
-    .await;
-    assert_admitted(&any, Some("anything.example"), Some("null")).await;
+    for origin in ["https://anywhere.example", "null"] {
+        assert_admitted(&any, Some("anything.example"), Some(origin)).await;
+    }
 }
 
 #[test]

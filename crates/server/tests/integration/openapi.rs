@@ -3,24 +3,29 @@ use std::path::PathBuf;
 
 use crate::common::{get, loading_app};
 
-fn committed_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi.yaml")
+/// Fails unless the committed file at `relative` (to the workspace root) is `generated`;
+/// with `update_var=1` in the environment, writes it instead. `stale` follows the path in
+/// the failure message: what it is out of date with and how to regenerate it.
+fn assert_committed(relative: &str, generated: &str, update_var: &str, stale: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative);
+    if std::env::var_os(update_var).is_some_and(|value| value == "1") {
+        std::fs::write(&path, generated).unwrap_or_else(|e| panic!("write {relative}: {e}"));
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(committed == generated, "{} {stale}", path.display());
 }
 
 #[test]
 fn openapi_yaml_is_up_to_date() {
-    let generated = driftless_server::openapi_yaml();
-    let path = committed_path();
-    if std::env::var_os("UPDATE_OPENAPI").is_some_and(|value| value == "1") {
-        std::fs::write(&path, &generated).expect("write openapi.yaml");
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{} is out of date with the code; regenerate it with \
+    assert_committed(
+        "openapi.yaml",
+        &driftless_server::openapi_yaml(),
+        "UPDATE_OPENAPI",
+        "is out of date with the code; regenerate it with \
          `UPDATE_OPENAPI=1 cargo test -p driftless-server openapi` and commit the result",
-        path.display()
     );
 }
 
@@ -57,18 +62,12 @@ async fn openapi_route_serves_the_document() {
 /// docs/errors.md is the table `ErrorCode` generates.
 #[test]
 fn errors_doc_is_up_to_date() {
-    let generated = driftless_server::errors_markdown();
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/errors.md");
-    if std::env::var_os("UPDATE_ERRORS_DOC").is_some_and(|value| value == "1") {
-        std::fs::write(&path, &generated).expect("write docs/errors.md");
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{} is out of date with crates/server/src/error_code.rs; regenerate it with \
+    assert_committed(
+        "docs/errors.md",
+        &driftless_server::errors_markdown(),
+        "UPDATE_ERRORS_DOC",
+        "is out of date with crates/server/src/error_code.rs; regenerate it with \
          `UPDATE_ERRORS_DOC=1 cargo test --workspace --test integration errors_doc` and commit it",
-        path.display()
     );
 }
 

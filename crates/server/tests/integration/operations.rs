@@ -145,14 +145,10 @@ async fn metrics_report_the_query_log_store_size() {
     );
     let search = get(app(state.clone()), "/v1/search?q=vacuum").await;
     assert_eq!(search.status, 200);
-    capture.shutdown().await;
-
-    let db = dir.path().join("querylog.sqlite");
-    let store = driftless_querylog::LogStore::connect(db.to_str().expect("UTF-8"))
-        .await
-        .expect("store");
+    let store = crate::common::closed_log(dir.path(), &capture).await;
     let bytes = store.size_bytes().await.expect("size");
-    assert!(bytes >= std::fs::metadata(&db).expect("file").len() && bytes > 0);
+    let file = std::fs::metadata(crate::common::log_db(dir.path())).expect("file");
+    assert!(bytes >= file.len() && bytes > 0);
     state.metrics().set_querylog_store_bytes(bytes);
     let after = String::from_utf8(get(app(state), "/metrics").await.body).expect("UTF-8");
     assert!(

@@ -117,12 +117,7 @@ async fn each_snapshot_answers_with_its_own_bytes_on_every_route() {
             r#"{"queries":["release"],"topk":2}"#,
         )
         .await;
-        assert_eq!(
-            retrieved.status,
-            200,
-            "{:?}",
-            String::from_utf8_lossy(&retrieved.body)
-        );
+        retrieved.assert_status(200, "");
     }
     let scores = |id: &str| {
         let state = state.clone();

@@ -1,15 +1,9 @@
 //! Search: response shape, determinism, GET and POST agreeing, query syntax leniency.
-use crate::common::{get, post_json, ready_app};
+use crate::common::{get, get_ok, post_json, ready_app};
 
 #[tokio::test]
 async fn search_body_shape() {
-    let response = get(ready_app(), "/v1/search?q=release&k=3").await;
-    assert_eq!(
-        response.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&response.body)
-    );
+    let response = get_ok(ready_app(), "/v1/search?q=release&k=3").await;
     assert_eq!(response.header("content-type"), Some("application/json"));
     let body = response.json();
     assert_eq!(body["query"], "release");
@@ -29,9 +23,8 @@ async fn search_body_shape() {
 #[tokio::test]
 async fn identical_requests_get_identical_bodies() {
     let uri = "/v1/search?q=index+query&k=5";
-    let first = get(ready_app(), uri).await;
+    let first = get_ok(ready_app(), uri).await;
     let second = get(ready_app(), uri).await;
-    assert_eq!(first.status, 200);
     assert_eq!(first.body, second.body);
     // Headers carry what differs between the two requests.
     assert_ne!(first.header("x-request-id"), second.header("x-request-id"));
@@ -39,15 +32,14 @@ async fn identical_requests_get_identical_bodies() {
 
 #[tokio::test]
 async fn get_and_post_agree() {
-    let by_get = get(ready_app(), "/v1/search?q=borrow+checker&k=2&mode=bm25").await;
+    let by_get = get_ok(ready_app(), "/v1/search?q=borrow+checker&k=2&mode=bm25").await;
     let by_post = post_json(
         ready_app(),
         "/v1/search",
         r#"{"q":"borrow checker","k":2,"mode":"bm25"}"#,
     )
     .await;
-    assert_eq!(by_get.status, 200);
-    assert_eq!(by_post.status, 200);
+    by_post.assert_status(200, "POST");
     assert_eq!(by_get.body, by_post.body);
 }
 
@@ -77,13 +69,7 @@ async fn a_lone_quote_is_literal_text() {
         "/v1/search?q=%22borrow+checker",
         "/v1/search?q=git+%22",
     ] {
-        let response = get(ready_app(), uri).await;
-        assert_eq!(
-            response.status,
-            200,
-            "{uri}: {}",
-            String::from_utf8_lossy(&response.body)
-        );
+        get_ok(ready_app(), uri).await;
     }
 }
 

@@ -2,48 +2,38 @@
 //! per search (batch items and `/retrieve` queries each with their own request id).
 use std::collections::BTreeMap;
 
-use driftless_querylog::{LogRecord, LogStore, RecordFilter};
+use driftless_querylog::LogRecord;
 use driftless_server::app;
 use serde_json::json;
 
-use crate::common::{get, post_json};
+use crate::common::{get_ok, logged_records, post_json};
 
 #[tokio::test]
 async fn every_shape_is_logged_under_its_endpoint() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (state, capture) = crate::common::logged_state(dir.path()).await;
-    let db = dir.path().join("querylog.sqlite");
-    let db = db.to_str().expect("UTF-8 path");
 
-    let v1 = get(app(state.clone()), "/v1/search?q=release&k=3").await;
-    assert_eq!(v1.status, 200);
-    let searxng = get(app(state.clone()), "/search?q=release&format=json").await;
-    assert_eq!(searxng.status, 200);
-    let tavily = r#"{"query":"release","max_results":3,"exclude_domains":["git-scm.com"]}"#;
-    assert_eq!(
-        post_json(app(state.clone()), "/search", tavily)
+    get_ok(app(state.clone()), "/v1/search?q=release&k=3").await;
+    get_ok(app(state.clone()), "/search?q=release&format=json").await;
+    let batch = json!({"requests": [{"q": "release", "k": 3}, {"q": "rebase"}, {"q": "", "k": 3}]})
+        .to_string();
+    for (uri, body) in [
+        (
+            "/search",
+            r#"{"query":"release","max_results":3,"exclude_domains":["git-scm.com"]}"#,
+        ),
+        ("/v1/search/batch", batch.as_str()),
+        (
+            "/retrieve",
+            r#"{"queries":["release","borrow checker","-only"],"topk":2,"return_scores":true}"#,
+        ),
+    ] {
+        post_json(app(state.clone()), uri, body)
             .await
-            .status,
-        200
-    );
-    let batch = json!({"requests": [{"q": "release", "k": 3}, {"q": "rebase"}, {"q": "", "k": 3}]});
-    let batch = post_json(app(state.clone()), "/v1/search/batch", &batch.to_string()).await;
-    assert_eq!(batch.status, 200);
-    let retrieve =
-        r#"{"queries":["release","borrow checker","-only"],"topk":2,"return_scores":true}"#;
-    assert_eq!(
-        post_json(app(state.clone()), "/retrieve", retrieve)
-            .await
-            .status,
-        200
-    );
+            .assert_status(200, uri);
+    }
 
-    capture.shutdown().await;
-    let store = LogStore::connect(db).await.expect("reopen the log");
-    let records = store
-        .read_all(&RecordFilter::default())
-        .await
-        .expect("read the log");
+    let records = logged_records(dir.path(), &capture).await;
     let mut by_endpoint: BTreeMap<&str, Vec<&LogRecord>> = BTreeMap::new();
     for record in &records {
         by_endpoint

@@ -4,43 +4,47 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use serde_json::json;
 
-use super::ok;
+use super::post_ok;
 use crate::common::{get, post_json, ready_app, send};
 
 #[tokio::test]
 async fn searxng_json_shape_and_paging() {
-    let response = ok(&get(
+    let response = get(
         ready_app(),
         "/search?q=release+index&format=json&language=en",
     )
-    .await);
+    .await
+    .ok_json();
     let typed: driftless_api::SearxngResponse =
         serde_json::from_value(response.clone()).expect("typed");
     insta::assert_json_snapshot!("searxng_release_index", typed);
-    let second = ok(&get(ready_app(), "/search?q=release+index&format=json&pageno=2").await);
+    let second = get(ready_app(), "/search?q=release+index&format=json&pageno=2")
+        .await
+        .ok_json();
     assert_eq!(second["results"], json!([]), "six pages fit on page 1");
     // SearXNG's real extra parameters are tolerated.
     let extra = "/search?q=release+index&format=json&categories=general&engines=google,bing\
         &safesearch=0&time_range=&theme=simple&image_proxy=True&enabled_plugins=x";
     assert_eq!(
-        ok(&get(ready_app(), extra).await)["results"],
+        get(ready_app(), extra).await.ok_json()["results"],
         response["results"]
     );
 }
 
+/// Where `uri` redirects to, permanently (308).
+async fn redirect(uri: &str) -> String {
+    let response = get(ready_app(), uri).await;
+    response.assert_status(308, uri);
+    response.header("location").expect("a Location").to_owned()
+}
+
 #[tokio::test]
 async fn searxng_root_and_form_post_reach_the_same_search() {
-    let root = get(ready_app(), "/?q=release&format=json").await;
-    assert_eq!(root.status, 308);
     assert_eq!(
-        root.header("location"),
-        Some("/search?q=release&format=json")
+        redirect("/?q=release&format=json").await,
+        "/search?q=release&format=json"
     );
-    let bare = get(ready_app(), "/").await;
-    assert_eq!(
-        (bare.status.as_u16(), bare.header("location")),
-        (308, Some("/docs"))
-    );
+    assert_eq!(redirect("/").await, "/docs");
     let by_get = get(ready_app(), "/search?q=release&format=json").await;
     let form = Request::builder()
         .method(Method::POST)
@@ -77,8 +81,8 @@ async fn searxng_refuses_malformed_known_parameters() {
 #[tokio::test]
 async fn tavily_shape_is_deterministic_but_for_response_time() {
     let body = r#"{"query":"release","max_results":3,"api_key":"x","include_answer":true,"search_depth":"advanced","topic":"news"}"#;
-    let mut first = ok(&post_json(ready_app(), "/search", body).await);
-    let mut second = ok(&post_json(ready_app(), "/search", body).await);
+    let mut first = post_ok("/search", body).await;
+    let mut second = post_ok("/search", body).await;
     assert!(first["response_time"].is_f64());
     first["response_time"] = json!(0.0);
     second["response_time"] = json!(0.0);
@@ -86,7 +90,7 @@ async fn tavily_shape_is_deterministic_but_for_response_time() {
     let typed: driftless_api::TavilyResponse = serde_json::from_value(first).expect("typed");
     insta::assert_json_snapshot!("tavily_release", typed);
     let raw = r#"{"query":"rebase","max_results":1,"include_raw_content":"text"}"#;
-    let raw = ok(&post_json(ready_app(), "/search", raw).await);
+    let raw = post_ok("/search", raw).await;
     let text = raw["results"][0]["raw_content"]
         .as_str()
         .expect("raw content");
@@ -99,7 +103,7 @@ async fn tavily_shape_is_deterministic_but_for_response_time() {
 #[tokio::test]
 async fn tavily_domains_become_site_filters() {
     let only_python = r#"{"query":"release index module","include_domains":["docs.python.org"]}"#;
-    let response = ok(&post_json(ready_app(), "/search", only_python).await);
+    let response = post_ok("/search", only_python).await;
     let urls: Vec<&str> = response["results"]
         .as_array()
         .expect("results")
@@ -109,7 +113,7 @@ async fn tavily_domains_become_site_filters() {
     assert_eq!(urls, ["https://docs.python.org/3.11/library/os.html"]);
     assert_eq!(response["query"], "release index module");
     let without = r#"{"query":"release","exclude_domains":["https://docs.djangoproject.com/","git-scm.com"]}"#;
-    let response = ok(&post_json(ready_app(), "/search", without).await);
+    let response = post_ok("/search", without).await;
     for result in response["results"].as_array().expect("results") {
         let url = result["url"].as_str().expect("url");
         assert!(

@@ -1,5 +1,4 @@
 //! MCP calls land in the query log under `mcp:*` endpoints with the usual client hints.
-use driftless_querylog::{LogStore, RecordFilter};
 use driftless_server::app;
 use serde_json::json;
 
@@ -9,8 +8,6 @@ use super::McpServer;
 async fn calls_are_logged_under_mcp_endpoints() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (state, capture) = crate::common::logged_state(dir.path()).await;
-    let db = dir.path().join("querylog.sqlite");
-    let db = db.to_str().expect("UTF-8 path");
     let server = McpServer::start(app(state)).await;
     let hints = [
         ("x-client-id", "agent-7"),
@@ -28,12 +25,7 @@ async fn calls_are_logged_under_mcp_endpoints() {
     server.call("search", json!({"query": "-only"})).await;
     server.stop().await;
 
-    capture.shutdown().await;
-    let store = LogStore::connect(db).await.expect("reopen the log");
-    let mut records = store
-        .read_all(&RecordFilter::default())
-        .await
-        .expect("read the log");
+    let mut records = crate::common::logged_records(dir.path(), &capture).await;
     records.sort_by(|a, b| (&a.endpoint, a.status).cmp(&(&b.endpoint, b.status)));
     let seen: Vec<(&str, u16)> = records
         .iter()
