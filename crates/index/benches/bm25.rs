@@ -25,7 +25,8 @@ use std::collections::HashSet;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput};
 use driftless_api::{Highlight, Unit};
 use driftless_index::analyzer::analyzer;
 use driftless_index::bm25::Bm25Params;
@@ -34,48 +35,37 @@ use driftless_index::snippet::snippet;
 
 use fixture::{BARE, Fixture, OPERATORS, snapshot_dir, snippet_passage, subprocess_page};
 
+/// Times `run` over every one of `queries` as one batch (the summed sizes keep the work
+/// from being optimised away).
+fn bench_batch(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    queries: &[&str],
+    run: impl Fn(&str) -> usize,
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| queries.iter().map(|q| run(black_box(q))).sum::<usize>());
+    });
+}
+
 fn criterion_benches(c: &mut Criterion, fx: &Fixture) {
     let all: Vec<&str> = BARE.iter().chain(OPERATORS).copied().collect();
     let mut group = c.benchmark_group("bare");
     group.throughput(Throughput::Elements(BARE.len() as u64));
-    group.bench_function("search_doc", |b| {
-        b.iter(|| {
-            BARE.iter()
-                .map(|q| fx.search(black_box(q), Unit::Doc))
-                .sum::<usize>()
-        });
+    bench_batch(&mut group, "search_doc", BARE, |q| fx.search(q, Unit::Doc));
+    bench_batch(&mut group, "scorer_doc", BARE, |q| {
+        fx.scorer(&fx.docs, q, fx.params).len()
     });
-    group.bench_function("scorer_doc", |b| {
-        b.iter(|| {
-            BARE.iter()
-                .map(|q| fx.scorer(&fx.docs, black_box(q), fx.params).len())
-                .sum::<usize>()
-        });
-    });
-    group.bench_function("tantivy_doc", |b| {
-        b.iter(|| {
-            BARE.iter()
-                .map(|q| fx.tantivy(&fx.tantivy_docs, black_box(q)).len())
-                .sum::<usize>()
-        });
+    bench_batch(&mut group, "tantivy_doc", BARE, |q| {
+        fx.tantivy(&fx.tantivy_docs, q).len()
     });
     group.finish();
 
     let mut group = c.benchmark_group("all");
     group.throughput(Throughput::Elements(all.len() as u64));
-    group.bench_function("search_doc", |b| {
-        b.iter(|| {
-            all.iter()
-                .map(|q| fx.search(black_box(q), Unit::Doc))
-                .sum::<usize>()
-        });
-    });
-    group.bench_function("search_passage", |b| {
-        b.iter(|| {
-            all.iter()
-                .map(|q| fx.search(black_box(q), Unit::Passage))
-                .sum::<usize>()
-        });
+    bench_batch(&mut group, "search_doc", &all, |q| fx.search(q, Unit::Doc));
+    bench_batch(&mut group, "search_passage", &all, |q| {
+        fx.search(q, Unit::Passage)
     });
     group.finish();
 

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use driftless_api::{FetchRequest, SearchRequest, SearchResponse};
 use driftless_index::Snapshot;
 use driftless_ingest::{BuildOptions, Progress, build};
 use serde_json::json;
@@ -47,6 +48,29 @@ pub fn build_jsonl(docs: &[(&str, &str, &str)]) -> Built {
     let corpus = write_jsonl(dir.path(), docs);
     let snapshot = build_at(&corpus, &dir.path().join("snapshot"));
     Built { dir, snapshot }
+}
+
+/// The answer to "create index concurrently" over PostgreSQL pages (the real ones or
+/// [`write_html_site`]'s): its top hit must be the CREATE INDEX page, whose fetched text
+/// (returned too) mentions CONCURRENTLY.
+pub fn create_index_concurrently(s: &Snapshot) -> (SearchResponse, String) {
+    let response = s
+        .search(&SearchRequest::new("create index concurrently"))
+        .expect("search");
+    let top = &response.results[0];
+    assert_eq!(
+        top.url,
+        "https://www.postgresql.org/docs/15/sql-createindex.html"
+    );
+    let text = s
+        .fetch(&FetchRequest {
+            doc_id: Some(top.doc_id.clone()),
+            ..Default::default()
+        })
+        .expect("fetch")
+        .text;
+    assert!(text.contains("CONCURRENTLY"));
+    (response, text)
 }
 
 /// A small HTML site in the shape of the PostgreSQL docs (navigation included, which

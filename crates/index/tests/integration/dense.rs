@@ -5,35 +5,7 @@ use driftless_index::Snapshot;
 use driftless_ingest::{BuildOptions, DenseOptions, Progress, build};
 
 use crate::common::write_jsonl;
-
-/// Dense options with the fetched model, or `None` (with a note) when it is missing.
-pub(crate) fn dense_options() -> Option<DenseOptions> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models");
-    let mut options = DenseOptions {
-        workers: 2,
-        ..DenseOptions::default()
-    };
-    if std::env::var_os("DRIFTLESS_MODEL_DIR").is_none() {
-        options.model_dir = root.join("all-MiniLM-L6-v2-int8");
-    }
-    if std::env::var_os("DRIFTLESS_ORT_LIB").is_none()
-        && std::env::var_os("ORT_DYLIB_PATH").is_none()
-    {
-        options.ort_library = options
-            .model_dir
-            .join("../onnxruntime")
-            .join(driftless_index::ORT_FILE);
-    }
-    if options.model_dir.join("model.onnx").is_file() && options.ort_library.is_file() {
-        return Some(options);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must fetch the model first: run scripts/test.sh"
-    );
-    eprintln!("note: model missing; run corpus-tools/fetch-model.sh to run the dense tests");
-    None
-}
+use crate::external::dense_options;
 
 const DOCS: [(&str, &str, &str); 6] = [
     (
@@ -262,25 +234,23 @@ fn explain_shows_the_rankings_behind_a_hybrid_score() {
         }
         assert_eq!(plain, hybrid, "{unit}");
         // Single lists: the hit's own place, the other list absent.
-        for hit in &run(Mode::Bm25, 3, true).results {
-            let own = Some(Some(ListScore {
-                rank: hit.rank,
-                score: hit.score,
-            }));
-            assert_eq!(
-                hit.explain.map(|e| (e.bm25, e.dense, e.fusion_k)),
-                Some((own, None, None))
-            );
-        }
-        for hit in &run(Mode::DenseExact, 3, true).results {
-            let own = Some(Some(ListScore {
-                rank: hit.rank,
-                score: hit.score,
-            }));
-            assert_eq!(
-                hit.explain.map(|e| (e.bm25, e.dense, e.fusion_k)),
-                Some((None, own, None))
-            );
+        for mode in [Mode::Bm25, Mode::DenseExact] {
+            for hit in &run(mode, 3, true).results {
+                let own = Some(Some(ListScore {
+                    rank: hit.rank,
+                    score: hit.score,
+                }));
+                let expected = if mode == Mode::Bm25 {
+                    (own, None, None)
+                } else {
+                    (None, own, None)
+                };
+                assert_eq!(
+                    hit.explain.map(|e| (e.bm25, e.dense, e.fusion_k)),
+                    Some(expected),
+                    "{unit} {mode}"
+                );
+            }
         }
     }
 }

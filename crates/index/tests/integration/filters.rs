@@ -12,7 +12,8 @@ use driftless_ingest::{BuildOptions, Progress, build};
 use proptest::prelude::*;
 use serde_json::json;
 
-use crate::dense::{dense_options, open};
+use crate::dense::open;
+use crate::external::dense_options;
 
 /// Words whose stems are all different, so a hit's words can be checked as written.
 const VOCAB: [&str; 12] = [

@@ -10,7 +10,8 @@ use driftless_index::Snapshot;
 use driftless_ingest::{AnnChoice, BuildOptions, DenseOptions, IvfCodes, Progress, build};
 use serde_json::json;
 
-use crate::dense::{dense_options, open};
+use crate::dense::open;
+use crate::external::dense_options;
 
 pub(crate) const DOCS: usize = 3000;
 const DIM: usize = 384;
@@ -69,7 +70,7 @@ pub(crate) fn write_npy(path: &Path, rows: &[Vec<f32>]) {
 }
 
 /// The corpus (two sites, for the filter), its vectors with their ids, and the queries.
-pub(crate) fn inputs(dir: &Path) -> (PathBuf, PathBuf, Vec<Vec<f32>>) {
+fn inputs(dir: &Path) -> (PathBuf, PathBuf, Vec<Vec<f32>>) {
     let corpus = dir.join("corpus.jsonl");
     let lines: Vec<String> = (0..DOCS)
         .map(|i| {
@@ -92,15 +93,43 @@ pub(crate) fn inputs(dir: &Path) -> (PathBuf, PathBuf, Vec<Vec<f32>>) {
     (corpus, npy, queries)
 }
 
-/// Builds `dir/name` with an IVF index of 32 lists (4 probed) over `vectors`, whose rows are
-/// named by `ids` (a Parquet file names them itself).
-pub(crate) struct Ivf<'a> {
-    pub dir: &'a Path,
-    pub dense: &'a DenseOptions,
-    pub corpus: &'a Path,
+/// A temporary directory holding the synthetic corpus, its vectors in a `.npy` (with their
+/// ids file) and the queries, in which IVF snapshots are built with the real model.
+pub(crate) struct Ivf {
+    dir: tempfile::TempDir,
+    dense: DenseOptions,
+    corpus: PathBuf,
+    pub npy: PathBuf,
+    pub queries: Vec<Vec<f32>>,
 }
 
-impl Ivf<'_> {
+impl Ivf {
+    /// The inputs written; `None` (the test skips) without the model.
+    pub(crate) fn prepare() -> Option<Self> {
+        let dense = dense_options()?;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (corpus, npy, queries) = inputs(dir.path());
+        Some(Self {
+            dir,
+            dense,
+            corpus,
+            npy,
+            queries,
+        })
+    }
+
+    /// The ids file naming the `.npy`'s rows.
+    pub(crate) fn npy_ids(&self) -> Option<PathBuf> {
+        Some(driftless_ingest::vector_ids_path(&self.npy))
+    }
+
+    /// `name` in the temporary directory.
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Builds `name` with an IVF index of 32 lists (4 probed) over `vectors`, whose rows are
+    /// named by `ids` (a Parquet file names them itself).
     pub(crate) fn build(
         &self,
         name: &str,
@@ -109,8 +138,8 @@ impl Ivf<'_> {
         codes: IvfCodes,
         workers: usize,
     ) -> Snapshot {
-        let out = self.dir.join(name);
-        let mut options = BuildOptions::new(self.corpus, &out);
+        let out = self.path(name);
+        let mut options = BuildOptions::new(&self.corpus, &out);
         options.progress = Progress::Hidden;
         options.threads = workers;
         options.dense = Some(DenseOptions {
@@ -124,7 +153,7 @@ impl Ivf<'_> {
             ..self.dense.clone()
         });
         build(&options).expect("ivf build");
-        open(&out, self.dense)
+        open(&out, &self.dense)
     }
 }
 
@@ -132,17 +161,9 @@ pub(crate) const SQ8: IvfCodes = IvfCodes::Sq8 { rescore: 8 };
 
 #[test]
 fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
-    let Some(dense) = dense_options() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (corpus, npy, queries) = inputs(dir.path());
-    let builder = Ivf {
-        dir: dir.path(),
-        dense: &dense,
-        corpus: &corpus,
-    };
-    let ids = || Some(driftless_ingest::vector_ids_path(&npy));
-    let one = builder.build("one", &npy, ids(), SQ8, 1);
-    let two = builder.build("two", &npy, ids(), SQ8, 2);
+    let Some(ivf) = Ivf::prepare() else { return };
+    let one = ivf.build("one", &ivf.npy, ivf.npy_ids(), SQ8, 1);
+    let two = ivf.build("two", &ivf.npy, ivf.npy_ids(), SQ8, 2);
     assert_eq!(one.id(), two.id(), "1 and 2 threads give one snapshot");
     for file in [
         "ivf.centroids.f32",
@@ -151,8 +172,7 @@ fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
         "ivf.codes.u8",
         "ivf.sq8.f32",
     ] {
-        let read =
-            |name: &str| std::fs::read(dir.path().join(name).join("dense").join(file)).expect(file);
+        let read = |name: &str| std::fs::read(ivf.path(name).join("dense").join(file)).expect(file);
         assert_eq!(
             read("one"),
             read("two"),
@@ -160,12 +180,13 @@ fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
         );
     }
     let config = one.dense_index().expect("dense").config.clone();
-    let ivf = config.ivf.expect("an IVF index");
-    assert_eq!((ivf.lists, ivf.probe, config.hnsw_m), (32, 4, 0));
+    let lists = config.ivf.expect("an IVF index");
+    assert_eq!((lists.lists, lists.probe, config.hnsw_m), (32, 4, 0));
 
     // Probing 4 of 32 lists of clustered data finds nearly all of the exact top 10 ...
+    let queries = &ivf.queries;
     let probed = one
-        .ann_recall_for_vectors(&queries, 10, Default::default())
+        .ann_recall_for_vectors(queries, 10, Default::default())
         .expect("recall");
     assert_eq!(probed.index, "ivf");
     assert!(
@@ -177,7 +198,7 @@ fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
     // re-scored candidates, with the exact scores to the bit ...
     let dense_index = one.dense_index().expect("dense");
     let mut found = 0;
-    for query in &queries {
+    for query in queries {
         let exact = dense_index.exact(query, 10);
         let hits = dense_index.ann_with_ef(query, 10, 32);
         for (ord, score) in &hits {
@@ -192,10 +213,10 @@ fn ivf_finds_the_exact_neighbours_reproducibly_and_honours_filters() {
         "SQ8 recall@10 {recall} with every list probed"
     );
     // ... and without codes, probing every list is the exact scan, hit for hit.
-    let plain = builder.build("f32", &npy, ids(), IvfCodes::F32, 2);
+    let plain = ivf.build("f32", &ivf.npy, ivf.npy_ids(), IvfCodes::F32, 2);
     let plain_index = plain.dense_index().expect("dense");
-    assert!(!dir.path().join("f32/dense/ivf.codes.u8").exists());
-    for query in &queries {
+    assert!(!ivf.path("f32/dense/ivf.codes.u8").exists());
+    for query in queries {
         assert_eq!(
             plain_index.ann_with_ef(query, 10, 32),
             plain_index.exact(query, 10)

@@ -3,6 +3,7 @@ mod bm25_math;
 mod common;
 mod dense;
 mod determinism;
+mod external;
 mod fetch_stats;
 mod filters;
 mod ivf;

@@ -7,7 +7,8 @@
 use driftless_api::{Mode, SearchRequest};
 use driftless_ingest::{BuildOptions, DenseOptions, Progress, build};
 
-use super::dense::{dense_options, open};
+use super::dense::open;
+use super::external::dense_options;
 use crate::common::write_jsonl;
 
 const DOCS: [(&str, &str, &str); 5] = [

@@ -3,11 +3,12 @@
 //! two builds and a reopen.
 use std::path::PathBuf;
 
-use driftless_api::{FetchRequest, SearchRequest, Unit};
+use driftless_api::{SearchRequest, Unit};
 use driftless_corpus::{Format, ReadItem, ReaderOptions, open_corpus};
 use driftless_index::Snapshot;
 
-use crate::common::build_at;
+use crate::common::{build_at, create_index_concurrently};
+use crate::external::missing;
 
 /// The PostgreSQL HTML directory, or `None` (with a note) when the corpus was not fetched.
 /// Under CI the corpus is mandatory: scripts/test.sh fetches it.
@@ -21,15 +22,13 @@ pub fn postgres_html() -> Option<PathBuf> {
     if html.is_dir() {
         return Some(html);
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must fetch the corpus first: run scripts/test.sh"
-    );
-    eprintln!(
-        "note: {} missing; run corpus-tools/fetch-default-corpus.sh to run the real-corpus tests",
-        html.display()
-    );
-    None
+    missing(
+        "CI must fetch the corpus first: run scripts/test.sh",
+        &format!(
+            "note: {} missing; run corpus-tools/fetch-default-corpus.sh to run the real-corpus tests",
+            html.display()
+        ),
+    )
 }
 
 /// 1,000 distinct queries drawn deterministically from the pages' own words, in every
@@ -131,28 +130,13 @@ fn postgres_pages_search_fetch_and_determinism() {
         one.manifest().counts
     );
 
-    let response = one
-        .search(&SearchRequest::new("create index concurrently"))
-        .expect("search");
-    let top = &response.results[0];
-    assert_eq!(
-        top.url,
-        "https://www.postgresql.org/docs/15/sql-createindex.html"
-    );
+    let (response, text) = create_index_concurrently(&one);
     assert!(
         response
             .results
             .iter()
             .all(|h| h.url.starts_with("https://www.postgresql.org/docs/15/"))
     );
-    let text = one
-        .fetch(&FetchRequest {
-            doc_id: Some(top.doc_id.clone()),
-            ..Default::default()
-        })
-        .expect("fetch")
-        .text;
-    assert!(text.contains("CONCURRENTLY"));
     for chrome in ["Prev\u{a0}", "Up\n", "Home\n", "Submit correction"] {
         assert!(!text.contains(chrome), "{chrome:?} in fetched text");
     }

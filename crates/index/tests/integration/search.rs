@@ -2,7 +2,7 @@
 use driftless_api::{Highlight, Mode, SearchRequest, Unit};
 use driftless_index::{IndexError, UserError};
 
-use crate::common::{build_at, build_jsonl, write_html_site};
+use crate::common::{build_at, build_jsonl, create_index_concurrently, write_html_site};
 
 fn ids(built: &driftless_index::Snapshot, request: &SearchRequest) -> Vec<String> {
     built
@@ -141,23 +141,8 @@ fn html_pages_get_canonical_urls_and_no_navigation() {
     let dir = tempfile::tempdir().expect("tempdir");
     write_html_site(&dir.path().join("corpus"));
     let s = build_at(&dir.path().join("corpus"), &dir.path().join("snap"));
-    let response = s
-        .search(&SearchRequest::new("create index concurrently"))
-        .expect("search");
-    let top = &response.results[0];
-    assert_eq!(
-        top.url,
-        "https://www.postgresql.org/docs/15/sql-createindex.html"
-    );
-    assert_eq!(top.doc_id, "postgresql-15/sql-createindex");
-    let text = s
-        .fetch(&driftless_api::FetchRequest {
-            doc_id: Some(top.doc_id.clone()),
-            ..Default::default()
-        })
-        .expect("fetch")
-        .text;
-    assert!(text.contains("CONCURRENTLY"));
+    let (response, text) = create_index_concurrently(&s);
+    assert_eq!(response.results[0].doc_id, "postgresql-15/sql-createindex");
     for chrome in ["Prev", "Next", "Home"] {
         assert!(
             !text.contains(chrome),

@@ -8,8 +8,7 @@ use parquet::data_type::{ByteArray, ByteArrayType, FloatType};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
-use crate::dense::dense_options;
-use crate::ivf::{DOCS, Ivf, SQ8, inputs, vectors};
+use crate::ivf::{DOCS, Ivf, SQ8, vectors};
 
 /// The vectors in reverse passage order under bare document ids (`d00042`, not `d00042#0`).
 fn write_parquet(path: &Path, rows: &[Vec<f32>]) {
@@ -62,35 +61,22 @@ fn write_faiss(path: &Path, rows: &[Vec<f32>]) {
 
 #[test]
 fn parquet_and_faiss_vectors_give_the_npy_snapshot() {
-    let Some(dense) = dense_options() else { return };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (corpus, npy, _) = inputs(dir.path());
-    let ivf = Ivf {
-        dir: dir.path(),
-        dense: &dense,
-        corpus: &corpus,
-    };
-    let from_npy = ivf.build(
-        "npy",
-        &npy,
-        Some(driftless_ingest::vector_ids_path(&npy)),
-        SQ8,
-        2,
-    );
+    let Some(ivf) = Ivf::prepare() else { return };
+    let from_npy = ivf.build("npy", &ivf.npy, ivf.npy_ids(), SQ8, 2);
     let (rows, _) = vectors();
 
-    let parquet = dir.path().join("vectors.parquet");
+    let parquet = ivf.path("vectors.parquet");
     write_parquet(&parquet, &rows);
     let from_parquet = ivf.build("parquet", &parquet, None, SQ8, 2);
     assert_eq!(from_parquet.id(), from_npy.id());
     assert!(
-        !dir.path().join("parquet/dense/vectors.npy").exists(),
+        !ivf.path("parquet/dense/vectors.npy").exists(),
         "the conversion is removed"
     );
 
-    let faiss = dir.path().join("e5_Flat.index");
+    let faiss = ivf.path("e5_Flat.index");
     write_faiss(&faiss, &rows);
-    let ids = dir.path().join("faiss-ids.txt");
+    let ids = ivf.path("faiss-ids.txt");
     let lines: Vec<String> = (0..DOCS).map(|i| format!("d{i:05}\n")).collect();
     std::fs::write(&ids, lines.concat()).expect("ids");
     let from_faiss = ivf.build("faiss", &faiss, Some(ids), SQ8, 2);
