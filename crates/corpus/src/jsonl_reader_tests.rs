@@ -3,7 +3,7 @@
 use super::*;
 use crate::error::CorpusError;
 use crate::record::split_quoted_title;
-use crate::test_files::read_shard;
+use crate::test_files::{doc_ids, read_shard, skips};
 
 fn read_all(content: &[u8], options: &ReaderOptions) -> Vec<ReadItem> {
     read_shard(JsonlRecords::open_shard, "x.jsonl", content, options)
@@ -70,9 +70,7 @@ fn bad_lines_are_skipped_with_line_numbers() {
     data.extend_from_slice(b"{\"id\":\"t\",\"title\":5,\"text\":\"x\"}\n");
     data.extend_from_slice(b"{\"id\":\"ok\",\"text\":\"fine\"}");
     let items = read_all(&data, &ReaderOptions::default());
-    let reasons: Vec<(String, SkipReason)> = items
-        .iter()
-        .filter_map(ReadItem::skip)
+    let reasons: Vec<(String, SkipReason)> = skips(&items)
         .map(|s| {
             (
                 s.source.rsplit(':').next().unwrap_or("").to_string(),
@@ -93,19 +91,9 @@ fn bad_lines_are_skipped_with_line_numbers() {
         ]
     );
     assert!(
-        items
-            .iter()
-            .filter_map(ReadItem::skip)
-            .all(|s| s.detail.starts_with("line ") || s.reason == SkipReason::InvalidUtf8)
+        skips(&items).all(|s| s.detail.starts_with("line ") || s.reason == SkipReason::InvalidUtf8)
     );
-    assert_eq!(
-        items
-            .iter()
-            .filter_map(ReadItem::document)
-            .map(|d| d.doc_id.as_str())
-            .collect::<Vec<_>>(),
-        ["ok"]
-    );
+    assert_eq!(doc_ids(&items), ["ok"]);
 }
 
 #[test]
@@ -176,11 +164,7 @@ fn field_map_replaces_the_default_lookup() -> Result<(), CorpusError> {
         ),
         ("d1", "T", "\"Not a title\"\nmapped body")
     );
-    let details: Vec<&str> = items
-        .iter()
-        .filter_map(ReadItem::skip)
-        .map(|s| s.detail.as_str())
-        .collect();
+    let details: Vec<&str> = skips(&items).map(|s| s.detail.as_str()).collect();
     assert_eq!(
         details,
         ["line 2: missing \"docid\"", "line 3: needs \"body\""]

@@ -36,6 +36,8 @@ mod test_files;
 mod token_count;
 mod tree_walk;
 mod tsv_reader;
+#[cfg(test)]
+mod warc_fixture;
 mod warc_http;
 mod warc_reader;
 

@@ -1,6 +1,7 @@
 //! Unit tests of shard naming, directory walks and globs.
 
 use super::*;
+use crate::test_files::write_files;
 
 #[test]
 fn wildcards_match_whole_names() {
@@ -42,19 +43,19 @@ fn directory_walks_are_sorted_and_pass_over_hidden_entries()
 -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let d = tmp.path();
-    fs::create_dir_all(d.join("b/c"))?;
-    fs::create_dir_all(d.join(".cache"))?;
-    for f in [
-        "z.jsonl",
-        "b/c/2.jsonl.gz",
-        "b/1.jsonl.zst",
-        "a.jsonl",
-        ".cache/hidden.jsonl",
-        "._a.jsonl",
-        "notes.txt",
-    ] {
-        fs::write(d.join(f), "x")?;
-    }
+    write_files(
+        d,
+        &[
+            "z.jsonl",
+            "b/c/2.jsonl.gz",
+            "b/1.jsonl.zst",
+            "a.jsonl",
+            ".cache/hidden.jsonl",
+            "._a.jsonl",
+            "notes.txt",
+        ],
+        "x",
+    )?;
     let listing = list_dir(d, false)?;
     assert!(!listing.has_html);
     let names: Vec<String> = listing
@@ -102,9 +103,11 @@ fn linked_shards_are_followed_but_linked_directories_are_not()
 fn globs_resolve_against_the_parent_directory() -> Result<(), Box<dyn std::error::Error>> {
     let tmp = tempfile::tempdir()?;
     let d = tmp.path();
-    for f in ["s-2.tsv", "s-10.tsv", "s-1.tsv", ".s-3.tsv", "t.tsv"] {
-        fs::write(d.join(f), "x")?;
-    }
+    write_files(
+        d,
+        &["s-2.tsv", "s-10.tsv", "s-1.tsv", ".s-3.tsv", "t.tsv"],
+        "x",
+    )?;
     fs::create_dir_all(d.join("s-dir"))?;
     let target = resolve_target(&d.join("s-*"))?;
     let Target::Glob { dir, pattern } = target else {

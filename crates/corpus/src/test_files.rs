@@ -2,8 +2,9 @@
 //! reader's `open_shard`, as `open_corpus` would, so unit tests exercise real files.
 
 use std::io::Write;
+use std::path::Path;
 
-use crate::document::ReadItem;
+use crate::document::{ReadItem, Skip};
 use crate::options::ReaderOptions;
 use crate::sharded::OpenShard;
 use crate::shards::Shard;
@@ -31,6 +32,33 @@ pub(crate) fn read_shard(
         Ok(items) => items.collect(),
         Err(skip) => vec![ReadItem::Skipped(skip)],
     }
+}
+
+/// The skips among `items`, in order.
+pub(crate) fn skips(items: &[ReadItem]) -> impl Iterator<Item = &Skip> {
+    items.iter().filter_map(ReadItem::skip)
+}
+
+/// The ids of the documents among `items`, in order.
+pub(crate) fn doc_ids(items: &[ReadItem]) -> Vec<&str> {
+    items
+        .iter()
+        .filter_map(ReadItem::document)
+        .map(|d| d.doc_id.as_str())
+        .collect()
+}
+
+/// Writes `content` to each of `paths` under `root`, creating their directories: a tree
+/// for the directory walks to list.
+pub(crate) fn write_files(root: &Path, paths: &[&str], content: &str) -> std::io::Result<()> {
+    for rel in paths {
+        let path = root.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, content)?;
+    }
+    Ok(())
 }
 
 /// Gzip of `data` as one member.

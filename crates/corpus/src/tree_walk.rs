@@ -134,22 +134,24 @@ fn symlink_stays_inside(root: &CorpusRoot, link: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_files::write_files;
 
     #[test]
     fn walk_is_sorted_and_filters_extensions() -> std::io::Result<()> {
         let tmp = tempfile::tempdir()?;
         let d = tmp.path();
-        fs::create_dir_all(d.join("a/b"))?;
-        for f in [
-            "z.html",
-            "a.htm",
-            "a/b/c.HTML",
-            "a/x.txt",
-            "a.html",
-            "a/b.html",
-        ] {
-            fs::write(d.join(f), "<p>x</p>")?;
-        }
+        write_files(
+            d,
+            &[
+                "z.html",
+                "a.htm",
+                "a/b/c.HTML",
+                "a/x.txt",
+                "a.html",
+                "a/b.html",
+            ],
+            "<p>x</p>",
+        )?;
         let root = CorpusRoot::open(d).map_err(std::io::Error::other)?;
         let (files, problems) = list_html_files(&root).map_err(std::io::Error::other)?;
         assert_eq!(

@@ -2,17 +2,11 @@
 
 use super::*;
 use crate::test_files::read_shard;
+use crate::warc_fixture::warc_record;
 
-/// One WARC record with the given type, extra header lines and block.
+/// One WARC/1.0 record with the given type, extra header lines and block.
 fn record(warc_type: &str, headers: &str, block: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "WARC/1.0\r\nWARC-Type: {warc_type}\r\n{headers}Content-Length: {}\r\n\r\n",
-        block.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(block);
-    out.extend_from_slice(b"\r\n\r\n");
-    out
+    warc_record("1.0", warc_type, headers, block)
 }
 
 fn page(id: &str, text: &str) -> Vec<u8> {

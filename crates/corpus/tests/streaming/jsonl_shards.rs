@@ -1,8 +1,9 @@
-//! JSONL shards: plain, multi-member gzip and zstd, in a directory tree and via globs.
+//! JSONL shards: plain, multi-member gzip and zstd, in a directory tree and via globs; and
+//! a single JSONL file.
 
 use driftless_corpus::{Format, ReadItem, ReaderOptions, SkipReason, open_corpus};
 
-use crate::{TestResult, docs, gzip, put, skips};
+use crate::{TestResult, docs, gzip, put, read_file, skips};
 
 fn line(id: &str, text: &str) -> String {
     format!("{{\"id\":\"{id}\",\"text\":\"{text}\"}}\n")
@@ -114,5 +115,28 @@ fn a_cut_gzip_shard_is_truncated_and_the_next_shard_still_reads() -> TestResult 
             .all(|(source, reason)| source.starts_with("1.jsonl.gz:")
                 && *reason == SkipReason::Truncated)
     );
+    Ok(())
+}
+
+#[test]
+fn jsonl_corpus_reads_records() -> TestResult {
+    let items = read_file(
+        "wiki.jsonl",
+        "{\"id\": 7, \"contents\": \"\\\"Aaron\\\"\\nAaron is a prophet.\"}\n{\"id\":\"x\"}\n",
+        &ReaderOptions::default(),
+    )?;
+    match items.as_slice() {
+        [ReadItem::Document(d), ReadItem::Skipped(s)] => {
+            assert_eq!(
+                (d.doc_id.as_str(), d.title.as_str(), d.url.as_str()),
+                ("7", "Aaron", "urn:driftless:7")
+            );
+            assert_eq!(
+                (s.source.as_str(), s.reason),
+                ("wiki.jsonl:2", SkipReason::InvalidRecord)
+            );
+        }
+        other => return Err(format!("unexpected items: {other:?}").into()),
+    }
     Ok(())
 }

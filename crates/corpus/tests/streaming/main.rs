@@ -6,11 +6,13 @@ mod jsonl_shards;
 mod no_panic;
 mod tsv;
 mod warc;
+#[path = "../../src/warc_fixture.rs"]
+mod warc_fixture;
 
 use std::io::Write;
 use std::path::Path;
 
-use driftless_corpus::{Document, ReadItem, Skip};
+use driftless_corpus::{Document, Format, ReadItem, ReaderOptions, Skip, open_corpus};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -28,6 +30,19 @@ pub fn put(root: &Path, rel: &str, content: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(path, content)
+}
+
+/// Writes `content` as the file `name` in a new temporary directory and reads all its
+/// items through `open_corpus`, the format detected from the name.
+pub fn read_file(
+    name: &str,
+    content: &str,
+    options: &ReaderOptions,
+) -> Result<Vec<ReadItem>, Box<dyn std::error::Error>> {
+    let tmp = tempfile::tempdir()?;
+    let path = tmp.path().join(name);
+    std::fs::write(&path, content)?;
+    Ok(open_corpus(&path, Format::Auto, options)?.collect())
 }
 
 pub fn docs(items: &[ReadItem]) -> Vec<&Document> {

@@ -2,7 +2,7 @@
 
 use driftless_corpus::{FieldMap, Format, ReadItem, ReaderOptions, SkipReason, open_corpus};
 
-use crate::{TestResult, gzip, id_title_text, put, skips};
+use crate::{TestResult, gzip, id_title_text, put, read_file, skips};
 
 #[test]
 fn a_directory_of_tsv_shards_with_and_without_header() -> TestResult {
@@ -37,12 +37,6 @@ fn a_directory_of_tsv_shards_with_and_without_header() -> TestResult {
 
 #[test]
 fn a_mapping_names_the_header_columns() -> TestResult {
-    let tmp = tempfile::tempdir()?;
-    let path = tmp.path().join("docs.tsv");
-    std::fs::write(
-        &path,
-        "docid\tbody\theadline\nd-1\tMapped body.\tMapped title\n",
-    )?;
     let options = ReaderOptions {
         fields: FieldMap::parse(&[
             "id=docid,text=body".to_string(),
@@ -50,7 +44,11 @@ fn a_mapping_names_the_header_columns() -> TestResult {
         ])?,
         ..ReaderOptions::default()
     };
-    let items: Vec<ReadItem> = open_corpus(&path, Format::Auto, &options)?.collect();
+    let items = read_file(
+        "docs.tsv",
+        "docid\tbody\theadline\nd-1\tMapped body.\tMapped title\n",
+        &options,
+    )?;
     assert_eq!(
         id_title_text(&items),
         [("d-1", "Mapped title", "Mapped body.")]

@@ -3,18 +3,12 @@
 
 use driftless_corpus::{Format, ReadItem, ReaderOptions, SkipReason, open_corpus};
 
+use crate::warc_fixture::warc_record;
 use crate::{TestResult, docs, gzip, skips};
 
-/// One WARC record: version line, headers, `Content-Length`, block, two CRLFs.
+/// One WARC/1.1 record with the given type, extra header lines and block.
 pub fn record(warc_type: &str, headers: &str, block: &[u8]) -> Vec<u8> {
-    let mut out = format!(
-        "WARC/1.1\r\nWARC-Type: {warc_type}\r\n{headers}Content-Length: {}\r\n\r\n",
-        block.len()
-    )
-    .into_bytes();
-    out.extend_from_slice(block);
-    out.extend_from_slice(b"\r\n\r\n");
-    out
+    warc_record("1.1", warc_type, headers, block)
 }
 
 fn response(uuid: &str, uri: &str, http: &[u8]) -> Vec<u8> {
