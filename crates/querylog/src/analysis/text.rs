@@ -139,23 +139,21 @@ mod tests {
         assert_eq!(jaccard(&set("a b c d e"), &set("a b c d")), 0.8);
         assert_eq!(jaccard(&set(""), &set("")), 1.0);
         use Reformulation::*;
-        assert_eq!(
-            Reformulation::classify(&set("a b"), &set("b a")),
-            Repetition
-        );
-        assert_eq!(
-            Reformulation::classify(&set("a"), &set("a b c d")),
-            Specialization
-        );
-        assert_eq!(
-            Reformulation::classify(&set("a b c"), &set("a")),
-            Generalization
-        );
-        assert_eq!(
-            Reformulation::classify(&set("a b"), &set("a c d")),
-            Exploration
-        );
-        // 1 of 2 new tokens kept: exactly 50% is not "fewer than 50%".
-        assert_eq!(Reformulation::classify(&set("a b"), &set("a c")), Other);
+        // (previous query, next query, class of the step between them)
+        let cases = [
+            ("a b", "b a", Repetition),
+            ("a", "a b c d", Specialization),
+            ("a b c", "a", Generalization),
+            ("a b", "a c d", Exploration),
+            // 1 of 2 new tokens kept: exactly 50% is not "fewer than 50%".
+            ("a b", "a c", Other),
+        ];
+        for (previous, next, class) in cases {
+            assert_eq!(
+                Reformulation::classify(&set(previous), &set(next)),
+                class,
+                "{previous:?} -> {next:?}"
+            );
+        }
     }
 }

@@ -43,23 +43,27 @@ macro_rules! insert_labels {
     }};
 }
 
+/// `sqlx::$make(sql).bind($arg).$fetch(pool)` on `$store`'s backend, with the SQL text in
+/// that backend's placeholder syntax; a macro for the reason given at `insert_labels!`.
+macro_rules! fetch_bound {
+    ($store:expr, $make:ident, [$sqlite:expr, $pg:expr], $arg:expr, $fetch:ident) => {
+        match $store {
+            LogStore::Sqlite(s) => sqlx::$make($sqlite).bind($arg).$fetch(s.pool()).await?,
+            LogStore::Postgres(s) => sqlx::$make($pg).bind($arg).$fetch(s.pool()).await?,
+        }
+    };
+}
+
 impl LogStore {
     /// The cached label for `cache_key`, if any.
     pub async fn cached_label(&self, cache_key: &str) -> Result<Option<String>> {
-        let label: Option<String> = match self {
-            Self::Sqlite(s) => {
-                sqlx::query_scalar(SELECT_SQLITE)
-                    .bind(cache_key)
-                    .fetch_optional(s.pool())
-                    .await?
-            }
-            Self::Postgres(s) => {
-                sqlx::query_scalar(SELECT_PG)
-                    .bind(cache_key)
-                    .fetch_optional(s.pool())
-                    .await?
-            }
-        };
+        let label: Option<String> = fetch_bound!(
+            self,
+            query_scalar,
+            [SELECT_SQLITE, SELECT_PG],
+            cache_key,
+            fetch_optional
+        );
         label
             .map(|l| {
                 decode(l).map_err(|message| crate::error::QueryLogError::Corrupt {
@@ -77,20 +81,8 @@ impl LogStore {
         model: &str,
     ) -> Result<std::collections::HashMap<String, String>> {
         let model = encode(model).into_owned();
-        let rows: Vec<(String, String)> = match self {
-            Self::Sqlite(s) => {
-                sqlx::query_as(ALL_SQLITE)
-                    .bind(model)
-                    .fetch_all(s.pool())
-                    .await?
-            }
-            Self::Postgres(s) => {
-                sqlx::query_as(ALL_PG)
-                    .bind(model)
-                    .fetch_all(s.pool())
-                    .await?
-            }
-        };
+        let rows: Vec<(String, String)> =
+            fetch_bound!(self, query_as, [ALL_SQLITE, ALL_PG], model, fetch_all);
         rows.into_iter()
             .map(|(key, label)| {
                 let bad = |message| crate::error::QueryLogError::Corrupt {

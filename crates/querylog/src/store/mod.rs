@@ -43,6 +43,15 @@ pub struct StoreOptions {
     pub acquire_timeout: Duration,
 }
 
+impl StoreOptions {
+    /// The pool settings both backends open their pool with.
+    pub(crate) fn pool_options<DB: sqlx::Database>(&self) -> sqlx::pool::PoolOptions<DB> {
+        sqlx::pool::PoolOptions::new()
+            .max_connections(self.max_connections.max(1))
+            .acquire_timeout(self.acquire_timeout)
+    }
+}
+
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {

@@ -3,7 +3,7 @@ use std::str::FromStr;
 
 use futures_util::TryStreamExt;
 use sqlx::ConnectOptions;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool};
 
 use super::row::{Row, bind_filter, bind_row, raw_row};
 use super::shared::shared_store_methods;
@@ -72,9 +72,8 @@ impl PostgresStore {
         let connect_options = PgConnectOptions::from_str(url)
             .map_err(connect_error)?
             .disable_statement_logging();
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.acquire_timeout)
+        let pool = options
+            .pool_options::<sqlx::Postgres>()
             .connect_with(connect_options)
             .await
             .map_err(connect_error)?;

@@ -2,7 +2,7 @@
 use std::path::{Path, PathBuf};
 
 use sqlx::ConnectOptions;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool};
 
 use futures_util::TryStreamExt;
 
@@ -55,9 +55,8 @@ impl SqliteStore {
             // Full-log reads for analysis are slow by nature; sqlx's per-statement and
             // slow-statement lines would only flood the terminal of `driftless logs`.
             .disable_statement_logging();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .acquire_timeout(options.acquire_timeout)
+        let pool = options
+            .pool_options::<sqlx::Sqlite>()
             .connect_with(connect_options)
             .await
             .map_err(|source| QueryLogError::Connect {

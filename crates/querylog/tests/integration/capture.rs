@@ -3,9 +3,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use driftless_querylog::{Capture, CaptureConfig, CaptureHandle, LogStore, StoreOptions};
+use driftless_querylog::{
+    Capture, CaptureConfig, CaptureHandle, CaptureStats, LogStore, StoreOptions,
+};
 
-use super::support::{CuttableProxy, PG_ADDR, PgDatabase, eventually, load_record};
+use super::support::{CuttableProxy, PG_ADDR, PgDatabase, eventually, load_record, sqlite_in};
 
 const BURST: usize = 2_000;
 
@@ -20,11 +22,29 @@ fn config(spill: &Path) -> CaptureConfig {
     }
 }
 
-fn quick() -> StoreOptions {
-    StoreOptions {
+/// A store on `target` with a small pool and a short acquire timeout, so an outage turns
+/// into spilled records quickly.
+async fn connect_quick(target: &str) -> LogStore {
+    let quick = StoreOptions {
         max_connections: 2,
         acquire_timeout: Duration::from_millis(500),
-    }
+    };
+    LogStore::connect_with(target, &quick)
+        .await
+        .expect("connect")
+}
+
+/// A capture on a new SQLite store in `dir`, spilling to `dir`, with `tune` applied to
+/// [`config`].
+async fn capture_in(
+    dir: &Path,
+    tune: impl FnOnce(&mut CaptureConfig),
+) -> (LogStore, CaptureHandle) {
+    let store = sqlite_in(dir).await;
+    let mut cfg = config(&dir.join("spill.jsonl"));
+    tune(&mut cfg);
+    let handle = Capture::start(store.clone(), cfg).expect("start");
+    (store, handle)
 }
 
 /// Makes an SQLite store unwritable while leaving it readable. chmod alone does not stop
@@ -60,6 +80,24 @@ fn burst(handle: &CaptureHandle, range: std::ops::Range<usize>) {
     }
 }
 
+/// Waits up to `secs` seconds for the capture's counters to satisfy `done`; panics with
+/// `what` and the counters when they never do.
+async fn wait_for(
+    handle: &CaptureHandle,
+    secs: u64,
+    what: &str,
+    done: impl Fn(&CaptureStats) -> bool,
+) {
+    assert!(
+        eventually(Duration::from_secs(secs), || async {
+            done(&handle.stats())
+        })
+        .await,
+        "{what}: {:?}",
+        handle.stats()
+    );
+}
+
 async fn assert_nothing_lost(handle: &CaptureHandle, store: &LogStore, n: u64) {
     let report = handle.shutdown().await;
     let s = report.stats;
@@ -76,34 +114,20 @@ async fn sqlite_outage_spills_then_replays_everything() {
     let db_dir = tempfile::tempdir().expect("tempdir");
     let spill_dir = tempfile::tempdir().expect("tempdir");
     let db = db_dir.path().join("log.db");
-    let store = LogStore::connect_with(db.to_str().expect("utf8"), &quick())
-        .await
-        .expect("connect");
+    let store = connect_quick(db.to_str().expect("utf8")).await;
     let handle = Capture::start(store.clone(), config(&spill_dir.path().join("spill.jsonl")))
         .expect("start");
 
     let outage = SqliteOutage::begin(&db);
     burst(&handle, 0..BURST);
-    assert!(
-        eventually(Duration::from_secs(20), || async {
-            handle.stats().spilled == BURST as u64
-        })
-        .await,
-        "all records spill while the file is unwritable: {:?}",
-        handle.stats()
-    );
+    let what = "all records spill while the file is unwritable";
+    wait_for(&handle, 20, what, |s| s.spilled == BURST as u64).await;
     assert!(handle.store_failing());
     assert_eq!(handle.stats().written, 0);
 
     outage.end();
-    assert!(
-        eventually(Duration::from_secs(20), || async {
-            handle.stats().replayed == BURST as u64
-        })
-        .await,
-        "replay after the store is back: {:?}",
-        handle.stats()
-    );
+    let what = "replay after the store is back";
+    wait_for(&handle, 20, what, |s| s.replayed == BURST as u64).await;
     assert_nothing_lost(&handle, &store, BURST as u64).await;
     assert!(!spill_dir.path().join("spill.jsonl.replaying").exists());
 }
@@ -115,45 +139,35 @@ async fn postgres_outage_spills_then_replays_everything() {
     };
     let proxy = CuttableProxy::start(PG_ADDR).await;
     let spill_dir = tempfile::tempdir().expect("tempdir");
-    let via_proxy = LogStore::connect_with(&db.url_via(&proxy.addr), &quick())
-        .await
-        .expect("connect");
+    let via_proxy = connect_quick(&db.url_via(&proxy.addr)).await;
     let direct = LogStore::connect(&db.url()).await.expect("direct");
     let handle =
         Capture::start(via_proxy, config(&spill_dir.path().join("spill.jsonl"))).expect("start");
 
     // A burst larger than the channel: some records spill even with the store up.
     burst(&handle, 0..100);
-    let stored = |h: &CaptureHandle| h.stats().written + h.stats().replayed;
-    assert!(
-        eventually(Duration::from_secs(10), || async { stored(&handle) == 100 }).await,
-        "{:?}",
-        handle.stats()
-    );
+    let stored = |s: &CaptureStats| s.written + s.replayed;
+    wait_for(&handle, 10, "stored while the store is up", |s| {
+        stored(s) == 100
+    })
+    .await;
     let spilled_before = handle.stats().spilled;
 
     proxy.cut().await;
     burst(&handle, 100..100 + BURST);
     let total = (100 + BURST) as u64;
-    assert!(
-        eventually(Duration::from_secs(30), || async {
-            handle.stats().spilled == spilled_before + BURST as u64
-        })
-        .await,
-        "everything recorded during the cut spills: {:?}",
-        handle.stats()
-    );
+    let what = "everything recorded during the cut spills";
+    wait_for(&handle, 30, what, |s| {
+        s.spilled == spilled_before + BURST as u64
+    })
+    .await;
     assert_eq!(direct.count().await.expect("count"), 100);
 
     proxy.restore();
-    assert!(
-        eventually(Duration::from_secs(30), || async {
-            stored(&handle) == total
-        })
-        .await,
-        "replay after reconnect: {:?}",
-        handle.stats()
-    );
+    wait_for(&handle, 30, "replay after reconnect", |s| {
+        stored(s) == total
+    })
+    .await;
     assert_nothing_lost(&handle, &direct, total).await;
     direct.close().await;
     db.drop_now().await;
@@ -162,12 +176,7 @@ async fn postgres_outage_spills_then_replays_everything() {
 #[tokio::test]
 async fn channel_overflow_spills_without_loss() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = LogStore::connect(dir.path().join("log.db").to_str().expect("utf8"))
-        .await
-        .expect("connect");
-    let mut cfg = config(&dir.path().join("spill.jsonl"));
-    cfg.channel_capacity = 1;
-    let handle = Capture::start(store.clone(), cfg).expect("start");
+    let (store, handle) = capture_in(dir.path(), |cfg| cfg.channel_capacity = 1).await;
     // No await between records: the writer cannot drain a one-slot channel this fast.
     burst(&handle, 0..BURST);
     assert!(handle.stats().spilled > 0, "{:?}", handle.stats());
@@ -177,14 +186,12 @@ async fn channel_overflow_spills_without_loss() {
 #[tokio::test]
 async fn shutdown_flushes_partial_batches() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = LogStore::connect(dir.path().join("log.db").to_str().expect("utf8"))
-        .await
-        .expect("connect");
-    let mut cfg = config(&dir.path().join("spill.jsonl"));
-    cfg.channel_capacity = 1_000;
-    cfg.batch_size = 1_000;
-    cfg.flush_interval = Duration::from_secs(3_600);
-    let handle = Capture::start(store.clone(), cfg).expect("start");
+    let (store, handle) = capture_in(dir.path(), |cfg| {
+        cfg.channel_capacity = 1_000;
+        cfg.batch_size = 1_000;
+        cfg.flush_interval = Duration::from_secs(3_600);
+    })
+    .await;
     burst(&handle, 0..150);
     let clone = handle.clone();
     assert_nothing_lost(&clone, &store, 150).await;
@@ -200,9 +207,7 @@ async fn spill_left_at_shutdown_is_replayed_by_the_next_start() {
     let spill_dir = tempfile::tempdir().expect("tempdir");
     let db = db_dir.path().join("log.db");
     let spill = spill_dir.path().join("spill.jsonl");
-    let store = LogStore::connect_with(db.to_str().expect("utf8"), &quick())
-        .await
-        .expect("connect");
+    let store = connect_quick(db.to_str().expect("utf8")).await;
 
     let outage = SqliteOutage::begin(&db);
     let first = Capture::start(store.clone(), config(&spill)).expect("start");
@@ -227,9 +232,7 @@ async fn spill_left_at_shutdown_is_replayed_by_the_next_start() {
 #[tokio::test]
 async fn bad_configuration_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = LogStore::connect(dir.path().join("log.db").to_str().expect("utf8"))
-        .await
-        .expect("connect");
+    let store = sqlite_in(dir.path()).await;
     let mut cfg = config(&dir.path().join("spill.jsonl"));
     cfg.batch_size = 0;
     assert!(Capture::start(store.clone(), cfg).is_err());

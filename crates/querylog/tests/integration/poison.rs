@@ -8,7 +8,7 @@ use driftless_querylog::{
 };
 use serde_json::json;
 
-use super::support::{PgDatabase, load_record};
+use super::support::{load_record, on_postgres, on_sqlite};
 
 /// Every string field holds something Postgres `text`/`jsonb` cannot take as is, or looks
 /// like the escape of something else.
@@ -90,24 +90,12 @@ async fn round_trip(store: &LogStore) {
 
 #[tokio::test]
 async fn sqlite_stores_every_string_exactly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("log.db");
-    let store = LogStore::connect(path.to_str().expect("utf8"))
-        .await
-        .expect("connect");
-    round_trip(&store).await;
-    store.close().await;
+    on_sqlite(round_trip).await;
 }
 
 #[tokio::test]
 async fn postgres_stores_every_string_exactly() {
-    let Some(db) = PgDatabase::create().await else {
-        return;
-    };
-    let store = LogStore::connect(&db.url()).await.expect("connect");
-    round_trip(&store).await;
-    store.close().await;
-    db.drop_now().await;
+    on_postgres(round_trip).await;
 }
 
 /// A client reusing another's `x-request-id` neither hides its request nor drops theirs.
@@ -128,21 +116,10 @@ async fn request_ids_are_not_keys(store: &LogStore) {
 
 #[tokio::test]
 async fn sqlite_request_ids_are_not_keys() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = LogStore::connect(dir.path().join("log.db").to_str().expect("utf8"))
-        .await
-        .expect("connect");
-    request_ids_are_not_keys(&store).await;
-    store.close().await;
+    on_sqlite(request_ids_are_not_keys).await;
 }
 
 #[tokio::test]
 async fn postgres_request_ids_are_not_keys() {
-    let Some(db) = PgDatabase::create().await else {
-        return;
-    };
-    let store = LogStore::connect(&db.url()).await.expect("connect");
-    request_ids_are_not_keys(&store).await;
-    store.close().await;
-    db.drop_now().await;
+    on_postgres(request_ids_are_not_keys).await;
 }

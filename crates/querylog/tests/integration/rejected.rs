@@ -11,7 +11,7 @@ use driftless_querylog::{
     Capture, CaptureConfig, LogRecord, LogStore, QueryLogError, RecordFilter, read_rejected,
 };
 
-use super::support::{PgDatabase, load_record};
+use super::support::{load_record, on_postgres, sqlite_in};
 
 fn config(spill: &Path) -> CaptureConfig {
     CaptureConfig {
@@ -86,27 +86,22 @@ async fn reject_and_go_on(store: LogStore, dir: &Path, poison: fn(&mut LogRecord
 
 #[tokio::test]
 async fn postgres_refused_records_are_rejected_not_spilled() {
-    let Some(db) = PgDatabase::create().await else {
-        return;
-    };
-    let store = LogStore::connect(&db.url()).await.expect("connect");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let reason = reject_and_go_on(store.clone(), dir.path(), |r| {
-        r.client = incompressible(r.ts_ms as u64);
+    on_postgres(async |store: &LogStore| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reason = reject_and_go_on(store.clone(), dir.path(), |r| {
+            r.client = incompressible(r.ts_ms as u64);
+        })
+        .await;
+        assert!(reason.contains("index row"), "{reason}");
     })
     .await;
-    assert!(reason.contains("index row"), "{reason}");
-    store.close().await;
-    db.drop_now().await;
 }
 
 #[tokio::test]
 async fn sqlite_refused_records_are_rejected_not_spilled() {
     let dir = tempfile::tempdir().expect("tempdir");
+    let store = sqlite_in(dir.path()).await;
     let db = dir.path().join("log.db");
-    let store = LogStore::connect(db.to_str().expect("utf8"))
-        .await
-        .expect("connect");
     {
         use sqlx::Connection;
         let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))

@@ -1,11 +1,12 @@
-//! Shared helpers: records, a throwaway Postgres database, a TCP proxy that can cut the
-//! connection to Postgres, and polling.
+//! Shared helpers: records, a throwaway Postgres database, stores to run a test on, a TCP
+//! proxy that can cut the connection to Postgres, and polling.
 use std::future::Future;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use driftless_querylog::LogRecord;
+use driftless_querylog::{LogRecord, LogStore};
 use serde_json::json;
 use sqlx::Connection;
 use tokio::net::{TcpListener, TcpStream};
@@ -121,6 +122,33 @@ impl Drop for PgDatabase {
             eprintln!("warning: could not drop test database {}", self.name);
         }
     }
+}
+
+/// A new SQLite store at `<dir>/log.db`.
+pub async fn sqlite_in(dir: &Path) -> LogStore {
+    LogStore::connect(dir.join("log.db").to_str().expect("utf8"))
+        .await
+        .expect("connect")
+}
+
+/// Runs `test` on a new SQLite store in a temporary directory, then closes the store.
+pub async fn on_sqlite(test: impl AsyncFnOnce(&LogStore)) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = sqlite_in(dir.path()).await;
+    test(&store).await;
+    store.close().await;
+}
+
+/// Runs `test` on a store in a new Postgres database, then closes the store and drops the
+/// database. Returns at once when [`PgDatabase::create`] skips the test.
+pub async fn on_postgres(test: impl AsyncFnOnce(&LogStore)) {
+    let Some(db) = PgDatabase::create().await else {
+        return;
+    };
+    let store = LogStore::connect(&db.url()).await.expect("connect");
+    test(&store).await;
+    store.close().await;
+    db.drop_now().await;
 }
 
 /// A TCP proxy to Postgres that can be switched off: open connections are cut and new

@@ -23,7 +23,33 @@ const LEGACY_ROW: &str = "INSERT INTO query_log (request_id, ts_ms, client, endp
     params, snapshot_id, results, status, latency_us) \
     VALUES ('old-1', 5, 'agent', '/v1/search', 'old query', '{\"k\":3}', 'snap', '[]', 200, 7)";
 
-async fn check_upgraded(store: &LogStore) {
+/// Brings the empty database of `pool` to the first migration of `backend` and stores one
+/// row in it, as a database made before `log_id` existed; closes the pool.
+async fn create_legacy<DB>(pool: sqlx::Pool<DB>, backend: &str)
+where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+{
+    let migrations = first_migration_only(backend);
+    Migrator::new(migrations.path())
+        .await
+        .expect("migrator")
+        .run(&pool)
+        .await
+        .expect("v1");
+    sqlx::query(LEGACY_ROW)
+        .execute(&pool)
+        .await
+        .expect("legacy row");
+    pool.close().await;
+}
+
+/// Opens the legacy database at `target` as a store (which upgrades it) and checks the
+/// upgrade.
+async fn upgrade_and_check(target: &str) {
+    let store = LogStore::connect(target).await.expect("upgrade");
     let rows = store
         .read_all(&RecordFilter::default())
         .await
@@ -47,37 +73,21 @@ async fn check_upgraded(store: &LogStore) {
     replayed.log_id.clear();
     assert_eq!(store.insert_batch(&[replayed]).await.expect("replay"), 0);
     assert_eq!(store.count().await.expect("count"), 2);
+    store.close().await;
 }
 
 #[tokio::test]
 async fn sqlite_database_from_before_log_id_upgrades() {
-    let migrations = first_migration_only("sqlite");
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("old.db");
-    {
-        let options = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true);
-        let pool = sqlx::SqlitePool::connect_with(options)
-            .await
-            .expect("old db");
-        Migrator::new(migrations.path())
-            .await
-            .expect("migrator")
-            .run(&pool)
-            .await
-            .expect("v1");
-        sqlx::query(LEGACY_ROW)
-            .execute(&pool)
-            .await
-            .expect("legacy row");
-        pool.close().await;
-    }
-    let store = LogStore::connect(path.to_str().expect("utf8"))
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let pool = sqlx::SqlitePool::connect_with(options)
         .await
-        .expect("upgrade");
-    check_upgraded(&store).await;
-    store.close().await;
+        .expect("old db");
+    create_legacy(pool, "sqlite").await;
+    upgrade_and_check(path.to_str().expect("utf8")).await;
 }
 
 #[tokio::test]
@@ -85,23 +95,8 @@ async fn postgres_database_from_before_log_id_upgrades() {
     let Some(db) = PgDatabase::create().await else {
         return;
     };
-    let migrations = first_migration_only("postgres");
-    {
-        let pool = sqlx::PgPool::connect(&db.url()).await.expect("old db");
-        Migrator::new(migrations.path())
-            .await
-            .expect("migrator")
-            .run(&pool)
-            .await
-            .expect("v1");
-        sqlx::query(LEGACY_ROW)
-            .execute(&pool)
-            .await
-            .expect("legacy row");
-        pool.close().await;
-    }
-    let store = LogStore::connect(&db.url()).await.expect("upgrade");
-    check_upgraded(&store).await;
-    store.close().await;
+    let pool = sqlx::PgPool::connect(&db.url()).await.expect("old db");
+    create_legacy(pool, "postgres").await;
+    upgrade_and_check(&db.url()).await;
     db.drop_now().await;
 }
