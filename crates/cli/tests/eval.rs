@@ -91,11 +91,13 @@ fn reproducible(json: &str) -> serde_json::Value {
     v
 }
 
-/// The a..c slice of the Python pages under `dir/corpus` and its judged set under
-/// `dir/judged`.
-fn slice_with_judged_set(html: &Path, dir: &Path) -> (PathBuf, PathBuf) {
-    let (corpus, judged) = (dir.join("corpus"), dir.join("judged"));
-    slice(html, &corpus);
+/// A temporary directory with the a..c slice of the Python pages under `corpus/` and its
+/// judged set under `judged/`, or `None` outside CI when the pages are not fetched.
+fn judged_slice() -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    let html = python_html()?;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (corpus, judged) = (tmp.path().join("corpus"), tmp.path().join("judged"));
+    slice(&html, &corpus);
     ok(driftless(&[
         "corpus",
         "judged-sets",
@@ -106,14 +108,28 @@ fn slice_with_judged_set(html: &Path, dir: &Path) -> (PathBuf, PathBuf) {
         "--site",
         "python-3.11",
     ]));
-    (corpus, judged)
+    Some((tmp, corpus, judged))
+}
+
+/// `build` of `corpus` into `out` with `extra` flags.
+fn build(corpus: &Path, out: &Path, extra: &[&str]) {
+    let head = [
+        "build",
+        "--progress",
+        "none",
+        "--corpus",
+        s(corpus),
+        "--out",
+        s(out),
+    ];
+    ok(driftless(&[&head[..], extra].concat()));
 }
 
 #[test]
 fn judged_sets_and_eval_reproduce_exactly() {
-    let Some(html) = python_html() else { return };
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (corpus, judged) = slice_with_judged_set(&html, tmp.path());
+    let Some((tmp, corpus, judged)) = judged_slice() else {
+        return;
+    };
     let snap = tmp.path().join("snap");
     let topics = judged.join("python-3.11.topics.tsv");
     let qrels = judged.join("python-3.11.qrels");
@@ -132,20 +148,7 @@ fn judged_sets_and_eval_reproduce_exactly() {
             .nth(2)
             .is_some_and(|d| d.starts_with("python-3.11/library/"))
     }));
-    let build = |out: &Path, extra: &[&str]| {
-        let mut args = vec![
-            "build",
-            "--progress",
-            "none",
-            "--corpus",
-            s(&corpus),
-            "--out",
-            s(out),
-        ];
-        args.extend_from_slice(extra);
-        ok(driftless(&args));
-    };
-    build(&snap, &[]);
+    build(&corpus, &snap, &[]);
 
     let eval_snapshots = |snapshots: &[&Path], runs: &Path| {
         let mut args = vec!["eval", "--topics", s(&topics), "--qrels", s(&qrels)];
@@ -211,7 +214,7 @@ fn judged_sets_and_eval_reproduce_exactly() {
     // Build-time choices (model, passage size) are compared across snapshots in one run:
     // one report per snapshot, the first identical to the single-snapshot report.
     let small = tmp.path().join("snap-small-passages");
-    build(&small, &["--passage-tokens", "60"]);
+    build(&corpus, &small, &["--passage-tokens", "60"]);
     let both = eval_snapshots(&[&snap, &small], &tmp.path().join("r3"));
     let both: serde_json::Value = serde_json::from_str(&both).expect("json");
     let both = both.as_array().expect("an array, one report per snapshot");
@@ -291,20 +294,11 @@ fn encode(text: &str) -> String {
 /// R@10 over the same topics, and every gold document it says was fetched is the top hit.
 #[test]
 fn agent_sessions_over_the_judged_set_are_evaluated() {
-    let Some(html) = python_html() else { return };
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let (corpus, judged) = slice_with_judged_set(&html, tmp.path());
+    let Some((tmp, corpus, judged)) = judged_slice() else {
+        return;
+    };
     let snap = tmp.path().join("s");
-    ok(driftless(&[
-        "build",
-        "--progress",
-        "none",
-        "--no-dense",
-        "--corpus",
-        s(&corpus),
-        "--out",
-        s(&snap),
-    ]));
+    build(&corpus, &snap, &["--no-dense"]);
     // 30 judged topics, and the judgements of those only.
     let topics_text =
         std::fs::read_to_string(judged.join("python-3.11.topics.tsv")).expect("topics");
