@@ -49,7 +49,7 @@ pub struct AnnSettings {
 impl Snapshot {
     /// Deterministic evaluation queries: the first `words` words of evenly spaced passages.
     pub fn sample_queries(&self, count: usize, words: usize) -> Result<Vec<String>, IndexError> {
-        let passages = self.passage_table.doc_of_ord.len();
+        let passages = self.passages.table.doc_of_ord.len();
         let mut out = Vec::with_capacity(count);
         for i in 0..count.min(passages) {
             let ord = (i * passages / count.max(1)) as u32;
@@ -69,14 +69,15 @@ impl Snapshot {
     /// Text of a passage by ordinal.
     pub fn passage_text_by_ord(&self, ord: u32) -> Result<String, InternalError> {
         let passage = *self
-            .passage_table
+            .passages
+            .table
             .doc_of_ord
             .get(ord as usize)
             .ok_or_else(|| InternalError::Corrupt(format!("passage ordinal {ord} out of range")))?;
-        let doc_ord = self.passage_table.doc_ord[passage as usize] as usize;
-        let doc = self.stored_doc(self.doc_table.doc_of_ord[doc_ord])?;
-        let start = self.passage_table.byte_start[passage as usize] as usize;
-        let end = self.passage_table.byte_end[passage as usize] as usize;
+        let doc_ord = self.passages.table.doc_ord[passage as usize] as usize;
+        let doc = self.stored_doc(self.docs.table.doc_of_ord[doc_ord])?;
+        let start = self.passages.table.byte_start[passage as usize] as usize;
+        let end = self.passages.table.byte_end[passage as usize] as usize;
         Ok(doc.text.get(start..end).unwrap_or_default().to_string())
     }
 

@@ -110,8 +110,8 @@ impl Snapshot {
         match unit {
             Unit::Passage => passage_doc as DocId,
             Unit::Doc => {
-                let doc_ord = self.passage_table.doc_ord[passage_doc] as usize;
-                self.doc_table.doc_of_ord[doc_ord]
+                let doc_ord = self.passages.table.doc_ord[passage_doc] as usize;
+                self.docs.table.doc_of_ord[doc_ord]
             }
         }
     }
@@ -119,16 +119,16 @@ impl Snapshot {
     /// An upper bound on the passages `filter` can admit.
     fn passages_bound(&self, unit: Unit, filter: &Filter) -> usize {
         match unit {
-            Unit::Passage => filter.bound(self.passage_table.doc_of_ord.len()),
+            Unit::Passage => filter.bound(self.passages.table.doc_of_ord.len()),
             Unit::Doc => {
-                let docs = self.doc_table.doc_of_ord.len();
+                let docs = self.docs.table.doc_of_ord.len();
                 if filter.bound(docs) >= docs {
-                    return self.passage_table.doc_of_ord.len();
+                    return self.passages.table.doc_of_ord.len();
                 }
                 filter
-                    .candidates(self.docs.segment.max_doc())
+                    .candidates(self.docs.bm25.segment.max_doc())
                     .map(|doc| {
-                        self.doc_table.passage_count[self.docs.ord_of[doc as usize] as usize]
+                        self.docs.table.passage_count[self.docs.bm25.ord_of[doc as usize] as usize]
                             as usize
                     })
                     .sum()
@@ -145,18 +145,18 @@ impl Snapshot {
         match unit {
             Unit::Passage => Box::new(
                 filter
-                    .candidates(self.passages.segment.max_doc())
+                    .candidates(self.passages.bm25.segment.max_doc())
                     .filter(|&doc| filter.admits(doc))
-                    .map(|doc| self.passages.ord_of[doc as usize]),
+                    .map(|doc| self.passages.bm25.ord_of[doc as usize]),
             ),
             Unit::Doc => Box::new(
                 filter
-                    .candidates(self.docs.segment.max_doc())
+                    .candidates(self.docs.bm25.segment.max_doc())
                     .filter(|&doc| filter.admits(doc))
                     .flat_map(|doc| {
-                        let doc_ord = self.docs.ord_of[doc as usize] as usize;
-                        let first = self.doc_table.first_passage[doc_ord];
-                        first..first + self.doc_table.passage_count[doc_ord]
+                        let doc_ord = self.docs.bm25.ord_of[doc as usize] as usize;
+                        let first = self.docs.table.first_passage[doc_ord];
+                        first..first + self.docs.table.passage_count[doc_ord]
                     }),
             ),
         }

@@ -54,8 +54,8 @@ impl Snapshot {
     /// A window of one document's text, by doc_id or url.
     pub fn fetch(&self, request: &FetchRequest) -> Result<FetchResponse, IndexError> {
         let (field, key, what) = match (&request.doc_id, &request.url) {
-            (Some(id), None) => (self.doc_fields.doc_id, id, "doc_id"),
-            (None, Some(url)) => (self.doc_fields.url, url, "url"),
+            (Some(id), None) => (self.docs.fields.doc_id, id, "doc_id"),
+            (None, Some(url)) => (self.docs.fields.url, url, "url"),
             (Some(_), Some(_)) => {
                 return Err(
                     UserError::invalid("doc_id", "give either doc_id or url, not both").into(),
@@ -117,7 +117,7 @@ impl Snapshot {
     /// (`…#section`, `http://…`) names the same page as the canonical `https://` URL.
     fn lookup_url(&self, url: &str) -> Result<Option<DocId>, InternalError> {
         for candidate in url_candidates(url) {
-            if let Some(doc) = self.lookup(self.doc_fields.url, &candidate)? {
+            if let Some(doc) = self.lookup(self.docs.fields.url, &candidate)? {
                 return Ok(Some(doc));
             }
         }
@@ -126,7 +126,7 @@ impl Snapshot {
 
     /// tantivy doc id of the document whose raw `field` equals `key`.
     fn lookup(&self, field: Field, key: &str) -> Result<Option<DocId>, InternalError> {
-        let segment = self.doc_searcher.segment_reader(0);
+        let segment = self.docs.searcher.segment_reader(0);
         let inverted = segment.inverted_index(field)?;
         let term = Term::from_field_text(field, key);
         let postings = inverted
@@ -171,8 +171,8 @@ impl Snapshot {
         }
         Ok(TermStatsResponse {
             snapshot: self.id().to_string(),
-            total_docs: self.docs.num_docs(),
-            total_passages: self.passages.num_docs(),
+            total_docs: self.docs.bm25.num_docs(),
+            total_passages: self.passages.bm25.num_docs(),
             terms: stats,
         })
     }
@@ -183,13 +183,13 @@ impl Snapshot {
             return Ok(0);
         }
         if let [one] = tokens {
-            return self.docs.doc_freq(one);
+            return self.docs.bm25.doc_freq(one);
         }
-        let segment = self.doc_searcher.segment_reader(0);
-        let inverted = segment.inverted_index(self.doc_fields.content)?;
+        let segment = self.docs.searcher.segment_reader(0);
+        let inverted = segment.inverted_index(self.docs.fields.content)?;
         let mut lists = Vec::with_capacity(tokens.len());
         for token in tokens {
-            let term = Term::from_field_text(self.doc_fields.content, token);
+            let term = Term::from_field_text(self.docs.fields.content, token);
             match inverted
                 .read_postings(&term, IndexRecordOption::Basic)
                 .map_err(tantivy::TantivyError::from)?

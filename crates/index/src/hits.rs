@@ -50,11 +50,11 @@ pub(crate) struct StoredDoc {
 impl Snapshot {
     /// tantivy doc id of a passage ordinal.
     pub(crate) fn passage_doc(&self, ord: u32) -> usize {
-        self.passage_table.doc_of_ord[ord as usize] as usize
+        self.passages.table.doc_of_ord[ord as usize] as usize
     }
 
     pub(crate) fn stored_doc(&self, doc: DocId) -> Result<StoredDoc, InternalError> {
-        let stored: TantivyDocument = self.doc_searcher.doc(tantivy::DocAddress::new(0, doc))?;
+        let stored: TantivyDocument = self.docs.searcher.doc(tantivy::DocAddress::new(0, doc))?;
         let field = |f, name: &str| -> Result<String, InternalError> {
             stored
                 .get_first(f)
@@ -65,15 +65,15 @@ impl Snapshot {
                 })
         };
         Ok(StoredDoc {
-            doc_id: field(self.doc_fields.doc_id, "doc_id")?,
-            url: field(self.doc_fields.url, "url")?,
-            title: field(self.doc_fields.title, "title")?,
-            text: field(self.doc_fields.text, "text")?,
+            doc_id: field(self.docs.fields.doc_id, "doc_id")?,
+            url: field(self.docs.fields.url, "url")?,
+            title: field(self.docs.fields.title, "title")?,
+            text: field(self.docs.fields.text, "text")?,
         })
     }
 
     fn passage_text<'t>(&self, text: &'t str, passage: DocId) -> Result<&'t str, InternalError> {
-        let table = &self.passage_table;
+        let table = &self.passages.table;
         let (start, end) = (
             table.byte_start[passage as usize] as usize,
             table.byte_end[passage as usize] as usize,
@@ -105,7 +105,7 @@ impl Snapshot {
         item: &Ranked,
     ) -> Result<(Hit, Option<String>), InternalError> {
         let ord = item.ord as usize;
-        let doc_id = *self.doc_table.doc_of_ord.get(ord).ok_or_else(|| {
+        let doc_id = *self.docs.table.doc_of_ord.get(ord).ok_or_else(|| {
             InternalError::Corrupt(format!("document ordinal {ord} out of range"))
         })?;
         let doc = self.stored_doc(doc_id)?;
@@ -146,19 +146,20 @@ impl Snapshot {
         query: &ParsedQuery,
         params: Bm25Params,
     ) -> Result<Option<DocId>, InternalError> {
-        let first = self.doc_table.first_passage[doc_ord] as usize;
-        let count = self.doc_table.passage_count[doc_ord] as usize;
+        let first = self.docs.table.first_passage[doc_ord] as usize;
+        let count = self.docs.table.passage_count[doc_ord] as usize;
         let mut passages: Vec<DocId> = (first..first + count)
-            .filter_map(|p| self.passage_table.doc_of_ord.get(p).copied())
+            .filter_map(|p| self.passages.table.doc_of_ord.get(p).copied())
             .collect();
         passages.sort_unstable();
-        let scores = self.passages.score_docs(query, params, &passages)?;
+        let scores = self.passages.bm25.score_docs(query, params, &passages)?;
         Ok(passages
             .iter()
             .zip(&scores)
             .max_by(|(a, sa), (b, sb)| {
                 sa.total_cmp(sb).then_with(|| {
-                    self.passages.ord_of[**b as usize].cmp(&self.passages.ord_of[**a as usize])
+                    self.passages.bm25.ord_of[**b as usize]
+                        .cmp(&self.passages.bm25.ord_of[**a as usize])
                 })
             })
             .map(|(p, _)| *p))
@@ -171,9 +172,9 @@ impl Snapshot {
         ord: u32,
     ) -> Result<(Hit, Option<String>), InternalError> {
         let passage = self.passage_doc(ord);
-        let table = &self.passage_table;
+        let table = &self.passages.table;
         let doc_ord = table.doc_ord[passage] as usize;
-        let doc_id = *self.doc_table.doc_of_ord.get(doc_ord).ok_or_else(|| {
+        let doc_id = *self.docs.table.doc_of_ord.get(doc_ord).ok_or_else(|| {
             InternalError::Corrupt(format!(
                 "passage {passage} points at missing document {doc_ord}"
             ))

@@ -19,7 +19,7 @@ pub struct PassageForEmbedding {
 impl Snapshot {
     /// Number of passages (dense vectors are in this order: ordinal 0 first).
     pub fn passage_count(&self) -> usize {
-        self.passage_table.doc_of_ord.len()
+        self.passages.table.doc_of_ord.len()
     }
 
     /// The passages of ordinals `ords`, in order. Consecutive passages of one document read
@@ -28,7 +28,7 @@ impl Snapshot {
         &self,
         ords: Range<u32>,
     ) -> Result<Vec<PassageForEmbedding>, InternalError> {
-        let table = &self.passage_table;
+        let table = &self.passages.table;
         let mut out = Vec::with_capacity(ords.len());
         let mut cached: Option<(usize, crate::hits::StoredDoc)> = None;
         for ord in ords {
@@ -37,7 +37,7 @@ impl Snapshot {
             })? as usize;
             let doc_ord = table.doc_ord[passage] as usize;
             if cached.as_ref().is_none_or(|(at, _)| *at != doc_ord) {
-                let doc_id = *self.doc_table.doc_of_ord.get(doc_ord).ok_or_else(|| {
+                let doc_id = *self.docs.table.doc_of_ord.get(doc_ord).ok_or_else(|| {
                     InternalError::Corrupt(format!(
                         "passage {ord} points at missing document {doc_ord}"
                     ))

@@ -159,8 +159,8 @@ impl Snapshot {
         limit: usize,
     ) -> Result<Vec<Ranked>, IndexError> {
         let index = match request.unit {
-            Unit::Doc => &self.docs,
-            Unit::Passage => &self.passages,
+            Unit::Doc => &self.docs.bm25,
+            Unit::Passage => &self.passages.bm25,
         };
         if mode == Mode::Bm25 {
             return rank_bm25(index, query, params, limit, index.filter(query)?.as_ref());
@@ -193,7 +193,7 @@ impl Snapshot {
                     let passages = if exact { dense.len() } else { depth * 2 };
                     let hits =
                         self.dense_passages(dense, &vector, unit, filter.as_ref(), passages, exact);
-                    fusion::max_passage(&hits, |p| self.passage_table.doc_ord[self.passage_doc(p)])
+                    fusion::max_passage(&hits, |p| self.passages.table.doc_ord[self.passage_doc(p)])
                 }
             }
         };

@@ -38,18 +38,32 @@ pub(crate) struct DocTable {
     pub doc_of_ord: Vec<DocId>,
 }
 
+/// The document index: BM25 over whole documents, the searcher that reads their stored
+/// fields (fetch, hit texts), and each document's passage range.
+pub(crate) struct DocSide {
+    pub bm25: Bm25Index,
+    pub searcher: Searcher,
+    pub fields: DocFields,
+    pub table: DocTable,
+}
+
+/// The passage index: BM25 over passages and the spans every passage hit needs. Passage
+/// texts are read from the document store (`DocSide`), never from this index.
+pub(crate) struct PassageSide {
+    pub bm25: Bm25Index,
+    pub table: PassageTable,
+}
+
 /// An opened, verified snapshot. Cheap to share behind an `Arc`; all methods take `&self`
-/// and are safe to call from many threads at once.
+/// and are safe to call from many threads at once. The search, hit, fetch and dense
+/// modules each add their `impl Snapshot`; what they share is the manifest, the analyser
+/// and the two sides below.
 pub struct Snapshot {
-    pub(crate) dir: PathBuf,
+    dir: PathBuf,
     pub(crate) manifest: Manifest,
     pub(crate) analyzer: TextAnalyzer,
-    pub(crate) docs: Bm25Index,
-    pub(crate) doc_searcher: Searcher,
-    pub(crate) doc_fields: DocFields,
-    pub(crate) doc_table: DocTable,
-    pub(crate) passages: Bm25Index,
-    pub(crate) passage_table: PassageTable,
+    pub(crate) docs: DocSide,
+    pub(crate) passages: PassageSide,
     pub(crate) dense: Option<DenseIndex>,
 }
 
@@ -138,8 +152,8 @@ impl std::fmt::Debug for Snapshot {
         f.debug_struct("Snapshot")
             .field("dir", &self.dir)
             .field("snapshot_id", &self.manifest.snapshot_id)
-            .field("documents", &self.docs.num_docs())
-            .field("passages", &self.passages.num_docs())
+            .field("documents", &self.docs.bm25.num_docs())
+            .field("passages", &self.passages.bm25.num_docs())
             .finish_non_exhaustive()
     }
 }
@@ -155,8 +169,8 @@ impl Snapshot {
     /// the snapshot's own segments).
     pub fn bm25_index(&self, unit: driftless_api::Unit) -> &crate::bm25::Bm25Index {
         match unit {
-            driftless_api::Unit::Doc => &self.docs,
-            driftless_api::Unit::Passage => &self.passages,
+            driftless_api::Unit::Doc => &self.docs.bm25,
+            driftless_api::Unit::Passage => &self.passages.bm25,
         }
     }
 
@@ -245,12 +259,16 @@ impl Snapshot {
             dir: dir.to_path_buf(),
             manifest,
             analyzer: analyzer(),
-            docs,
-            doc_searcher,
-            doc_fields,
-            doc_table,
-            passages,
-            passage_table,
+            docs: DocSide {
+                bm25: docs,
+                searcher: doc_searcher,
+                fields: doc_fields,
+                table: doc_table,
+            },
+            passages: PassageSide {
+                bm25: passages,
+                table: passage_table,
+            },
         })
     }
 
