@@ -244,36 +244,35 @@ fn malformed_inputs_fail_with_file_and_line() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let topics = tmp.path().join("t.tsv");
     let qrels = tmp.path().join("q.qrels");
-    std::fs::write(&topics, "q1\tos walk\nq2 missing tab\n").expect("write");
-    std::fs::write(&qrels, "q1 0 a 1\n").expect("write");
-    let run = |t: &Path, q: &Path| {
-        driftless(&[
+    // (topics file, qrels file, what stderr must name)
+    let cases = [
+        (
+            "q1\tos walk\nq2 missing tab\n",
+            "q1 0 a 1\n",
+            "t.tsv:2: expected `qid<TAB>query`, found no tab",
+        ),
+        (
+            "q1\tos walk\n",
+            "q1 0 a 1\nq1 0 b yes\n",
+            "q.qrels:2: relevance \"yes\" is not an integer",
+        ),
+    ];
+    for (topics_text, qrels_text, expected) in cases {
+        std::fs::write(&topics, topics_text).expect("write");
+        std::fs::write(&qrels, qrels_text).expect("write");
+        let out = driftless(&[
             "eval",
             "--topics",
-            s(t),
+            s(&topics),
             "--qrels",
-            s(q),
+            s(&qrels),
             "--snapshot",
             s(tmp.path()),
-        ])
-    };
-    let out = run(&topics, &qrels);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("t.tsv:2: expected `qid<TAB>query`, found no tab"),
-        "{stderr}"
-    );
-
-    std::fs::write(&topics, "q1\tos walk\n").expect("write");
-    std::fs::write(&qrels, "q1 0 a 1\nq1 0 b yes\n").expect("write");
-    let out = run(&topics, &qrels);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("q.qrels:2: relevance \"yes\" is not an integer"),
-        "{stderr}"
-    );
+        ]);
+        assert!(!out.status.success(), "{expected}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+    }
 }
 
 /// Percent-encodes a query-string value.
