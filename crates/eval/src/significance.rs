@@ -5,6 +5,7 @@
 //! same on every machine.
 use std::collections::BTreeMap;
 
+use driftless_rng::XorShift64Star;
 use serde::Serialize;
 
 /// Sign-flip permutations of the randomization test.
@@ -90,18 +91,16 @@ fn randomization(diffs: &[f64], d_mean: f64) -> f64 {
     // Differences of identical runs sum to the same bits in any sign pattern only up to
     // rounding: compare with a tolerance far below any measure's resolution.
     let tolerance = 1e-12 * diffs.len() as f64;
-    let mut state = SEED;
+    let mut rng = XorShift64Star::from_state(SEED);
     let mut at_least = 0u32;
+    let mut bits = 0;
     for _ in 0..PERMUTATIONS {
         let mut sum = 0.0;
         for (i, d) in diffs.iter().enumerate() {
             if i % 64 == 0 {
-                // xorshift64*: 64 sign bits per step.
-                state ^= state >> 12;
-                state ^= state << 25;
-                state ^= state >> 27;
+                // 64 sign bits per draw.
+                bits = rng.next_u64();
             }
-            let bits = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
             sum += if bits >> (i % 64) & 1 == 1 { *d } else { -d };
         }
         if sum.abs() >= observed - tolerance {

@@ -3,25 +3,7 @@
 //! equal timestamps, from a seeded generator (no random-number dependency).
 use crate::record::{LogRecord, LoggedResult};
 
-/// xorshift64*: enough for test data, the same sequence on every machine.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+pub use driftless_rng::XorShift64Star as Rng;
 
 const WORDS: [&str; 12] = [
     "vacuum", "index", "btree", "wal", "replica", "lock", "query", "plan", "join", "hash", "The",
@@ -38,7 +20,7 @@ fn words(rng: &mut Rng, n: u64) -> String {
 /// `n` records in canonical order with timestamps from `start`, steps 0-400 s apart (the
 /// tests use gaps of a few minutes, so sessions both continue and break).
 pub fn random_log(seed: u64, n: usize) -> Vec<LogRecord> {
-    let mut rng = Rng::new(seed);
+    let mut rng = Rng::seeded(seed);
     let mut out: Vec<LogRecord> = Vec::with_capacity(n);
     let mut ts = 1_700_000_000_000i64;
     let mut i = 0;

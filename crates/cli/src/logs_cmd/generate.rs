@@ -21,6 +21,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::io::Write;
+
+use driftless_rng::XorShift64Star as Rng;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -49,21 +51,16 @@ const VOCAB: u64 = 5_000;
 const DOCS: u64 = 200_000;
 const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
-/// xorshift64*: small, seeded, identical everywhere.
-struct Rng(u64);
+/// The generator of the synthetic log (driftless-rng: the same numbers on every machine),
+/// with the two draws this file needs beyond it.
+trait Draws {
+    fn unit(&mut self) -> f64;
+    fn range(&mut self, lo: u64, hi: u64) -> u64;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
+impl Draws for Rng {
     fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        self.unit_f64()
     }
     fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi - lo + 1)
@@ -76,7 +73,7 @@ fn word(i: u64) -> String {
 
 /// Words derived from a document id: the same document always shows the same text.
 fn doc_words(doc: u64, salt: u64, n: usize) -> String {
-    let mut rng = Rng(doc.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt | 1);
+    let mut rng = Rng::from_state(doc.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt | 1);
     (0..n)
         .map(|_| word(rng.below(VOCAB)))
         .collect::<Vec<_>>()
@@ -112,9 +109,10 @@ struct SessionGen {
 impl SessionGen {
     /// Session `number` and the time of its first search.
     fn start(seed: u64, number: u64, every_ms: u64) -> (Self, i64) {
-        let mut rng = Rng((seed ^ number.wrapping_mul(0xD1B5_4A32_D192_ED03))
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            | 1);
+        let mut rng = Rng::from_state(
+            (seed ^ number.wrapping_mul(0xD1B5_4A32_D192_ED03)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                | 1,
+        );
         let searches = (1 + (-2.3 * (1.0 - rng.unit()).ln()) as u64).min(15);
         let t = START_MS + (number * every_ms) as i64 + rng.below(every_ms * 2) as i64;
         let session = Self {

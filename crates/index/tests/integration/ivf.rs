@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use driftless_api::{Mode, SearchRequest, Unit};
 use driftless_index::Snapshot;
 use driftless_ingest::{AnnChoice, BuildOptions, DenseOptions, IvfCodes, Progress, build};
+use driftless_rng::XorShift64Star;
 use serde_json::json;
 
 use crate::dense::open;
@@ -17,16 +18,13 @@ pub(crate) const DOCS: usize = 3000;
 const DIM: usize = 384;
 const CLUSTERS: usize = 40;
 
-/// xorshift64*: a fixed, dependency-free generator, so the data is the same everywhere.
-struct Rng(u64);
+/// Vectors from driftless-rng's seeded generator, so the data is the same everywhere.
+struct Rng(XorShift64Star);
 
 impl Rng {
+    /// A float in `[-1, 1)`.
     fn next(&mut self) -> f32 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40;
-        bits as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+        self.0.unit_f32() * 2.0 - 1.0
     }
 
     fn unit(&mut self, around: Option<&[f32]>, spread: f32) -> Vec<f32> {
@@ -41,7 +39,7 @@ impl Rng {
 
 /// Passage vectors (one passage per document) and query vectors near them.
 pub(crate) fn vectors() -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = Rng(XorShift64Star::from_state(0x9E37_79B9_7F4A_7C15));
     let centres: Vec<Vec<f32>> = (0..CLUSTERS).map(|_| rng.unit(None, 1.0)).collect();
     let passages = (0..DOCS)
         .map(|i| rng.unit(Some(&centres[i * 7 % CLUSTERS]), 0.06))

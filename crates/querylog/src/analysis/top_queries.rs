@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn spilled_counts_equal_in_memory_counts() {
-        let mut rng = crate::test_logs::Rng::new(3);
+        let mut rng = crate::test_logs::Rng::seeded(3);
         let queries: Vec<(String, String)> = (0..5_000)
             .map(|_| {
                 let q = format!("Q{} w{}", rng.below(40), rng.below(30));

@@ -10,6 +10,7 @@ use std::time::Duration;
 use driftless_querylog::{
     Capture, CaptureConfig, LogRecord, LogStore, QueryLogError, RecordFilter, read_rejected,
 };
+use driftless_rng::XorShift64Star;
 
 use super::support::{load_record, on_postgres, sqlite_in};
 
@@ -23,17 +24,14 @@ fn config(spill: &Path) -> CaptureConfig {
     }
 }
 
-/// 40 kB of text pglz cannot shrink under the index limit (a xorshift over 64 symbols).
+/// 40 kB of text pglz cannot shrink under the index limit (seeded draws over 64 symbols).
 fn incompressible(seed: u64) -> String {
-    let mut x = seed | 1;
+    let mut rng = XorShift64Star::seeded(seed);
     (0..40_000)
         .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
             char::from(
                 b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_"
-                    [(x % 64) as usize],
+                    [rng.below(64) as usize],
             )
         })
         .collect()
