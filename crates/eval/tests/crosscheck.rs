@@ -10,6 +10,7 @@ use driftless_eval::measures::{evaluate_measures, parse_measures};
 use driftless_eval::metrics::evaluate;
 use driftless_eval::significance::paired_test;
 use driftless_eval::trec::{Qrels, Run, format_qrels, format_run_topic, parse_run};
+use driftless_rng::XorShift64Star;
 
 /// Measures beyond the four of `metrics.rs`, in ir_measures' names (crosscheck.py maps each
 /// to trec_eval's too). The first is the one the t-test compares.
@@ -22,38 +23,28 @@ const PACKAGES: &[&str] = &[
     "scipy==1.17.1",
 ];
 
-/// A small deterministic generator (xorshift): the data must be the same on every machine.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// 300 topics: graded judgements (some topics with nothing relevant), runs of 0-150 documents
 /// with coarse scores (many ties, to exercise trec_eval's tie order), some topics absent.
 fn data() -> (Qrels, String) {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    // Seeded: the data must be the same on every machine.
+    let mut rng = XorShift64Star::seeded(7);
     let mut qrels = Qrels::new();
     let mut run_text = String::new();
     for t in 0..300 {
         let qid = format!("t{t:03}");
-        let judged: BTreeMap<String, i32> = (0..1 + rng.next(8))
-            .map(|_| (format!("d{}", rng.next(200)), rng.next(4) as i32))
+        let judged: BTreeMap<String, i32> = (0..1 + rng.below(8))
+            .map(|_| (format!("d{}", rng.below(200)), rng.below(4) as i32))
             .collect();
         qrels.insert(qid.clone(), judged);
-        if rng.next(10) == 0 {
+        if rng.below(10) == 0 {
             continue; // no results for this topic
         }
         let mut seen = std::collections::HashSet::new();
         let mut ranked = Vec::new();
-        for _ in 0..rng.next(150) {
-            let doc = format!("d{}", rng.next(200));
+        for _ in 0..rng.below(150) {
+            let doc = format!("d{}", rng.below(200));
             if seen.insert(doc.clone()) {
-                ranked.push((doc, rng.next(40) as f64 / 4.0));
+                ranked.push((doc, rng.below(40) as f64 / 4.0));
             }
         }
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
