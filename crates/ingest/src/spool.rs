@@ -20,7 +20,9 @@ pub(crate) struct SpoolWriter {
 
 impl std::fmt::Debug for SpoolWriter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        zstd_file::debug_path(f, "SpoolWriter", &self.path)
+        f.debug_struct("SpoolWriter")
+            .field("path", &self.path)
+            .finish()
     }
 }
 

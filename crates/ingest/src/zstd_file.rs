@@ -44,17 +44,10 @@ pub(crate) struct ZstdReader {
 
 impl std::fmt::Debug for ZstdReader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        debug_path(f, "ZstdReader", &self.path)
+        f.debug_struct("ZstdReader")
+            .field("path", &self.path)
+            .finish()
     }
-}
-
-/// `Debug` of a type built around a zstd stream, which has none: its name and file only.
-pub(crate) fn debug_path(
-    f: &mut std::fmt::Formatter<'_>,
-    name: &str,
-    path: &Path,
-) -> std::fmt::Result {
-    f.debug_struct(name).field("path", &path).finish()
 }
 
 impl ZstdReader {

@@ -43,10 +43,11 @@ fn faults(unavailable: &str) -> BTreeMap<String, RefOr<Response>> {
 
 /// An answer with the `{"error":{"code","message"}}` body.
 pub(crate) fn error_response(description: &str) -> Response {
-    json_response(description, Ref::from_schema_name("ErrorBody"))
+    documented_json(description, Ref::from_schema_name("ErrorBody"))
 }
 
-fn json_response(description: &str, body: Ref) -> Response {
+/// The OpenAPI description of a JSON answer whose body is the schema `body`.
+fn documented_json(description: &str, body: Ref) -> Response {
     let content = ContentBuilder::new().schema(Some(RefOr::Ref(body))).build();
     ResponseBuilder::new()
         .description(description)
@@ -79,7 +80,7 @@ pub(crate) struct EngineAnswer<T>(PhantomData<T>);
 impl<T: EngineBody> IntoResponses for EngineAnswer<T> {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         let string = || ObjectBuilder::new().schema_type(Type::String);
-        let mut response = json_response(T::ANSWERED, Ref::from_schema_name(T::name()));
+        let mut response = documented_json(T::ANSWERED, Ref::from_schema_name(T::name()));
         let timing = HeaderBuilder::new()
             .schema(Some(string()))
             .description(Some("engine and total time in ms"))

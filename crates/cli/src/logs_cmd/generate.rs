@@ -52,16 +52,12 @@ const DOCS: u64 = 200_000;
 const START_MS: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
 /// The generator of the synthetic log (driftless-rng: the same numbers on every machine),
-/// with the two draws this file needs beyond it.
+/// with the one draw this file needs beyond it.
 trait Draws {
-    fn unit(&mut self) -> f64;
     fn range(&mut self, lo: u64, hi: u64) -> u64;
 }
 
 impl Draws for Rng {
-    fn unit(&mut self) -> f64 {
-        self.unit_f64()
-    }
     fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.below(hi - lo + 1)
     }
@@ -81,7 +77,7 @@ fn doc_words(doc: u64, salt: u64, n: usize) -> String {
 }
 
 fn next_query(rng: &mut Rng, step: usize, query: &mut Vec<u64>) {
-    let r = rng.unit();
+    let r = rng.unit_f64();
     if step == 0 || r >= 0.7 {
         *query = (0..rng.range(2, 5)).map(|_| rng.below(VOCAB)).collect();
     } else if r < 0.3 {
@@ -113,7 +109,7 @@ impl SessionGen {
             (seed ^ number.wrapping_mul(0xD1B5_4A32_D192_ED03)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
                 | 1,
         );
-        let searches = (1 + (-2.3 * (1.0 - rng.unit()).ln()) as u64).min(15);
+        let searches = (1 + (-2.3 * (1.0 - rng.unit_f64()).ln()) as u64).min(15);
         let t = START_MS + (number * every_ms) as i64 + rng.below(every_ms * 2) as i64;
         let session = Self {
             rng,
@@ -148,7 +144,7 @@ impl SessionGen {
         self.step += 1;
         self.searches_left -= 1;
         let docs: Vec<u64> = (0..10)
-            .map(|_| (self.rng.unit().powi(3) * DOCS as f64) as u64)
+            .map(|_| (self.rng.unit_f64().powi(3) * DOCS as f64) as u64)
             .collect();
         record.results = docs
             .iter()
@@ -170,7 +166,7 @@ impl SessionGen {
         );
         record.params = serde_json::json!({"k": 10, "mode": "bm25"});
         record.latency_us = self.rng.range(300, 20_000);
-        if self.rng.unit() < 0.3 {
+        if self.rng.unit_f64() < 0.3 {
             self.fetch = Some(docs[0]);
             return (record, Some(t + self.rng.range(500, 5_000) as i64));
         }
