@@ -2,8 +2,9 @@
 //!
 //! tantivy 0.27 hard-codes k1 = 1.2, b = 0.75. We keep tantivy for indexing, postings,
 //! positions (phrases) and the store, and score ourselves, so that every k1/b is an exact
-//! ablation. [`Bm25Index::top`] prunes with MaxScore (maxscore.rs), which needs only the
-//! query terms' weights as bounds, so it holds for any k1/b; [`Bm25Index::top_exhaustive`]
+//! ablation. [`Bm25Index::top`] prunes with MaxScore (maxscore.rs), whose bounds are the
+//! query terms' weights and, for long lists, block maxima computed for the request's k1/b
+//! (block_max.rs), so it holds for any k1/b; [`Bm25Index::top_exhaustive`]
 //! scores every posting term-at-a-time into a dense accumulator and is the reference the
 //! pruned ranking is tested and benchmarked against (benches/README.md).
 //!
@@ -19,6 +20,7 @@ use tantivy::query::{EnableScoring, PhraseQuery, Query};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::{DocId, DocSet, SegmentReader, TERMINATED, Term};
 
+use crate::block_max::BlockMaxCache;
 use crate::error::InternalError;
 use crate::filter::Filter;
 use crate::query::{Clause, ParsedQuery};
@@ -86,6 +88,8 @@ pub struct Bm25Index {
     pub ord_of: Vec<u32>,
     num_docs: u64,
     avg_len: f64,
+    /// Block-max bounds of the long lists met so far (block_max.rs).
+    pub(crate) block_max: BlockMaxCache,
 }
 
 impl Bm25Index {
@@ -112,6 +116,7 @@ impl Bm25Index {
             ord_of,
             num_docs,
             avg_len,
+            block_max: BlockMaxCache::default(),
         })
     }
 

@@ -16,6 +16,7 @@
 
 pub mod analyzer;
 mod ann_recall;
+mod block_max;
 pub mod bm25;
 pub mod dense;
 pub mod dense_config;

@@ -1,4 +1,5 @@
 //! Integration tests of the read side: one binary, snapshots built by the real ingest path.
+mod block_max;
 mod bm25_math;
 mod common;
 mod dense;
