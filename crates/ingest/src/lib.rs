@@ -20,6 +20,7 @@ mod parquet_vector_columns;
 mod parquet_vectors;
 mod pass;
 mod progress;
+mod read_dir;
 mod row_file;
 mod rss;
 mod segment_name;
