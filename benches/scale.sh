@@ -7,8 +7,9 @@
 # a BM25 snapshot under /usr/bin/time -v, serve it on loopback, run wrk at concurrency 1
 # (1 thread, 1 connection) and 8 (2 threads, 8 connections) over 200 fixed queries
 # (GET /v1/search, mode=bm25, k=10, unit=doc and unit=passage, WARMUP s then DURATION s per
-# run), read the server's VmRSS / VmHWM after the load, stop it, and delete the corpus and
-# snapshot (unless KEEP=1). Each size upserts its row of benches/scale/results.csv; at the
+# run; before that, each query once cold and once cached: benches/scale/passes.py into
+# SCALE_DIR/N/passes.jsonl), read the server's VmRSS / VmHWM after the load, stop it, and
+# delete the corpus and snapshot (unless KEEP=1). Each size upserts its row of benches/scale/results.csv; at the
 # end benches/scale/scale.png is redrawn from every row of the CSV.
 #
 #   DRIFTLESS_BIN   release binary (default $CARGO_TARGET_DIR or target/ + release/driftless)
@@ -211,6 +212,12 @@ PY
   R[serve_ready_seconds]=$(since "$t0")
   R[serve_rss_ready_bytes]=$(( $(kb_of VmRSS "$SERVER_PID") * 1024 ))
   say "serving on $BASE after ${R[serve_ready_seconds]} s, RSS $(( R[serve_rss_ready_bytes] / 1000000 )) MB"
+  # Cold, then cached: every query once per unit before any warm-up (benches/scale/passes.py;
+  # block-max bounds are computed on a list's first use). One JSON line per unit.
+  : >"$D/passes.jsonl"
+  for unit in doc passage; do
+    python3 "$HERE/passes.py" "$BASE" "$QUERIES" "$unit" | tee -a "$D/passes.jsonl" >&2
+  done
   q=$(head -1 "$QUERIES")
   curl -fsS "$BASE/v1/search?mode=bm25&k=10&unit=doc&q=${q// /%20}" -o "$D/sample.json" \
     || die "sample search failed"
