@@ -2,9 +2,8 @@
 //!
 //! tantivy 0.27 hard-codes k1 = 1.2, b = 0.75. We keep tantivy for indexing, postings,
 //! positions (phrases) and the store, and score ourselves, so that every k1/b is an exact
-//! ablation. [`Bm25Index::top`] prunes with MaxScore (maxscore.rs), whose bounds are the
-//! query terms' weights and, for long lists, block maxima computed for the request's k1/b
-//! (block_max.rs), so it holds for any k1/b; [`Bm25Index::top_exhaustive`]
+//! ablation. [`Bm25Index::top`] prunes with MaxScore (maxscore.rs), which needs only the
+//! query terms' weights as bounds, so it holds for any k1/b; [`Bm25Index::top_exhaustive`]
 //! scores every posting term-at-a-time into a dense accumulator and is the reference the
 //! pruned ranking is tested and benchmarked against (benches/README.md).
 //!
@@ -20,7 +19,6 @@ use tantivy::query::{EnableScoring, PhraseQuery, Query};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
 use tantivy::{DocId, DocSet, SegmentReader, TERMINATED, Term};
 
-use crate::block_max::BlockMaxCache;
 use crate::error::InternalError;
 use crate::filter::Filter;
 use crate::query::{Clause, ParsedQuery};
@@ -76,6 +74,19 @@ thread_local! {
     static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
 }
 
+/// How [`Bm25Index::top`] and its variants walk the postings.
+#[derive(Clone, Copy)]
+enum Walk {
+    /// Every posting, term at a time (the reference).
+    Exhaustive,
+    /// MaxScore; `ranges` forces the split into ranges of documents (tests).
+    MaxScore { ranges: Option<u32> },
+}
+
+impl Walk {
+    const MAX_SCORE: Walk = Walk::MaxScore { ranges: None };
+}
+
 /// A BM25-searchable tantivy index of one segment.
 #[derive(Debug)]
 pub struct Bm25Index {
@@ -88,8 +99,6 @@ pub struct Bm25Index {
     pub ord_of: Vec<u32>,
     num_docs: u64,
     avg_len: f64,
-    /// Block-max bounds of the long lists met so far (block_max.rs).
-    pub(crate) block_max: BlockMaxCache,
 }
 
 impl Bm25Index {
@@ -116,7 +125,6 @@ impl Bm25Index {
             ord_of,
             num_docs,
             avg_len,
-            block_max: BlockMaxCache::default(),
         })
     }
 
@@ -173,7 +181,13 @@ impl Bm25Index {
         params: Bm25Params,
         limit: usize,
     ) -> Result<Vec<Scored>, InternalError> {
-        self.top_with(query, params, limit, true, self.filter(query)?.as_ref())
+        self.top_with(
+            query,
+            params,
+            limit,
+            Walk::MAX_SCORE,
+            self.filter(query)?.as_ref(),
+        )
     }
 
     /// [`Bm25Index::top`] with the query's operators already resolved over this index
@@ -185,7 +199,7 @@ impl Bm25Index {
         limit: usize,
         filter: Option<&Filter>,
     ) -> Result<Vec<Scored>, InternalError> {
-        self.top_with(query, params, limit, true, filter)
+        self.top_with(query, params, limit, Walk::MAX_SCORE, filter)
     }
 
     /// [`Bm25Index::top`] scoring every posting of every query term (term at a time): the
@@ -196,7 +210,30 @@ impl Bm25Index {
         params: Bm25Params,
         limit: usize,
     ) -> Result<Vec<Scored>, InternalError> {
-        self.top_with(query, params, limit, false, self.filter(query)?.as_ref())
+        self.top_with(
+            query,
+            params,
+            limit,
+            Walk::Exhaustive,
+            self.filter(query)?.as_ref(),
+        )
+    }
+
+    /// [`Bm25Index::top`] with the documents split into `ranges` ranges scored on threads of
+    /// their own, whatever the lists' length: for tests of the split (maxscore.rs), which
+    /// otherwise happens only on lists of a million postings.
+    #[doc(hidden)]
+    pub fn top_in_ranges(
+        &self,
+        query: &ParsedQuery,
+        params: Bm25Params,
+        limit: usize,
+        ranges: u32,
+    ) -> Result<Vec<Scored>, InternalError> {
+        let walk = Walk::MaxScore {
+            ranges: Some(ranges),
+        };
+        self.top_with(query, params, limit, walk, self.filter(query)?.as_ref())
     }
 
     fn top_with(
@@ -204,7 +241,7 @@ impl Bm25Index {
         query: &ParsedQuery,
         params: Bm25Params,
         limit: usize,
-        prune: bool,
+        walk: Walk,
         filter: Option<&Filter>,
     ) -> Result<Vec<Scored>, InternalError> {
         if limit == 0 || query.matches_nothing() {
@@ -225,8 +262,8 @@ impl Bm25Index {
                     }
                 }
             }
-        } else if prune {
-            self.max_score(query, params, admits, &mut top)?;
+        } else if let Walk::MaxScore { ranges } = walk {
+            self.max_score(query, params, admits, &mut top, ranges)?;
         } else {
             SCRATCH.with(|cell| -> Result<(), InternalError> {
                 let mut scores = cell.borrow_mut();

@@ -16,7 +16,6 @@
 
 pub mod analyzer;
 mod ann_recall;
-mod block_max;
 pub mod bm25;
 pub mod dense;
 pub mod dense_config;

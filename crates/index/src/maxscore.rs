@@ -7,23 +7,51 @@
 //! candidates come from the essential terms' postings only, and the other terms are
 //! looked up (seek) for a candidate only while it can still enter.
 //!
-//! Long lists also carry block-max bounds (block_max.rs): when the bounds of the runs a
-//! candidate falls in cannot lift it into the top-k, the essential lists seek past the end
-//! of the shortest such run instead of visiting its documents one by one.
+//! A query whose lists hold a million postings or more (common words at 10M passages) is
+//! split into ranges of documents, each scored by the same loop on a thread of its own and
+//! merged: the ranking is the same, since (shown score, ordinal) orders every document, and
+//! the wait at 10M passages fell by a third (benches/README.md, "Scale").
 //!
 //! Shares are summed in query-term order with the exhaustive path's f32 expression, so both
 //! give the same scores to the bit (tests compare them over the real corpus); comparisons
 //! against the entry bar carry a relative slack for the f64/f32 difference.
-use std::sync::Arc;
+use std::ops::Range;
 
 use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::{DocId, DocSet, TERMINATED};
+use tantivy::{DocId, DocSet};
 
-use crate::block_max::BlockMax;
 use crate::bm25::{Bm25Index, Bm25Params, Scored, contribution};
 use crate::error::InternalError;
 use crate::query::ParsedQuery;
+use crate::term_scorer::{TermScorer, WeightedTerm};
 use crate::topk::TopK;
+
+/// Postings (summed over the query's terms) from which a query is split across threads:
+/// about 8 ms of one core at 10M passages, where a split's thread start-up (~50 µs) and the
+/// ranges' separate entry bars cost little against halving the wait.
+const SPLIT_POSTINGS: u64 = 1 << 20;
+
+/// Documents per range at the least: a range's top-k must fill before its bar rises.
+const MIN_RANGE_DOCS: u32 = 1 << 16;
+
+/// How many ranges of documents a query is scored in: one unless its lists are long, else
+/// one per available core (at most 4).
+fn split_count(max_doc: DocId, postings: u64) -> u32 {
+    if postings < SPLIT_POSTINGS {
+        return 1;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as u32;
+    cores.min(max_doc / MIN_RANGE_DOCS).max(1)
+}
+
+/// `count` ranges of equal numbers of documents covering `0..max_doc`.
+fn slices(max_doc: DocId, count: u32) -> Vec<Range<DocId>> {
+    let count = count.clamp(1, max_doc.max(1));
+    let step = max_doc.div_ceil(count).max(1);
+    (0..count)
+        .map(|i| (i * step).min(max_doc)..((i + 1) * step).min(max_doc))
+        .collect()
+}
 
 /// Relative slack on upper bounds: summing f32 shares may round above their f64 sum.
 const SLACK: f64 = 1e-5;
@@ -34,29 +62,6 @@ struct Cursor {
     weight: f32,
     /// Position of the term among the query's scored terms: the summation order.
     order: usize,
-    /// Block-max bounds of a long list (block_max.rs), and the run its documents are in.
-    blocks: Option<Arc<BlockMax>>,
-    run: usize,
-}
-
-/// When no document from `doc` to some `end` can enter the top-k by the block-max bounds
-/// of the runs they fall in (every term's run holds all of them), that `end`: the essential
-/// lists may then skip past it. `TERMINATED` when no later document can enter at all.
-fn blocked_until(cursors: &mut [Cursor], doc: DocId, entry: f64) -> Option<DocId> {
-    let mut upper = 0.0f64;
-    let mut end = TERMINATED;
-    for cursor in cursors.iter_mut() {
-        let Some(blocks) = &cursor.blocks else {
-            upper += f64::from(cursor.weight);
-            continue;
-        };
-        // A list with nothing left at or after `doc` adds nothing and bounds no range.
-        if let Some((bound, last)) = blocks.at(doc, &mut cursor.run) {
-            upper += f64::from(cursor.weight) * f64::from(bound);
-            end = end.min(last);
-        }
-    }
-    (!may_enter(upper, entry)).then_some(end)
 }
 
 /// Whether a document whose score is at most `upper` may still enter a top-k whose entry
@@ -67,25 +72,75 @@ fn may_enter(upper: f64, entry: f64) -> bool {
 
 impl Bm25Index {
     /// Offers to `top` every admitted document that can make it, with its exact score.
+    /// A query whose lists hold a million postings or more is split into ranges of documents
+    /// scored on threads of their own (see [`slices`]); their top-k lists merge into the
+    /// same ranking, since (shown score, ordinal) orders every document.
+    /// `ranges` forces the number of ranges (tests); `None` lets the lists' length decide.
     pub(crate) fn max_score(
         &self,
         query: &ParsedQuery,
         params: Bm25Params,
-        admits: impl Fn(DocId) -> bool,
+        admits: impl Fn(DocId) -> bool + Sync,
         top: &mut TopK,
+        ranges: Option<u32>,
     ) -> Result<(), InternalError> {
         let scorer = self.term_scorer(params)?;
-        let mut cursors = Vec::with_capacity(query.scored.len());
-        for term in scorer.terms(query)? {
+        let terms = scorer.terms(query)?;
+        let postings: u64 = terms.iter().map(|t| u64::from(t.info.doc_freq)).sum();
+        let count = ranges.unwrap_or_else(|| split_count(self.segment.max_doc(), postings));
+        let ranges = slices(self.segment.max_doc(), count);
+        if ranges.len() == 1 {
+            return self.max_score_in(&scorer, &terms, query, &admits, top, ranges[0].clone());
+        }
+        let limit = top.limit();
+        let tops = std::thread::scope(|scope| {
+            let (first, rest) = ranges.split_first().expect("at least one range");
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|range| {
+                    let (scorer, terms, admits) = (&scorer, &terms, &admits);
+                    scope.spawn(move || {
+                        let mut top = TopK::new(limit);
+                        self.max_score_in(scorer, terms, query, admits, &mut top, range.clone())
+                            .map(|()| top)
+                    })
+                })
+                .collect();
+            let mine = self.max_score_in(&scorer, &terms, query, &admits, top, first.clone());
+            let theirs: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
+            (mine, theirs)
+        });
+        tops.0?;
+        for joined in tops.1 {
+            // A panic in a range is the same bug as one in this thread: let it continue.
+            let slice = joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            top.absorb(slice);
+        }
+        Ok(())
+    }
+
+    /// MaxScore over the documents of `range` only.
+    fn max_score_in(
+        &self,
+        scorer: &TermScorer<'_>,
+        terms: &[WeightedTerm],
+        query: &ParsedQuery,
+        admits: &(impl Fn(DocId) -> bool + Sync),
+        top: &mut TopK,
+        range: Range<DocId>,
+    ) -> Result<(), InternalError> {
+        let mut cursors = Vec::with_capacity(terms.len());
+        for term in terms {
+            let mut postings = scorer.postings(term)?;
+            if range.start > 0 {
+                postings.seek(range.start);
+            }
             cursors.push(Cursor {
-                postings: scorer.postings(&term)?,
+                postings,
                 weight: term.weight,
                 order: term.order,
-                blocks: scorer.block_max(&term)?,
-                run: 0,
             });
         }
-        let any_blocks = cursors.iter().any(|c| c.blocks.is_some());
         // Ascending weights: the least useful terms turn non-essential first.
         cursors.sort_by(|a, b| a.weight.total_cmp(&b.weight).then(a.order.cmp(&b.order)));
         // bounds[i]: summed weights of cursors[..i].
@@ -105,34 +160,10 @@ impl Bm25Index {
                 .iter()
                 .map(|c| c.postings.doc())
                 .min()
-                .filter(|doc| *doc != TERMINATED)
+                .filter(|doc| *doc < range.end)
             else {
                 break;
             };
-            let blocked = if any_blocks {
-                blocked_until(&mut cursors, doc, entry)
-            } else {
-                None
-            };
-            if let Some(mut end) = blocked {
-                // Walk on over the bounds alone (nothing decoded) to the first run that may
-                // hold an entrant, then seek the essential lists there once.
-                while end != TERMINATED {
-                    match blocked_until(&mut cursors, end + 1, entry) {
-                        Some(next) => end = next,
-                        None => break,
-                    }
-                }
-                if end == TERMINATED {
-                    break;
-                }
-                for cursor in &mut cursors[essential..] {
-                    if cursor.postings.doc() <= end {
-                        cursor.postings.seek(end + 1);
-                    }
-                }
-                continue;
-            }
             let norm = scorer.norm(doc);
             let mut upper = bounds[essential];
             for cursor in &mut cursors[essential..] {
@@ -172,5 +203,27 @@ impl Bm25Index {
             shares.iter_mut().for_each(|share| *share = None);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_cover_every_document_once() {
+        for (max_doc, count) in [(0, 1), (1, 4), (10, 3), (1 << 20, 2), (131_073, 4)] {
+            let ranges = slices(max_doc, count);
+            assert_eq!(ranges[0].start, 0);
+            assert_eq!(ranges.last().unwrap().end, max_doc);
+            for pair in ranges.windows(2) {
+                assert_eq!(pair[0].end, pair[1].start, "{max_doc} in {count}");
+            }
+        }
+        assert_eq!(split_count(10_000_000, SPLIT_POSTINGS - 1), 1);
+        assert!(
+            split_count(10_000, SPLIT_POSTINGS) == 1,
+            "short indexes are not split"
+        );
     }
 }

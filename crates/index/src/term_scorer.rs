@@ -12,7 +12,6 @@ use tantivy::postings::{BlockSegmentPostings, SegmentPostings, TermInfo};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, InvertedIndexReader, Term};
 
-use crate::block_max::{BlockMax, MIN_POSTINGS};
 use crate::bm25::{Bm25Index, Bm25Params, contribution};
 use crate::error::InternalError;
 use crate::query::ParsedQuery;
@@ -32,7 +31,6 @@ pub(crate) struct TermScorer<'a> {
     index: &'a Bm25Index,
     inverted: Arc<InvertedIndexReader>,
     norms: FieldNormReader,
-    params: Bm25Params,
     /// `k1 · (1 − b + b · dl / avgdl)` by field-norm code.
     table: [f32; 256],
 }
@@ -44,7 +42,6 @@ impl Bm25Index {
             index: self,
             inverted: self.segment.inverted_index(self.content)?,
             norms: self.segment.get_fieldnorms_reader(self.content)?,
-            params,
             table: self.norm_table(params),
         })
     }
@@ -90,23 +87,6 @@ impl TermScorer<'_> {
             .inverted
             .read_block_postings_from_terminfo(&term.info, IndexRecordOption::WithFreqs)
             .map_err(tantivy::TantivyError::from)?)
-    }
-
-    /// A long list's block-max bounds for this scorer's k1/b (cached per index); `None`
-    /// for lists too short to gain from them.
-    pub fn block_max(&self, term: &WeightedTerm) -> Result<Option<Arc<BlockMax>>, InternalError> {
-        if term.info.doc_freq < MIN_POSTINGS {
-            return Ok(None);
-        }
-        let start = term.info.postings_range.start;
-        self.index
-            .block_max
-            .get_or_compute(start, self.params, || {
-                Ok(BlockMax::compute(self.block_postings(term)?, |doc| {
-                    self.norm(doc)
-                }))
-            })
-            .map(Some)
     }
 
     /// The length normalisation of `doc`.

@@ -81,6 +81,18 @@ impl TopK {
         }
     }
 
+    /// How many it keeps.
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Offers every candidate `other` kept (the top-k of another range of documents).
+    pub(crate) fn absorb(&mut self, other: TopK) {
+        for Worst(scored) in other.heap {
+            self.offer(scored);
+        }
+    }
+
     /// The kept candidates, best first.
     pub(crate) fn into_sorted(self) -> Vec<Scored> {
         let mut ranked: Vec<Scored> = self.heap.into_iter().map(|w| w.0).collect();

@@ -1,5 +1,4 @@
 //! Integration tests of the read side: one binary, snapshots built by the real ingest path.
-mod block_max;
 mod bm25_math;
 mod common;
 mod dense;
@@ -8,6 +7,7 @@ mod external;
 mod fetch_stats;
 mod filters;
 mod ivf;
+mod long_lists;
 mod models;
 mod properties;
 mod real_corpus;
