@@ -212,8 +212,8 @@ PY
   R[serve_ready_seconds]=$(since "$t0")
   R[serve_rss_ready_bytes]=$(( $(kb_of VmRSS "$SERVER_PID") * 1024 ))
   say "serving on $BASE after ${R[serve_ready_seconds]} s, RSS $(( R[serve_rss_ready_bytes] / 1000000 )) MB"
-  # Cold, then cached: every query once per unit before any warm-up (benches/scale/passes.py;
-  # block-max bounds are computed on a list's first use). One JSON line per unit.
+  # Cold, then warm: every query once per unit before any warm-up (benches/scale/passes.py),
+  # one JSON line per unit.
   : >"$D/passes.jsonl"
   for unit in doc passage; do
     python3 "$HERE/passes.py" "$BASE" "$QUERIES" "$unit" | tee -a "$D/passes.jsonl" >&2

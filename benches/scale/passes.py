@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 """First and second pass over the scale queries against a freshly started server.
 
-benches/scale.sh measures with wrk after a warm-up, so every query's posting lists and
-block-max bounds (crates/index/src/block_max.rs: computed on a list's first use, then cached)
-are warm. This script shows the other side: each query sent once in order on one
-keep-alive connection right after the server is ready (pass 1: the first query to meet each
-long list pays for its bounds), then the same queries again (pass 2: cached), for one unit.
+benches/scale.sh measures with wrk after a warm-up, so every query's posting lists are in
+the page cache and mapped. This script shows the other side: each query sent once in order
+on one keep-alive connection right after the server is ready (pass 1: first touches of the
+index pages), then the same queries again (pass 2: warm), for one unit.
 
   passes.py BASE QUERIES UNIT      prints one JSON line: p50/p99/max ms of both passes
 """
