@@ -131,7 +131,7 @@ pub struct BuildSummary {
     /// Wall-clock seconds.
     pub seconds: f64,
     /// Peak resident memory of the building process (Linux `VmHWM`), when known. It counts
-    /// touched pages of mmap'd index files too (page cache the kernel can drop).
+    /// touched pages of files the build maps too (page cache the kernel can drop).
     pub peak_rss_bytes: Option<u64>,
     /// Peak anonymous resident memory (`RssAnon`, sampled every 100 ms): heap and stacks,
     /// what the build itself needs.

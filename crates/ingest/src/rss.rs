@@ -1,10 +1,10 @@
 //! Peak memory of this process, for the build summary (the scale targets are stated in
 //! peak RSS, so the build reports it rather than leaving it to `time -v`).
 //!
-//! `VmHWM` counts file pages mapped and touched too, and tantivy reads segments through
-//! mmap: its final merge of a large index touches gigabytes of page cache that the kernel
-//! can drop at any time. The build therefore also samples `RssAnon` (heap and stacks, the
-//! memory a build really needs) and reports its peak.
+//! `VmHWM` counts file pages mapped and touched too. The build's own merges read by copy
+//! (read_dir.rs), but the build still maps files at times (opening the finished snapshot to
+//! verify it, the vectors of a dense build), so it also samples `RssAnon` (heap and stacks,
+//! the memory a build really needs) and reports its peak.
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
