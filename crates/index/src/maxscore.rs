@@ -10,12 +10,14 @@
 //! A query whose lists hold a million postings or more (common words at 10M passages) is
 //! split into ranges of documents, each scored by the same loop on a thread of its own and
 //! merged: the ranking is the same, since (shown score, ordinal) orders every document, and
-//! the wait at 10M passages fell by a third (benches/README.md, "Scale").
+//! the wait at 10M passages fell by a third (benches/README.md, "Scale"). Only cores that
+//! no other query is scoring on are used, so a loaded server runs one thread per query.
 //!
 //! Shares are summed in query-term order with the exhaustive path's f32 expression, so both
 //! give the same scores to the bit (tests compare them over the real corpus); comparisons
 //! against the entry bar carry a relative slack for the f64/f32 difference.
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::{DocId, DocSet};
@@ -34,14 +36,36 @@ const SPLIT_POSTINGS: u64 = 1 << 20;
 /// Documents per range at the least: a range's top-k must fill before its bar rises.
 const MIN_RANGE_DOCS: u32 = 1 << 16;
 
+/// MaxScore calls running in this process now. A long query is split only over the cores
+/// the others leave idle: under load every core is busy already, and more threads would
+/// only be switched between (the split keeps the answers; only the wait changes).
+static SCORING: AtomicUsize = AtomicUsize::new(0);
+
+/// One MaxScore call counted in [`SCORING`] while it lives.
+struct Scoring;
+
+impl Scoring {
+    /// Counts this call in; returns how many run now, this one included.
+    fn enter() -> (Scoring, usize) {
+        (Scoring, SCORING.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+impl Drop for Scoring {
+    fn drop(&mut self) {
+        SCORING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// How many ranges of documents a query is scored in: one unless its lists are long, else
-/// one per available core (at most 4).
-fn split_count(max_doc: DocId, postings: u64) -> u32 {
+/// one per core left idle by the `busy` calls running (this one included), at most 4.
+fn split_count(max_doc: DocId, postings: u64, busy: usize) -> u32 {
     if postings < SPLIT_POSTINGS {
         return 1;
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4)) as u32;
-    cores.min(max_doc / MIN_RANGE_DOCS).max(1)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    let idle = cores.saturating_sub(busy.saturating_sub(1)) as u32;
+    idle.min(max_doc / MIN_RANGE_DOCS).max(1)
 }
 
 /// `count` ranges of equal numbers of documents covering `0..max_doc`.
@@ -87,7 +111,8 @@ impl Bm25Index {
         let scorer = self.term_scorer(params)?;
         let terms = scorer.terms(query)?;
         let postings: u64 = terms.iter().map(|t| u64::from(t.info.doc_freq)).sum();
-        let count = ranges.unwrap_or_else(|| split_count(self.segment.max_doc(), postings));
+        let (_scoring, busy) = Scoring::enter();
+        let count = ranges.unwrap_or_else(|| split_count(self.segment.max_doc(), postings, busy));
         let ranges = slices(self.segment.max_doc(), count);
         if ranges.len() == 1 {
             return self.max_score_in(&scorer, &terms, query, &admits, top, ranges[0].clone());
@@ -220,9 +245,13 @@ mod tests {
                 assert_eq!(pair[0].end, pair[1].start, "{max_doc} in {count}");
             }
         }
-        assert_eq!(split_count(10_000_000, SPLIT_POSTINGS - 1), 1);
+        assert_eq!(split_count(10_000_000, SPLIT_POSTINGS - 1, 1), 1);
+        // As many other calls as cores: no core is idle, no split.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        assert_eq!(split_count(10_000_000, SPLIT_POSTINGS, cores + 1), 1);
+        assert_eq!(split_count(10_000_000, SPLIT_POSTINGS, 1), cores as u32);
         assert!(
-            split_count(10_000, SPLIT_POSTINGS) == 1,
+            split_count(10_000, SPLIT_POSTINGS, 1) == 1,
             "short indexes are not split"
         );
     }
