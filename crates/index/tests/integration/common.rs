@@ -117,3 +117,24 @@ pub fn write_html_site(root: &Path) {
         std::fs::write(dir.join(file), html).expect("write page");
     }
 }
+
+/// Asserts that MaxScore (`Bm25Index::top`) gives exactly the exhaustive ranking of `unit`
+/// for one query and (k1, b, limit), to the bit; returns that ranking.
+pub fn pruned_is_exhaustive(
+    snapshot: &Snapshot,
+    unit: driftless_api::Unit,
+    q: &str,
+    parsed: &driftless_index::query::ParsedQuery,
+    params: driftless_index::bm25::Bm25Params,
+    limit: usize,
+) -> Vec<driftless_index::bm25::Scored> {
+    let index = snapshot.bm25_index(unit);
+    let pruned = index.top(parsed, params, limit).expect("top");
+    let exhaustive = index.top_exhaustive(parsed, params, limit).expect("top");
+    let (k1, b) = (params.k1, params.b);
+    assert_eq!(
+        pruned, exhaustive,
+        "{q:?} k1={k1} b={b} limit={limit} {unit:?}"
+    );
+    exhaustive
+}
