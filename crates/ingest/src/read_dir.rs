@@ -41,7 +41,8 @@ impl CopyReadDirectory {
     }
 }
 
-/// An open segment file, read with positioned reads.
+/// An open segment file, read with positioned reads. (tantivy-common's `WrapFile` does the
+/// same but refuses empty ranges, which tantivy asks for.)
 #[derive(Debug)]
 struct CopyReadFile {
     file: File,
