@@ -67,6 +67,11 @@ pub struct BuildConfig {
     /// Dense index settings, when the snapshot has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dense: Option<serde_json::Value>,
+    /// `shared` when passages are searched in the document index: every document of the
+    /// corpus is one passage spanning its whole text (wiki-18, MS MARCO passage), so a
+    /// passage index would repeat the document index. Absent when passages have their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passage_index: Option<String>,
 }
 
 /// Size and digest of one snapshot file.

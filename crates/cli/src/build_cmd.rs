@@ -5,7 +5,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use driftless_corpus::{FieldMap, Format};
 use driftless_ingest::{
-    AnnChoice, BuildOptions, BuildSummary, DenseOptions, EmbedProvider, IvfCodes, Progress, build,
+    AnnChoice, BuildOptions, BuildSummary, DenseOptions, EmbedProvider, IvfCodes, PassageIndex,
+    Progress, build,
 };
 
 /// Arguments of `driftless build`.
@@ -122,8 +123,9 @@ pub struct BuildArgs {
     #[arg(long)]
     pub force: bool,
     /// Build threads: 1 writes the document index, then the passage index; 2 or more read
-    /// the corpus on a thread of their own and write both at once (default: one per core).
-    /// The snapshot is the same for any value.
+    /// the corpus on a thread of their own and write both at once (default: one per core);
+    /// a passage corpus's one index (--passage-index) is written by all of them. The
+    /// snapshot is the same for any value.
     #[arg(long)]
     pub threads: Option<usize>,
     /// MB of documents held in memory before they are sorted and spilled to a run on disk
@@ -133,6 +135,12 @@ pub struct BuildArgs {
     /// tantivy indexing memory per index, in MB.
     #[arg(long, default_value_t = 256)]
     pub index_memory_mb: usize,
+    /// `auto`: when every document is one passage covering its whole text (passage corpora
+    /// such as wiki-18 or MS MARCO passage), passages are searched in the document index and
+    /// each text is indexed once; `separate`: always write a passage index of its own.
+    /// Answers are the same either way.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "separate"])]
+    pub passage_index: String,
     /// Progress output: a bar on a terminal, plain lines otherwise.
     #[arg(long, default_value = "auto", value_parser = ["auto", "lines", "none"])]
     pub progress: String,
@@ -156,6 +164,10 @@ impl BuildArgs {
         }
         options.run_bytes = self.run_mb.max(1) << 20;
         options.index_memory = self.index_memory_mb.max(16) << 20;
+        options.passage_index = match self.passage_index.as_str() {
+            "separate" => PassageIndex::Separate,
+            _ => PassageIndex::Auto,
+        };
         options.progress = match self.progress.as_str() {
             "lines" => Progress::Lines,
             "none" => Progress::Hidden,

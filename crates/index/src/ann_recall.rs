@@ -76,9 +76,8 @@ impl Snapshot {
             .ok_or_else(|| InternalError::Corrupt(format!("passage ordinal {ord} out of range")))?;
         let doc_ord = self.passages.table.doc_ord[passage as usize] as usize;
         let doc = self.stored_doc(self.docs.table.doc_of_ord[doc_ord])?;
-        let start = self.passages.table.byte_start[passage as usize] as usize;
-        let end = self.passages.table.byte_end[passage as usize] as usize;
-        Ok(doc.text.get(start..end).unwrap_or_default().to_string())
+        let text = self.passages.table.text(passage as usize, &doc.text);
+        Ok(text.unwrap_or_default().to_string())
     }
 
     fn dense_or_refuse(&self) -> Result<&crate::dense::DenseIndex, UserError> {

@@ -73,16 +73,12 @@ impl Snapshot {
     }
 
     fn passage_text<'t>(&self, text: &'t str, passage: DocId) -> Result<&'t str, InternalError> {
-        let table = &self.passages.table;
-        let (start, end) = (
-            table.byte_start[passage as usize] as usize,
-            table.byte_end[passage as usize] as usize,
-        );
-        text.get(start..end).ok_or_else(|| {
-            InternalError::Corrupt(format!(
-                "passage {passage} span {start}..{end} is outside its document"
-            ))
-        })
+        self.passages
+            .table
+            .text(passage as usize, text)
+            .ok_or_else(|| {
+                InternalError::Corrupt(format!("passage {passage} is outside its document"))
+            })
     }
 
     /// The hit of a ranked unit (rank and score left for the caller), with its text when
@@ -181,6 +177,7 @@ impl Snapshot {
         })?;
         let doc = self.stored_doc(doc_id)?;
         let text = self.passage_text(&doc.text, passage as DocId)?;
+        let (char_start, char_end) = table.char_span(passage, text);
         let hit = Hit {
             rank: 0,
             snippet: snippet(
@@ -191,8 +188,8 @@ impl Snapshot {
             ),
             score: 0.0,
             passage_id: Some(format!("{}#{}", doc.doc_id, table.ordinal[passage])),
-            char_start: Some(u64::from(table.char_start[passage])),
-            char_end: Some(u64::from(table.char_end[passage])),
+            char_start: Some(char_start),
+            char_end: Some(char_end),
             doc_id: doc.doc_id,
             url: doc.url,
             title: doc.title,

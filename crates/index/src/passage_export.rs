@@ -47,14 +47,8 @@ impl Snapshot {
             let Some((_, doc)) = cached.as_ref() else {
                 continue;
             };
-            let (start, end) = (
-                table.byte_start[passage] as usize,
-                table.byte_end[passage] as usize,
-            );
-            let passage_text = doc.text.get(start..end).ok_or_else(|| {
-                InternalError::Corrupt(format!(
-                    "passage {ord} spans bytes {start}..{end} outside its document"
-                ))
+            let passage_text = table.text(passage, &doc.text).ok_or_else(|| {
+                InternalError::Corrupt(format!("passage {ord} lies outside its document"))
             })?;
             out.push(PassageForEmbedding {
                 id: format!("{}#{}", doc.doc_id, table.ordinal[passage]),

@@ -17,6 +17,9 @@ pub const MANIFEST_FILE: &str = "manifest.json";
 pub const DOCS_DIR: &str = "docs";
 /// Passage index directory.
 pub const PASSAGES_DIR: &str = "passages";
+/// `build.passage_index` of a snapshot whose passages are searched in the document index
+/// (no `passages/` directory): each document is one passage covering its whole text.
+pub const SHARED_PASSAGE_INDEX: &str = "shared";
 
 /// Fields of the document index.
 #[derive(Debug, Clone, Copy)]

@@ -13,8 +13,8 @@ use crate::dense::DenseIndex;
 use crate::dense_config::DenseConfig;
 use crate::error::{InternalError, OpenError};
 use crate::schema::{
-    DOCS_DIR, DocFields, FORMAT_VERSION, MANIFEST_FILE, PASSAGES_DIR, PassageFields, doc_schema,
-    passage_schema,
+    DOCS_DIR, DocFields, FORMAT_VERSION, MANIFEST_FILE, PASSAGES_DIR, PassageFields,
+    SHARED_PASSAGE_INDEX, doc_schema, passage_schema,
 };
 
 /// Passage spans kept in memory (a few u32 per passage): needed for every passage hit.
@@ -28,6 +28,47 @@ pub(crate) struct PassageTable {
     pub char_end: Vec<u32>,
     /// passage ordinal → tantivy doc id.
     pub doc_of_ord: Vec<DocId>,
+}
+
+/// `byte_end` and `char_end` of a passage that runs to its document's end: every passage
+/// of the shared layout, whose passages are whole documents and whose lengths are not kept.
+pub(crate) const TO_END: u32 = u32::MAX;
+
+impl PassageTable {
+    /// The table of the shared layout: passage `p` is document `p`, whole.
+    fn whole_documents(doc_ord: &[u32], doc_of_ord: &[DocId]) -> Self {
+        let zeros = vec![0; doc_ord.len()];
+        PassageTable {
+            doc_ord: doc_ord.to_vec(),
+            ordinal: zeros.clone(),
+            byte_start: zeros.clone(),
+            byte_end: vec![TO_END; doc_ord.len()],
+            char_start: zeros,
+            char_end: vec![TO_END; doc_ord.len()],
+            doc_of_ord: doc_of_ord.to_vec(),
+        }
+    }
+
+    /// The text of passage `passage` (a tantivy doc id of the passage index) within its
+    /// document's text; `None` when the span lies outside it.
+    pub fn text<'t>(&self, passage: usize, doc_text: &'t str) -> Option<&'t str> {
+        let start = self.byte_start[passage] as usize;
+        let end = match self.byte_end[passage] {
+            TO_END => doc_text.len(),
+            end => end as usize,
+        };
+        doc_text.get(start..end)
+    }
+
+    /// The character span of passage `passage`, whose text is `text`.
+    pub fn char_span(&self, passage: usize, text: &str) -> (u64, u64) {
+        let start = u64::from(self.char_start[passage]);
+        let end = match self.char_end[passage] {
+            TO_END => start + text.chars().count() as u64,
+            end => u64::from(end),
+        };
+        (start, end)
+    }
 }
 
 /// Per-document passage ranges, and doc ordinal → tantivy doc id.
@@ -147,6 +188,30 @@ fn invert(ord_of: &[u32], dir: &Path) -> Result<Vec<DocId>, OpenError> {
     Ok(doc_of)
 }
 
+/// The passage index of its own (every layout but the shared one) and its spans.
+fn open_passages(passages_dir: &Path) -> Result<(Bm25Index, PassageTable), OpenError> {
+    let (passage_schema, passage_fields): (_, PassageFields) = passage_schema();
+    let (_, passage_searcher) = open_index(passages_dir)?;
+    let passage_ord = column_u32(&passage_searcher, "ord", passages_dir)?;
+    let column = |name: &str| column_u32(&passage_searcher, name, passages_dir);
+    let table = PassageTable {
+        doc_ord: column("doc_ord")?,
+        ordinal: column("ordinal")?,
+        byte_start: column("byte_start")?,
+        byte_end: column("byte_end")?,
+        char_start: column("char_start")?,
+        char_end: column("char_end")?,
+        doc_of_ord: invert(&passage_ord, passages_dir)?,
+    };
+    let bm25 = open_bm25(
+        &passage_searcher,
+        (passage_schema, passage_fields.content, passage_fields.site),
+        passage_ord,
+        passages_dir,
+    )?;
+    Ok((bm25, table))
+}
+
 impl std::fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Snapshot")
@@ -204,11 +269,8 @@ impl Snapshot {
     pub(crate) fn load(dir: &Path, ort_library: &Path) -> Result<Self, OpenError> {
         let manifest = Self::read_manifest(dir)?;
         let docs_dir = dir.join(DOCS_DIR);
-        let passages_dir = dir.join(PASSAGES_DIR);
         let (doc_schema, doc_fields) = doc_schema();
-        let (passage_schema, passage_fields): (_, PassageFields) = passage_schema();
         let (_, doc_searcher) = open_index(&docs_dir)?;
-        let (_, passage_searcher) = open_index(&passages_dir)?;
 
         let doc_ord = column_u32(&doc_searcher, "ord", &docs_dir)?;
         let doc_table = DocTable {
@@ -216,27 +278,26 @@ impl Snapshot {
             passage_count: column_u32(&doc_searcher, "passage_count", &docs_dir)?,
             doc_of_ord: invert(&doc_ord, &docs_dir)?,
         };
-        let passage_ord = column_u32(&passage_searcher, "ord", &passages_dir)?;
-        let passage_table = PassageTable {
-            doc_ord: column_u32(&passage_searcher, "doc_ord", &passages_dir)?,
-            ordinal: column_u32(&passage_searcher, "ordinal", &passages_dir)?,
-            byte_start: column_u32(&passage_searcher, "byte_start", &passages_dir)?,
-            byte_end: column_u32(&passage_searcher, "byte_end", &passages_dir)?,
-            char_start: column_u32(&passage_searcher, "char_start", &passages_dir)?,
-            char_end: column_u32(&passage_searcher, "char_end", &passages_dir)?,
-            doc_of_ord: invert(&passage_ord, &passages_dir)?,
-        };
+        let (passages, passage_table) =
+            if manifest.build.passage_index.as_deref() == Some(SHARED_PASSAGE_INDEX) {
+                // Passages are the documents (the build checked each is one whole passage):
+                // the same segment, scored over the same content, ords and ties.
+                let table = PassageTable::whole_documents(&doc_ord, &doc_table.doc_of_ord);
+                let bm25 = open_bm25(
+                    &doc_searcher,
+                    (doc_schema.clone(), doc_fields.content, doc_fields.site),
+                    doc_ord.clone(),
+                    &docs_dir,
+                )?;
+                (bm25, table)
+            } else {
+                open_passages(&dir.join(PASSAGES_DIR))?
+            };
         let docs = open_bm25(
             &doc_searcher,
             (doc_schema, doc_fields.content, doc_fields.site),
             doc_ord,
             &docs_dir,
-        )?;
-        let passages = open_bm25(
-            &passage_searcher,
-            (passage_schema, passage_fields.content, passage_fields.site),
-            passage_ord,
-            &passages_dir,
         )?;
         let dense = match &manifest.build.dense {
             None => None,

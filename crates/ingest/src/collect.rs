@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 
-use driftless_corpus::{Format, ReadItem, open_corpus};
+use driftless_corpus::{
+    Document, Format, HeuristicTokenCounter, ReadItem, SplitterConfig, open_corpus, split_passages,
+};
 
 use crate::progress::Phase;
 use crate::spill::{Record, write_run};
@@ -45,6 +47,19 @@ pub(crate) struct Spilled {
     /// Documents written to the runs (before duplicates are dropped).
     pub records: u64,
     pub tally: Tally,
+    /// Every record is one passage spanning its whole text, so a passage index would hold
+    /// the document index's content again (write.rs then writes one index for both units).
+    pub whole_passages: bool,
+}
+
+/// Whether `doc` splits into exactly one passage covering its whole text: its passage's
+/// content is then its document's content, token for token.
+fn is_whole_passage(doc: &Document, splitter: &SplitterConfig) -> bool {
+    if doc.text.trim().len() != doc.text.len() {
+        return false; // passages never start or end with whitespace
+    }
+    let spans = split_passages(&doc.text, splitter, &HeuristicTokenCounter);
+    matches!(spans.as_slice(), [only] if only.byte_start == 0 && only.byte_end == doc.text.len())
 }
 
 /// Reads every record into sorted runs under `work`. With two or more threads the corpus
@@ -54,6 +69,9 @@ pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, Inge
     let mut spiller = Spiller {
         work,
         budget: options.run_bytes.max(1 << 20),
+        splitter: SplitterConfig {
+            max_tokens: options.passage_max_tokens as usize,
+        },
         buffer: Vec::new(),
         buffered: 0,
         spilled: Spilled {
@@ -61,6 +79,7 @@ pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, Inge
             runs: Vec::new(),
             records: 0,
             tally: Tally::default(),
+            whole_passages: true,
         },
         phase: Phase::start(options.progress, "reading", corpus.len_hint()),
     };
@@ -103,6 +122,7 @@ pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, Inge
 struct Spiller<'a> {
     work: &'a Path,
     budget: usize,
+    splitter: SplitterConfig,
     buffer: Vec<Record>,
     buffered: usize,
     spilled: Spilled,
@@ -119,6 +139,10 @@ impl Spiller<'_> {
                 tally.skip("too_large", doc.doc_id);
             }
             ReadItem::Document(doc) => {
+                // Once one document has several passages the answer is known: stop splitting.
+                if self.spilled.whole_passages && !is_whole_passage(&doc, &self.splitter) {
+                    self.spilled.whole_passages = false;
+                }
                 let record = Record::new(self.spilled.records, doc);
                 self.spilled.records += 1;
                 self.buffered += record.bytes();

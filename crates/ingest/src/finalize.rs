@@ -5,7 +5,7 @@ use std::path::Path;
 use driftless_api::{BuildConfig, CanaryRecord, Manifest, SnapshotCounts};
 use driftless_corpus::{EXTRACTOR_VERSION, Format, SPLITTER_VERSION};
 use driftless_index::analyzer::ANALYZER_VERSION;
-use driftless_index::schema::{FORMAT_VERSION, MANIFEST_FILE};
+use driftless_index::schema::{FORMAT_VERSION, MANIFEST_FILE, SHARED_PASSAGE_INDEX};
 use driftless_index::{OpenOptions, Snapshot, file_checksum};
 use sha2::{Digest, Sha256};
 
@@ -101,6 +101,7 @@ pub(crate) fn finalize(
             }
             None => None,
         },
+        passage_index: written.shared.then(|| SHARED_PASSAGE_INDEX.to_string()),
     };
     let outcome = &written.outcome;
     let corpus_digest = outcome.corpus_digest.clone();

@@ -24,6 +24,7 @@ mod read_dir;
 mod row_file;
 mod rss;
 mod segment_name;
+mod shared;
 mod spill;
 mod spool;
 mod vectors;
@@ -80,12 +81,27 @@ pub struct BuildOptions {
     pub dense: Option<DenseOptions>,
     /// Worker threads: 1 reads the corpus and writes the document index, then the passage
     /// index, one after the other; 2 or more read on a thread of their own and write both
-    /// indexes at once. The snapshot is the same either way.
+    /// indexes at once; the shared layout's one index is written by all of them
+    /// ([`PassageIndex::Auto`]). The snapshot is the same either way.
     pub threads: usize,
     /// Bytes of documents held before they are sorted and spilled to disk as a run.
     pub run_bytes: usize,
     /// tantivy indexing memory per index (a new segment is cut when it fills).
     pub index_memory: usize,
+    /// Whether passages get an index of their own.
+    pub passage_index: PassageIndex,
+}
+
+/// Whether a build writes a passage index beside the document index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PassageIndex {
+    /// One index for both units when every document is a single passage covering its whole
+    /// text (passage corpora: wiki-18, MS MARCO passage), so each text is indexed once;
+    /// a passage index of its own otherwise.
+    #[default]
+    Auto,
+    /// Always a passage index of its own.
+    Separate,
 }
 
 impl BuildOptions {
@@ -105,6 +121,7 @@ impl BuildOptions {
             threads: std::thread::available_parallelism().map_or(1, usize::from),
             run_bytes: DEFAULT_RUN_BYTES,
             index_memory: DEFAULT_INDEX_MEMORY,
+            passage_index: PassageIndex::Auto,
         }
     }
 }

@@ -186,7 +186,7 @@ impl<'a> PassageSide<'a> {
     }
 }
 
-fn doc_document(
+pub(crate) fn doc_document(
     f: &DocFields,
     document: &Record,
     ord: u64,

@@ -16,8 +16,9 @@ use crate::merge::Outcome;
 use crate::pass::{Targets, pass, pass_parallel};
 use crate::read_dir::CopyReadDirectory;
 use crate::segment_name::name_segments_by_content;
+use crate::shared::{pass_shared, record_segments};
 use crate::spool::{Spool, SpoolWriter};
-use crate::{BuildOptions, IngestError, io_error};
+use crate::{BuildOptions, IngestError, PassageIndex, io_error};
 
 /// tantivy refuses budgets under 15 MB per indexing thread.
 const MIN_WRITER_MEMORY: usize = 16 * 1024 * 1024;
@@ -32,13 +33,11 @@ pub(crate) struct Written {
     pub spool: Option<Spool>,
     /// Dense index facts, when one was built.
     pub dense: Option<driftless_index::dense_config::DenseConfig>,
+    /// Passages are searched in the document index (`build.passage_index = "shared"`).
+    pub shared: bool,
 }
 
-fn create_index(
-    dir: &Path,
-    schema: Schema,
-    memory: usize,
-) -> Result<(Index, IndexWriter), IngestError> {
+fn create_index(dir: &Path, schema: Schema) -> Result<Index, IngestError> {
     std::fs::create_dir_all(dir).map_err(io_error(dir))?;
     // Read by copy, not mmap: the final merge's reads then stay out of the build's RSS.
     let directory: Box<dyn Directory> =
@@ -48,11 +47,15 @@ fn create_index(
     }
     let index = Index::create(directory, schema, IndexSettings::default())?;
     index.tokenizers().register(ANALYZER_NAME, analyzer());
+    Ok(index)
+}
+
+fn create_writer(index: &Index, memory: usize) -> Result<IndexWriter, IngestError> {
     // One indexing thread: it takes documents in the order they are added and cuts a new
     // segment whenever the memory budget fills, so the segments hold consecutive ords.
     let writer: IndexWriter = index.writer_with_num_threads(1, memory)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
-    Ok((index, writer))
+    Ok(writer)
 }
 
 /// Commits, merges the segments into one in ord order (so the merged segment is the same
@@ -76,10 +79,19 @@ fn seal(index: &Index, mut writer: IndexWriter, ord: Field) -> Result<(), Ingest
     drop(searcher);
     drop(reader);
     segments.sort_unstable();
-    tracing::debug!(segments = segments.len(), "merging segments");
-    if segments.len() > 1 {
-        let ids: Vec<SegmentId> = segments.iter().map(|(_, id)| *id).collect();
-        writer.merge(&ids).wait()?;
+    let ids: Vec<SegmentId> = segments.iter().map(|(_, id)| *id).collect();
+    merge_in_order(index, writer, &ids)
+}
+
+/// Merges the committed segments `ids` into one, in this order, and removes their files.
+fn merge_in_order(
+    index: &Index,
+    mut writer: IndexWriter,
+    ids: &[SegmentId],
+) -> Result<(), IngestError> {
+    tracing::debug!(segments = ids.len(), "merging segments");
+    if ids.len() > 1 {
+        writer.merge(ids).wait()?;
     }
     writer.wait_merging_threads()?;
     let writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
@@ -99,13 +111,17 @@ pub(crate) fn write_indexes(
     options: &BuildOptions,
 ) -> Result<Written, IngestError> {
     let memory = options.index_memory.max(MIN_WRITER_MEMORY);
-    let (docs_index, docs_writer) = create_index(&root.join(DOCS_DIR), doc_schema().0, memory)?;
-    let (passages_index, passages_writer) =
-        create_index(&root.join(PASSAGES_DIR), passage_schema().0, memory)?;
     let mut spool = match options.dense {
         Some(_) => Some(SpoolWriter::create(&work.join("passages.zst"))?),
         None => None,
     };
+    if spilled.whole_passages && options.passage_index == PassageIndex::Auto {
+        return write_shared(root, spilled, spool, memory, options);
+    }
+    let docs_index = create_index(&root.join(DOCS_DIR), doc_schema().0)?;
+    let docs_writer = create_writer(&docs_index, memory)?;
+    let passages_index = create_index(&root.join(PASSAGES_DIR), passage_schema().0)?;
+    let passages_writer = create_writer(&passages_index, memory)?;
     let (outcome, passages) = if options.threads >= 2 {
         pass_parallel(
             spilled,
@@ -155,5 +171,34 @@ pub(crate) fn write_indexes(
         outcome,
         spool,
         dense: None,
+        shared: false,
+    })
+}
+
+/// The shared layout (shared.rs): one index, written by every build thread, merged in ord
+/// order; each document is its own one passage.
+fn write_shared(
+    root: &Path,
+    spilled: &Spilled,
+    mut spool: Option<SpoolWriter>,
+    memory: usize,
+    options: &BuildOptions,
+) -> Result<Written, IngestError> {
+    let dir = root.join(DOCS_DIR);
+    let index = create_index(&dir, doc_schema().0)?;
+    let pass = pass_shared(spilled, &index, spool.as_mut(), memory, options)?;
+    let ids: Vec<SegmentId> = pass.segments.iter().map(|meta| meta.id()).collect();
+    record_segments(&index, pass.segments)?;
+    let writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
+    writer.set_merge_policy(Box::new(NoMergePolicy));
+    merge_in_order(&index, writer, &ids)?;
+    drop(index);
+    name_segments_by_content(&dir)?;
+    Ok(Written {
+        passages: pass.documents,
+        outcome: pass.outcome,
+        spool: spool.map(SpoolWriter::finish).transpose()?,
+        dense: None,
+        shared: true,
     })
 }

@@ -1,0 +1,231 @@
+//! The shared layout: a corpus whose every document is one whole passage (wiki-18, MS MARCO
+//! passage) is indexed once, and passages are searched in the document index. Its answers
+//! must be those of the two-index layout, byte for byte, and its files the same on any
+//! number of threads; a corpus with one longer document keeps a passage index of its own.
+mod common;
+
+use std::path::Path;
+
+use common::{fetch, quiet_options};
+use driftless_api::{Highlight, Manifest, Mode, SearchRequest, Unit};
+use driftless_index::schema::{PASSAGES_DIR, SHARED_PASSAGE_INDEX};
+use driftless_ingest::{BuildOptions, BuildSummary, PassageIndex, build};
+
+const WORDS: [&str; 24] = [
+    "vacuum",
+    "index",
+    "btree",
+    "merge",
+    "segment",
+    "posting",
+    "replica",
+    "tokenizer",
+    "snapshot",
+    "rank",
+    "query",
+    "shard",
+    "commit",
+    "scan",
+    "cache",
+    "writer",
+    "the",
+    "of",
+    "running",
+    "indexes",
+    "café",
+    "naïve",
+    "pg_stat",
+    "x86_64",
+];
+
+/// `n` short documents (20-79 words: one passage each) on a few hosts, in shuffled id
+/// order; with `long`, one more document of several passages.
+fn corpus(path: &Path, n: usize, long: bool) {
+    let mut lines = Vec::new();
+    for i in 0..n {
+        let id = (i * 7919) % n;
+        let body: Vec<&str> = (0..20 + id % 60)
+            .map(|j| WORDS[(id * 31 + j * 7 + j * j) % WORDS.len()])
+            .collect();
+        let host = ["docs.example.org", "wiki.example.org", "blog.example.com"][id % 3];
+        lines.push(serde_json::json!({
+            "id": format!("p{id:05}"),
+            "url": format!("https://{host}/{}/{id}", WORDS[id % 5]),
+            "title": format!("{} {} {id}", WORDS[id % 16], WORDS[(id / 16) % 16]),
+            "text": body.join(" "),
+        }));
+    }
+    if long {
+        let text: Vec<String> = (0..40)
+            .map(|s| format!("Sentence {s} is about vacuum and btree merges in segment {s}."))
+            .collect();
+        lines.push(
+            serde_json::json!({"id": "long", "url": "https://long.example.net/a",
+            "title": "A long page", "text": text.join("\n\n")}),
+        );
+    }
+    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    std::fs::write(path, text.join("\n")).expect("write corpus");
+}
+
+fn options(corpus: &Path, out: &Path, threads: usize, layout: PassageIndex) -> BuildOptions {
+    let mut options = quiet_options(corpus, out);
+    options.threads = threads;
+    options.passage_index = layout;
+    // tantivy's smallest budget: 4 MB chunks, so the corpus spans several segments.
+    options.index_memory = 16 << 20;
+    options
+}
+
+fn manifest(dir: &Path) -> Manifest {
+    driftless_index::Snapshot::read_manifest(dir).expect("manifest")
+}
+
+/// Every answer the two layouts must agree on: both units, filters, a phrase, paging,
+/// highlighting and explanations; the snapshot field is dropped (the ids differ).
+fn answers(dir: &Path) -> Vec<serde_json::Value> {
+    let snapshot = driftless_index::Snapshot::open(dir).expect("open");
+    let queries = [
+        "vacuum btree",
+        "replica tokenizer shard",
+        "running indexes",
+        "\"merge segment\"",
+        "cache site:docs.example.org",
+        "query writer -commit",
+        "café naïve pg_stat x86_64",
+        "the of",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        for unit in [Unit::Doc, Unit::Passage] {
+            for (k, offset, explain) in [(10, 0, false), (100, 0, false), (5, 7, true)] {
+                let mut request = SearchRequest::new(q);
+                request.k = k;
+                request.offset = offset;
+                request.explain = explain;
+                request.highlight = Highlight::Markdown;
+                request.mode = Some(Mode::Bm25);
+                request.unit = unit;
+                let response = snapshot.search(&request).expect("search");
+                let mut value = serde_json::to_value(&response).expect("json");
+                value["snapshot"] = serde_json::Value::Null;
+                out.push(value);
+            }
+        }
+    }
+    out
+}
+
+/// (path, sha256) of every snapshot file.
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let manifest = manifest(dir);
+    manifest
+        .files
+        .into_iter()
+        .map(|f| (f.path, f.sha256))
+        .collect()
+}
+
+#[test]
+fn a_passage_corpus_is_indexed_once_with_the_answers_of_two_indexes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("corpus.jsonl");
+    corpus(&input, 24_001, false);
+    let out = |name: &str| dir.path().join(name);
+    let shared: BuildSummary =
+        build(&options(&input, &out("shared"), 2, PassageIndex::Auto)).expect("build");
+    let separate = build(&options(
+        &input,
+        &out("separate"),
+        2,
+        PassageIndex::Separate,
+    ))
+    .expect("build");
+
+    assert_eq!(shared.documents, 24_001);
+    assert_eq!(
+        shared.passages, shared.documents,
+        "one passage per document"
+    );
+    assert_eq!((separate.documents, separate.passages), (24_001, 24_001));
+    let (m_shared, m_separate) = (manifest(&out("shared")), manifest(&out("separate")));
+    assert_eq!(
+        m_shared.build.passage_index.as_deref(),
+        Some(SHARED_PASSAGE_INDEX)
+    );
+    assert_eq!(m_separate.build.passage_index, None);
+    assert!(!out("shared").join(PASSAGES_DIR).exists());
+    assert!(out("separate").join(PASSAGES_DIR).is_dir());
+    assert_ne!(
+        shared.snapshot_id, separate.snapshot_id,
+        "the layout is part of the identity"
+    );
+    assert!(
+        shared.snapshot_bytes * 10 < separate.snapshot_bytes * 8,
+        "one index, not two: {} vs {} bytes",
+        shared.snapshot_bytes,
+        separate.snapshot_bytes
+    );
+    assert_eq!(m_shared.corpus_digest, m_separate.corpus_digest);
+    // Same canary queries (their answers carry the snapshot id, so their digests differ).
+    assert_eq!(m_shared.canaries.queries, m_separate.canaries.queries);
+
+    let want = answers(&out("separate"));
+    let got = answers(&out("shared"));
+    assert_eq!(got.len(), want.len());
+    for (got, want) in got.iter().zip(&want) {
+        assert_eq!(got, want);
+    }
+    let (mut a, mut b) = (
+        fetch(&out("shared"), "p00007"),
+        fetch(&out("separate"), "p00007"),
+    );
+    (a.snapshot, b.snapshot) = (String::new(), String::new());
+    assert_eq!(a, b);
+    // Passage hits name their passage and its span, as the passage index did.
+    let passage_hit = &want[3]["results"][0];
+    assert!(
+        passage_hit["passage_id"]
+            .as_str()
+            .is_some_and(|id| id.ends_with("#0"))
+    );
+    assert_eq!(passage_hit["char_start"], 0);
+}
+
+#[test]
+fn the_shared_layout_is_the_same_on_any_number_of_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("corpus.jsonl");
+    corpus(&input, 30_011, false);
+    let built: Vec<(BuildSummary, Vec<(String, String)>)> = [1, 2, 3]
+        .into_iter()
+        .map(|threads| {
+            let out = dir.path().join(format!("t{threads}"));
+            let summary =
+                build(&options(&input, &out, threads, PassageIndex::Auto)).expect("build");
+            (summary, files(&out))
+        })
+        .collect();
+    let (first, first_files) = &built[0];
+    assert!(
+        first_files
+            .iter()
+            .all(|(path, _)| !path.starts_with(PASSAGES_DIR))
+    );
+    for (summary, files) in &built[1..] {
+        assert_eq!(summary.snapshot_id, first.snapshot_id);
+        assert_eq!(files, first_files, "every file byte-identical");
+    }
+}
+
+#[test]
+fn one_document_of_several_passages_keeps_a_passage_index() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("corpus.jsonl");
+    corpus(&input, 501, true);
+    let out = dir.path().join("snapshot");
+    let summary = build(&options(&input, &out, 2, PassageIndex::Auto)).expect("build");
+    assert!(summary.passages > summary.documents, "{summary:?}");
+    assert_eq!(manifest(&out).build.passage_index, None);
+    assert!(out.join(PASSAGES_DIR).is_dir());
+}
