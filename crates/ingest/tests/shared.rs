@@ -6,37 +6,23 @@ mod common;
 
 use std::path::Path;
 
-use common::{fetch, quiet_options};
+use common::{VOCABULARY, fetch, segmented_options, write_jsonl};
 use driftless_api::{Highlight, Manifest, Mode, SearchRequest, Unit};
 use driftless_index::schema::{PASSAGES_DIR, SHARED_PASSAGE_INDEX};
 use driftless_ingest::{BuildOptions, BuildSummary, PassageIndex, build};
 
-const WORDS: [&str; 24] = [
-    "vacuum",
-    "index",
-    "btree",
-    "merge",
-    "segment",
-    "posting",
-    "replica",
-    "tokenizer",
-    "snapshot",
-    "rank",
-    "query",
-    "shard",
-    "commit",
-    "scan",
-    "cache",
-    "writer",
-    "the",
-    "of",
-    "running",
-    "indexes",
-    "café",
-    "naïve",
-    "pg_stat",
-    "x86_64",
+/// Beyond the shared vocabulary: stop words, a stemmed form, non-ASCII and identifiers.
+const EXTRA: [&str; 8] = [
+    "the", "of", "running", "indexes", "café", "naïve", "pg_stat", "x86_64",
 ];
+
+fn word(i: usize) -> &'static str {
+    let i = i % (VOCABULARY.len() + EXTRA.len());
+    VOCABULARY
+        .get(i)
+        .copied()
+        .unwrap_or_else(|| EXTRA[i - VOCABULARY.len()])
+}
 
 /// `n` short documents (20-79 words: one passage each) on a few hosts, in shuffled id
 /// order; with `long`, one more document of several passages.
@@ -45,13 +31,13 @@ fn corpus(path: &Path, n: usize, long: bool) {
     for i in 0..n {
         let id = (i * 7919) % n;
         let body: Vec<&str> = (0..20 + id % 60)
-            .map(|j| WORDS[(id * 31 + j * 7 + j * j) % WORDS.len()])
+            .map(|j| word(id * 31 + j * 7 + j * j))
             .collect();
         let host = ["docs.example.org", "wiki.example.org", "blog.example.com"][id % 3];
         lines.push(serde_json::json!({
             "id": format!("p{id:05}"),
-            "url": format!("https://{host}/{}/{id}", WORDS[id % 5]),
-            "title": format!("{} {} {id}", WORDS[id % 16], WORDS[(id / 16) % 16]),
+            "url": format!("https://{host}/{}/{id}", word(id % 5)),
+            "title": format!("{} {} {id}", word(id % 16), word((id / 16) % 16)),
             "text": body.join(" "),
         }));
     }
@@ -64,16 +50,13 @@ fn corpus(path: &Path, n: usize, long: bool) {
             "title": "A long page", "text": text.join("\n\n")}),
         );
     }
-    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    std::fs::write(path, text.join("\n")).expect("write corpus");
+    write_jsonl(path, &lines);
 }
 
 fn options(corpus: &Path, out: &Path, threads: usize, layout: PassageIndex) -> BuildOptions {
-    let mut options = quiet_options(corpus, out);
-    options.threads = threads;
-    options.passage_index = layout;
     // tantivy's smallest budget: 4 MB chunks, so the corpus spans several segments.
-    options.index_memory = 16 << 20;
+    let mut options = segmented_options(corpus, out, threads);
+    options.passage_index = layout;
     options
 }
 

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fetch, quiet_options};
+use common::{VOCABULARY, fetch, segmented_options, write_jsonl};
 use driftless_api::{Manifest, Mode, SearchRequest, Unit};
 use driftless_ingest::{BuildSummary, build};
 
@@ -13,24 +13,7 @@ use driftless_ingest::{BuildSummary, build};
 /// (the first read must win) and duplicate URLs spread far apart, so they meet only in the
 /// merge of different runs.
 fn corpus(path: &Path, n: usize) {
-    let words = [
-        "vacuum",
-        "index",
-        "btree",
-        "merge",
-        "segment",
-        "posting",
-        "replica",
-        "tokenizer",
-        "snapshot",
-        "rank",
-        "query",
-        "shard",
-        "commit",
-        "scan",
-        "cache",
-        "writer",
-    ];
+    let words = VOCABULARY;
     let mut lines = Vec::with_capacity(n + 8);
     for i in 0..n {
         // A permutation of 0..n (n is prime to 7919), so ids arrive out of order.
@@ -49,16 +32,12 @@ fn corpus(path: &Path, n: usize) {
         lines.push(serde_json::json!({"id": format!("doc-{of:05}"), "url": format!("https://dup.org/{dup}"), "title": "late duplicate", "text": "loses"}));
         lines.push(serde_json::json!({"id": format!("zz-{dup}"), "url": format!("https://example.org/{of}"), "title": "dup url", "text": "loses too"}));
     }
-    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    std::fs::write(path, text.join("\n")).expect("write corpus");
+    write_jsonl(path, &lines);
 }
 
 fn build_with(corpus: &Path, out: &Path, threads: usize, run_bytes: usize) -> BuildSummary {
-    let mut options = quiet_options(corpus, out);
-    options.threads = threads;
+    let mut options = segmented_options(corpus, out, threads);
     options.run_bytes = run_bytes;
-    // tantivy's smallest budget: several segments per index even for this corpus.
-    options.index_memory = 16 << 20;
     build(&options).expect("build")
 }
 
