@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{IngestError, io_error};
 
-const META_FILE: &str = "meta.json";
+pub(crate) const META_FILE: &str = "meta.json";
 const MANAGED_FILE: &str = ".managed.json";
 
 fn invalid(dir: &Path, message: impl std::fmt::Display) -> IngestError {

@@ -21,6 +21,7 @@ use crate::collect::Spilled;
 use crate::merge::{Accepted, Outcome};
 use crate::pass::doc_document;
 use crate::progress::Phase;
+use crate::segment_name::META_FILE;
 use crate::spill::Record;
 use crate::spool::SpoolWriter;
 use crate::{BuildOptions, IngestError};
@@ -32,7 +33,7 @@ const MARGIN: usize = 1_000_000;
 type Chunk = Vec<(u64, Record)>;
 
 /// A written segment and the ord of its first document (the merge order).
-type Written = (u64, SegmentMeta);
+type SegmentAt = (u64, SegmentMeta);
 
 /// Content bytes per chunk. A segment's arena holds about twice its content (postings,
 /// positions, fast fields), so a quarter of the budget fills half of it: one segment per
@@ -121,7 +122,7 @@ fn work(
     rx: &Mutex<Receiver<Chunk>>,
     index: &Index,
     memory: usize,
-) -> Result<Vec<Written>, IngestError> {
+) -> Result<Vec<SegmentAt>, IngestError> {
     let fields = doc_schema().1;
     let mut written = Vec::new();
     loop {
@@ -155,7 +156,7 @@ impl Open {
         })
     }
 
-    fn finish(self) -> Result<Written, IngestError> {
+    fn finish(self) -> Result<SegmentAt, IngestError> {
         let max_doc = self.writer.max_doc();
         self.writer.finalize()?;
         Ok((
@@ -170,7 +171,7 @@ fn write_chunk(
     fields: &DocFields,
     chunk: Chunk,
     memory: usize,
-    written: &mut Vec<Written>,
+    written: &mut Vec<SegmentAt>,
 ) -> Result<(), IngestError> {
     let mut open: Option<Open> = None;
     for (ord, record) in chunk {
@@ -208,7 +209,7 @@ pub(crate) fn record_segments(
         .map_err(tantivy::TantivyError::from)?;
     index
         .directory()
-        .atomic_write(Path::new("meta.json"), &bytes)
+        .atomic_write(Path::new(META_FILE), &bytes)
         .map_err(tantivy::TantivyError::from)?;
     Ok(())
 }
