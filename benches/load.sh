@@ -14,6 +14,8 @@
 #   DRIFTLESS_BENCH_DENSE_SNAPSHOT  snapshot dir (default .cache/snapshots/pg-dense)
 #   SECONDS_CLOSED / SECONDS_OPEN   lengths of the phases (30 / 60)
 #   FACTORS / DEADLINES             open-loop factors ("2 5") and deadlines ("1000 default")
+#   ONLY                            loadmix kinds instead of the default mix, comma-separated
+#                                   (e.g. bm25_k100_passage,hybrid_k100,dense_k100)
 #   DRIFTLESS_BIN / DRIFTLESS_LOADMIX_BIN   binaries (default: the release builds)
 #   SERVE_ARGS                      extra `driftless serve` arguments
 # Needs: cargo build --release -p driftless -p driftless-server --example loadmix, the
@@ -47,7 +49,7 @@ echo "load: server $SERVER_PID on $ADDR, snapshot $SNAP"
 status=0
 run() {
   echo "== loadmix $*"
-  "$LOADGEN" "http://$ADDR" --dense --pid "$SERVER_PID" "$@" || status=1
+  "$LOADGEN" "http://$ADDR" --dense --pid "$SERVER_PID" ${ONLY:+--only "$ONLY"} "$@" || status=1
 }
 run --clients 8 --seconds "$SECONDS_CLOSED" --expect-no-503
 run --clients 64 --seconds "$SECONDS_CLOSED" --expect-no-503

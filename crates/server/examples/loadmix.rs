@@ -8,7 +8,8 @@
 //!
 //! The mix rotates over BM25 k=10, BM25 k=100, hybrid k=10 (`--dense`), fetch, and a
 //! `/retrieve` batch of 32 queries (topk 3), or one kind with `--only KIND` (also
-//! `hybrid_k100` and `dense_k100`, passage unit, the heavy dense cases).
+//! `bm25_k100_passage`, and `hybrid_k100` and `dense_k100`, passage unit, the heavy dense
+//! cases).
 //! `--deadline-ms D` sends `x-request-timeout-ms: D` with every request. `--record FILE`
 //! gives each request a unique `x-request-id` and writes `id, status, replica, kind` per
 //! request (benches/cluster-failover.sh checks them against the query log);
@@ -96,7 +97,7 @@ async fn main() {
             .split(',')
             .map(|kind| {
                 Kind::parse(kind).expect(
-                    "--only bm25|bm25_k100|hybrid|hybrid_k100|dense_k100|fetch|retrieve32[,…]",
+                    "--only bm25|bm25_k100|bm25_k100_passage|hybrid|hybrid_k100|dense_k100|fetch|retrieve32[,…]",
                 )
             })
             .collect();

@@ -11,6 +11,7 @@ use crate::load::Latency;
 pub enum Kind {
     Bm25K10,
     Bm25K100,
+    Bm25K100Passage,
     HybridK10,
     HybridK100,
     DenseK100,
@@ -23,6 +24,7 @@ impl Kind {
         Some(match name {
             "bm25" => Self::Bm25K10,
             "bm25_k100" => Self::Bm25K100,
+            "bm25_k100_passage" => Self::Bm25K100Passage,
             "hybrid" => Self::HybridK10,
             "hybrid_k100" => Self::HybridK100,
             "dense_k100" => Self::DenseK100,
@@ -36,6 +38,7 @@ impl Kind {
         match self {
             Self::Bm25K10 => "bm25 k=10",
             Self::Bm25K100 => "bm25 k=100 doc",
+            Self::Bm25K100Passage => "bm25 k=100 passage",
             Self::HybridK10 => "hybrid k=10",
             Self::HybridK100 => "hybrid k=100 passage",
             Self::DenseK100 => "dense k=100 passage",

@@ -63,12 +63,19 @@ pub async fn one(client: &reqwest::Client, plan: &Plan, i: u64, tally: &Tally) {
             ("mode", "bm25"),
             ("k", "10"),
         ]),
-        Kind::Bm25K100 => client.get(format!("{base}/v1/search")).query(&[
-            ("q", q),
-            ("mode", "bm25"),
-            ("k", "100"),
-            ("unit", "doc"),
-        ]),
+        Kind::Bm25K100 | Kind::Bm25K100Passage => {
+            let unit = if kind == Kind::Bm25K100 {
+                "doc"
+            } else {
+                "passage"
+            };
+            client.get(format!("{base}/v1/search")).query(&[
+                ("q", q),
+                ("mode", "bm25"),
+                ("k", "100"),
+                ("unit", unit),
+            ])
+        }
         Kind::HybridK10 => client.get(format!("{base}/v1/search")).query(&[
             ("q", q),
             ("mode", "hybrid"),
