@@ -6,14 +6,14 @@
 //! identically, whatever the reader's order, the shard layout or the thread count.
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use driftless_corpus::{
     Document, Format, HeuristicTokenCounter, ReadItem, SplitterConfig, open_corpus, split_passages,
 };
 
 use crate::progress::Phase;
-use crate::spill::{Record, write_run};
+use crate::spill::{Record, run_path, write_run};
 use crate::{BuildOptions, IngestError};
 
 /// Skipped sources kept per reason for the summary.
@@ -63,7 +63,10 @@ fn is_whole_passage(doc: &Document, splitter: &SplitterConfig) -> bool {
 }
 
 /// Reads every record into sorted runs under `work`. With two or more threads the corpus
-/// is read (parsed, HTML extracted) on its own thread while this one sorts and spills.
+/// is read (parsed, HTML extracted) on its own thread, this one buffers and checks records,
+/// and a third sorts and writes each full run while the next one fills: the reader never
+/// waits for a sort. That holds two runs in memory at the peak instead of one; the build's
+/// peak is the indexing phase's, well above two runs, so it does not grow.
 pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, IngestError> {
     let corpus = open_corpus(&options.corpus, options.format, &options.reader)?;
     let mut spiller = Spiller {
@@ -74,6 +77,7 @@ pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, Inge
         },
         buffer: Vec::new(),
         buffered: 0,
+        writer: None,
         spilled: Spilled {
             format: corpus.format(),
             runs: Vec::new(),
@@ -87,6 +91,7 @@ pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, Inge
         for item in corpus {
             spiller.take(item)?;
         }
+        spiller.flush()?;
     } else {
         std::thread::scope(|scope| -> Result<(), IngestError> {
             let (tx, rx) = sync_channel::<ReadItem>(READ_AHEAD);
@@ -97,13 +102,31 @@ pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, Inge
                     }
                 }
             });
-            for item in rx {
-                spiller.take(item)?;
-            }
-            Ok(())
+            // A rendezvous channel: a full run waits here until the previous one is
+            // written, so at most two runs are held (one filling, one being written).
+            let (runs_tx, runs_rx) = sync_channel::<(usize, Vec<Record>)>(0);
+            let writer = scope.spawn(move || -> Result<(), IngestError> {
+                for (index, records) in runs_rx {
+                    write_run(work, index, records)?;
+                }
+                Ok(())
+            });
+            spiller.writer = Some(runs_tx);
+            let taken = (|| {
+                for item in rx {
+                    spiller.take(item)?;
+                }
+                spiller.flush()
+            })();
+            // Closing the channel ends the writer; its error, if any, comes first (a
+            // send to a failed writer only says that it failed).
+            spiller.writer = None;
+            let written = writer
+                .join()
+                .map_err(|_| IngestError::InvalidOption("the run writer panicked".into()))?;
+            written.and(taken)
         })?;
     }
-    spiller.flush()?;
     spiller.phase.finish();
     let spilled = spiller.spilled;
     if spilled.records == 0 {
@@ -125,6 +148,8 @@ struct Spiller<'a> {
     splitter: SplitterConfig,
     buffer: Vec<Record>,
     buffered: usize,
+    /// The run writer thread, when there is one; runs are written inline otherwise.
+    writer: Option<SyncSender<(usize, Vec<Record>)>>,
     spilled: Spilled,
     phase: Phase,
 }
@@ -169,8 +194,16 @@ impl Spiller<'_> {
         let records = std::mem::take(&mut self.buffer);
         self.buffered = 0;
         let index = self.spilled.runs.len();
-        let run = write_run(self.work, index, records)?;
-        tracing::debug!(run = %run.display(), "sorted run written");
+        let run = match &self.writer {
+            Some(writer) => {
+                if writer.send((index, records)).is_err() {
+                    return Err(IngestError::InvalidOption("the run writer stopped".into()));
+                }
+                run_path(self.work, index)
+            }
+            None => write_run(self.work, index, records)?,
+        };
+        tracing::debug!(run = %run.display(), "sorted run handed on");
         self.spilled.runs.push(run);
         Ok(())
     }

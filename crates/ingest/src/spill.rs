@@ -47,6 +47,11 @@ impl Record {
     }
 }
 
+/// Where run number `index` is written under `dir`.
+pub(crate) fn run_path(dir: &Path, index: usize) -> PathBuf {
+    dir.join(format!("run-{index:06}.zst"))
+}
+
 /// Sorts `records` and writes them as run number `index` under `dir`.
 pub(crate) fn write_run(
     dir: &Path,
@@ -55,7 +60,7 @@ pub(crate) fn write_run(
 ) -> Result<PathBuf, IngestError> {
     // `seq` is unique, so this order is total and the sort's stability does not matter.
     records.sort_unstable_by(|a, b| a.doc_id.cmp(&b.doc_id).then(a.seq.cmp(&b.seq)));
-    let path = dir.join(format!("run-{index:06}.zst"));
+    let path = run_path(dir, index);
     let mut encoder = zstd_file::create(&path, RUN_ZSTD_LEVEL)?;
     for record in &records {
         encode(&mut encoder, record).map_err(io_error(&path))?;
