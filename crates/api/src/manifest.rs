@@ -72,6 +72,10 @@ pub struct BuildConfig {
     /// passage index would repeat the document index. Absent when passages have their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passage_index: Option<String>,
+    /// Segments of the shared layout's index when more than one (`--segments`): each
+    /// merged on a core of its own. Answers do not depend on it; the files do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segments: Option<u32>,
 }
 
 /// Size and digest of one snapshot file.

@@ -17,11 +17,12 @@ use tantivy::BitSet;
 use tantivy::postings::Postings;
 use tantivy::query::{EnableScoring, PhraseQuery, Query};
 use tantivy::schema::{Field, IndexRecordOption, Schema};
-use tantivy::{DocId, DocSet, SegmentReader, TERMINATED, Term};
+use tantivy::{DocId, DocSet, TERMINATED, Term};
 
 use crate::error::InternalError;
 use crate::filter::Filter;
 use crate::query::{Clause, ParsedQuery};
+use crate::segments::Segments;
 use crate::topk::TopK;
 
 /// BM25 parameters.
@@ -53,7 +54,7 @@ impl Bm25Params {
 /// One scored document of an index (tantivy doc id, our ordinal, score).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scored {
-    /// tantivy doc id in the single segment.
+    /// Doc id in the index-wide numbering of its segments (segments.rs).
     pub doc: DocId,
     /// Rank of the document in doc_id (or passage) order: the tie-break.
     pub ord: u32,
@@ -87,11 +88,12 @@ impl Walk {
     const MAX_SCORE: Walk = Walk::MaxScore { ranges: None };
 }
 
-/// A BM25-searchable tantivy index of one segment.
+/// A BM25-searchable tantivy index: its segments in `ord` order, scored with statistics
+/// summed over all of them, so that a ranking does not depend on how many there are.
 #[derive(Debug)]
 pub struct Bm25Index {
-    /// The segment.
-    pub segment: SegmentReader,
+    /// The segments.
+    pub(crate) segments: Segments,
     schema: Schema,
     pub(crate) content: Field,
     site: Field,
@@ -102,23 +104,27 @@ pub struct Bm25Index {
 }
 
 impl Bm25Index {
-    /// Wraps a single-segment reader; `ord_of` maps doc ids to ordinals.
+    /// Wraps the segments of an index; `ord_of` maps (index-wide) doc ids to ordinals.
     pub fn new(
-        segment: SegmentReader,
+        segments: Segments,
         schema: Schema,
         content: Field,
         site: Field,
         ord_of: Vec<u32>,
     ) -> Result<Self, InternalError> {
-        let num_docs = u64::from(segment.num_docs());
-        let tokens = segment.inverted_index(content)?.total_num_tokens();
+        let mut num_docs = 0u64;
+        let mut tokens = 0u64;
+        for part in segments.parts() {
+            num_docs += u64::from(part.reader.num_docs());
+            tokens += part.reader.inverted_index(content)?.total_num_tokens();
+        }
         let avg_len = if num_docs == 0 {
             1.0
         } else {
             (tokens as f64 / num_docs as f64).max(1e-9)
         };
         Ok(Self {
-            segment,
+            segments,
             schema,
             content,
             site,
@@ -133,15 +139,24 @@ impl Bm25Index {
         self.num_docs
     }
 
-    /// Documents containing `token` in the content field.
+    /// Doc ids run over `0..max_doc()`, across the segments.
+    pub fn max_doc(&self) -> DocId {
+        self.segments.max_doc()
+    }
+
+    /// Documents containing `token` in the content field, over every segment.
     pub fn doc_freq(&self, token: &str) -> Result<u64, InternalError> {
         let term = Term::from_field_text(self.content, token);
-        let inverted = self.segment.inverted_index(self.content)?;
-        Ok(u64::from(
-            inverted
-                .doc_freq(&term)
-                .map_err(tantivy::TantivyError::from)?,
-        ))
+        let mut total = 0u64;
+        for part in self.segments.parts() {
+            let inverted = part.reader.inverted_index(self.content)?;
+            total += u64::from(
+                inverted
+                    .doc_freq(&term)
+                    .map_err(tantivy::TantivyError::from)?,
+            );
+        }
+        Ok(total)
     }
 
     /// Inverse document frequency (Lucene's, always > 0).
@@ -167,10 +182,11 @@ impl Bm25Index {
 
     /// Field-norm code of `doc` in the content field.
     pub fn fieldnorm_code(&self, doc: DocId) -> Result<u8, InternalError> {
-        Ok(self
-            .segment
+        let (part, local) = self.segments.locate(doc);
+        Ok(part
+            .reader
             .get_fieldnorms_reader(self.content)?
-            .fieldnorm_id(doc))
+            .fieldnorm_id(local))
     }
 
     /// The best `limit` documents for `query`, ranked by (score desc, ordinal asc), with
@@ -252,7 +268,7 @@ impl Bm25Index {
         if query.scored.is_empty() {
             // Only a site: filter: every document of the site, in doc_id order, score 0.
             if let Some(set) = filter.and_then(Filter::sites) {
-                for doc in 0..self.segment.max_doc() {
+                for doc in 0..self.max_doc() {
                     if set.contains(doc) && admits(doc) {
                         top.offer(Scored {
                             doc,
@@ -299,27 +315,34 @@ impl Bm25Index {
         params: Bm25Params,
         scores: &mut Vec<f32>,
     ) -> Result<Vec<DocId>, InternalError> {
-        let max_doc = self.segment.max_doc() as usize;
+        let max_doc = self.max_doc() as usize;
         if scores.len() < max_doc {
             scores.resize(max_doc, 0.0);
         }
         let scorer = self.term_scorer(params)?;
         let mut touched = Vec::new();
+        // Terms outermost: each document's shares are summed in query-term order (a
+        // document lies in one segment only), as MaxScore sums them.
         for term in scorer.terms(query)? {
-            let mut block = scorer.block_postings(&term)?;
-            loop {
-                let docs = block.docs();
-                if docs.is_empty() {
-                    break;
-                }
-                for (&doc, &tf) in docs.iter().zip(block.freqs()) {
-                    let slot = &mut scores[doc as usize];
-                    if *slot == 0.0 {
-                        touched.push(doc);
+            for part in scorer.parts() {
+                let Some(mut block) = part.block_postings(&term)? else {
+                    continue;
+                };
+                loop {
+                    let docs = block.docs();
+                    if docs.is_empty() {
+                        break;
                     }
-                    *slot += scorer.share(term.weight, tf, doc);
+                    for (&local, &tf) in docs.iter().zip(block.freqs()) {
+                        let doc = part.base + local;
+                        let slot = &mut scores[doc as usize];
+                        if *slot == 0.0 {
+                            touched.push(doc);
+                        }
+                        *slot += part.share(term.weight, tf, local);
+                    }
+                    block.advance();
                 }
-                block.advance();
             }
         }
         Ok(touched)
@@ -336,13 +359,22 @@ impl Bm25Index {
         let scorer = self.term_scorer(params)?;
         let mut scores = vec![0f32; docs.len()];
         for term in scorer.terms(query)? {
-            let mut postings = scorer.postings(&term)?;
-            for (slot, &doc) in scores.iter_mut().zip(docs) {
-                if postings.doc() > doc {
+            for part in scorer.parts() {
+                let within = Segments::within(part.segment(), docs);
+                if within.is_empty() {
                     continue;
                 }
-                if postings.seek(doc) == doc {
-                    *slot += scorer.share(term.weight, postings.term_freq(), doc);
+                let Some(mut postings) = part.postings(&term)? else {
+                    continue;
+                };
+                for (slot, &doc) in scores[within.clone()].iter_mut().zip(&docs[within]) {
+                    let local = doc - part.base;
+                    if postings.doc() > local {
+                        continue;
+                    }
+                    if postings.seek(local) == local {
+                        *slot += part.share(term.weight, postings.term_freq(), local);
+                    }
                 }
             }
         }
@@ -354,7 +386,7 @@ impl Bm25Index {
         &self,
         clauses: impl Iterator<Item = &'a Clause>,
     ) -> Result<BitSet, InternalError> {
-        let mut set = BitSet::with_max_value(self.segment.max_doc().max(1));
+        let mut set = BitSet::with_max_value(self.max_doc().max(1));
         for clause in clauses {
             match clause {
                 Clause::Term(token) => {
@@ -370,11 +402,13 @@ impl Bm25Index {
                     let phrase = PhraseQuery::new_with_offset(terms);
                     let weight =
                         phrase.weight(EnableScoring::disabled_from_schema(&self.schema))?;
-                    let mut scorer = weight.scorer(&self.segment, 1.0)?;
-                    let mut doc = scorer.doc();
-                    while doc != TERMINATED {
-                        set.insert(doc);
-                        doc = scorer.advance();
+                    for part in self.segments.parts() {
+                        let mut scorer = weight.scorer(&part.reader, 1.0)?;
+                        let mut doc = scorer.doc();
+                        while doc != TERMINATED {
+                            set.insert(part.base + doc);
+                            doc = scorer.advance();
+                        }
                     }
                 }
             }
@@ -383,7 +417,7 @@ impl Bm25Index {
     }
 
     pub(crate) fn site_set(&self, sites: &[String]) -> Result<BitSet, InternalError> {
-        let mut set = BitSet::with_max_value(self.segment.max_doc().max(1));
+        let mut set = BitSet::with_max_value(self.max_doc().max(1));
         for site in sites {
             self.insert_term(&Term::from_field_text(self.site, site), &mut set)?;
         }
@@ -391,17 +425,19 @@ impl Bm25Index {
     }
 
     fn insert_term(&self, term: &Term, set: &mut BitSet) -> Result<(), InternalError> {
-        let inverted = self.segment.inverted_index(term.field())?;
-        let Some(mut postings) = inverted
-            .read_postings(term, IndexRecordOption::Basic)
-            .map_err(tantivy::TantivyError::from)?
-        else {
-            return Ok(());
-        };
-        let mut doc = postings.doc();
-        while doc != TERMINATED {
-            set.insert(doc);
-            doc = postings.advance();
+        for part in self.segments.parts() {
+            let inverted = part.reader.inverted_index(term.field())?;
+            let Some(mut postings) = inverted
+                .read_postings(term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                set.insert(part.base + doc);
+                doc = postings.advance();
+            }
         }
         Ok(())
     }

@@ -126,7 +126,7 @@ impl Snapshot {
                     return self.passages.table.doc_of_ord.len();
                 }
                 filter
-                    .candidates(self.docs.bm25.segment.max_doc())
+                    .candidates(self.docs.bm25.max_doc())
                     .map(|doc| {
                         self.docs.table.passage_count[self.docs.bm25.ord_of[doc as usize] as usize]
                             as usize
@@ -145,13 +145,13 @@ impl Snapshot {
         match unit {
             Unit::Passage => Box::new(
                 filter
-                    .candidates(self.passages.bm25.segment.max_doc())
+                    .candidates(self.passages.bm25.max_doc())
                     .filter(|&doc| filter.admits(doc))
                     .map(|doc| self.passages.bm25.ord_of[doc as usize]),
             ),
             Unit::Doc => Box::new(
                 filter
-                    .candidates(self.docs.bm25.segment.max_doc())
+                    .candidates(self.docs.bm25.max_doc())
                     .filter(|&doc| filter.admits(doc))
                     .flat_map(|doc| {
                         let doc_ord = self.docs.bm25.ord_of[doc as usize] as usize;

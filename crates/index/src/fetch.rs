@@ -3,7 +3,7 @@ use driftless_api::{
     DEFAULT_FETCH_CHARS, FetchRequest, FetchResponse, MAX_FETCH_CHARS, TermStat, TermStatsResponse,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocId, DocSet, TERMINATED, Term};
+use tantivy::{DocId, DocSet, InvertedIndexReader, TERMINATED, Term};
 
 use crate::analyzer::analyze;
 use crate::error::{IndexError, InternalError, UserError};
@@ -124,15 +124,20 @@ impl Snapshot {
         Ok(None)
     }
 
-    /// tantivy doc id of the document whose raw `field` equals `key`.
+    /// Doc id of the document whose raw `field` equals `key` (ids and URLs are unique, so
+    /// at most one segment holds it).
     fn lookup(&self, field: Field, key: &str) -> Result<Option<DocId>, InternalError> {
-        let segment = self.docs.searcher.segment_reader(0);
-        let inverted = segment.inverted_index(field)?;
         let term = Term::from_field_text(field, key);
-        let postings = inverted
-            .read_postings(&term, IndexRecordOption::Basic)
-            .map_err(tantivy::TantivyError::from)?;
-        Ok(postings.map(|p| p.doc()).filter(|&doc| doc != TERMINATED))
+        for part in self.docs.bm25.segments.parts() {
+            let inverted = part.reader.inverted_index(field)?;
+            let postings = inverted
+                .read_postings(&term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?;
+            if let Some(doc) = postings.map(|p| p.doc()).filter(|&doc| doc != TERMINATED) {
+                return Ok(Some(part.base + doc));
+            }
+        }
+        Ok(None)
     }
 
     /// Document frequency of each term (after analysis) and corpus size.
@@ -185,39 +190,51 @@ impl Snapshot {
         if let [one] = tokens {
             return self.docs.bm25.doc_freq(one);
         }
-        let segment = self.docs.searcher.segment_reader(0);
-        let inverted = segment.inverted_index(self.docs.fields.content)?;
-        let mut lists = Vec::with_capacity(tokens.len());
-        for token in tokens {
-            let term = Term::from_field_text(self.docs.fields.content, token);
-            match inverted
-                .read_postings(&term, IndexRecordOption::Basic)
-                .map_err(tantivy::TantivyError::from)?
-            {
-                Some(postings) => lists.push(postings),
-                None => return Ok(0),
-            }
-        }
         let mut count = 0;
-        let mut candidate = lists[0].doc();
-        'outer: while candidate != TERMINATED {
-            for list in &mut lists {
-                // A list may already stand past the candidate (seek only moves forward).
-                let found = if list.doc() < candidate {
-                    list.seek(candidate)
-                } else {
-                    list.doc()
-                };
-                if found != candidate {
-                    candidate = found;
-                    continue 'outer;
-                }
-            }
-            count += 1;
-            candidate = lists[0].advance();
+        for part in self.docs.bm25.segments.parts() {
+            let inverted = part.reader.inverted_index(self.docs.fields.content)?;
+            count += docs_with_all_in(&inverted, self.docs.fields.content, tokens)?;
         }
         Ok(count)
     }
+}
+
+/// Documents of one segment containing every token: intersects postings by leapfrogging.
+fn docs_with_all_in(
+    inverted: &InvertedIndexReader,
+    content: Field,
+    tokens: &[String],
+) -> Result<u64, InternalError> {
+    let mut lists = Vec::with_capacity(tokens.len());
+    for token in tokens {
+        let term = Term::from_field_text(content, token);
+        match inverted
+            .read_postings(&term, IndexRecordOption::Basic)
+            .map_err(tantivy::TantivyError::from)?
+        {
+            Some(postings) => lists.push(postings),
+            None => return Ok(0),
+        }
+    }
+    let mut count = 0;
+    let mut candidate = lists[0].doc();
+    'outer: while candidate != TERMINATED {
+        for list in &mut lists {
+            // A list may already stand past the candidate (seek only moves forward).
+            let found = if list.doc() < candidate {
+                list.seek(candidate)
+            } else {
+                list.doc()
+            };
+            if found != candidate {
+                candidate = found;
+                continue 'outer;
+            }
+        }
+        count += 1;
+        candidate = lists[0].advance();
+    }
+    Ok(count)
 }
 
 #[cfg(test)]

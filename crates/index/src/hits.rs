@@ -54,7 +54,10 @@ impl Snapshot {
     }
 
     pub(crate) fn stored_doc(&self, doc: DocId) -> Result<StoredDoc, InternalError> {
-        let stored: TantivyDocument = self.docs.searcher.doc(tantivy::DocAddress::new(0, doc))?;
+        let stored: TantivyDocument = self
+            .docs
+            .searcher
+            .doc(self.docs.bm25.segments.address(doc))?;
         let field = |f, name: &str| -> Result<String, InternalError> {
             stored
                 .get_first(f)

@@ -33,6 +33,7 @@ pub mod query;
 pub mod ranking;
 pub mod schema;
 mod search;
+pub mod segments;
 mod snapshot;
 pub mod snippet;
 pub mod sq8;

@@ -7,8 +7,9 @@
 //! candidates come from the essential terms' postings only, and the other terms are
 //! looked up (seek) for a candidate only while it can still enter.
 //!
-//! A query whose lists hold a million postings or more (common words at 10M passages) is
-//! split into ranges of documents, each scored by the same loop on a thread of its own and
+//! An index of several segments (segments.rs) is scored one segment after the other into
+//! one top-k. Within a segment, a query whose lists hold a million postings or more (common
+//! words at 10M passages) is split into ranges of documents, each scored by the same loop on a thread of its own and
 //! merged: the ranking is the same, since (shown score, ordinal) orders every document, and
 //! the wait at 10M passages fell by a third (benches/README.md, "Scale"). Only cores that
 //! no other query is scoring on are used, so a loaded server runs one thread per query.
@@ -25,7 +26,7 @@ use tantivy::{DocId, DocSet};
 use crate::bm25::{Bm25Index, Bm25Params, Scored, contribution};
 use crate::error::InternalError;
 use crate::query::ParsedQuery;
-use crate::term_scorer::{TermScorer, WeightedTerm};
+use crate::term_scorer::{PartScorer, WeightedTerm};
 use crate::topk::TopK;
 
 /// Postings (summed over the query's terms) from which a query is split across threads:
@@ -96,10 +97,13 @@ fn may_enter(upper: f64, entry: f64) -> bool {
 
 impl Bm25Index {
     /// Offers to `top` every admitted document that can make it, with its exact score.
-    /// A query whose lists hold a million postings or more is split into ranges of documents
-    /// scored on threads of their own (see [`slices`]); their top-k lists merge into the
-    /// same ranking, since (shown score, ordinal) orders every document.
-    /// `ranges` forces the number of ranges (tests); `None` lets the lists' length decide.
+    /// The segments are scored one after the other into the same top-k, so a later segment
+    /// starts with the entry bar the earlier ones raised. Within a segment, a query whose
+    /// lists hold a million postings or more is split into ranges of documents scored on
+    /// threads of their own (see [`slices`]); their top-k lists merge into the same
+    /// ranking, since (shown score, ordinal) orders every document.
+    /// `ranges` forces the number of ranges per segment (tests); `None` lets the lists'
+    /// length decide.
     pub(crate) fn max_score(
         &self,
         query: &ParsedQuery,
@@ -110,12 +114,32 @@ impl Bm25Index {
     ) -> Result<(), InternalError> {
         let scorer = self.term_scorer(params)?;
         let terms = scorer.terms(query)?;
-        let postings: u64 = terms.iter().map(|t| u64::from(t.info.doc_freq)).sum();
         let (_scoring, busy) = Scoring::enter();
-        let count = ranges.unwrap_or_else(|| split_count(self.segment.max_doc(), postings, busy));
-        let ranges = slices(self.segment.max_doc(), count);
+        for part in scorer.parts() {
+            let postings: u64 = terms.iter().map(|t| part.doc_freq(t)).sum();
+            if postings == 0 {
+                continue;
+            }
+            let max_doc = part.segment().max_doc();
+            let count = ranges.unwrap_or_else(|| split_count(max_doc, postings, busy));
+            self.max_score_part(part, &terms, query, &admits, top, slices(max_doc, count))?;
+        }
+        Ok(())
+    }
+
+    /// MaxScore over one segment, its `ranges` on threads of their own when there are
+    /// several.
+    fn max_score_part(
+        &self,
+        part: &PartScorer<'_>,
+        terms: &[WeightedTerm],
+        query: &ParsedQuery,
+        admits: &(impl Fn(DocId) -> bool + Sync),
+        top: &mut TopK,
+        ranges: Vec<Range<DocId>>,
+    ) -> Result<(), InternalError> {
         if ranges.len() == 1 {
-            return self.max_score_in(&scorer, &terms, query, &admits, top, ranges[0].clone());
+            return self.max_score_in(part, terms, query, admits, top, ranges[0].clone());
         }
         let limit = top.limit();
         let tops = std::thread::scope(|scope| {
@@ -123,15 +147,14 @@ impl Bm25Index {
             let handles: Vec<_> = rest
                 .iter()
                 .map(|range| {
-                    let (scorer, terms, admits) = (&scorer, &terms, &admits);
                     scope.spawn(move || {
                         let mut top = TopK::new(limit);
-                        self.max_score_in(scorer, terms, query, admits, &mut top, range.clone())
+                        self.max_score_in(part, terms, query, admits, &mut top, range.clone())
                             .map(|()| top)
                     })
                 })
                 .collect();
-            let mine = self.max_score_in(&scorer, &terms, query, &admits, top, first.clone());
+            let mine = self.max_score_in(part, terms, query, admits, top, first.clone());
             let theirs: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
             (mine, theirs)
         });
@@ -144,10 +167,10 @@ impl Bm25Index {
         Ok(())
     }
 
-    /// MaxScore over the documents of `range` only.
+    /// MaxScore over the documents of `range` (the segment's own doc ids) only.
     fn max_score_in(
         &self,
-        scorer: &TermScorer<'_>,
+        part: &PartScorer<'_>,
         terms: &[WeightedTerm],
         query: &ParsedQuery,
         admits: &(impl Fn(DocId) -> bool + Sync),
@@ -156,7 +179,9 @@ impl Bm25Index {
     ) -> Result<(), InternalError> {
         let mut cursors = Vec::with_capacity(terms.len());
         for term in terms {
-            let mut postings = scorer.postings(term)?;
+            let Some(mut postings) = part.postings(term)? else {
+                continue;
+            };
             if range.start > 0 {
                 postings.seek(range.start);
             }
@@ -165,6 +190,9 @@ impl Bm25Index {
                 weight: term.weight,
                 order: term.order,
             });
+        }
+        if cursors.is_empty() {
+            return Ok(());
         }
         // Ascending weights: the least useful terms turn non-essential first.
         cursors.sort_by(|a, b| a.weight.total_cmp(&b.weight).then(a.order.cmp(&b.order)));
@@ -181,7 +209,7 @@ impl Bm25Index {
             while essential < cursors.len() && !may_enter(bounds[essential + 1], entry) {
                 essential += 1;
             }
-            let Some(doc) = cursors[essential..]
+            let Some(local) = cursors[essential..]
                 .iter()
                 .map(|c| c.postings.doc())
                 .min()
@@ -189,10 +217,10 @@ impl Bm25Index {
             else {
                 break;
             };
-            let norm = scorer.norm(doc);
+            let norm = part.norm(local);
             let mut upper = bounds[essential];
             for cursor in &mut cursors[essential..] {
-                if cursor.postings.doc() == doc {
+                if cursor.postings.doc() == local {
                     let tf = cursor.postings.term_freq() as f32;
                     let share = contribution(cursor.weight, tf, norm);
                     shares[cursor.order] = Some(share);
@@ -206,13 +234,14 @@ impl Bm25Index {
                     break;
                 }
                 upper -= f64::from(cursor.weight);
-                if cursor.postings.doc() <= doc && cursor.postings.seek(doc) == doc {
+                if cursor.postings.doc() <= local && cursor.postings.seek(local) == local {
                     let tf = cursor.postings.term_freq() as f32;
                     let share = contribution(cursor.weight, tf, norm);
                     shares[cursor.order] = Some(share);
                     upper += f64::from(share);
                 }
             }
+            let doc = part.base + local;
             if may_enter(upper, entry) && admits(doc) {
                 // Query-term order, from 0.0: the exhaustive accumulator's sum.
                 let score = shares

@@ -5,7 +5,7 @@ use driftless_api::{Manifest, Mode};
 use tantivy::columnar::Column;
 use tantivy::schema::{Field, Schema};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocId, Index, ReloadPolicy, Searcher};
+use tantivy::{DocId, Index, ReloadPolicy, Searcher, SegmentReader};
 
 use crate::analyzer::{ANALYZER_NAME, analyzer};
 use crate::bm25::{Bm25Index, Bm25Params};
@@ -16,6 +16,7 @@ use crate::schema::{
     DOCS_DIR, DocFields, FORMAT_VERSION, MANIFEST_FILE, PASSAGES_DIR, PassageFields,
     SHARED_PASSAGE_INDEX, doc_schema, passage_schema,
 };
+use crate::segments::Segments;
 
 /// Passage spans kept in memory (a few u32 per passage): needed for every passage hit.
 #[derive(Debug, Default)]
@@ -108,7 +109,8 @@ pub struct Snapshot {
     pub(crate) dense: Option<DenseIndex>,
 }
 
-fn open_index(dir: &Path) -> Result<(Index, Searcher), OpenError> {
+/// Opens the index of `dir` and orders its segments by the `ord` of their first document.
+fn open_index(dir: &Path) -> Result<(Searcher, Segments), OpenError> {
     let index_error = |message: String| OpenError::Index {
         path: dir.display().to_string(),
         message,
@@ -121,54 +123,58 @@ fn open_index(dir: &Path) -> Result<(Index, Searcher), OpenError> {
         .try_into()
         .map_err(|e: tantivy::TantivyError| index_error(e.to_string()))?;
     let searcher = reader.searcher();
-    if searcher.segment_readers().len() != 1 {
-        return Err(index_error(format!(
-            "expected one segment, found {}; the snapshot was not finalised, rebuild it",
-            searcher.segment_readers().len()
-        )));
-    }
-    Ok((index, searcher))
+    let first_ord = |segment: &SegmentReader| -> Result<u64, String> {
+        let column: Column<u64> = segment
+            .fast_fields()
+            .u64("ord")
+            .map_err(|e| format!("fast field ord: {e}"))?;
+        column
+            .first(0)
+            .ok_or_else(|| "a segment's first document has no ord".to_string())
+    };
+    let segments = Segments::new(&searcher, first_ord).map_err(index_error)?;
+    Ok((searcher, segments))
 }
 
-/// The BM25 view of an opened index: its one segment scored over the `(schema, content,
+/// The BM25 view of an opened index: its segments scored over the `(schema, content,
 /// site)` fields given, with `ord` as tie-break; a failure names the index directory.
 fn open_bm25(
-    searcher: &Searcher,
+    segments: &Segments,
     (schema, content, site): (Schema, Field, Field),
     ord: Vec<u32>,
     dir: &Path,
 ) -> Result<Bm25Index, OpenError> {
-    Bm25Index::new(
-        searcher.segment_reader(0).clone(),
-        schema,
-        content,
-        site,
-        ord,
-    )
-    .map_err(|e| OpenError::Index {
+    Bm25Index::new(segments.clone(), schema, content, site, ord).map_err(|e| OpenError::Index {
         path: dir.display().to_string(),
         message: e.to_string(),
     })
 }
 
-fn column_u32(searcher: &Searcher, name: &str, dir: &Path) -> Result<Vec<u32>, OpenError> {
-    let segment = searcher.segment_reader(0);
+/// The u32 column `name` of every document, in index-wide doc id order.
+fn column_u32(segments: &Segments, name: &str, dir: &Path) -> Result<Vec<u32>, OpenError> {
     let fail = |message: String| OpenError::Index {
         path: dir.display().to_string(),
         message,
     };
-    let column: Column<u64> = segment
-        .fast_fields()
-        .u64(name)
-        .map_err(|e| fail(format!("fast field {name}: {e}")))?;
-    (0..segment.max_doc())
-        .map(|doc| {
+    let mut values = Vec::with_capacity(segments.max_doc() as usize);
+    for part in segments.parts() {
+        let column: Column<u64> = part
+            .reader
+            .fast_fields()
+            .u64(name)
+            .map_err(|e| fail(format!("fast field {name}: {e}")))?;
+        for local in 0..part.max_doc() {
+            let doc = part.base + local;
             let value = column
-                .first(doc)
+                .first(local)
                 .ok_or_else(|| fail(format!("doc {doc} has no {name}")))?;
-            u32::try_from(value).map_err(|_| fail(format!("{name} of doc {doc} overflows u32")))
-        })
-        .collect()
+            values.push(
+                u32::try_from(value)
+                    .map_err(|_| fail(format!("{name} of doc {doc} overflows u32")))?,
+            );
+        }
+    }
+    Ok(values)
 }
 
 /// Inverts an ordinal column into ordinal → doc id, checking it is a permutation.
@@ -191,9 +197,9 @@ fn invert(ord_of: &[u32], dir: &Path) -> Result<Vec<DocId>, OpenError> {
 /// The passage index of its own (every layout but the shared one) and its spans.
 fn open_passages(passages_dir: &Path) -> Result<(Bm25Index, PassageTable), OpenError> {
     let (passage_schema, passage_fields): (_, PassageFields) = passage_schema();
-    let (_, passage_searcher) = open_index(passages_dir)?;
-    let passage_ord = column_u32(&passage_searcher, "ord", passages_dir)?;
-    let column = |name: &str| column_u32(&passage_searcher, name, passages_dir);
+    let (_, passage_segments) = open_index(passages_dir)?;
+    let passage_ord = column_u32(&passage_segments, "ord", passages_dir)?;
+    let column = |name: &str| column_u32(&passage_segments, name, passages_dir);
     let table = PassageTable {
         doc_ord: column("doc_ord")?,
         ordinal: column("ordinal")?,
@@ -204,7 +210,7 @@ fn open_passages(passages_dir: &Path) -> Result<(Bm25Index, PassageTable), OpenE
         doc_of_ord: invert(&passage_ord, passages_dir)?,
     };
     let bm25 = open_bm25(
-        &passage_searcher,
+        &passage_segments,
         (passage_schema, passage_fields.content, passage_fields.site),
         passage_ord,
         passages_dir,
@@ -270,12 +276,12 @@ impl Snapshot {
         let manifest = Self::read_manifest(dir)?;
         let docs_dir = dir.join(DOCS_DIR);
         let (doc_schema, doc_fields) = doc_schema();
-        let (_, doc_searcher) = open_index(&docs_dir)?;
+        let (doc_searcher, doc_segments) = open_index(&docs_dir)?;
 
-        let doc_ord = column_u32(&doc_searcher, "ord", &docs_dir)?;
+        let doc_ord = column_u32(&doc_segments, "ord", &docs_dir)?;
         let doc_table = DocTable {
-            first_passage: column_u32(&doc_searcher, "first_passage", &docs_dir)?,
-            passage_count: column_u32(&doc_searcher, "passage_count", &docs_dir)?,
+            first_passage: column_u32(&doc_segments, "first_passage", &docs_dir)?,
+            passage_count: column_u32(&doc_segments, "passage_count", &docs_dir)?,
             doc_of_ord: invert(&doc_ord, &docs_dir)?,
         };
         let (passages, passage_table) =
@@ -284,7 +290,7 @@ impl Snapshot {
                 // the same segment, scored over the same content, ords and ties.
                 let table = PassageTable::whole_documents(&doc_ord, &doc_table.doc_of_ord);
                 let bm25 = open_bm25(
-                    &doc_searcher,
+                    &doc_segments,
                     (doc_schema.clone(), doc_fields.content, doc_fields.site),
                     doc_ord.clone(),
                     &docs_dir,
@@ -294,7 +300,7 @@ impl Snapshot {
                 open_passages(&dir.join(PASSAGES_DIR))?
             };
         let docs = open_bm25(
-            &doc_searcher,
+            &doc_segments,
             (doc_schema, doc_fields.content, doc_fields.site),
             doc_ord,
             &docs_dir,

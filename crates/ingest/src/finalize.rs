@@ -102,6 +102,9 @@ pub(crate) fn finalize(
             None => None,
         },
         passage_index: written.shared.then(|| SHARED_PASSAGE_INDEX.to_string()),
+        // Only the shared layout is cut into segments; one segment is what every build
+        // wrote before, so it keeps those builds' identity.
+        segments: (written.shared && options.segments > 1).then_some(options.segments as u32),
     };
     let outcome = &written.outcome;
     let corpus_digest = outcome.corpus_digest.clone();

@@ -55,6 +55,10 @@ pub use vectors::{ids_path as vector_ids_path, read_npy_rows};
 pub const DEFAULT_RUN_BYTES: usize = 128 << 20;
 /// tantivy indexing memory per index.
 pub const DEFAULT_INDEX_MEMORY: usize = 256 << 20;
+/// Segments of the shared layout's index: one merge per core of a 2-core machine.
+pub const DEFAULT_SEGMENTS: usize = 2;
+/// The most `--segments` accepts: each segment adds a term lookup to every query term.
+pub const MAX_SEGMENTS: usize = 64;
 
 /// Everything `driftless build` can be told.
 #[derive(Debug, Clone)]
@@ -90,6 +94,10 @@ pub struct BuildOptions {
     pub index_memory: usize,
     /// Whether passages get an index of their own.
     pub passage_index: PassageIndex,
+    /// Segments of the shared layout's index (consecutive documents each), merged at once
+    /// on up to `threads` cores. Answers are the same for any value; the files are not, so
+    /// it is part of the snapshot's identity.
+    pub segments: usize,
 }
 
 /// Whether a build writes a passage index beside the document index.
@@ -122,6 +130,7 @@ impl BuildOptions {
             run_bytes: DEFAULT_RUN_BYTES,
             index_memory: DEFAULT_INDEX_MEMORY,
             passage_index: PassageIndex::Auto,
+            segments: DEFAULT_SEGMENTS,
         }
     }
 }
@@ -237,6 +246,12 @@ pub fn build(options: &BuildOptions) -> Result<BuildSummary, IngestError> {
         return Err(IngestError::InvalidOption(format!(
             "threads must be 1..=256, got {}",
             options.threads
+        )));
+    }
+    if !(1..=MAX_SEGMENTS).contains(&options.segments) {
+        return Err(IngestError::InvalidOption(format!(
+            "segments must be 1..={MAX_SEGMENTS}, got {}",
+            options.segments
         )));
     }
     if options.out.exists() && !options.overwrite {

@@ -8,6 +8,12 @@
 //! bytes, each chunk becomes its own segments (cut further only by the memory budget,
 //! counted from the chunk's first document), and the segments are merged in ord order
 //! (write.rs). Which thread wrote a chunk changes no byte.
+//!
+//! The merge is into `--segments` groups of consecutive ords (`Groups`), each merged on a
+//! core of its own: tantivy merges one list of segments on one thread, and one final merge
+//! was a third of a 1M-passage build with the other core idle. The groups' bounds depend
+//! on the number of records read only, never on chunk sizes, memory or threads, so the
+//! merged segments are the same whatever cut the chunks; no chunk crosses a bound.
 use std::path::Path;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
@@ -42,12 +48,38 @@ fn chunk_bytes(memory: usize) -> usize {
     (memory / 4).max(1 << 20)
 }
 
+/// The final segments' ord bounds: group `g` holds the ords in
+/// `[bound(g), bound(g + 1))`, `count` groups of `records / count` ords each (the last
+/// ones smaller, or empty, when records were skipped as duplicates).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Groups {
+    records: u64,
+    count: u64,
+}
+
+impl Groups {
+    pub fn new(records: u64, count: usize) -> Self {
+        Groups {
+            records,
+            count: (count.max(1) as u64).min(records.max(1)),
+        }
+    }
+
+    /// The group of the document numbered `ord`.
+    pub fn of(&self, ord: u64) -> u64 {
+        // Largest g with ceil(g · records / count) <= ord.
+        let g =
+            ((u128::from(ord) * u128::from(self.count)) / u128::from(self.records.max(1))) as u64;
+        g.min(self.count - 1)
+    }
+}
+
 /// The documents, segments and outcome of the shared layout's one pass.
 pub(crate) struct SharedPass {
     pub outcome: Outcome,
     pub documents: u64,
-    /// Every segment written, in ord order.
-    pub segments: Vec<SegmentMeta>,
+    /// Every segment written, in ord order, each with its group.
+    pub segments: Vec<(u64, SegmentMeta)>,
 }
 
 /// Reads the merged runs once, spooling passages for the embedder when asked, and writes
@@ -63,6 +95,7 @@ pub(crate) fn pass_shared(
     let mut phase = Phase::start(options.progress, "indexing", Some(spilled.records));
     let workers = options.threads.max(1);
     let limit = chunk_bytes(memory);
+    let groups = Groups::new(spilled.records, options.segments);
     let (results, dispatched) = std::thread::scope(|scope| {
         // One chunk waits while each worker writes one: memory stays a few chunks.
         let (tx, rx) = sync_channel::<Chunk>(1);
@@ -76,6 +109,16 @@ pub(crate) fn pass_shared(
         let dispatched = (|| -> Result<u64, IngestError> {
             let (mut chunk, mut bytes, mut documents) = (Chunk::new(), 0usize, 0u64);
             while let Some((ord, record)) = accepted.next_doc()? {
+                // A chunk ends at a group's bound: each segment lies in one group.
+                if chunk
+                    .first()
+                    .is_some_and(|(first, _)| groups.of(*first) != groups.of(ord))
+                {
+                    bytes = 0;
+                    if tx.send(std::mem::take(&mut chunk)).is_err() {
+                        return Ok(documents);
+                    }
+                }
                 if let Some(spool) = spool.as_deref_mut() {
                     let id = format!("{}#0", record.doc_id);
                     spool.push(&id, &record.title, &record.text)?;
@@ -113,7 +156,10 @@ pub(crate) fn pass_shared(
     Ok(SharedPass {
         outcome: accepted.finish(),
         documents,
-        segments: segments.into_iter().map(|(_, meta)| meta).collect(),
+        segments: segments
+            .into_iter()
+            .map(|(first, meta)| (groups.of(first), meta))
+            .collect(),
     })
 }
 

@@ -86,12 +86,33 @@ fn seal(index: &Index, mut writer: IndexWriter, ord: Field) -> Result<(), Ingest
 /// Merges the committed segments `ids` into one, in this order, and removes their files.
 fn merge_in_order(
     index: &Index,
-    mut writer: IndexWriter,
+    writer: IndexWriter,
     ids: &[SegmentId],
 ) -> Result<(), IngestError> {
-    tracing::debug!(segments = ids.len(), "merging segments");
-    if ids.len() > 1 {
-        writer.merge(ids).wait()?;
+    merge_groups(index, writer, &[ids.to_vec()], 1)
+}
+
+/// Merges each group of committed segments into one segment, in the group's order, up to
+/// `threads` groups at once (tantivy merges one group on one thread), and removes the
+/// merged segments' files. Each merged segment is a function of its group alone, so the
+/// files do not depend on `threads`.
+fn merge_groups(
+    index: &Index,
+    mut writer: IndexWriter,
+    groups: &[Vec<SegmentId>],
+    threads: usize,
+) -> Result<(), IngestError> {
+    let merges: Vec<&Vec<SegmentId>> = groups.iter().filter(|ids| ids.len() > 1).collect();
+    tracing::debug!(
+        groups = groups.len(),
+        merges = merges.len(),
+        "merging segments"
+    );
+    for batch in merges.chunks(threads.max(1)) {
+        let running: Vec<_> = batch.iter().map(|ids| writer.merge(ids)).collect();
+        for merge in running {
+            merge.wait()?;
+        }
     }
     writer.wait_merging_threads()?;
     let writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
@@ -176,7 +197,8 @@ pub(crate) fn write_indexes(
 }
 
 /// The shared layout (shared.rs): one index, written by every build thread, merged in ord
-/// order; each document is its own one passage.
+/// order into `options.segments` segments on as many threads; each document is its own one
+/// passage.
 fn write_shared(
     root: &Path,
     spilled: &Spilled,
@@ -187,11 +209,20 @@ fn write_shared(
     let dir = root.join(DOCS_DIR);
     let index = create_index(&dir, doc_schema().0)?;
     let pass = pass_shared(spilled, &index, spool.as_mut(), memory, options)?;
-    let ids: Vec<SegmentId> = pass.segments.iter().map(|meta| meta.id()).collect();
-    record_segments(&index, pass.segments)?;
+    // Consecutive segments of one group merge into one final segment.
+    let mut groups: Vec<Vec<SegmentId>> = Vec::new();
+    let mut last = None;
+    for (group, meta) in &pass.segments {
+        if last != Some(*group) {
+            groups.push(Vec::new());
+            last = Some(*group);
+        }
+        groups.last_mut().expect("pushed").push(meta.id());
+    }
+    record_segments(&index, pass.segments.into_iter().map(|(_, m)| m).collect())?;
     let writer: IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
-    merge_in_order(&index, writer, &ids)?;
+    merge_groups(&index, writer, &groups, options.threads)?;
     drop(index);
     name_segments_by_content(&dir)?;
     Ok(Written {

@@ -212,3 +212,103 @@ fn one_document_of_several_passages_keeps_a_passage_index() {
     assert_eq!(manifest(&out).build.passage_index, None);
     assert!(out.join(PASSAGES_DIR).is_dir());
 }
+
+/// tantivy segments of the document index (one `.idx` file each).
+fn segment_count(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("docs"))
+        .expect("docs dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".idx"))
+        })
+        .count()
+}
+
+#[test]
+fn segments_change_the_files_and_never_an_answer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("corpus.jsonl");
+    // Duplicates of a few ids: the last groups hold fewer documents than their share.
+    corpus(&input, 20_011, false);
+    let mut text = std::fs::read_to_string(&input).expect("corpus");
+    for line in text.clone().lines().take(40) {
+        text.push('\n');
+        text.push_str(line);
+    }
+    std::fs::write(&input, text).expect("corpus");
+    let built: Vec<_> = [1usize, 2, 5]
+        .into_iter()
+        .map(|segments| {
+            let out = dir.path().join(format!("s{segments}"));
+            let mut options = options(&input, &out, 2, PassageIndex::Auto);
+            options.segments = segments;
+            let summary = build(&options).expect("build");
+            assert_eq!(summary.documents, 20_011, "duplicates skipped");
+            assert_eq!(segment_count(&out), segments, "{segments} segments");
+            let recorded = manifest(&out).build.segments;
+            assert_eq!(recorded, (segments > 1).then_some(segments as u32));
+            (summary.snapshot_id, out)
+        })
+        .collect();
+    assert_ne!(built[0].0, built[1].0, "segments are part of the identity");
+    assert_ne!(built[1].0, built[2].0);
+
+    let want = answers(&built[0].1);
+    for (_, out) in &built[1..] {
+        let got = answers(out);
+        assert_eq!(got.len(), want.len());
+        for (got, want) in got.iter().zip(&want) {
+            assert_eq!(got, want, "{}", out.display());
+        }
+        for id in ["p00000", "p10005", "p20010"] {
+            let (mut a, mut b) = (fetch(out, id), fetch(&built[0].1, id));
+            (a.snapshot, b.snapshot) = (String::new(), String::new());
+            assert_eq!(a, b, "{id}");
+        }
+    }
+
+    // Term statistics, pruned and split rankings over five segments.
+    let one = driftless_index::Snapshot::open(&built[0].1).expect("open");
+    let five = driftless_index::Snapshot::open(&built[2].1).expect("open");
+    let terms: Vec<String> = ["vacuum btree", "running", "café pg_stat"]
+        .map(String::from)
+        .to_vec();
+    let (mut a, mut b) = (
+        one.term_stats(&terms).expect("stats"),
+        five.term_stats(&terms).expect("stats"),
+    );
+    (a.snapshot, b.snapshot) = (String::new(), String::new());
+    assert_eq!(a, b);
+    let mut analyzer = driftless_index::analyzer::analyzer();
+    for q in ["vacuum btree replica", "running indexes", "the of cache"] {
+        let parsed = driftless_index::query::parse(q, &mut analyzer).expect("parse");
+        let params = driftless_index::bm25::Bm25Params { k1: 1.2, b: 0.75 };
+        for unit in [Unit::Doc, Unit::Passage] {
+            let want = one
+                .bm25_index(unit)
+                .top_exhaustive(&parsed, params, 1000)
+                .expect("top");
+            let index = five.bm25_index(unit);
+            assert_eq!(
+                index.top_exhaustive(&parsed, params, 1000).expect("top"),
+                want
+            );
+            assert_eq!(index.top(&parsed, params, 1000).expect("top"), want);
+            let split = index.top_in_ranges(&parsed, params, 1000, 3);
+            assert_eq!(split.expect("top"), want, "{q} in ranges");
+        }
+    }
+}
+
+#[test]
+fn segments_out_of_range_are_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("corpus.jsonl");
+    corpus(&input, 10, false);
+    for segments in [0, driftless_ingest::MAX_SEGMENTS + 1] {
+        let mut options = options(&input, &dir.path().join("s"), 1, PassageIndex::Auto);
+        options.segments = segments;
+        let error = build(&options).expect_err("refused").to_string();
+        assert!(error.contains("segments must be 1..="), "{error}");
+    }
+}
