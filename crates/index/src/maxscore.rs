@@ -9,10 +9,11 @@
 //!
 //! An index of several segments (segments.rs) is scored one segment after the other into
 //! one top-k. Within a segment, a query whose lists hold a million postings or more (common
-//! words at 10M passages) is split into ranges of documents, each scored by the same loop on a thread of its own and
-//! merged: the ranking is the same, since (shown score, ordinal) orders every document, and
-//! the wait at 10M passages fell by a third (benches/README.md, "Scale"). Only cores that
-//! no other query is scoring on are used, so a loaded server runs one thread per query.
+//! words at 10M passages) is split into ranges of documents, each scored by the same loop
+//! on a thread of its own and merged: the ranking is the same, since (shown score,
+//! ordinal) orders every document, and the wait at 10M passages fell by a third
+//! (benches/README.md, "Scale"). Only cores that no other query is scoring on are used, so
+//! a loaded server runs one thread per query.
 //!
 //! Shares are summed in query-term order with the exhaustive path's f32 expression, so both
 //! give the same scores to the bit (tests compare them over the real corpus); comparisons
@@ -122,7 +123,7 @@ impl Bm25Index {
             }
             let max_doc = part.segment().max_doc();
             let count = ranges.unwrap_or_else(|| split_count(max_doc, postings, busy));
-            self.max_score_part(part, &terms, query, &admits, top, slices(max_doc, count))?;
+            self.max_score_part(part, &terms, query, &admits, top, &slices(max_doc, count))?;
         }
         Ok(())
     }
@@ -136,7 +137,7 @@ impl Bm25Index {
         query: &ParsedQuery,
         admits: &(impl Fn(DocId) -> bool + Sync),
         top: &mut TopK,
-        ranges: Vec<Range<DocId>>,
+        ranges: &[Range<DocId>],
     ) -> Result<(), InternalError> {
         if ranges.len() == 1 {
             return self.max_score_in(part, terms, query, admits, top, ranges[0].clone());
