@@ -107,24 +107,28 @@ impl PartScorer<'_> {
         self.part
     }
 
+    /// Where `term`'s postings are in this segment; `None` where it does not occur in it.
+    fn info<'t>(&self, term: &'t WeightedTerm) -> Option<&'t TermInfo> {
+        term.infos[self.slot].as_ref()
+    }
+
     /// Documents of `term` in this segment.
     pub fn doc_freq(&self, term: &WeightedTerm) -> u64 {
-        term.infos[self.slot]
-            .as_ref()
-            .map_or(0, |info| u64::from(info.doc_freq))
+        self.info(term).map_or(0, |info| u64::from(info.doc_freq))
     }
 
     /// A term's postings in this segment with frequencies, one document at a time (for
     /// seeking); `None` where the term does not occur in it.
     pub fn postings(&self, term: &WeightedTerm) -> Result<Option<SegmentPostings>, InternalError> {
-        let Some(info) = &term.infos[self.slot] else {
-            return Ok(None);
-        };
-        Ok(Some(
+        let read = |info| {
             self.inverted
                 .read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
-                .map_err(tantivy::TantivyError::from)?,
-        ))
+        };
+        Ok(self
+            .info(term)
+            .map(read)
+            .transpose()
+            .map_err(tantivy::TantivyError::from)?)
     }
 
     /// A term's postings in this segment, a block at a time (for exhaustive scans).
@@ -132,14 +136,15 @@ impl PartScorer<'_> {
         &self,
         term: &WeightedTerm,
     ) -> Result<Option<BlockSegmentPostings>, InternalError> {
-        let Some(info) = &term.infos[self.slot] else {
-            return Ok(None);
-        };
-        Ok(Some(
+        let read = |info| {
             self.inverted
                 .read_block_postings_from_terminfo(info, IndexRecordOption::WithFreqs)
-                .map_err(tantivy::TantivyError::from)?,
-        ))
+        };
+        Ok(self
+            .info(term)
+            .map(read)
+            .transpose()
+            .map_err(tantivy::TantivyError::from)?)
     }
 
     /// The length normalisation of the segment's document `local`.
