@@ -6,6 +6,7 @@
 //! `__init__`) because technical queries name them whole.
 use std::str::CharIndices;
 
+use crate::english::EnglishTokenizer;
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream,
     Tokenizer,
@@ -18,16 +19,32 @@ pub const ANALYZER_NAME: &str = "driftless_en";
 pub const ANALYZER_VERSION: &str = "driftless_en-v2 (alphanumeric+underscore words, lowercase, lucene33 stop, english stem, max 40)";
 
 /// Lucene's `EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`.
-const LUCENE_ENGLISH_STOP_WORDS: [&str; 33] = [
+pub(crate) const LUCENE_ENGLISH_STOP_WORDS: [&str; 33] = [
     "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
     "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
     "they", "this", "to", "was", "will", "with",
 ];
 
-/// Builds the analyzer.
+/// Words of this many bytes or more (as written) are not indexed, as Lucene's limit.
+pub(crate) const MAX_TOKEN_BYTES: usize = 40;
+
+/// The analyzer for queries, snippets and filters: the chain's steps fused into one stream
+/// (english.rs).
 pub fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::from(EnglishTokenizer::new())
+}
+
+/// The analyzer indexes are written with: the same tokens as [`analyzer`], with each
+/// word's stem remembered (most of a corpus' words are repeats).
+pub fn indexing_analyzer() -> TextAnalyzer {
+    TextAnalyzer::from(EnglishTokenizer::memoised())
+}
+
+/// The analysis as a chain of tantivy's own filters: the definition the fused stream is
+/// tested against, token for token.
+pub fn pipeline_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(WordTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(StopWordFilter::remove(
             LUCENE_ENGLISH_STOP_WORDS.iter().map(|w| (*w).to_string()),
@@ -54,7 +71,7 @@ pub struct WordTokenStream<'a> {
     token: &'a mut Token,
 }
 
-fn is_word_char(c: char) -> bool {
+pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 

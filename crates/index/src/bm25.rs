@@ -4,24 +4,20 @@
 //! positions (phrases) and the store, and score ourselves, so that every k1/b is an exact
 //! ablation. [`Bm25Index::top`] prunes with MaxScore (maxscore.rs), which needs only the
 //! query terms' weights as bounds, so it holds for any k1/b; [`Bm25Index::top_exhaustive`]
-//! scores every posting term-at-a-time into a dense accumulator and is the reference the
-//! pruned ranking is tested and benchmarked against (benches/README.md).
+//! scores every posting term-at-a-time into a dense accumulator (exhaustive.rs) and is the
+//! reference the pruned ranking is tested and benchmarked against (benches/README.md). The
+//! query operators' document sets are built in filter.rs.
 //!
 //! The formula is Lucene's (what Pyserini runs):
 //! `idf · tf / (tf + k1 · (1 − b + b · dl / avgdl))`, `idf = ln(1 + (N − df + 0.5)/(df + 0.5))`,
 //! with `dl` from tantivy's one-byte field norms (lossy, like Lucene's). `ln` comes from the
 //! pure-Rust `libm` so that every machine computes the same bits.
-use std::cell::RefCell;
-
-use tantivy::BitSet;
-use tantivy::postings::Postings;
-use tantivy::query::{EnableScoring, PhraseQuery, Query};
-use tantivy::schema::{Field, IndexRecordOption, Schema};
-use tantivy::{DocId, DocSet, TERMINATED, Term};
+use tantivy::schema::{Field, Schema};
+use tantivy::{DocId, Term};
 
 use crate::error::InternalError;
 use crate::filter::Filter;
-use crate::query::{Clause, ParsedQuery};
+use crate::query::ParsedQuery;
 use crate::segments::Segments;
 use crate::topk::TopK;
 
@@ -69,12 +65,6 @@ pub(crate) fn contribution(weight: f32, tf: f32, norm: f32) -> f32 {
     weight * tf / (tf + norm)
 }
 
-thread_local! {
-    /// Per-thread accumulator reused across queries: allocating and zeroing one float per
-    /// document for every query would cost more than scoring a rare term.
-    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
-}
-
 /// How [`Bm25Index::top`] and its variants walk the postings.
 #[derive(Clone, Copy)]
 enum Walk {
@@ -94,9 +84,9 @@ impl Walk {
 pub struct Bm25Index {
     /// The segments.
     pub(crate) segments: Segments,
-    schema: Schema,
+    pub(crate) schema: Schema,
     pub(crate) content: Field,
-    site: Field,
+    pub(crate) site: Field,
     /// tantivy doc id → ordinal.
     pub ord_of: Vec<u32>,
     num_docs: u64,
@@ -281,164 +271,8 @@ impl Bm25Index {
         } else if let Walk::MaxScore { ranges } = walk {
             self.max_score(query, params, admits, &mut top, ranges)?;
         } else {
-            SCRATCH.with(|cell| -> Result<(), InternalError> {
-                let mut scores = cell.borrow_mut();
-                let touched = match self.accumulate(query, params, &mut scores) {
-                    Ok(touched) => touched,
-                    Err(error) => {
-                        // Leave the shared buffer clean for the next query on this thread.
-                        scores.iter_mut().for_each(|s| *s = 0.0);
-                        return Err(error);
-                    }
-                };
-                for &doc in &touched {
-                    let score = scores[doc as usize];
-                    scores[doc as usize] = 0.0;
-                    if admits(doc) {
-                        top.offer(Scored {
-                            doc,
-                            ord: self.ord_of[doc as usize],
-                            score,
-                        });
-                    }
-                }
-                Ok(())
-            })?;
+            self.exhaustive(query, params, admits, &mut top)?;
         }
         Ok(top.into_sorted())
-    }
-
-    /// Adds every scored token's BM25 contribution into `scores`; returns the touched docs.
-    fn accumulate(
-        &self,
-        query: &ParsedQuery,
-        params: Bm25Params,
-        scores: &mut Vec<f32>,
-    ) -> Result<Vec<DocId>, InternalError> {
-        let max_doc = self.max_doc() as usize;
-        if scores.len() < max_doc {
-            scores.resize(max_doc, 0.0);
-        }
-        let scorer = self.term_scorer(params)?;
-        let mut touched = Vec::new();
-        // Terms outermost: each document's shares are summed in query-term order (a
-        // document lies in one segment only), as MaxScore sums them.
-        for term in scorer.terms(query)? {
-            for part in scorer.parts() {
-                let Some(mut block) = part.block_postings(&term)? else {
-                    continue;
-                };
-                loop {
-                    let docs = block.docs();
-                    if docs.is_empty() {
-                        break;
-                    }
-                    for (&local, &tf) in docs.iter().zip(block.freqs()) {
-                        let doc = part.base + local;
-                        let slot = &mut scores[doc as usize];
-                        if *slot == 0.0 {
-                            touched.push(doc);
-                        }
-                        *slot += part.share(term.weight, tf, local);
-                    }
-                    block.advance();
-                }
-            }
-        }
-        Ok(touched)
-    }
-
-    /// Scores of the given documents only (ascending doc ids), by seeking each token's
-    /// postings: used to pick the best passage of a document for its snippet.
-    pub fn score_docs(
-        &self,
-        query: &ParsedQuery,
-        params: Bm25Params,
-        docs: &[DocId],
-    ) -> Result<Vec<f32>, InternalError> {
-        let scorer = self.term_scorer(params)?;
-        let mut scores = vec![0f32; docs.len()];
-        for term in scorer.terms(query)? {
-            for part in scorer.parts() {
-                let within = Segments::within(part.segment(), docs);
-                if within.is_empty() {
-                    continue;
-                }
-                let Some(mut postings) = part.postings(&term)? else {
-                    continue;
-                };
-                for (slot, &doc) in scores[within.clone()].iter_mut().zip(&docs[within]) {
-                    let local = doc - part.base;
-                    if postings.doc() > local {
-                        continue;
-                    }
-                    if postings.seek(local) == local {
-                        *slot += part.share(term.weight, postings.term_freq(), local);
-                    }
-                }
-            }
-        }
-        Ok(scores)
-    }
-
-    /// Documents matching any of `clauses`.
-    pub(crate) fn union<'a>(
-        &self,
-        clauses: impl Iterator<Item = &'a Clause>,
-    ) -> Result<BitSet, InternalError> {
-        let mut set = BitSet::with_max_value(self.max_doc().max(1));
-        for clause in clauses {
-            match clause {
-                Clause::Term(token) => {
-                    self.insert_term(&Term::from_field_text(self.content, token), &mut set)?;
-                }
-                Clause::Phrase(tokens) => {
-                    let terms = tokens
-                        .iter()
-                        .map(|(offset, token)| {
-                            (*offset, Term::from_field_text(self.content, token))
-                        })
-                        .collect();
-                    let phrase = PhraseQuery::new_with_offset(terms);
-                    let weight =
-                        phrase.weight(EnableScoring::disabled_from_schema(&self.schema))?;
-                    for part in self.segments.parts() {
-                        let mut scorer = weight.scorer(&part.reader, 1.0)?;
-                        let mut doc = scorer.doc();
-                        while doc != TERMINATED {
-                            set.insert(part.base + doc);
-                            doc = scorer.advance();
-                        }
-                    }
-                }
-            }
-        }
-        Ok(set)
-    }
-
-    pub(crate) fn site_set(&self, sites: &[String]) -> Result<BitSet, InternalError> {
-        let mut set = BitSet::with_max_value(self.max_doc().max(1));
-        for site in sites {
-            self.insert_term(&Term::from_field_text(self.site, site), &mut set)?;
-        }
-        Ok(set)
-    }
-
-    fn insert_term(&self, term: &Term, set: &mut BitSet) -> Result<(), InternalError> {
-        for part in self.segments.parts() {
-            let inverted = part.reader.inverted_index(term.field())?;
-            let Some(mut postings) = inverted
-                .read_postings(term, IndexRecordOption::Basic)
-                .map_err(tantivy::TantivyError::from)?
-            else {
-                continue;
-            };
-            let mut doc = postings.doc();
-            while doc != TERMINATED {
-                set.insert(part.base + doc);
-                doc = postings.advance();
-            }
-        }
-        Ok(())
     }
 }

@@ -5,11 +5,13 @@
 //! filter of each candidate (dense_filter.rs). One filter built from the same postings
 //! means a hit is admitted by exactly the same rule whatever the mode: the property test in
 //! tests/filters_every_mode.rs checks it on the real corpus.
-use tantivy::{BitSet, DocId};
+use tantivy::query::{EnableScoring, PhraseQuery, Query};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{BitSet, DocId, DocSet, TERMINATED, Term};
 
 use crate::bm25::Bm25Index;
 use crate::error::InternalError;
-use crate::query::ParsedQuery;
+use crate::query::{Clause, ParsedQuery};
 
 /// The operators of one query resolved against one index (sets of tantivy doc ids).
 #[derive(Debug)]
@@ -113,5 +115,69 @@ impl Bm25Index {
             sites,
             excluded_sites,
         }))
+    }
+}
+
+/// The sets the filter is made of, from the index's postings.
+impl Bm25Index {
+    /// Documents matching any of `clauses`.
+    pub(crate) fn union<'a>(
+        &self,
+        clauses: impl Iterator<Item = &'a Clause>,
+    ) -> Result<BitSet, InternalError> {
+        let mut set = BitSet::with_max_value(self.max_doc().max(1));
+        for clause in clauses {
+            match clause {
+                Clause::Term(token) => {
+                    self.insert_term(&Term::from_field_text(self.content, token), &mut set)?;
+                }
+                Clause::Phrase(tokens) => {
+                    let terms = tokens
+                        .iter()
+                        .map(|(offset, token)| {
+                            (*offset, Term::from_field_text(self.content, token))
+                        })
+                        .collect();
+                    let phrase = PhraseQuery::new_with_offset(terms);
+                    let weight =
+                        phrase.weight(EnableScoring::disabled_from_schema(&self.schema))?;
+                    for part in self.segments.parts() {
+                        let mut scorer = weight.scorer(&part.reader, 1.0)?;
+                        let mut doc = scorer.doc();
+                        while doc != TERMINATED {
+                            set.insert(part.base + doc);
+                            doc = scorer.advance();
+                        }
+                    }
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    pub(crate) fn site_set(&self, sites: &[String]) -> Result<BitSet, InternalError> {
+        let mut set = BitSet::with_max_value(self.max_doc().max(1));
+        for site in sites {
+            self.insert_term(&Term::from_field_text(self.site, site), &mut set)?;
+        }
+        Ok(set)
+    }
+
+    fn insert_term(&self, term: &Term, set: &mut BitSet) -> Result<(), InternalError> {
+        for part in self.segments.parts() {
+            let inverted = part.reader.inverted_index(term.field())?;
+            let Some(mut postings) = inverted
+                .read_postings(term, IndexRecordOption::Basic)
+                .map_err(tantivy::TantivyError::from)?
+            else {
+                continue;
+            };
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                set.insert(part.base + doc);
+                doc = postings.advance();
+            }
+        }
+        Ok(())
     }
 }

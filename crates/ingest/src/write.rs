@@ -3,7 +3,7 @@
 //! memory budget cut.
 use std::path::Path;
 
-use driftless_index::analyzer::{ANALYZER_NAME, analyzer};
+use driftless_index::analyzer::{ANALYZER_NAME, indexing_analyzer};
 use driftless_index::schema::{DOCS_DIR, PASSAGES_DIR, doc_schema, passage_schema};
 use tantivy::directory::Directory;
 use tantivy::index::SegmentId;
@@ -46,7 +46,9 @@ fn create_index(dir: &Path, schema: Schema) -> Result<Index, IngestError> {
         return Err(tantivy::TantivyError::IndexAlreadyExists.into());
     }
     let index = Index::create(directory, schema, IndexSettings::default())?;
-    index.tokenizers().register(ANALYZER_NAME, analyzer());
+    index
+        .tokenizers()
+        .register(ANALYZER_NAME, indexing_analyzer());
     Ok(index)
 }
 
