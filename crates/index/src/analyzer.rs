@@ -4,8 +4,6 @@
 //! tantivy's building blocks allow: word tokens, lower-casing, Lucene's 33 English stop
 //! words, English stemming. Word tokens keep `_` inside identifiers (`pg_stat_activity`,
 //! `__init__`) because technical queries name them whole.
-use std::str::CharIndices;
-
 use crate::english::EnglishTokenizer;
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream,
@@ -67,12 +65,54 @@ pub struct WordTokenizer {
 #[derive(Debug)]
 pub struct WordTokenStream<'a> {
     text: &'a str,
-    chars: CharIndices<'a>,
+    /// Byte offset where the next word is looked for.
+    at: usize,
     token: &'a mut Token,
 }
 
-pub(crate) fn is_word_char(c: char) -> bool {
+fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
+}
+
+/// Whether the character starting at byte `at` of `text` is a word character, and its
+/// length in bytes. ASCII (nearly every byte of most corpora) is looked up, not decoded.
+#[inline]
+fn word_char_at(text: &str, at: usize) -> (bool, usize) {
+    let byte = text.as_bytes()[at];
+    if byte.is_ascii() {
+        return (byte.is_ascii_alphanumeric() || byte == b'_', 1);
+    }
+    match text[at..].chars().next() {
+        Some(c) => (is_word_char(c), c.len_utf8()),
+        None => (false, 1),
+    }
+}
+
+/// The first word of `text` at or after byte `at` (which is a character boundary): its
+/// byte span and whether it is all ASCII. The one word scanner of both token streams.
+pub(crate) fn next_word(text: &str, mut at: usize) -> Option<(usize, usize, bool)> {
+    let len = text.len();
+    loop {
+        if at >= len {
+            return None;
+        }
+        let (word, width) = word_char_at(text, at);
+        if word {
+            break;
+        }
+        at += width;
+    }
+    let from = at;
+    let mut ascii = true;
+    while at < len {
+        let (word, width) = word_char_at(text, at);
+        if !word {
+            break;
+        }
+        ascii &= width == 1;
+        at += width;
+    }
+    Some((from, at, ascii))
 }
 
 impl Tokenizer for WordTokenizer {
@@ -82,7 +122,7 @@ impl Tokenizer for WordTokenizer {
         self.token.reset();
         WordTokenStream {
             text,
-            chars: text.char_indices(),
+            at: 0,
             token: &mut self.token,
         }
     }
@@ -92,19 +132,15 @@ impl TokenStream for WordTokenStream<'_> {
     fn advance(&mut self) -> bool {
         self.token.text.clear();
         self.token.position = self.token.position.wrapping_add(1);
-        while let Some((from, c)) = self.chars.next() {
-            if is_word_char(c) {
-                let to = self
-                    .chars
-                    .find(|(_, c)| !is_word_char(*c))
-                    .map_or(self.text.len(), |(offset, _)| offset);
-                self.token.offset_from = from;
-                self.token.offset_to = to;
-                self.token.text.push_str(&self.text[from..to]);
-                return true;
-            }
-        }
-        false
+        let Some((from, to, _)) = next_word(self.text, self.at) else {
+            self.at = self.text.len();
+            return false;
+        };
+        self.at = to;
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.text.push_str(&self.text[from..to]);
+        true
     }
 
     fn token(&self) -> &Token {

@@ -11,7 +11,7 @@ use frostem::{Algorithm, Stemmer};
 use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
-use crate::analyzer::{MAX_TOKEN_BYTES, is_word_char};
+use crate::analyzer::{MAX_TOKEN_BYTES, next_word};
 
 /// Words remembered per stream owner. A corpus' frequent words fill it first; the rest are
 /// stemmed every time, so memory stays under ~9 MB (32-byte entries in a table at most half
@@ -118,50 +118,16 @@ impl std::fmt::Debug for EnglishTokenStream<'_> {
     }
 }
 
-/// Whether the character starting at byte `at` of `text` is a word character, and its
-/// length in bytes. ASCII (nearly every byte of most corpora) is looked up, not decoded.
-#[inline]
-fn word_char_at(text: &str, at: usize) -> (bool, usize) {
-    let byte = text.as_bytes()[at];
-    if byte.is_ascii() {
-        return (byte.is_ascii_alphanumeric() || byte == b'_', 1);
-    }
-    match text[at..].chars().next() {
-        Some(c) => (is_word_char(c), c.len_utf8()),
-        None => (false, 1),
-    }
-}
-
 impl EnglishTokenStream<'_> {
     /// The next word's byte span and whether it is all ASCII; every word takes a position,
     /// kept or not.
     fn next_word(&mut self) -> Option<(usize, usize, bool)> {
-        let len = self.text.len();
-        let mut at = self.at;
-        loop {
-            if at >= len {
-                self.at = len;
-                return None;
-            }
-            let (word, width) = word_char_at(self.text, at);
-            if word {
-                break;
-            }
-            at += width;
+        let word = next_word(self.text, self.at);
+        self.at = word.map_or(self.text.len(), |(_, to, _)| to);
+        if word.is_some() {
+            self.token.position = self.token.position.wrapping_add(1);
         }
-        let from = at;
-        let mut ascii = true;
-        while at < len {
-            let (word, width) = word_char_at(self.text, at);
-            if !word {
-                break;
-            }
-            ascii &= width == 1;
-            at += width;
-        }
-        self.at = at;
-        self.token.position = self.token.position.wrapping_add(1);
-        Some((from, at, ascii))
+        word
     }
 
     /// Replaces the lower-cased word in `token.text` by its stem.
