@@ -115,7 +115,7 @@ for N in "${SIZES[@]}"; do
   R[size]=$N
 
   # Disk: about 0.7 KB of plain JSONL (0.3 KB gzipped) per document, the build's sorted runs
-  # (zstd, ~0.4 KB), and twice the snapshot (tantivy's final merge writes the merged segment
+  # (zstd level -1, ~0.6 KB), and twice the snapshot (tantivy's final merge writes the merged segment
   # beside the ones it merges: 18 GB for the 9.2 GB snapshot of 10M passages). Bytes per
   # passage of the snapshot from an earlier row when there is one, else 1.5 KB.
   per_passage=$(python3 - "$RESULTS" <<'PY'
@@ -128,7 +128,7 @@ except Exception:
 PY
 )
   corpus_per_doc=700; [[ "$FORMAT" == gz ]] && corpus_per_doc=300
-  need=$(( N * (corpus_per_doc + 2 * per_passage + 400) ))
+  need=$(( N * (corpus_per_doc + 2 * per_passage + 600) ))
   have=$(avail_bytes)
   say "== $N documents: needs about $((need / 1000000)) MB of disk in $SCALE_DIR, $((have / 1000000)) MB free"
   if (( need > have )) && [[ "${FORCE:-0}" != 1 ]]; then

@@ -122,7 +122,11 @@ def table(path):
             ("peak build anonymous RSS <= 2 GB", max(num(r, "build_peak_anon_bytes") or 0,
                                                    num(r, "build_max_rss_anon_bytes") or 0) <= 2e9),
             (">= 20k passages/s", num(r, "build_passages_per_s") >= 20_000),
-            ("serving RSS (VmRSS after load) <= 1.5 GB", num(r, "serve_rss_bytes") <= 1.5e9),
+            # The target is 1.5 GB "plus the page cache": the mapped index files (RssFile)
+            # are clean page-cache pages the kernel drops under pressure, so the heap
+            # (RssAnon) is judged; rows without it fall back to the whole VmRSS.
+            ("serving RSS less page cache (RssAnon after load) <= 1.5 GB",
+             (num(r, "serve_rss_anon_bytes") or num(r, "serve_rss_bytes")) <= 1.5e9),
             ("p50 <= 5 ms (doc and passage, c=1)",
              max(num(r, "doc_c1_p50_ms"), num(r, "passage_c1_p50_ms")) <= 5),
             ("p99 <= 30 ms (doc and passage, c=1)",

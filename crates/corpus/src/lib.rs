@@ -26,6 +26,7 @@ mod parquet_reader;
 #[cfg(test)]
 mod parquet_test_writer;
 mod passages;
+mod prefetch;
 mod record;
 mod sharded;
 mod shards;

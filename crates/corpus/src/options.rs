@@ -155,6 +155,9 @@ pub struct ReaderOptions {
     /// JSONL, Parquet and TSV (with a header line): which source field fills each
     /// document field. Empty uses the defaults; HTML and WARC refuse a mapping.
     pub fields: FieldMap,
+    /// Decompress `.gz` / `.zst` shards on a thread of their own, ahead of the parser
+    /// (the build sets it when it has two or more threads). Records are the same either way.
+    pub prefetch: bool,
 }
 
 impl Default for ReaderOptions {
@@ -164,6 +167,7 @@ impl Default for ReaderOptions {
             keep_flagged: false,
             include: Vec::new(),
             fields: FieldMap::default(),
+            prefetch: false,
         }
     }
 }

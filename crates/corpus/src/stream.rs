@@ -10,6 +10,7 @@ use std::path::Path;
 
 use crate::document::{Skip, SkipReason};
 use crate::options::ReaderOptions;
+use crate::prefetch::Prefetch;
 use crate::shards::Shard;
 
 /// Buffer size of every shard reader: large enough for sequential disk reads, small
@@ -20,25 +21,37 @@ const BUFFER: usize = 1 << 16;
 pub(crate) type Stream = Box<dyn BufRead + Send>;
 
 /// Opens `path` and decompresses it when it starts with a gzip (any number of members)
-/// or zstd (any number of frames) header.
-pub(crate) fn open_stream(path: &Path) -> io::Result<Stream> {
+/// or zstd (any number of frames) header. With `prefetch`, a compressed stream is
+/// decompressed on a thread of its own ahead of the caller (prefetch.rs); a thread that
+/// cannot be started falls back to decompressing in place.
+pub(crate) fn open_stream(path: &Path, prefetch: bool) -> io::Result<Stream> {
     let mut file = BufReader::with_capacity(BUFFER, File::open(path)?);
     let head = file.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        let decoder = flate2::bufread::MultiGzDecoder::new(file);
-        Ok(Box::new(BufReader::with_capacity(BUFFER, decoder)))
+    let decoder: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::bufread::MultiGzDecoder::new(file))
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        let decoder = zstd::stream::read::Decoder::with_buffer(file)?;
-        Ok(Box::new(BufReader::with_capacity(BUFFER, decoder)))
+        Box::new(zstd::stream::read::Decoder::with_buffer(file)?)
     } else {
-        Ok(Box::new(file))
+        return Ok(Box::new(file));
+    };
+    if prefetch {
+        match Prefetch::spawn(decoder) {
+            Ok(ahead) => return Ok(Box::new(ahead)),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "no decompression thread; decompressing in place");
+                return open_stream(path, false);
+            }
+        }
     }
+    Ok(Box::new(BufReader::with_capacity(BUFFER, decoder)))
 }
 
 /// Reads the first bytes of the decompressed stream, for format sniffing.
 pub(crate) fn sniff(path: &Path, len: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(len);
-    open_stream(path)?.take(len as u64).read_to_end(&mut head)?;
+    open_stream(path, false)?
+        .take(len as u64)
+        .read_to_end(&mut head)?;
     Ok(head)
 }
 
@@ -125,7 +138,7 @@ impl fmt::Debug for ShardLines {
 impl ShardLines {
     /// Opens a shard; one that cannot be opened is a skip named after it.
     pub fn open(shard: &Shard, options: &ReaderOptions) -> Result<ShardLines, Skip> {
-        match open_stream(&shard.path) {
+        match open_stream(&shard.path, options.prefetch) {
             Ok(reader) => Ok(ShardLines {
                 reader,
                 name: shard.name.clone(),

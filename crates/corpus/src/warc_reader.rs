@@ -37,7 +37,7 @@ pub(crate) struct WarcRecords {
 impl WarcRecords {
     /// [`crate::sharded::OpenShard`] for WARC.
     pub fn open_shard(shard: &Shard, options: &ReaderOptions) -> Result<ShardItems, Skip> {
-        match open_stream(&shard.path) {
+        match open_stream(&shard.path, options.prefetch) {
             Ok(stream) => Ok(Box::new(WarcRecords {
                 reader: Counting::new(stream),
                 name: shard.name.clone(),

@@ -68,7 +68,13 @@ fn is_whole_passage(doc: &Document, splitter: &SplitterConfig) -> bool {
 /// waits for a sort. That holds two runs in memory at the peak instead of one; the build's
 /// peak is the indexing phase's, well above two runs, so it does not grow.
 pub(crate) fn spill(options: &BuildOptions, work: &Path) -> Result<Spilled, IngestError> {
-    let corpus = open_corpus(&options.corpus, options.format, &options.reader)?;
+    // With a second core, compressed shards are inflated on a thread of their own: the
+    // reader thread was the reading phase's bound, a third of it gzip (benches/README.md).
+    let reader = driftless_corpus::ReaderOptions {
+        prefetch: options.reader.prefetch || options.threads > 1,
+        ..options.reader.clone()
+    };
+    let corpus = open_corpus(&options.corpus, options.format, &reader)?;
     let mut spiller = Spiller {
         work,
         budget: options.run_bytes.max(1 << 20),
