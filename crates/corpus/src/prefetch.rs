@@ -9,7 +9,7 @@
 //! reported as `truncated`).
 
 use std::io::{self, BufRead, Read};
-use std::sync::mpsc::{Receiver, Sender, SyncSender, TryRecvError, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 /// Bytes per chunk: large enough that a channel hand-off per chunk costs nothing, small
@@ -55,10 +55,9 @@ fn produce<R: Read>(
     spare: &Receiver<Vec<u8>>,
 ) {
     loop {
-        let mut buf = match spare.try_recv() {
-            Ok(buf) => buf,
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => Vec::with_capacity(CHUNK),
-        };
+        let mut buf = spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
         buf.clear();
         match (&mut inner).take(CHUNK as u64).read_to_end(&mut buf) {
             Ok(0) => return, // end of stream: the closed channel says so
