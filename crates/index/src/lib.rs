@@ -30,6 +30,8 @@ pub mod fusion;
 mod hits;
 pub mod ivf;
 mod maxscore;
+mod maxscore_daat;
+mod maxscore_window;
 pub mod passage_export;
 pub mod query;
 pub mod ranking;

@@ -15,16 +15,16 @@
 //! (benches/README.md, "Scale"). Only cores that no other query is scoring on are used, so
 //! a loaded server runs one thread per query.
 //!
-//! Shares are summed in query-term order with the exhaustive path's f32 expression, so both
-//! give the same scores to the bit (tests compare them over the real corpus); comparisons
-//! against the entry bar carry a relative slack for the f64/f32 difference.
+//! Each range is scored a window of documents at a time (maxscore_window.rs). Shares are
+//! summed in query-term order with the exhaustive path's f32 expression, so both give the
+//! same scores to the bit (tests compare them over the real corpus); comparisons against
+//! the entry bar carry a relative slack for the f64/f32 difference.
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tantivy::postings::{Postings, SegmentPostings};
-use tantivy::{DocId, DocSet};
+use tantivy::DocId;
 
-use crate::bm25::{Bm25Index, Bm25Params, Scored, contribution};
+use crate::bm25::{Bm25Index, Bm25Params};
 use crate::error::InternalError;
 use crate::query::ParsedQuery;
 use crate::term_scorer::{PartScorer, WeightedTerm};
@@ -79,23 +79,6 @@ fn slices(max_doc: DocId, count: u32) -> Vec<Range<DocId>> {
         .collect()
 }
 
-/// Relative slack on upper bounds: summing f32 shares may round above their f64 sum.
-const SLACK: f64 = 1e-5;
-
-/// One query term's postings.
-struct Cursor {
-    postings: SegmentPostings,
-    weight: f32,
-    /// Position of the term among the query's scored terms: the summation order.
-    order: usize,
-}
-
-/// Whether a document whose score is at most `upper` may still enter a top-k whose entry
-/// score is `entry`.
-fn may_enter(upper: f64, entry: f64) -> bool {
-    upper * (1.0 + SLACK) + 1e-9 >= entry
-}
-
 impl Bm25Index {
     /// Offers to `top` every admitted document that can make it, with its exact score.
     /// The segments are scored one after the other into the same top-k, so a later segment
@@ -123,7 +106,7 @@ impl Bm25Index {
             }
             let max_doc = part.segment().max_doc();
             let count = ranges.unwrap_or_else(|| split_count(max_doc, postings, busy));
-            self.max_score_part(part, &terms, query, &admits, top, &slices(max_doc, count))?;
+            self.max_score_part(part, &terms, &admits, top, &slices(max_doc, count))?;
         }
         Ok(())
     }
@@ -134,13 +117,12 @@ impl Bm25Index {
         &self,
         part: &PartScorer<'_>,
         terms: &[WeightedTerm],
-        query: &ParsedQuery,
         admits: &(impl Fn(DocId) -> bool + Sync),
         top: &mut TopK,
         ranges: &[Range<DocId>],
     ) -> Result<(), InternalError> {
         if ranges.len() == 1 {
-            return self.max_score_in(part, terms, query, admits, top, ranges[0].clone());
+            return self.max_score_in(part, terms, admits, top, ranges[0].clone());
         }
         let limit = top.limit();
         let tops = std::thread::scope(|scope| {
@@ -150,12 +132,12 @@ impl Bm25Index {
                 .map(|range| {
                     scope.spawn(move || {
                         let mut top = TopK::new(limit);
-                        self.max_score_in(part, terms, query, admits, &mut top, range.clone())
+                        self.max_score_in(part, terms, admits, &mut top, range.clone())
                             .map(|()| top)
                     })
                 })
                 .collect();
-            let mine = self.max_score_in(part, terms, query, admits, top, first.clone());
+            let mine = self.max_score_in(part, terms, admits, top, first.clone());
             let theirs: Vec<_> = handles.into_iter().map(|h| h.join()).collect();
             (mine, theirs)
         });
@@ -164,98 +146,6 @@ impl Bm25Index {
             // A panic in a range is the same bug as one in this thread: let it continue.
             let slice = joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
             top.absorb(slice);
-        }
-        Ok(())
-    }
-
-    /// MaxScore over the documents of `range` (the segment's own doc ids) only.
-    fn max_score_in(
-        &self,
-        part: &PartScorer<'_>,
-        terms: &[WeightedTerm],
-        query: &ParsedQuery,
-        admits: &(impl Fn(DocId) -> bool + Sync),
-        top: &mut TopK,
-        range: Range<DocId>,
-    ) -> Result<(), InternalError> {
-        let mut cursors = Vec::with_capacity(terms.len());
-        for term in terms {
-            let Some(mut postings) = part.postings(term)? else {
-                continue;
-            };
-            if range.start > 0 {
-                postings.seek(range.start);
-            }
-            cursors.push(Cursor {
-                postings,
-                weight: term.weight,
-                order: term.order,
-            });
-        }
-        if cursors.is_empty() {
-            return Ok(());
-        }
-        // Ascending weights: the least useful terms turn non-essential first.
-        cursors.sort_by(|a, b| a.weight.total_cmp(&b.weight).then(a.order.cmp(&b.order)));
-        // bounds[i]: summed weights of cursors[..i].
-        let mut bounds = vec![0.0f64; cursors.len() + 1];
-        for (i, cursor) in cursors.iter().enumerate() {
-            bounds[i + 1] = bounds[i] + f64::from(cursor.weight);
-        }
-        let mut shares: Vec<Option<f32>> = vec![None; query.scored.len()];
-        // cursors[essential..] are the essential terms.
-        let mut essential = 0;
-        loop {
-            let entry = top.entry_score();
-            while essential < cursors.len() && !may_enter(bounds[essential + 1], entry) {
-                essential += 1;
-            }
-            let Some(local) = cursors[essential..]
-                .iter()
-                .map(|c| c.postings.doc())
-                .min()
-                .filter(|doc| *doc < range.end)
-            else {
-                break;
-            };
-            let norm = part.norm(local);
-            let mut upper = bounds[essential];
-            for cursor in &mut cursors[essential..] {
-                if cursor.postings.doc() == local {
-                    let tf = cursor.postings.term_freq() as f32;
-                    let share = contribution(cursor.weight, tf, norm);
-                    shares[cursor.order] = Some(share);
-                    upper += f64::from(share);
-                    cursor.postings.advance();
-                }
-            }
-            // Non-essential terms, heaviest first, while the document can still enter.
-            for cursor in cursors[..essential].iter_mut().rev() {
-                if !may_enter(upper, entry) {
-                    break;
-                }
-                upper -= f64::from(cursor.weight);
-                if cursor.postings.doc() <= local && cursor.postings.seek(local) == local {
-                    let tf = cursor.postings.term_freq() as f32;
-                    let share = contribution(cursor.weight, tf, norm);
-                    shares[cursor.order] = Some(share);
-                    upper += f64::from(share);
-                }
-            }
-            let doc = part.base + local;
-            if may_enter(upper, entry) && admits(doc) {
-                // Query-term order, from 0.0: the exhaustive accumulator's sum.
-                let score = shares
-                    .iter()
-                    .flatten()
-                    .fold(0.0f32, |sum, share| sum + share);
-                top.offer(Scored {
-                    doc,
-                    ord: self.ord_of[doc as usize],
-                    score,
-                });
-            }
-            shares.iter_mut().for_each(|share| *share = None);
         }
         Ok(())
     }
