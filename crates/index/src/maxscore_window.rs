@@ -343,3 +343,7 @@ fn scan(
         postings.advance();
     }
 }
+
+#[cfg(test)]
+#[path = "maxscore_window_tests.rs"]
+mod tests;
