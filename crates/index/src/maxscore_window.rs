@@ -104,8 +104,8 @@ impl Window {
 
     /// Back to empty for the next window, writing only the slots this one touched.
     fn reset(&mut self, terms: usize) {
-        for &slot in &self.candidates {
-            self.alive[slot as usize / 64] &= !(1 << (slot % 64));
+        for i in 0..self.candidates.len() {
+            self.set_alive(self.candidates[i] as usize, false);
         }
         self.candidates.clear();
         for &slot in &self.touched {
@@ -116,11 +116,18 @@ impl Window {
         self.touched.clear();
     }
 
+    /// Records the share of the term at cursor index `at` in the document at `slot`.
+    #[inline]
+    fn add_share(&mut self, at: usize, slot: usize, share: f32) {
+        self.shares[at * WINDOW as usize + slot] = share;
+        self.upper[slot] += f64::from(share);
+    }
+
     /// Whether `slot` may still enter against `bar`; its bit is cleared if not.
     fn keep(&mut self, slot: u16, bar: f64) -> bool {
         let keep = self.upper[slot as usize] >= bar;
         if !keep {
-            self.alive[slot as usize / 64] &= !(1 << (slot % 64));
+            self.set_alive(slot as usize, false);
         }
         keep
     }
@@ -274,8 +281,6 @@ fn collect_essential(
         while postings.doc() < end {
             let local = postings.doc();
             let slot = (local - start) as usize;
-            let share = contribution(weight, postings.term_freq() as f32, part.norm(local));
-            window.shares[at * WINDOW as usize + slot] = share;
             if !window.is_alive(slot) {
                 window.set_alive(slot, true);
                 if single {
@@ -283,7 +288,8 @@ fn collect_essential(
                 }
                 window.upper[slot] = rest;
             }
-            window.upper[slot] += f64::from(share);
+            let share = contribution(weight, postings.term_freq() as f32, part.norm(local));
+            window.add_share(at, slot, share);
             postings.advance();
         }
     }
@@ -322,13 +328,11 @@ fn seek_each(
         window.candidates[kept] = slot;
         kept += 1;
         let local = start + u32::from(slot);
-        let upper = &mut window.upper[slot as usize];
-        *upper -= f64::from(weight);
+        window.upper[slot as usize] -= f64::from(weight);
         let postings = &mut cursor.postings;
         if postings.doc() <= local && postings.seek(local) == local {
             let share = contribution(weight, postings.term_freq() as f32, part.norm(local));
-            window.shares[at * WINDOW as usize + slot as usize] = share;
-            *upper += f64::from(share);
+            window.add_share(at, slot as usize, share);
         }
     }
     window.candidates.truncate(kept);
@@ -357,8 +361,7 @@ fn scan(
         let slot = (local - start) as usize;
         if window.is_alive(slot) {
             let share = contribution(weight, postings.term_freq() as f32, part.norm(local));
-            window.shares[at * WINDOW as usize + slot] = share;
-            window.upper[slot] += f64::from(share);
+            window.add_share(at, slot, share);
         }
         postings.advance();
     }
